@@ -1,0 +1,114 @@
+/**
+ * Configuration from the environment (design §5, "Configuration"), validated once at start.
+ * Invalid or missing settings stop the service with a message that names the variable, never
+ * its value.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { join, resolve } from 'node:path'
+
+export interface Config {
+  databaseUrl: string | null
+  dataDir: string
+  host: string
+  port: number
+  issuer: string
+  jwtSecret: Uint8Array
+  jwtPublicKeysFile: string | null
+  /** Master key versions, newest last; the newest is used for new loads. */
+  masterKeys: ReadonlyMap<number, Uint8Array>
+  logLevel: string
+  poolSize: number
+  /** Where the embedded default generated secrets, for the start-up warning. */
+  generatedSecrets: string[]
+}
+
+export class ConfigError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
+
+const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+
+/** Decodes a base64 secret of at least 32 bytes; the message names the variable only. */
+export function decodeSecret (name: string, value: string): Uint8Array {
+  const trimmed = value.trim()
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) throw new ConfigError(`${name} must be base64`)
+  const bytes = Buffer.from(trimmed, trimmed.includes('-') || trimmed.includes('_') ? 'base64url' : 'base64')
+  if (bytes.length < 32) throw new ConfigError(`${name} must decode to at least 32 bytes (got ${bytes.length})`)
+  return new Uint8Array(bytes)
+}
+
+function intSetting (name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === '') return fallback
+  if (!/^\d+$/.test(value)) throw new ConfigError(`${name} must be an integer`)
+  const n = Number(value)
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}`)
+  return n
+}
+
+/** Reads a secret file of the embedded default, creating it with fresh random bytes when absent. */
+function embeddedSecret (dataDir: string, file: string, generated: string[]): string {
+  const path = join(dataDir, file)
+  if (!existsSync(path)) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+    writeFileSync(path, randomBytes(32).toString('base64') + '\n', { mode: 0o600 })
+    generated.push(path)
+  }
+  return readFileSync(path, 'utf8')
+}
+
+/**
+ * Master key versions: `SHIFOU_MASTER_KEY` is version 1; `SHIFOU_MASTER_KEY_V2`, `_V3`, … add
+ * newer versions for rotation (design §3). Versions must be contiguous from 1.
+ */
+function masterKeys (env: NodeJS.ProcessEnv, v1: string): Map<number, Uint8Array> {
+  const keys = new Map<number, Uint8Array>([[1, decodeSecret('SHIFOU_MASTER_KEY', v1)]])
+  for (let v = 2; env[`SHIFOU_MASTER_KEY_V${v}`] !== undefined; v++) {
+    keys.set(v, decodeSecret(`SHIFOU_MASTER_KEY_V${v}`, env[`SHIFOU_MASTER_KEY_V${v}`] as string))
+  }
+  return keys
+}
+
+export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
+  const databaseUrl = env.DATABASE_URL && env.DATABASE_URL !== '' ? env.DATABASE_URL : null
+  const dataDir = resolve(env.SHIFOU_DATA_DIR && env.SHIFOU_DATA_DIR !== '' ? env.SHIFOU_DATA_DIR : './.shifou')
+  const generated: string[] = []
+
+  let master = env.SHIFOU_MASTER_KEY
+  let jwt = env.SHIFOU_JWT_SECRET
+  if (databaseUrl !== null) {
+    // With a real database the keys are production secrets: never invent them.
+    if (master === undefined || master === '') throw new ConfigError('SHIFOU_MASTER_KEY is required when DATABASE_URL is set')
+    if ((jwt === undefined || jwt === '') && !env.SHIFOU_JWT_PUBLIC_KEYS) {
+      throw new ConfigError('SHIFOU_JWT_SECRET or SHIFOU_JWT_PUBLIC_KEYS is required when DATABASE_URL is set')
+    }
+  } else {
+    if (master === undefined || master === '') master = embeddedSecret(dataDir, 'master.key', generated)
+    if (jwt === undefined || jwt === '') jwt = embeddedSecret(dataDir, 'jwt.secret', generated)
+  }
+
+  const logLevel = env.LOG_LEVEL && env.LOG_LEVEL !== '' ? env.LOG_LEVEL : 'info'
+  if (!LOG_LEVELS.has(logLevel)) throw new ConfigError('LOG_LEVEL must be one of ' + [...LOG_LEVELS].join(', '))
+
+  return {
+    databaseUrl,
+    dataDir,
+    host: env.HOST && env.HOST !== '' ? env.HOST : '127.0.0.1',
+    port: intSetting('PORT', env.PORT, 8080, 0, 65535),
+    issuer: env.SHIFOU_JWT_ISSUER && env.SHIFOU_JWT_ISSUER !== '' ? env.SHIFOU_JWT_ISSUER : 'shifou',
+    jwtSecret: jwt !== undefined && jwt !== '' ? decodeSecret('SHIFOU_JWT_SECRET', jwt) : new Uint8Array(0),
+    jwtPublicKeysFile: env.SHIFOU_JWT_PUBLIC_KEYS && env.SHIFOU_JWT_PUBLIC_KEYS !== '' ? env.SHIFOU_JWT_PUBLIC_KEYS : null,
+    masterKeys: masterKeys(env, master),
+    logLevel,
+    poolSize: intSetting('SHIFOU_DB_POOL_SIZE', env.SHIFOU_DB_POOL_SIZE, 10, 1, 200),
+    generatedSecrets: generated
+  }
+}
+
+/** Loads `.env` from the working directory when present (design §5: ".env supported"). */
+export function loadDotEnv (path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path)
+}

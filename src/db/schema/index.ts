@@ -1,0 +1,3 @@
+export * from './registry.ts'
+export * from './snapshots.ts'
+export * from './audit.ts'

@@ -1,0 +1,66 @@
+/**
+ * The registry: departments, connectors, questions and clients (design §4, §5). Definitions are
+ * kept as validated JSON; nothing here holds personal data.
+ */
+import { boolean, index, jsonb, pgTable, real, text, timestamp, bigint } from 'drizzle-orm/pg-core'
+
+export const departments = pgTable('departments', {
+  id: text().primaryKey(),
+  name: text().notNull(),
+  active: boolean().notNull().default(true),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow()
+})
+export type DepartmentRow = typeof departments.$inferSelect
+
+export interface FieldDef { name: string, type: string }
+
+export const connectors = pgTable('connectors', {
+  id: text().primaryKey(),
+  departmentId: text().notNull().references(() => departments.id),
+  title: text().notNull(),
+  kind: text().notNull(),
+  subjectField: text().notNull(),
+  subjectType: text().notNull(),
+  fields: jsonb().$type<FieldDef[]>().notNull(),
+  maxRejectRatio: real().notNull(),
+  activeSnapshotId: bigint({ mode: 'number' }),
+  active: boolean().notNull().default(true),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow()
+}, (t) => [index('connectors_department_idx').on(t.departmentId)])
+export type ConnectorRow = typeof connectors.$inferSelect
+
+export const questions = pgTable('questions', {
+  id: text().primaryKey(),
+  connectorId: text().notNull().references(() => connectors.id),
+  title: text().notNull(),
+  description: text().notNull().default(''),
+  params: jsonb().$type<Record<string, string>>().notNull(),
+  when: jsonb().notNull(),
+  active: boolean().notNull().default(true),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow()
+})
+export type QuestionRow = typeof questions.$inferSelect
+
+export interface Quotas {
+  requestsPerMinute: number
+  subjectsPerDay: number
+  subjectsPerCase: number
+  namesPerSubjectPerDay: number
+}
+
+export const clients = pgTable('clients', {
+  id: text().primaryKey(),
+  name: text().notNull(),
+  organisation: text(),
+  questions: jsonb().$type<string[]>().notNull(),
+  purposes: jsonb().$type<string[]>().notNull(),
+  quotas: jsonb().$type<Quotas>().notNull(),
+  confidential: boolean().notNull().default(false),
+  active: boolean().notNull().default(true),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow()
+})
+export type ClientRow = typeof clients.$inferSelect

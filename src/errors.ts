@@ -1,0 +1,57 @@
+/**
+ * The error catalogue (design §5): every refusal the service can give, with its stable code and
+ * HTTP status. Domain code throws `ShifouError`; the API maps it to application/problem+json.
+ * Messages never carry an identifier, a name, a token or a key.
+ */
+
+export const ERRORS = {
+  INVALID_BODY: { status: 400, title: 'Invalid request body' },
+  UNKNOWN_FIELD: { status: 400, title: 'Unknown field' },
+  INVALID_ID_NUMBER: { status: 400, title: 'Invalid ID number' },
+  INVALID_NAME: { status: 400, title: 'Invalid name' },
+  INVALID_PARAM: { status: 400, title: 'Invalid parameter' },
+  INVALID_DEFINITION: { status: 400, title: 'Invalid definition' },
+  INVALID_QUERY: { status: 400, title: 'Invalid query string' },
+  MISSING_COLUMN: { status: 400, title: 'Missing declared column' },
+  EMPTY_SNAPSHOT: { status: 400, title: 'Snapshot has no data rows' },
+  SUBJECT_NAME_REQUIRED: { status: 400, title: 'Subject name required' },
+  UNAUTHENTICATED: { status: 401, title: 'Unauthenticated' },
+  FORBIDDEN: { status: 403, title: 'Forbidden' },
+  QUESTION_NOT_ALLOWED: { status: 403, title: 'Question not allowed' },
+  PURPOSE_NOT_ALLOWED: { status: 403, title: 'Purpose not allowed' },
+  CLIENT_INACTIVE: { status: 403, title: 'Client inactive' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  CONFLICT: { status: 409, title: 'Conflict' },
+  LOAD_IN_PROGRESS: { status: 409, title: 'Load in progress' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  REJECT_RATIO_EXCEEDED: { status: 422, title: 'Reject ratio exceeded' },
+  QUOTA_EXCEEDED: { status: 429, title: 'Quota exceeded' },
+  NO_ACTIVE_SNAPSHOT: { status: 503, title: 'No active snapshot' },
+  AUDIT_UNAVAILABLE: { status: 503, title: 'Audit log unavailable' },
+  INTERNAL: { status: 500, title: 'Internal error' }
+} as const
+
+export type ErrorCode = keyof typeof ERRORS
+
+export class ShifouError extends Error {
+  readonly code: ErrorCode
+  readonly status: number
+  readonly detail: string
+  /** Extra machine-readable members of the problem document (e.g. rejected rows). */
+  readonly extra: Record<string, unknown> | undefined
+
+  constructor (code: ErrorCode, detail?: string, extra?: Record<string, unknown>) {
+    super(detail ?? ERRORS[code].title)
+    this.name = 'ShifouError'
+    this.code = code
+    this.status = ERRORS[code].status
+    this.detail = detail ?? ERRORS[code].title
+    this.extra = extra
+  }
+}
+
+export function isShifouError (err: unknown): err is ShifouError {
+  return err instanceof ShifouError
+}
