@@ -37,8 +37,8 @@ export class KeyedMac {
     this.#scratch = hmac.create(sha256, key)
   }
 
-  /** HMAC over the UTF-8 of `text`; returns a fresh 32-byte array. */
-  mac (text: string): Uint8Array {
+  /** HMAC over the UTF-8 of `text`; returns a fresh 32-byte Buffer (a Uint8Array both drivers take as bytea). */
+  mac (text: string): Buffer {
     let msg: Uint8Array
     // encodeInto avoids an allocation for the short inputs of the hot path (IDs, names).
     if (text.length * 3 <= this.#buf.length) {
@@ -47,14 +47,14 @@ export class KeyedMac {
     } else {
       msg = encoder.encode(text)
     }
-    const out = new Uint8Array(32)
+    const out = Buffer.allocUnsafe(32)
     this.#base._cloneInto(this.#scratch)
     this.#scratch.update(msg).digestInto(out)
     return out
   }
 
   hex (text: string): string {
-    return Buffer.from(this.mac(text).buffer).toString('hex')
+    return this.mac(text).toString('hex')
   }
 }
 
@@ -74,7 +74,7 @@ export class ConnectorKeys {
   }
 
   /** Subject hash of a normalised ID (`cn-ric-v1`). */
-  subjectHash (normalisedId: string): Uint8Array {
+  subjectHash (normalisedId: string): Buffer {
     return this.#subject.mac(ID_PREFIX + normalisedId)
   }
 

@@ -1,0 +1,84 @@
+/**
+ * The HTTP application: plugins first (services, errors, auth, JSON, metrics, OpenAPI), then the
+ * routes. Built from a database and a keyring that the caller opened, so tests and the server
+ * share one construction.
+ */
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from '../config.ts'
+import type { Database } from '../db/client.ts'
+import type { Keyring } from '../matchers/keyed-hash.ts'
+import { Problem } from './schemas/common.ts'
+import services from './plugins/services.ts'
+import errors from './plugins/errors.ts'
+import auth from './plugins/auth.ts'
+import json from './plugins/json.ts'
+import metrics from './plugins/metrics.ts'
+import openapi from './plugins/openapi.ts'
+import ops from './routes/ops.ts'
+import departments from './routes/v1/departments.ts'
+import connectors from './routes/v1/connectors.ts'
+import questions from './routes/v1/questions.ts'
+import clients from './routes/v1/clients.ts'
+import verifications from './routes/v1/verifications.ts'
+import audit from './routes/v1/audit.ts'
+
+export interface AppOptions {
+  config: Pick<Config, 'issuer' | 'jwtSecret' | 'jwtPublicKeysFile' | 'logLevel'>
+  database: Database
+  keyring: Keyring
+  ownsDatabase?: boolean
+  /** A pino logger configuration, or false (benchmarks, tests). */
+  logger?: boolean | Record<string, unknown>
+  registryTtlMs?: number
+}
+
+/** Log redaction: tokens, identifiers and names never reach a log line. */
+export const REDACT = [
+  'req.headers.authorization', 'req.headers.cookie', 'headers.authorization',
+  '*.idNumber', '*.name', '*.subject', 'body', 'req.body', 'req.query', 'res.body'
+]
+
+export function loggerOptions (level: string): Record<string, unknown> {
+  return {
+    level,
+    redact: { paths: REDACT, censor: '[redacted]' },
+    serializers: {
+      // The path without its query string: query strings may carry case ids or filters.
+      req: (req: { method: string, url: string, id: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode })
+    }
+  }
+}
+
+export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger === undefined ? loggerOptions(opts.config.logLevel) : opts.logger,
+    bodyLimit: 1024 * 1024,
+    requestTimeout: 0,
+    connectionTimeout: 60_000,
+    keepAliveTimeout: 72_000,
+    return503OnClosing: true,
+    ajv: {
+      // Types are never coerced and unknown fields are refused, not silently dropped.
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false }
+    }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.addSchema(Problem)
+  await app.register(services, { database: opts.database, keyring: opts.keyring, ownsDatabase: opts.ownsDatabase ?? false, ...(opts.registryTtlMs === undefined ? {} : { registryTtlMs: opts.registryTtlMs }) })
+  await app.register(errors)
+  await app.register(openapi)
+  await app.register(auth, { issuer: opts.config.issuer, secret: opts.config.jwtSecret, publicKeysFile: opts.config.jwtPublicKeysFile })
+  await app.register(json)
+  await app.register(metrics)
+
+  await app.register(ops)
+  await app.register(departments)
+  await app.register(connectors)
+  await app.register(questions)
+  await app.register(clients)
+  await app.register(verifications)
+  await app.register(audit)
+  return app
+}

@@ -1,0 +1,123 @@
+/**
+ * Authentication and role checks (design §2, §5 "Tokens"). Tokens are JWTs with pinned
+ * algorithms: HS256 with SHIFOU_JWT_SECRET for development, or the keys (and only the algorithms)
+ * of the identity provider's JWKS in SHIFOU_JWT_PUBLIC_KEYS. `aud` = shifou, `iss` = the configured
+ * issuer, and sub, role, exp, iat are required.
+ *
+ * Default deny: every route declares `config.roles` (or 'public'); a route that declares nothing
+ * answers 403 to everyone, and test/api/routes.test.ts fails on it.
+ */
+import { readFileSync } from 'node:fs'
+import { createPublicKey, type JsonWebKey } from 'node:crypto'
+import fp from 'fastify-plugin'
+import jwt from '@fastify/jwt'
+import type { FastifyRequest } from 'fastify'
+import { ShifouError } from '../../errors.ts'
+import { ROLES, type Principal, type Role } from '../../principal.ts'
+import { normaliseIdNumber, todayCst } from '../../matchers/cn-resident-id.ts'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Roles that may call the route, or 'public' for the operations endpoints. */
+    roles?: readonly Role[] | 'public'
+  }
+  interface FastifyRequest {
+    principal: Principal | null
+  }
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: Record<string, unknown>
+    user: Record<string, unknown>
+  }
+}
+
+export interface AuthOptions {
+  issuer: string
+  secret: Uint8Array
+  publicKeysFile: string | null
+  /** Counted, never logged with content: bad tokens feed the abuse metrics. */
+  onUnauthenticated?: () => void
+}
+
+const ASYMMETRIC = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])
+const SUB = /^[\x21-\x7E]{1,128}$/
+
+interface PublicKeys { algorithms: string[], byKid: Map<string, string> }
+
+function loadPublicKeys (file: string): PublicKeys {
+  const jwks = JSON.parse(readFileSync(file, 'utf8')) as { keys?: Array<JsonWebKey & { kid?: string, alg?: string }> }
+  const byKid = new Map<string, string>()
+  const algorithms = new Set<string>()
+  for (const jwk of jwks.keys ?? []) {
+    // Each key is used with exactly one algorithm (RFC 8725 §3.1), named by the key itself.
+    if (typeof jwk.kid !== 'string' || typeof jwk.alg !== 'string' || !ASYMMETRIC.has(jwk.alg)) {
+      throw new Error('SHIFOU_JWT_PUBLIC_KEYS: every key needs a kid and an asymmetric alg')
+    }
+    byKid.set(jwk.kid, createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString())
+    algorithms.add(jwk.alg)
+  }
+  if (byKid.size === 0) throw new Error('SHIFOU_JWT_PUBLIC_KEYS holds no keys')
+  return { algorithms: [...algorithms], byKid }
+}
+
+/** Checks the claims the service relies on and builds the principal. */
+export function principalOf (claims: Record<string, unknown>): Principal {
+  const { sub, role } = claims
+  if (typeof sub !== 'string' || !SUB.test(sub)) throw new ShifouError('UNAUTHENTICATED', 'The token has no valid sub')
+  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw new ShifouError('UNAUTHENTICATED', 'The token has no valid role')
+  const p: Principal = { sub, role: role as Role }
+  if (role === 'dept_admin') {
+    if (typeof claims.dept !== 'string' || !/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(claims.dept)) throw new ShifouError('UNAUTHENTICATED', 'A dept_admin token needs a dept claim')
+    p.dept = claims.dept
+  }
+  if (role === 'subject') {
+    const id = normaliseIdNumber(claims.idNumber, todayCst())
+    if (!id.ok) throw new ShifouError('UNAUTHENTICATED', 'A subject token needs a valid idNumber claim')
+    p.idNumber = id.value
+  }
+  return p
+}
+
+export default fp<AuthOptions>(async (app, opts) => {
+  const verify = {
+    allowedAud: 'shifou',
+    allowedIss: opts.issuer,
+    requiredClaims: ['sub', 'role', 'exp', 'iat', 'aud', 'iss'],
+    clockTolerance: 5_000
+  }
+  if (opts.publicKeysFile !== null) {
+    const keys = loadPublicKeys(opts.publicKeysFile)
+    await app.register(jwt, {
+      secret: (_request: FastifyRequest, token: { header: { kid?: string } }, cb: (e: Error | null, k?: string) => void) => {
+        const key = token.header.kid === undefined ? undefined : keys.byKid.get(token.header.kid)
+        if (key === undefined) cb(new Error('unknown key')); else cb(null, key)
+      },
+      verify: { ...verify, algorithms: keys.algorithms }
+    } as never)
+  } else {
+    if (opts.secret.length < 32) throw new Error('SHIFOU_JWT_SECRET must be at least 32 bytes')
+    await app.register(jwt, { secret: Buffer.from(opts.secret), sign: { algorithm: 'HS256' }, verify: { ...verify, algorithms: ['HS256'] } })
+  }
+
+  app.decorateRequest('principal', null)
+
+  app.addHook('onRequest', async (request) => {
+    const roles = request.routeOptions.config.roles
+    if (roles === 'public') return
+    // Unknown routes: the not-found handler answers (without a principal).
+    if (request.is404) return
+    if (roles === undefined || roles.length === 0) throw new ShifouError('FORBIDDEN', 'This route serves no role')
+    let claims: Record<string, unknown>
+    try {
+      claims = await request.jwtVerify<Record<string, unknown>>()
+    } catch {
+      opts.onUnauthenticated?.()
+      throw new ShifouError('UNAUTHENTICATED', 'A valid bearer token is required')
+    }
+    const principal = principalOf(claims)
+    request.principal = principal
+    if (!roles.includes(principal.role)) throw new ShifouError('FORBIDDEN', 'This route does not serve your role')
+  })
+}, { name: 'auth' })

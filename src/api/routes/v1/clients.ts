@@ -1,0 +1,39 @@
+/** Clients: the approval systems allowed to ask (design §5, admin). */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@fastify/type-provider-typebox'
+import { createClient, deactivateClient, getClient, listClients, updateClient } from '../../../registry/store.ts'
+import type { ClientRow } from '../../../db/schema/index.ts'
+import { withErrors } from '../../schemas/common.ts'
+import { Client, ClientBody, ClientUpdate, IdParams } from '../../schemas/registry.ts'
+
+const admin = { roles: ['admin'] as const }
+const view = (c: ClientRow): Record<string, unknown> => ({
+  id: c.id, name: c.name, organisation: c.organisation, questions: c.questions, purposes: c.purposes, quotas: c.quotas, confidential: c.confidential, active: c.active
+})
+
+const clients: FastifyPluginAsyncTypebox = async (app) => {
+  const { database } = app.services
+  const deps = app.services.registryDeps
+  const tags = ['admin']
+
+  app.post('/v1/clients', { config: admin, schema: { tags, body: ClientBody, response: withErrors({ 201: Client }, 409) } }, async (request, reply) => {
+    await createClient(deps, request.principal!, request.body)
+    return reply.code(201).send(view(await getClient(database, request.body.id)) as never)
+  })
+  app.get('/v1/clients', { config: admin, schema: { tags, response: withErrors({ 200: Type.Object({ clients: Type.Array(Client) }) }) } }, async () => {
+    return { clients: (await listClients(database)).map(view) as never }
+  })
+  app.get('/v1/clients/:id', { config: admin, schema: { tags, params: IdParams, response: withErrors({ 200: Client }, 404) } }, async (request) => {
+    return view(await getClient(database, request.params.id)) as never
+  })
+  app.put('/v1/clients/:id', { config: admin, schema: { tags, params: IdParams, body: ClientUpdate, response: withErrors({ 200: Client }, 404) } }, async (request) => {
+    await updateClient(deps, request.principal!, request.params.id, request.body as never)
+    return view(await getClient(database, request.params.id)) as never
+  })
+  app.delete('/v1/clients/:id', { config: admin, schema: { tags, params: IdParams, response: withErrors({ 204: Type.Null() }, 404) } }, async (request, reply) => {
+    await deactivateClient(deps, request.principal!, request.params.id)
+    return reply.code(204).send(null)
+  })
+}
+
+export default clients

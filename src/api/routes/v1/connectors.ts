@@ -1,0 +1,107 @@
+/**
+ * Connectors and snapshot loads (design §5, admin and dept_admin). A dept_admin touches only its
+ * own department's connectors.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@fastify/type-provider-typebox'
+import type { Readable } from 'node:stream'
+import { assertDepartment, createConnector, deactivateConnector, getConnector, listConnectors, updateConnector } from '../../../registry/store.ts'
+import { checkAsOf, loadSnapshot } from '../../../connectors/load.ts'
+import { getSnapshot, listSnapshots } from '../../../connectors/snapshots.ts'
+import type { ConnectorRow } from '../../../db/schema/index.ts'
+import { ShifouError } from '../../../errors.ts'
+import { DateOnly, Strict, withErrors } from '../../schemas/common.ts'
+import { Connector, ConnectorBody, ConnectorUpdate, IdParams, SnapshotSummary } from '../../schemas/registry.ts'
+import type { Database } from '../../../db/client.ts'
+
+const managers = { roles: ['admin', 'dept_admin'] as const }
+const FORMATS: Record<string, 'csv' | 'ndjson'> = { 'text/csv': 'csv', 'application/x-ndjson': 'ndjson' }
+
+async function view (database: Database, c: ConnectorRow): Promise<Record<string, unknown>> {
+  return {
+    id: c.id,
+    department: c.departmentId,
+    title: c.title,
+    kind: c.kind,
+    subject: { field: c.subjectField, type: c.subjectType },
+    fields: c.fields,
+    maxRejectRatio: c.maxRejectRatio,
+    active: c.active,
+    activeSnapshot: c.activeSnapshotId === null ? null : await getSnapshot(database, c.activeSnapshotId),
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString()
+  }
+}
+
+const connectors: FastifyPluginAsyncTypebox = async (app) => {
+  const { database, keyring, registry } = app.services
+  const deps = app.services.registryDeps
+  const tags = ['connectors']
+
+  // Snapshot bodies are streamed to the loader, never buffered (a 1-million-row file is ~100 MB).
+  app.addContentTypeParser(['text/csv', 'application/x-ndjson'], (_request, payload, done) => { done(null, payload) })
+
+  app.post('/v1/connectors', { config: managers, schema: { tags, body: ConnectorBody, response: withErrors({ 201: Connector }, 409) } }, async (request, reply) => {
+    return reply.code(201).send(await view(database, await createConnector(deps, request.principal!, request.body)) as never)
+  })
+
+  app.get('/v1/connectors', { config: managers, schema: { tags, response: withErrors({ 200: Type.Object({ connectors: Type.Array(Connector) }) }) } }, async (request) => {
+    const rows = await listConnectors(database, request.principal!)
+    return { connectors: await Promise.all(rows.map(async (c) => await view(database, c))) as never }
+  })
+
+  const owned = async (request: { principal: import('../../../principal.ts').Principal | null }, id: string): Promise<ConnectorRow> => {
+    const c = await getConnector(database, id)
+    assertDepartment(request.principal!, c.departmentId)
+    return c
+  }
+
+  app.get('/v1/connectors/:id', { config: managers, schema: { tags, params: IdParams, response: withErrors({ 200: Connector }, 404) } }, async (request) => {
+    return await view(database, await owned(request, request.params.id)) as never
+  })
+
+  app.put('/v1/connectors/:id', { config: managers, schema: { tags, params: IdParams, body: ConnectorUpdate, response: withErrors({ 200: Connector }, 404, 409) } }, async (request) => {
+    return await view(database, await updateConnector(deps, request.principal!, request.params.id, request.body)) as never
+  })
+
+  app.delete('/v1/connectors/:id', { config: managers, schema: { tags, params: IdParams, response: withErrors({ 204: Type.Null() }, 404, 409) } }, async (request, reply) => {
+    await deactivateConnector(deps, request.principal!, request.params.id)
+    return reply.code(204).send(null)
+  })
+
+  app.get('/v1/connectors/:id/snapshots', { config: managers, schema: { tags, params: IdParams, response: withErrors({ 200: Type.Object({ snapshots: Type.Array(SnapshotSummary) }) }, 404) } }, async (request) => {
+    await owned(request, request.params.id)
+    return { snapshots: await listSnapshots(database, request.params.id) as never }
+  })
+
+  app.put('/v1/connectors/:id/snapshot', {
+    config: managers,
+    bodyLimit: 64 * 1024 * 1024 * 1024,
+    schema: {
+      tags,
+      description: 'Loads a snapshot: the body is text/csv (header row of field names) or application/x-ndjson, streamed. The previous snapshot answers until this one is complete.',
+      params: IdParams,
+      querystring: Type.Object({ asOf: DateOnly }, Strict),
+      response: withErrors({ 201: Type.Object({ snapshot: SnapshotSummary }) }, 404, 409, 413, 415, 422)
+    }
+  }, async (request, reply) => {
+    const connector = await owned(request, request.params.id)
+    checkAsOf(request.query.asOf)
+    const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+    const format = FORMATS[type]
+    if (format === undefined) throw new ShifouError('UNSUPPORTED_MEDIA_TYPE', 'Send text/csv or application/x-ndjson')
+    const result = await loadSnapshot({
+      database,
+      keyring,
+      actor: request.principal!,
+      connector,
+      asOf: request.query.asOf,
+      format,
+      input: request.body as Readable,
+      onActivated: () => registry.invalidate()
+    })
+    return reply.code(201).send({ snapshot: { ...result, error: null } } as never)
+  })
+}
+
+export default connectors

@@ -1,0 +1,34 @@
+/**
+ * Shared schema atoms (design §5). Every request schema rejects unknown fields
+ * (additionalProperties: false) and types are never coerced (see the Ajv options in app.ts).
+ */
+import { Type, type TSchema } from '@fastify/type-provider-typebox'
+
+export const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$', description: 'Id of a department, connector, question or client' })
+/** 1–128 printable ASCII characters */
+export const Printable = Type.String({ pattern: '^[\\x20-\\x7E]{1,128}$' })
+export const Instant = Type.String({ description: 'RFC 3339 instant' })
+export const DateOnly = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'Calendar date YYYY-MM-DD (China Standard Time)' })
+
+export const Problem = Type.Object({
+  type: Type.String(),
+  title: Type.String(),
+  status: Type.Integer(),
+  code: Type.String(),
+  detail: Type.String(),
+  errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+  missing: Type.Optional(Type.Array(Type.String())),
+  rejectedCount: Type.Optional(Type.Integer()),
+  rejected: Type.Optional(Type.Array(Type.Object({ line: Type.Integer(), field: Type.String(), code: Type.String() })))
+}, { $id: 'Problem', description: 'application/problem+json (RFC 9457) with a stable code' })
+
+const ProblemRef = Type.Unsafe<Record<string, unknown>>({ $ref: 'Problem#' })
+
+/** The error responses every authenticated route can give. */
+export function withErrors<T extends Record<number, TSchema>> (ok: T, ...statuses: number[]): T & Record<number, TSchema> {
+  const out: Record<number, TSchema> = { ...ok }
+  for (const s of [400, 401, 403, 500, 503, ...statuses]) out[s] = ProblemRef
+  return out as T & Record<number, TSchema>
+}
+
+export const Strict = { additionalProperties: false } as const

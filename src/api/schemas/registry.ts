@@ -1,0 +1,106 @@
+/** Schemas of the admin and department-admin routes (design §5). */
+import { Type } from '@fastify/type-provider-typebox'
+import { DateOnly, Id, Instant, Strict } from './common.ts'
+
+export const FieldType = Type.Union(['string', 'integer', 'number', 'boolean', 'date', 'name', 'hashed'].map((t) => Type.Literal(t)))
+export const ParamType = Type.Union(['string', 'integer', 'number', 'boolean', 'date'].map((t) => Type.Literal(t)))
+const Title = Type.String({ minLength: 1, maxLength: 200 })
+
+export const DepartmentBody = Type.Object({ id: Id, name: Title }, Strict)
+export const DepartmentUpdate = Type.Object({ name: Title }, Strict)
+export const Department = Type.Object({ id: Type.String(), name: Type.String(), active: Type.Boolean(), createdAt: Instant, updatedAt: Instant })
+
+export const FieldDef = Type.Object({ name: Type.String({ maxLength: 63 }), type: FieldType }, Strict)
+export const ConnectorBody = Type.Object({
+  id: Id,
+  department: Id,
+  title: Title,
+  kind: Type.Literal('file'),
+  subject: Type.Object({ field: Type.String({ maxLength: 63 }), type: Type.Literal('cn_resident_id') }, Strict),
+  fields: Type.Array(FieldDef, { maxItems: 200 }),
+  maxRejectRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 1 }))
+}, Strict)
+export const ConnectorUpdate = Type.Omit(ConnectorBody, ['id'], Strict)
+
+export const SnapshotSummary = Type.Object({
+  id: Type.Integer(),
+  connector: Type.String(),
+  status: Type.String({ description: 'loading, active, superseded or failed' }),
+  rows: Type.Integer(),
+  subjects: Type.Integer(),
+  rejectedCount: Type.Integer(),
+  rejected: Type.Array(Type.Object({ line: Type.Integer(), field: Type.String(), code: Type.String() })),
+  ignoredColumns: Type.Array(Type.String()),
+  asOf: DateOnly,
+  loadedAt: Type.Union([Instant, Type.Null()]),
+  error: Type.Optional(Type.Union([Type.String(), Type.Null()]))
+})
+
+export const Connector = Type.Object({
+  id: Type.String(),
+  department: Type.String(),
+  title: Type.String(),
+  kind: Type.String(),
+  subject: Type.Object({ field: Type.String(), type: Type.String() }),
+  fields: Type.Array(Type.Object({ name: Type.String(), type: Type.String() })),
+  maxRejectRatio: Type.Number(),
+  active: Type.Boolean(),
+  activeSnapshot: Type.Union([SnapshotSummary, Type.Null()]),
+  createdAt: Instant,
+  updatedAt: Instant
+})
+
+export const QuestionBody = Type.Object({
+  id: Id,
+  connector: Id,
+  title: Title,
+  description: Type.Optional(Type.String({ maxLength: 2000 })),
+  params: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), ParamType)),
+  when: Type.Unknown({ description: 'A predicate (design §6), checked against the connector at registration' })
+}, Strict)
+export const QuestionUpdate = Type.Omit(QuestionBody, ['id'], Strict)
+export const QuestionSummary = Type.Object({ id: Type.String(), title: Type.String(), description: Type.String(), params: Type.Record(Type.String(), Type.String()) })
+export const QuestionDetail = Type.Object({
+  id: Type.String(), connector: Type.String(), title: Type.String(), description: Type.String(),
+  params: Type.Record(Type.String(), Type.String()), when: Type.Unknown(), active: Type.Boolean()
+})
+
+const Quota = Type.Integer({ minimum: 0, maximum: 10_000_000 })
+export const Quotas = Type.Object({
+  requestsPerMinute: Type.Optional(Quota),
+  subjectsPerDay: Type.Optional(Quota),
+  subjectsPerCase: Type.Optional(Quota),
+  namesPerSubjectPerDay: Type.Optional(Quota)
+}, Strict)
+const Purpose = Type.String({ pattern: '^[\\x20-\\x7E]{1,128}$' })
+export const ClientBody = Type.Object({
+  id: Id,
+  name: Title,
+  organisation: Type.Optional(Id),
+  questions: Type.Array(Id, { maxItems: 500 }),
+  purposes: Type.Array(Purpose, { maxItems: 100 }),
+  quotas: Type.Optional(Quotas),
+  confidential: Type.Optional(Type.Boolean())
+}, Strict)
+export const ClientUpdate = Type.Object({
+  name: Title,
+  organisation: Type.Optional(Id),
+  questions: Type.Array(Id, { maxItems: 500 }),
+  purposes: Type.Array(Purpose, { maxItems: 100 }),
+  quotas: Type.Optional(Quotas),
+  confidential: Type.Optional(Type.Boolean()),
+  active: Type.Optional(Type.Boolean())
+}, Strict)
+export const Client = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  organisation: Type.Union([Type.String(), Type.Null()]),
+  questions: Type.Array(Type.String()),
+  purposes: Type.Array(Type.String()),
+  quotas: Type.Object({ requestsPerMinute: Type.Integer(), subjectsPerDay: Type.Integer(), subjectsPerCase: Type.Integer(), namesPerSubjectPerDay: Type.Integer() }),
+  confidential: Type.Boolean(),
+  active: Type.Boolean()
+})
+
+export const IdParams = Type.Object({ id: Id }, Strict)
+export const Created = Type.Object({ id: Type.String() })

@@ -1,0 +1,237 @@
+/**
+ * Loading a snapshot (design §5, PUT /v1/connectors/:id/snapshot): stream the file, normalise and
+ * keyed-hash every subject, keep only declared fields, COPY into the snapshot's own table, index
+ * it, and make it active in one short transaction together with its audit entry. Until then the
+ * previous snapshot answers; a failed or interrupted load leaves it untouched.
+ */
+import type { Readable } from 'node:stream'
+import type { Database } from '../db/client.ts'
+import type { ConnectorRow, RejectedRow } from '../db/schema/index.ts'
+import type { Keyring } from '../matchers/keyed-hash.ts'
+import { ID_NORM_VERSION, normaliseIdNumber, todayCst } from '../matchers/cn-resident-id.ts'
+import { NAME_NORM_VERSION } from '../matchers/cn-name.ts'
+import type { FieldType } from '../matchers/predicate/index.ts'
+import { writeEntries } from '../audit/writer.ts'
+import { ShifouError } from '../errors.ts'
+import { actorOf, type Principal } from '../principal.ts'
+import { parseCsvCell, parseJsonValue, type CellResult } from './values.ts'
+import { rowSource, type SnapshotFormat, type SourceRow } from './rows.ts'
+import { attachPartition, createPartition, dropPartition, preparePartition } from './records.ts'
+
+export const MAX_REJECTED_LISTED = 1000
+/** A load that has not reported progress for this long is taken to have died with its process. */
+const STALE_LOAD_SECONDS = 120
+/** Superseded snapshots keep answering in-flight requests of other processes for a while. */
+const SUPERSEDED_GRACE_SECONDS = 600
+const HEARTBEAT_MS = 2000
+
+export interface LoadResult {
+  id: number
+  connector: string
+  status: 'active' | 'failed'
+  rows: number
+  subjects: number
+  rejectedCount: number
+  rejected: RejectedRow[]
+  ignoredColumns: string[]
+  asOf: string
+  loadedAt: string | null
+}
+
+export interface LoadOptions {
+  database: Database
+  keyring: Keyring
+  actor: Principal
+  connector: ConnectorRow
+  asOf: string
+  format: SnapshotFormat
+  input: Readable
+  onProgress?: (rows: number, rejected: number) => void
+  /** Called once the snapshot is active (to refresh the in-memory registry). */
+  onActivated?: () => void
+}
+
+interface Column { name: string, type: FieldType, index: number }
+
+/** Checks `asOf`: a calendar date (YYYY-MM-DD), not after today in China Standard Time. */
+export function checkAsOf (asOf: string, now = new Date()): void {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(asOf)
+  if (m === null || Number.isNaN(Date.parse(asOf + 'T00:00:00Z')) || new Date(asOf + 'T00:00:00Z').toISOString().slice(0, 10) !== asOf) {
+    throw new ShifouError('INVALID_QUERY', 'asOf must be a date YYYY-MM-DD')
+  }
+  if (asOf.replaceAll('-', '') > todayCst(now)) throw new ShifouError('INVALID_QUERY', 'asOf may not be in the future')
+}
+
+async function startSnapshot (opts: LoadOptions): Promise<number> {
+  const { database, connector } = opts
+  await database.query(`update snapshots set status = 'failed', error = 'ABANDONED'
+    where connector_id = $1 and status = 'loading' and heartbeat_at < now() - make_interval(secs => $2)`, [connector.id, STALE_LOAD_SECONDS])
+  const norm = connector.fields.some((f) => f.type === 'name') ? ID_NORM_VERSION + ',' + NAME_NORM_VERSION : ID_NORM_VERSION
+  try {
+    const [row] = await database.query<{ id: number }>(`insert into snapshots (connector_id, status, as_of, key_version, norm, started_by)
+      values ($1, 'loading', $2, $3, $4, $5) returning id`, [connector.id, opts.asOf, opts.keyring.currentVersion, norm, opts.actor.sub])
+    return Number(row!.id)
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') throw new ShifouError('LOAD_IN_PROGRESS', 'A load of this connector is running')
+    throw err
+  }
+}
+
+/** COPY text format: backslash is the escape character, so JSON's backslashes are doubled. */
+function copyLine (snapshotId: number, subjectHash: Buffer, keyVersion: number, attrs: string): string {
+  return snapshotId + '\t\\\\x' + subjectHash.toString('hex') + '\t' + keyVersion + '\t' + attrs.replaceAll('\\', '\\\\') + '\n'
+}
+
+export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
+  const { database, keyring, connector } = opts
+  if (!connector.active) throw new ShifouError('NOT_FOUND', 'No such connector')
+  const snapshotId = await startSnapshot(opts)
+  const keys = keyring.connector(connector.id, keyring.currentVersion)
+  const today = todayCst()
+  const rejected: RejectedRow[] = []
+  let rejectedCount = 0
+  let rows = 0
+  let ignoredColumns: string[] = []
+  let partitionCreated = false
+
+  const reject = (line: number, field: string, code: string): void => {
+    rejectedCount++
+    if (rejected.length < MAX_REJECTED_LISTED) rejected.push({ line, field, code })
+  }
+
+  const heartbeat = setInterval(() => {
+    database.query('update snapshots set heartbeat_at = now() where id = $1', [snapshotId]).catch(() => {})
+  }, HEARTBEAT_MS)
+  heartbeat.unref()
+
+  try {
+    const source = await rowSource(opts.format, opts.input)
+    if (source.columns === null) throw new ShifouError('EMPTY_SNAPSHOT', 'The file has no data rows')
+    const declared = [{ name: connector.subjectField, type: 'subject' }, ...connector.fields]
+    const missing = declared.filter((f) => !source.columns!.includes(f.name)).map((f) => f.name)
+    if (missing.length > 0) throw new ShifouError('MISSING_COLUMN', 'Declared columns missing from the file: ' + missing.join(', '), { missing })
+    const subjectIndex = source.columns.indexOf(connector.subjectField)
+    const columns: Column[] = connector.fields.map((f) => ({ name: f.name, type: f.type as FieldType, index: source.columns!.indexOf(f.name) }))
+    const declaredNames = new Set(declared.map((f) => f.name))
+    const ignored = new Set(source.columns.filter((c) => !declaredNames.has(c)))
+
+    await createPartition(database, snapshotId)
+    partitionCreated = true
+    const sink = await database.copyIn('records_s' + snapshotId, ['snapshot_id', 'subject_hash', 'key_version', 'attrs'])
+    try {
+      for await (const row of source.rows) {
+        const line = convertRow(row)
+        if (line !== null) {
+          await sink.write(line)
+          rows++
+          if (opts.onProgress !== undefined && rows % 10000 === 0) opts.onProgress(rows, rejectedCount)
+        }
+      }
+      await sink.end()
+    } catch (err) {
+      await sink.abort()
+      throw err
+    }
+    ignoredColumns = [...ignored].slice(0, 100)
+    opts.onProgress?.(rows, rejectedCount)
+
+    if (rows + rejectedCount === 0) throw new ShifouError('EMPTY_SNAPSHOT', 'The file has no data rows')
+    if (rows === 0 || rejectedCount / (rows + rejectedCount) > connector.maxRejectRatio) {
+      throw new ShifouError('REJECT_RATIO_EXCEEDED', `${rejectedCount} of ${rows + rejectedCount} rows were rejected, above the connector's limit of ${connector.maxRejectRatio}`, { rejectedCount, rejected })
+    }
+
+    await preparePartition(database, snapshotId)
+    const [count] = await database.query<{ n: number }>(`select count(distinct subject_hash)::int as n from records_s${snapshotId}`)
+    const subjects = Number(count!.n)
+    const loadedAt = await activate(opts, snapshotId, { rows, subjects, rejectedCount, rejected, ignoredColumns })
+    clearInterval(heartbeat)
+    opts.onActivated?.()
+    await dropSuperseded(database, connector.id).catch(() => {})
+    return { id: snapshotId, connector: connector.id, status: 'active', rows, subjects, rejectedCount, rejected, ignoredColumns, asOf: opts.asOf, loadedAt }
+
+    function convertRow (row: SourceRow): string | null {
+      if (row.kind === 'malformed') { reject(row.line, '', 'MALFORMED_ROW'); return null }
+      if (row.kind === 'csv') {
+        if (row.cells.length !== source.columns!.length) { reject(row.line, '', 'MALFORMED_ROW'); return null }
+      } else {
+        for (const key of Object.keys(row.value)) if (!declaredNames.has(key)) ignored.add(key)
+      }
+      const rawId = row.kind === 'csv' ? row.cells[subjectIndex] : row.value[connector.subjectField]
+      const id = normaliseIdNumber(rawId, today)
+      if (!id.ok) { reject(row.line, connector.subjectField, id.code); return null }
+      const attrs: Record<string, string | number | boolean | null> = {}
+      for (const col of columns) {
+        const parsed: CellResult = row.kind === 'csv'
+          ? parseCsvCell(col.type, row.cells[col.index]!)
+          : parseJsonValue(col.type, Object.hasOwn(row.value, col.name) ? row.value[col.name] : null)
+        if (!parsed.ok) { reject(row.line, col.name, parsed.code); return null }
+        attrs[col.name] = (col.type === 'name' || col.type === 'hashed') && parsed.value !== null
+          ? keys.fieldHash(col.name, id.value, String(parsed.value))
+          : parsed.value
+      }
+      return copyLine(snapshotId, keys.subjectHash(id.value), keys.keyVersion, JSON.stringify(attrs))
+    }
+  } catch (err) {
+    clearInterval(heartbeat)
+    const code = err instanceof ShifouError ? err.code : 'LOAD_FAILED'
+    await fail(opts, snapshotId, code, partitionCreated, { rows, rejectedCount }).catch(() => {})
+    throw err
+  }
+}
+
+async function activate (opts: LoadOptions, snapshotId: number, counts: { rows: number, subjects: number, rejectedCount: number, rejected: RejectedRow[], ignoredColumns: string[] }): Promise<string> {
+  const { database, connector } = opts
+  return await database.transaction(async (tx) => {
+    // Serialise activations of one connector and find the snapshot being replaced.
+    const [current] = await tx.query<{ active_snapshot_id: number | null }>('select active_snapshot_id from connectors where id = $1 for update', [connector.id])
+    await attachPartition(tx, snapshotId)
+    const [row] = await tx.query<{ loaded_at: string }>(`update snapshots set status = 'active', rows = $2, subjects = $3, rejected_count = $4,
+        rejected = $5::jsonb, ignored_columns = $6::jsonb, loaded_at = now(), heartbeat_at = now()
+      where id = $1 returning to_char(loaded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as loaded_at`,
+    [snapshotId, counts.rows, counts.subjects, counts.rejectedCount, JSON.stringify(counts.rejected), JSON.stringify(counts.ignoredColumns)])
+    const previous = current?.active_snapshot_id ?? null
+    if (previous !== null) {
+      await tx.query(`update snapshots set status = 'superseded', superseded_at = now() where id = $1`, [previous])
+    }
+    await tx.query('update connectors set active_snapshot_id = $2, updated_at = now() where id = $1', [connector.id, snapshotId])
+    await writeEntries(tx, [{
+      kind: 'load',
+      actor: actorOf(opts.actor),
+      snapshot: snapshotId,
+      asOf: opts.asOf,
+      keyVersion: opts.keyring.currentVersion,
+      norm: ID_NORM_VERSION,
+      code: 'ACTIVE',
+      detail: { connector: connector.id, rows: counts.rows, subjects: counts.subjects, rejected: counts.rejectedCount, previous }
+    }])
+    return row!.loaded_at
+  })
+}
+
+async function fail (opts: LoadOptions, snapshotId: number, code: string, partitionCreated: boolean, counts: { rows: number, rejectedCount: number }): Promise<void> {
+  const { database, connector } = opts
+  if (partitionCreated) await dropPartition(database, snapshotId, false)
+  await database.transaction(async (tx) => {
+    await tx.query(`update snapshots set status = 'failed', error = $2, rows = $3, rejected_count = $4, heartbeat_at = now() where id = $1`,
+      [snapshotId, code, counts.rows, counts.rejectedCount])
+    await writeEntries(tx, [{
+      kind: 'load',
+      actor: actorOf(opts.actor),
+      snapshot: snapshotId,
+      asOf: opts.asOf,
+      code,
+      detail: { connector: connector.id, rows: counts.rows, rejected: counts.rejectedCount }
+    }])
+  })
+}
+
+/** Drops the records of snapshots replaced more than the grace period ago. */
+async function dropSuperseded (database: Database, connectorId: string): Promise<void> {
+  const old = await database.query<{ id: number }>(`select id from snapshots
+    where connector_id = $1 and status = 'superseded' and dropped = 0 and superseded_at < now() - make_interval(secs => $2)`,
+  [connectorId, SUPERSEDED_GRACE_SECONDS])
+  for (const { id } of old) {
+    await dropPartition(database, Number(id), true)
+    await database.query('update snapshots set dropped = 1 where id = $1', [id])
+  }
+}

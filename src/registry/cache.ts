@@ -1,0 +1,132 @@
+/**
+ * The registry as the hot path sees it: clients, compiled questions and each connector's active
+ * snapshot, held in memory and refreshed when this process changes something, or after `ttlMs`
+ * for changes made by other processes on the same database (default 1 s).
+ */
+import type { Database } from '../db/client.ts'
+import type { CompiledPredicate, FieldType, ParamType } from '../matchers/predicate/index.ts'
+import type { Quotas } from '../db/schema/index.ts'
+import { compileQuestion, fieldTypes } from './definitions.ts'
+
+export interface ActiveSnapshot { id: number, asOf: string, keyVersion: number }
+
+export interface CachedConnector {
+  id: string
+  departmentId: string
+  active: boolean
+  fields: Record<string, FieldType>
+  snapshot: ActiveSnapshot | null
+}
+
+export interface CachedQuestion {
+  id: string
+  title: string
+  description: string
+  connectorId: string
+  params: Record<string, ParamType>
+  predicate: CompiledPredicate
+}
+
+export interface CachedClient {
+  id: string
+  name: string
+  organisation: string | null
+  active: boolean
+  confidential: boolean
+  questions: ReadonlySet<string>
+  purposes: ReadonlySet<string>
+  quotas: Quotas
+}
+
+export interface RegistryState {
+  clients: ReadonlyMap<string, CachedClient>
+  /** active questions only */
+  questions: ReadonlyMap<string, CachedQuestion>
+  connectors: ReadonlyMap<string, CachedConnector>
+}
+
+export class RegistryCache {
+  readonly #database: Database
+  readonly #ttlMs: number
+  #state: RegistryState | null = null
+  #loadedAt = 0
+  #loading: Promise<RegistryState> | null = null
+  #generation = 0
+
+  constructor (database: Database, ttlMs = 1000) {
+    this.#database = database
+    this.#ttlMs = ttlMs
+  }
+
+  invalidate (): void {
+    this.#generation++
+    this.#state = null
+  }
+
+  async current (): Promise<RegistryState> {
+    if (this.#state !== null && Date.now() - this.#loadedAt < this.#ttlMs) return this.#state
+    if (this.#loading === null) {
+      const generation = this.#generation
+      this.#loading = this.#load().then((state) => {
+        // A change made while loading makes this state stale at once.
+        if (generation === this.#generation) {
+          this.#state = state
+          this.#loadedAt = Date.now()
+        }
+        return state
+      }).finally(() => { this.#loading = null })
+    }
+    return await this.#loading
+  }
+
+  async #load (): Promise<RegistryState> {
+    const db = this.#database
+    const [clientRows, questionRows, connectorRows] = await Promise.all([
+      db.query<{ id: string, name: string, organisation: string | null, active: boolean, confidential: boolean, questions: string[], purposes: string[], quotas: Quotas }>(
+        'select id, name, organisation, active, confidential, questions, purposes, quotas from clients'),
+      db.query<{ id: string, title: string, description: string, connector_id: string, params: Record<string, string>, when: unknown }>(
+        'select id, title, description, connector_id, params, "when" from questions where active'),
+      db.query<{ id: string, department_id: string, active: boolean, fields: Array<{ name: string, type: string }>, snapshot_id: number | null, as_of: string | null, key_version: number | null }>(
+        `select c.id, c.department_id, c.active, c.fields, s.id as snapshot_id, s.as_of::text as as_of, s.key_version
+           from connectors c left join snapshots s on s.id = c.active_snapshot_id`)
+    ])
+    const connectors = new Map<string, CachedConnector>()
+    for (const r of connectorRows) {
+      connectors.set(r.id, {
+        id: r.id,
+        departmentId: r.department_id,
+        active: r.active,
+        fields: fieldTypes(r.fields),
+        snapshot: r.snapshot_id === null ? null : { id: Number(r.snapshot_id), asOf: r.as_of as string, keyVersion: Number(r.key_version) }
+      })
+    }
+    const questions = new Map<string, CachedQuestion>()
+    for (const r of questionRows) {
+      const connector = connectors.get(r.connector_id)
+      if (connector === undefined) continue
+      questions.set(r.id, {
+        id: r.id,
+        title: r.title,
+        description: r.description,
+        connectorId: r.connector_id,
+        params: r.params as Record<string, ParamType>,
+        // Definitions were checked at registration; compiling again builds the closures once here.
+        predicate: compileQuestion(r.when, Object.entries(connector.fields).map(([name, type]) => ({ name, type })), r.params)
+      })
+    }
+    const clients = new Map<string, CachedClient>()
+    for (const r of clientRows) {
+      clients.set(r.id, {
+        id: r.id,
+        name: r.name,
+        organisation: r.organisation,
+        active: r.active,
+        confidential: r.confidential,
+        questions: new Set(r.questions),
+        purposes: new Set(r.purposes),
+        quotas: r.quotas
+      })
+    }
+    return { clients, questions, connectors }
+  }
+}

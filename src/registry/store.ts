@@ -1,0 +1,316 @@
+/**
+ * Registering departments, connectors, questions and clients (design §5). Every change is made in
+ * one transaction with its audit entry (kind "change"), so a change is never without its entry.
+ */
+import { and, asc, eq } from 'drizzle-orm'
+import type { Database, Executor } from '../db/client.ts'
+import { clients, connectors, departments, questions, type ClientRow, type ConnectorRow, type DepartmentRow, type FieldDef, type QuestionRow, type Quotas } from '../db/schema/index.ts'
+import { writeEntries } from '../audit/writer.ts'
+import type { JsonValue } from '../audit/entry.ts'
+import { ShifouError } from '../errors.ts'
+import { actorOf, type Principal } from '../principal.ts'
+import { checkConnectorFields, checkQuotas, compileQuestion, DEFAULT_MAX_REJECT_RATIO, fieldTypes } from './definitions.ts'
+
+export interface RegistryDeps {
+  database: Database
+  /** Called after every committed change, to refresh the in-memory registry. */
+  onChange: () => void
+}
+
+type Resource = 'department' | 'connector' | 'question' | 'client'
+
+async function run<T extends Record<string, unknown>> (tx: Executor, q: { toSQL(): { sql: string, params: unknown[] } }): Promise<T[]> {
+  const { sql, params } = q.toSQL()
+  return await tx.query<T>(sql, params)
+}
+
+/** One change and its audit entry, atomically. */
+async function change<T> (deps: RegistryDeps, actor: Principal, action: 'create' | 'update' | 'delete', resource: Resource, id: string,
+  fn: (tx: Executor) => Promise<T>): Promise<T> {
+  const result = await deps.database.transaction(async (tx) => {
+    const value = await fn(tx)
+    const detail: Record<string, JsonValue> = { action, resource, id }
+    await writeEntries(tx, [{ kind: 'change', actor: actorOf(actor), code: action.toUpperCase(), detail }])
+    return value
+  })
+  deps.onChange()
+  return result
+}
+
+export function assertDepartment (actor: Principal, departmentId: string): void {
+  if (actor.role === 'admin') return
+  if (actor.role === 'dept_admin' && actor.dept === departmentId) return
+  throw new ShifouError('FORBIDDEN', 'This department is not yours to manage')
+}
+
+// ---- departments ------------------------------------------------------------------------------
+
+export async function createDepartment (deps: RegistryDeps, actor: Principal, input: { id: string, name: string }): Promise<DepartmentRow> {
+  return await change(deps, actor, 'create', 'department', input.id, async (tx) => {
+    const rows = await run<DepartmentRow>(tx, deps.database.db.insert(departments).values(input).onConflictDoNothing().returning({ id: departments.id }))
+    if (rows.length === 0) throw new ShifouError('CONFLICT', 'A department with this id exists')
+    return await getDepartmentIn(deps, tx, input.id)
+  })
+}
+
+async function getDepartmentIn (deps: RegistryDeps, tx: Executor, id: string): Promise<DepartmentRow> {
+  const [row] = await run<Record<string, unknown>>(tx, deps.database.db.select().from(departments).where(eq(departments.id, id)))
+  if (row === undefined) throw new ShifouError('NOT_FOUND', 'No such department')
+  return { id: row.id as string, name: row.name as string, active: row.active as boolean, createdAt: new Date(row.created_at as string), updatedAt: new Date(row.updated_at as string) }
+}
+
+export async function updateDepartment (deps: RegistryDeps, actor: Principal, id: string, input: { name: string }): Promise<DepartmentRow> {
+  return await change(deps, actor, 'update', 'department', id, async (tx) => {
+    const rows = await run(tx, deps.database.db.update(departments).set({ name: input.name, updatedAt: new Date() }).where(eq(departments.id, id)).returning({ id: departments.id }))
+    if (rows.length === 0) throw new ShifouError('NOT_FOUND', 'No such department')
+    return await getDepartmentIn(deps, tx, id)
+  })
+}
+
+export async function deactivateDepartment (deps: RegistryDeps, actor: Principal, id: string): Promise<void> {
+  await change(deps, actor, 'delete', 'department', id, async (tx) => {
+    const active = await run(tx, deps.database.db.select({ id: connectors.id }).from(connectors).where(and(eq(connectors.departmentId, id), eq(connectors.active, true))))
+    if (active.length > 0) throw new ShifouError('CONFLICT', 'The department still has active connectors')
+    const rows = await run(tx, deps.database.db.update(departments).set({ active: false, updatedAt: new Date() }).where(eq(departments.id, id)).returning({ id: departments.id }))
+    if (rows.length === 0) throw new ShifouError('NOT_FOUND', 'No such department')
+  })
+}
+
+export async function listDepartments (database: Database): Promise<DepartmentRow[]> {
+  return await database.db.select().from(departments).orderBy(asc(departments.id))
+}
+
+// ---- connectors -------------------------------------------------------------------------------
+
+export interface ConnectorInput {
+  id: string
+  department: string
+  title: string
+  kind: 'file'
+  subject: { field: string, type: 'cn_resident_id' }
+  fields: FieldDef[]
+  maxRejectRatio?: number
+}
+
+export async function createConnector (deps: RegistryDeps, actor: Principal, input: ConnectorInput): Promise<ConnectorRow> {
+  assertDepartment(actor, input.department)
+  checkConnectorFields(input)
+  return await change(deps, actor, 'create', 'connector', input.id, async (tx) => {
+    const dept = await run<{ active: boolean }>(tx, deps.database.db.select({ active: departments.active }).from(departments).where(eq(departments.id, input.department)))
+    if (dept.length === 0 || dept[0]!.active !== true) throw new ShifouError('INVALID_DEFINITION', 'No such active department')
+    const rows = await run(tx, deps.database.db.insert(connectors).values({
+      id: input.id,
+      departmentId: input.department,
+      title: input.title,
+      kind: input.kind,
+      subjectField: input.subject.field,
+      subjectType: input.subject.type,
+      fields: input.fields.map((f) => ({ name: f.name, type: f.type })),
+      maxRejectRatio: input.maxRejectRatio ?? DEFAULT_MAX_REJECT_RATIO
+    }).onConflictDoNothing().returning({ id: connectors.id }))
+    if (rows.length === 0) throw new ShifouError('CONFLICT', 'A connector with this id exists')
+    return await getConnectorIn(deps.database, tx, input.id)
+  })
+}
+
+export async function getConnectorIn (database: Database, tx: Executor, id: string): Promise<ConnectorRow> {
+  const [row] = await run<ConnectorRow>(tx, database.db.select({
+    id: connectors.id,
+    departmentId: connectors.departmentId,
+    title: connectors.title,
+    kind: connectors.kind,
+    subjectField: connectors.subjectField,
+    subjectType: connectors.subjectType,
+    fields: connectors.fields,
+    maxRejectRatio: connectors.maxRejectRatio,
+    activeSnapshotId: connectors.activeSnapshotId,
+    active: connectors.active,
+    createdAt: connectors.createdAt,
+    updatedAt: connectors.updatedAt
+  }).from(connectors).where(eq(connectors.id, id)))
+  if (row === undefined) throw new ShifouError('NOT_FOUND', 'No such connector')
+  const r = row as unknown as Record<string, unknown>
+  return {
+    id: r.id as string,
+    departmentId: r.department_id as string,
+    title: r.title as string,
+    kind: r.kind as string,
+    subjectField: r.subject_field as string,
+    subjectType: r.subject_type as string,
+    fields: r.fields as FieldDef[],
+    maxRejectRatio: Number(r.max_reject_ratio),
+    activeSnapshotId: r.active_snapshot_id === null ? null : Number(r.active_snapshot_id),
+    active: r.active as boolean,
+    createdAt: new Date(r.created_at as string),
+    updatedAt: new Date(r.updated_at as string)
+  }
+}
+
+export async function getConnector (database: Database, id: string): Promise<ConnectorRow> {
+  return await getConnectorIn(database, database, id)
+}
+
+/** Replaces a connector's title, reject ratio and fields; fields used by questions must stay. */
+export async function updateConnector (deps: RegistryDeps, actor: Principal, id: string, input: Omit<ConnectorInput, 'id'>): Promise<ConnectorRow> {
+  const current = await getConnector(deps.database, id)
+  assertDepartment(actor, current.departmentId)
+  if (input.department !== current.departmentId) throw new ShifouError('INVALID_DEFINITION', 'A connector cannot move to another department')
+  if (input.subject.field !== current.subjectField || input.subject.type !== current.subjectType) throw new ShifouError('INVALID_DEFINITION', 'The subject of a connector cannot change')
+  checkConnectorFields(input)
+  return await change(deps, actor, 'update', 'connector', id, async (tx) => {
+    const used = await run<{ id: string, when: unknown, params: Record<string, string> }>(tx,
+      deps.database.db.select({ id: questions.id, when: questions.when, params: questions.params }).from(questions).where(and(eq(questions.connectorId, id), eq(questions.active, true))))
+    for (const q of used) {
+      try {
+        compileQuestion(q.when, input.fields, q.params)
+      } catch {
+        throw new ShifouError('CONFLICT', `Question ${q.id} uses a field this change removes or retypes`)
+      }
+    }
+    await run(tx, deps.database.db.update(connectors).set({
+      title: input.title,
+      fields: input.fields.map((f) => ({ name: f.name, type: f.type })),
+      maxRejectRatio: input.maxRejectRatio ?? current.maxRejectRatio,
+      updatedAt: new Date()
+    }).where(eq(connectors.id, id)))
+    return await getConnectorIn(deps.database, tx, id)
+  })
+}
+
+export async function deactivateConnector (deps: RegistryDeps, actor: Principal, id: string): Promise<void> {
+  const current = await getConnector(deps.database, id)
+  assertDepartment(actor, current.departmentId)
+  await change(deps, actor, 'delete', 'connector', id, async (tx) => {
+    const used = await run(tx, deps.database.db.select({ id: questions.id }).from(questions).where(and(eq(questions.connectorId, id), eq(questions.active, true))))
+    if (used.length > 0) throw new ShifouError('CONFLICT', 'Active questions use this connector')
+    await run(tx, deps.database.db.update(connectors).set({ active: false, updatedAt: new Date() }).where(eq(connectors.id, id)))
+  })
+}
+
+export async function listConnectors (database: Database, actor: Principal): Promise<ConnectorRow[]> {
+  const all = await database.db.select().from(connectors).orderBy(asc(connectors.id))
+  return actor.role === 'admin' ? all : all.filter((c) => c.departmentId === actor.dept)
+}
+
+// ---- questions --------------------------------------------------------------------------------
+
+export interface QuestionInput {
+  id: string
+  connector: string
+  title: string
+  description?: string
+  params?: Record<string, string>
+  when: unknown
+}
+
+async function checkQuestion (database: Database, tx: Executor, input: Omit<QuestionInput, 'id'>): Promise<void> {
+  let connector: ConnectorRow
+  try {
+    connector = await getConnectorIn(database, tx, input.connector)
+  } catch {
+    throw new ShifouError('INVALID_DEFINITION', 'No such connector')
+  }
+  if (!connector.active) throw new ShifouError('INVALID_DEFINITION', 'The connector is not active')
+  compileQuestion(input.when, connector.fields, input.params ?? {})
+}
+
+export async function createQuestion (deps: RegistryDeps, actor: Principal, input: QuestionInput): Promise<void> {
+  await change(deps, actor, 'create', 'question', input.id, async (tx) => {
+    await checkQuestion(deps.database, tx, input)
+    const rows = await run(tx, deps.database.db.insert(questions).values({
+      id: input.id, connectorId: input.connector, title: input.title, description: input.description ?? '', params: input.params ?? {}, when: input.when
+    }).onConflictDoNothing().returning({ id: questions.id }))
+    if (rows.length === 0) throw new ShifouError('CONFLICT', 'A question with this id exists')
+  })
+}
+
+export async function updateQuestion (deps: RegistryDeps, actor: Principal, id: string, input: Omit<QuestionInput, 'id'>): Promise<void> {
+  await change(deps, actor, 'update', 'question', id, async (tx) => {
+    await checkQuestion(deps.database, tx, input)
+    const rows = await run(tx, deps.database.db.update(questions).set({
+      connectorId: input.connector, title: input.title, description: input.description ?? '', params: input.params ?? {}, when: input.when, active: true, updatedAt: new Date()
+    }).where(eq(questions.id, id)).returning({ id: questions.id }))
+    if (rows.length === 0) throw new ShifouError('NOT_FOUND', 'No such question')
+  })
+}
+
+export async function deactivateQuestion (deps: RegistryDeps, actor: Principal, id: string): Promise<void> {
+  await change(deps, actor, 'delete', 'question', id, async (tx) => {
+    const rows = await run(tx, deps.database.db.update(questions).set({ active: false, updatedAt: new Date() }).where(eq(questions.id, id)).returning({ id: questions.id }))
+    if (rows.length === 0) throw new ShifouError('NOT_FOUND', 'No such question')
+  })
+}
+
+export async function listQuestions (database: Database): Promise<QuestionRow[]> {
+  return await database.db.select().from(questions).orderBy(asc(questions.id))
+}
+
+export { fieldTypes }
+
+// ---- clients ----------------------------------------------------------------------------------
+
+export interface ClientInput {
+  id: string
+  name: string
+  organisation?: string
+  questions: string[]
+  purposes: string[]
+  quotas?: Partial<Quotas>
+  confidential?: boolean
+}
+
+async function checkClientQuestions (database: Database, tx: Executor, ids: readonly string[]): Promise<void> {
+  const known = new Set((await run<{ id: string }>(tx, database.db.select({ id: questions.id }).from(questions))).map((r) => r.id))
+  const unknown = ids.filter((id) => !known.has(id))
+  if (unknown.length > 0) throw new ShifouError('INVALID_DEFINITION', 'Unknown questions: ' + unknown.join(', '))
+}
+
+export async function createClient (deps: RegistryDeps, actor: Principal, input: ClientInput): Promise<void> {
+  await change(deps, actor, 'create', 'client', input.id, async (tx) => {
+    await checkClientQuestions(deps.database, tx, input.questions)
+    const rows = await run(tx, deps.database.db.insert(clients).values({
+      id: input.id,
+      name: input.name,
+      organisation: input.organisation ?? null,
+      questions: [...new Set(input.questions)],
+      purposes: [...new Set(input.purposes)],
+      quotas: checkQuotas(input.quotas),
+      confidential: input.confidential ?? false
+    }).onConflictDoNothing().returning({ id: clients.id }))
+    if (rows.length === 0) throw new ShifouError('CONFLICT', 'A client with this id exists')
+  })
+}
+
+export async function updateClient (deps: RegistryDeps, actor: Principal, id: string, input: Omit<ClientInput, 'id'> & { active?: boolean }): Promise<void> {
+  await change(deps, actor, 'update', 'client', id, async (tx) => {
+    await checkClientQuestions(deps.database, tx, input.questions)
+    const rows = await run(tx, deps.database.db.update(clients).set({
+      name: input.name,
+      organisation: input.organisation ?? null,
+      questions: [...new Set(input.questions)],
+      purposes: [...new Set(input.purposes)],
+      quotas: checkQuotas(input.quotas),
+      confidential: input.confidential ?? false,
+      active: input.active ?? true,
+      updatedAt: new Date()
+    }).where(eq(clients.id, id)).returning({ id: clients.id }))
+    if (rows.length === 0) throw new ShifouError('NOT_FOUND', 'No such client')
+  })
+}
+
+export async function deactivateClient (deps: RegistryDeps, actor: Principal, id: string): Promise<void> {
+  await change(deps, actor, 'delete', 'client', id, async (tx) => {
+    const rows = await run(tx, deps.database.db.update(clients).set({ active: false, updatedAt: new Date() }).where(eq(clients.id, id)).returning({ id: clients.id }))
+    if (rows.length === 0) throw new ShifouError('NOT_FOUND', 'No such client')
+  })
+}
+
+export async function listClients (database: Database): Promise<ClientRow[]> {
+  return await database.db.select().from(clients).orderBy(asc(clients.id))
+}
+
+export async function getClient (database: Database, id: string): Promise<ClientRow> {
+  const [row] = await database.db.select().from(clients).where(eq(clients.id, id))
+  if (row === undefined) throw new ShifouError('NOT_FOUND', 'No such client')
+  return row
+}

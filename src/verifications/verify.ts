@@ -1,0 +1,137 @@
+/**
+ * Answering a verification (design §5 "Caller", §3, §8): a request is answered whole or refused
+ * whole. Every check — client, questions, purpose, params, subject name, snapshots — passes
+ * before any record is read; each refusal of a well-formed request is an audit entry; each answer
+ * is an audit entry committed before the answer is returned.
+ */
+import { randomUUID } from 'node:crypto'
+import type { Database } from '../db/client.ts'
+import type { Keyring } from '../matchers/keyed-hash.ts'
+import { ID_NORM_VERSION, normaliseIdNumber, todayCst } from '../matchers/cn-resident-id.ts'
+import { NAME_NORM_VERSION, normaliseName } from '../matchers/cn-name.ts'
+import { validateParams, type EvalContext, type ParamValue, type StoredRecord } from '../matchers/predicate/index.ts'
+import type { AuditWriter } from '../audit/writer.ts'
+import type { EntryInput } from '../audit/entry.ts'
+import type { RegistryCache, CachedQuestion, RegistryState } from '../registry/cache.ts'
+import { lookupRecords } from '../connectors/records.ts'
+import { ShifouError, type ErrorCode } from '../errors.ts'
+import { actorOf, type Principal } from '../principal.ts'
+
+export const MAX_QUESTIONS = 20
+
+export interface VerificationRequest {
+  subject: { idNumber: string, name?: string }
+  questions: Array<{ id: string, params?: Record<string, unknown> }>
+  purpose: string
+  caseId: string
+}
+
+export interface Answer { question: string, answer: 'yes' | 'no', asOf: string, auditIndex: number }
+export interface VerificationResult { id: string, answers: Answer[] }
+
+export interface VerifyDeps {
+  database: Database
+  keyring: Keyring
+  registry: RegistryCache
+  audit: AuditWriter
+}
+
+interface Asked { question: CachedQuestion, params: Record<string, ParamValue> }
+
+export async function verify (deps: VerifyDeps, principal: Principal, body: VerificationRequest): Promise<VerificationResult> {
+  // 1. Well-formedness (400, not audited): the subject, then the question list.
+  const id = normaliseIdNumber(body.subject.idNumber, todayCst())
+  if (!id.ok) throw new ShifouError('INVALID_ID_NUMBER', 'subject.idNumber is not a valid resident ID number')
+  let name: string | null = null
+  if (body.subject.name !== undefined) {
+    const n = normaliseName(body.subject.name)
+    if (!n.ok) throw new ShifouError('INVALID_NAME', 'subject.name is not a valid name')
+    name = n.value
+  }
+  const seen = new Set<string>()
+  for (const q of body.questions) {
+    if (seen.has(q.id)) throw new ShifouError('INVALID_BODY', 'A question is asked twice')
+    seen.add(q.id)
+  }
+
+  const verification = randomUUID()
+  const subject = deps.keyring.audit.pseudonym(id.value)
+  const state = await deps.registry.current()
+  const base: Omit<EntryInput, 'kind'> = {
+    actor: actorOf(principal),
+    verification,
+    caller: principal.sub,
+    purpose: body.purpose,
+    caseId: body.caseId,
+    subject,
+    norm: name === null ? ID_NORM_VERSION : ID_NORM_VERSION + ',' + NAME_NORM_VERSION
+  }
+  const refuse = async (code: ErrorCode, detail: string, question?: string): Promise<never> => {
+    const err = new ShifouError(code, detail)
+    await deps.audit.append([{ kind: 'refusal', ...base, ...(question !== undefined ? { question } : {}), code }])
+    err.audited = true
+    throw err
+  }
+
+  // 2. Authorisation (403, audited): what the client may ask comes from its registration.
+  const client = state.clients.get(principal.sub)
+  if (client === undefined || !client.active) return await refuse('CLIENT_INACTIVE', 'This client is not registered or not active')
+  const asked: Asked[] = []
+  for (const q of body.questions) {
+    const question = state.questions.get(q.id)
+    // An unknown question is refused like a forbidden one: the API does not reveal which exist.
+    if (question === undefined || !client.questions.has(q.id)) return await refuse('QUESTION_NOT_ALLOWED', 'This client may not ask this question', q.id)
+    asked.push({ question, params: {} })
+  }
+  if (!client.purposes.has(body.purpose)) return await refuse('PURPOSE_NOT_ALLOWED', 'This client may not ask for this purpose')
+
+  // 3. Parameters and the subject's name (400).
+  for (let i = 0; i < asked.length; i++) {
+    const a = asked[i]!
+    const p = validateParams(a.question.params, body.questions[i]!.params ?? {})
+    if (!p.ok) throw new ShifouError('INVALID_PARAM', `questions/${i}/params: ${p.message}`)
+    a.params = p.params
+    if (a.question.predicate.usesSubjectName && name === null) {
+      throw new ShifouError('SUBJECT_NAME_REQUIRED', `Question ${a.question.id} compares the subject's name; send subject.name`)
+    }
+  }
+
+  // 4. Every connector has an active snapshot (503, audited).
+  const snapshots = snapshotsFor(state, asked)
+  if (snapshots === null) return await refuse('NO_ACTIVE_SNAPSHOT', 'A connector of these questions has no active snapshot')
+
+  // 5. Lookups: one per connector, whatever the number of its questions.
+  const records = new Map<string, readonly StoredRecord[]>()
+  await Promise.all([...snapshots].map(async ([connectorId, snap]) => {
+    const keys = deps.keyring.connector(connectorId, snap.keyVersion)
+    records.set(connectorId, await lookupRecords(deps.database, snap.id, keys.subjectHash(id.value)))
+  }))
+
+  // 6. Answers, then their entries; nothing is returned before the entries commit.
+  const entries: EntryInput[] = []
+  const answers: Array<Omit<Answer, 'auditIndex'>> = []
+  for (const a of asked) {
+    const snap = snapshots.get(a.question.connectorId)!
+    const keys = deps.keyring.connector(a.question.connectorId, snap.keyVersion)
+    const ctx: EvalContext = {
+      params: a.params,
+      subjectName: name,
+      hashField: (field, value) => keys.fieldHash(field, id.value, value)
+    }
+    const answer = a.question.predicate.evaluate(records.get(a.question.connectorId)!, ctx) ? 'yes' : 'no'
+    answers.push({ question: a.question.id, answer, asOf: snap.asOf })
+    entries.push({ kind: 'answer', ...base, question: a.question.id, params: a.params, answer, asOf: snap.asOf, snapshot: snap.id, keyVersion: snap.keyVersion })
+  }
+  const indices = await deps.audit.append(entries)
+  return { id: verification, answers: answers.map((a, i) => ({ ...a, auditIndex: indices[i]! })) }
+}
+
+function snapshotsFor (state: RegistryState, asked: readonly Asked[]): Map<string, { id: number, asOf: string, keyVersion: number }> | null {
+  const out = new Map<string, { id: number, asOf: string, keyVersion: number }>()
+  for (const a of asked) {
+    const connector = state.connectors.get(a.question.connectorId)
+    if (connector === undefined || !connector.active || connector.snapshot === null) return null
+    out.set(connector.id, connector.snapshot)
+  }
+  return out
+}
