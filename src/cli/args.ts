@@ -1,0 +1,17 @@
+/** Small helpers shared by the CLI commands. */
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+
+export class UsageError extends Error {}
+
+export function parse<T extends NonNullable<ParseArgsConfig['options']>> (argv: string[], options: T, allowPositionals = false): ReturnType<typeof parseArgs<{ options: T, allowPositionals: boolean, args: string[] }>> {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true })
+  } catch (err) {
+    throw new UsageError((err as Error).message)
+  }
+}
+
+export function required (value: string | undefined, flag: string): string {
+  if (value === undefined || value === '') throw new UsageError(`${flag} is required`)
+  return value
+}

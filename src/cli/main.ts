@@ -1,0 +1,74 @@
+/** The `shifou` command (design §5 "CLI"). It reads the same environment as the server. */
+import { loadConfig, loadDotEnv, ConfigError } from '../config.ts'
+import { openDatabase } from '../db/client.ts'
+import { migrate } from '../db/migrate.ts'
+import { UsageError } from './args.ts'
+import { serve } from './serve.ts'
+import { demo } from './demo.ts'
+import { token } from './token.ts'
+import { load } from './load.ts'
+
+const HELP = `shifou — privacy-preserving yes/no verification
+
+Usage: shifou <command> [options]
+
+  serve                               run the service (embedded PGlite unless DATABASE_URL is set;
+                                      a fresh embedded database gets the demo)
+  migrate                             apply database migrations
+  demo                                load the demo into an empty database and print tokens
+  token --role R --sub S [--dept D] [--id-number N] [--ttl 1h]
+                                      a development token signed with SHIFOU_JWT_SECRET
+  load --connector C --as-of YYYY-MM-DD [--url U] [--token T] [--format csv|ndjson] FILE
+                                      stream a snapshot to a running service, with a progress bar
+
+Environment: DATABASE_URL, SHIFOU_DATA_DIR (./.shifou), HOST (127.0.0.1), PORT (8080),
+SHIFOU_MASTER_KEY, SHIFOU_JWT_SECRET, SHIFOU_JWT_PUBLIC_KEYS, SHIFOU_JWT_ISSUER (shifou),
+LOG_LEVEL (info). A .env file in the working directory is read. See README.md.
+`
+
+async function migrateCommand (): Promise<void> {
+  loadDotEnv()
+  const config = loadConfig()
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 })
+  try {
+    const applied = await migrate(database)
+    process.stdout.write(applied.length === 0 ? 'the database is up to date\n' : `applied: ${applied.join(', ')}\n`)
+  } finally {
+    await database.close()
+  }
+}
+
+async function main (argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  switch (command) {
+    case 'serve': await serve(); return -1
+    case 'migrate': await migrateCommand(); return 0
+    case 'demo': await demo(); return 0
+    case 'token': token(rest); return 0
+    case 'load': return await load(rest)
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(HELP)
+      return 0
+    default:
+      throw new UsageError(`unknown command: ${command}`)
+  }
+}
+
+try {
+  const code = await main(process.argv.slice(2))
+  if (code >= 0) process.exitCode = code
+} catch (err) {
+  if (err instanceof UsageError) {
+    process.stderr.write(`shifou: ${err.message}\n\n${HELP}`)
+    process.exitCode = 2
+  } else if (err instanceof ConfigError) {
+    process.stderr.write(`shifou: configuration: ${err.message}\n`)
+    process.exitCode = 78
+  } else {
+    process.stderr.write(`shifou: ${(err as Error).message}\n`)
+    process.exitCode = 1
+  }
+}
