@@ -17,6 +17,12 @@ export interface Config {
   jwtPublicKeysFile: string | null
   /** Master key versions, newest last; the newest is used for new loads. */
   masterKeys: ReadonlyMap<number, Uint8Array>
+  /** Ed25519 seed (32 bytes) of the checkpoint signing key. */
+  checkpointKey: Uint8Array
+  /** The audit log's identity, first line of its checkpoints. */
+  auditOrigin: string
+  checkpointEntries: number
+  checkpointSeconds: number
   logLevel: string
   poolSize: number
   /** Where the embedded default generated secrets, for the start-up warning. */
@@ -79,16 +85,23 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
 
   let master = env.SHIFOU_MASTER_KEY
   let jwt = env.SHIFOU_JWT_SECRET
+  let checkpointKey = env.SHIFOU_CHECKPOINT_KEY
   if (databaseUrl !== null) {
     // With a real database the keys are production secrets: never invent them.
     if (master === undefined || master === '') throw new ConfigError('SHIFOU_MASTER_KEY is required when DATABASE_URL is set')
     if ((jwt === undefined || jwt === '') && !env.SHIFOU_JWT_PUBLIC_KEYS) {
       throw new ConfigError('SHIFOU_JWT_SECRET or SHIFOU_JWT_PUBLIC_KEYS is required when DATABASE_URL is set')
     }
+    if (checkpointKey === undefined || checkpointKey === '') throw new ConfigError('SHIFOU_CHECKPOINT_KEY is required when DATABASE_URL is set')
   } else {
     if (master === undefined || master === '') master = embeddedSecret(dataDir, 'master.key', generated)
     if (jwt === undefined || jwt === '') jwt = embeddedSecret(dataDir, 'jwt.secret', generated)
+    if (checkpointKey === undefined || checkpointKey === '') checkpointKey = embeddedSecret(dataDir, 'checkpoint.key', generated)
   }
+  const seed = decodeSecret('SHIFOU_CHECKPOINT_KEY', checkpointKey)
+  if (seed.length !== 32) throw new ConfigError('SHIFOU_CHECKPOINT_KEY must be exactly 32 bytes (an Ed25519 seed)')
+  const origin = env.SHIFOU_AUDIT_ORIGIN && env.SHIFOU_AUDIT_ORIGIN !== '' ? env.SHIFOU_AUDIT_ORIGIN : 'shifou.local/audit'
+  if (!/^[\x21-\x7E]{1,200}$/.test(origin) || origin.includes('+')) throw new ConfigError('SHIFOU_AUDIT_ORIGIN must be printable ASCII without spaces or +')
 
   const logLevel = env.LOG_LEVEL && env.LOG_LEVEL !== '' ? env.LOG_LEVEL : 'info'
   if (!LOG_LEVELS.has(logLevel)) throw new ConfigError('LOG_LEVEL must be one of ' + [...LOG_LEVELS].join(', '))
@@ -102,6 +115,10 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     jwtSecret: jwt !== undefined && jwt !== '' ? decodeSecret('SHIFOU_JWT_SECRET', jwt) : new Uint8Array(0),
     jwtPublicKeysFile: env.SHIFOU_JWT_PUBLIC_KEYS && env.SHIFOU_JWT_PUBLIC_KEYS !== '' ? env.SHIFOU_JWT_PUBLIC_KEYS : null,
     masterKeys: masterKeys(env, master),
+    checkpointKey: seed,
+    auditOrigin: origin,
+    checkpointEntries: intSetting('SHIFOU_CHECKPOINT_ENTRIES', env.SHIFOU_CHECKPOINT_ENTRIES, 1000, 1, 10_000_000),
+    checkpointSeconds: intSetting('SHIFOU_CHECKPOINT_SECONDS', env.SHIFOU_CHECKPOINT_SECONDS, 10, 1, 86_400),
     logLevel,
     poolSize: intSetting('SHIFOU_DB_POOL_SIZE', env.SHIFOU_DB_POOL_SIZE, 10, 1, 200),
     generatedSecrets: generated

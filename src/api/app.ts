@@ -3,12 +3,13 @@
  * routes. Built from a database and a keyring that the caller opened, so tests and the server
  * share one construction.
  */
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from '../config.ts'
 import type { Database } from '../db/client.ts'
 import type { Keyring } from '../matchers/keyed-hash.ts'
 import { Problem } from './schemas/common.ts'
+import { signerFromSeed } from '../audit/checkpoint.ts'
 import services from './plugins/services.ts'
 import errors from './plugins/errors.ts'
 import auth from './plugins/auth.ts'
@@ -22,15 +23,21 @@ import questions from './routes/v1/questions.ts'
 import clients from './routes/v1/clients.ts'
 import verifications from './routes/v1/verifications.ts'
 import audit from './routes/v1/audit.ts'
+import log from './routes/v1/log.ts'
 
 export interface AppOptions {
-  config: Pick<Config, 'issuer' | 'jwtSecret' | 'jwtPublicKeysFile' | 'logLevel'>
+  config: Pick<Config, 'issuer' | 'jwtSecret' | 'jwtPublicKeysFile' | 'logLevel' | 'checkpointKey' | 'auditOrigin' | 'checkpointEntries' | 'checkpointSeconds'>
   database: Database
   keyring: Keyring
   ownsDatabase?: boolean
   /** A pino logger configuration, or false (benchmarks, tests). */
   logger?: boolean | Record<string, unknown>
   registryTtlMs?: number
+  /**
+   * Sees every route as it is registered (before any plugin's own onRoute hook has run, so read
+   * `config` after `ready()`); the route-inventory test uses it to walk the route table.
+   */
+  onRoute?: (route: RouteOptions) => void
 }
 
 /** Log redaction: tokens, identifiers and names never reach a log line. */
@@ -65,8 +72,21 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  if (opts.onRoute !== undefined) app.addHook('onRoute', opts.onRoute)
   app.addSchema(Problem)
-  await app.register(services, { database: opts.database, keyring: opts.keyring, ownsDatabase: opts.ownsDatabase ?? false, ...(opts.registryTtlMs === undefined ? {} : { registryTtlMs: opts.registryTtlMs }) })
+  const checkpoints = {
+    signer: signerFromSeed(opts.config.auditOrigin, opts.config.checkpointKey),
+    origin: opts.config.auditOrigin,
+    everyEntries: opts.config.checkpointEntries,
+    everyMs: opts.config.checkpointSeconds * 1000
+  }
+  await app.register(services, {
+    database: opts.database,
+    keyring: opts.keyring,
+    ownsDatabase: opts.ownsDatabase ?? false,
+    checkpoints,
+    ...(opts.registryTtlMs === undefined ? {} : { registryTtlMs: opts.registryTtlMs })
+  })
   await app.register(errors)
   await app.register(openapi)
   await app.register(auth, { issuer: opts.config.issuer, secret: opts.config.jwtSecret, publicKeysFile: opts.config.jwtPublicKeysFile })
@@ -80,5 +100,6 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(clients)
   await app.register(verifications)
   await app.register(audit)
+  await app.register(log)
   return app
 }

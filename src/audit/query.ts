@@ -53,3 +53,51 @@ export async function listEntries (db: Executor, filter: EntryFilter, limit = 10
   const next = rows.length > limit ? String(entries[entries.length - 1]!.index + 1) : null
   return { entries, next }
 }
+
+export interface StoredEntry { entry: Entry, bytes: Uint8Array, leafHash: Uint8Array }
+
+export async function getEntry (db: Executor, index: number): Promise<StoredEntry | null> {
+  const [row] = await db.query<{ entry: Uint8Array, leaf_hash: Uint8Array }>('select entry, leaf_hash from audit_entries where index = $1', [index])
+  if (row === undefined) return null
+  const bytes = new Uint8Array(row.entry)
+  return { entry: parseEntry(bytes), bytes, leafHash: new Uint8Array(row.leaf_hash) }
+}
+
+const CSV_COLUMNS = ['index', 'at', 'kind', 'actor_sub', 'actor_role', 'caller', 'question', 'purpose', 'case_id', 'answer', 'code', 'subject', 'verification', 'snapshot'] as const
+
+function csvCell (value: unknown): string {
+  if (value === null || value === undefined) return ''
+  const text = String(value)
+  return /[",\r\n]/.test(text) ? '"' + text.replaceAll('"', '""') + '"' : text
+}
+
+/**
+ * The entries in [from, to) as JSON Lines (each line is an entry's canonical bytes, so a verifier
+ * can hash it as it stands) or CSV (the filter columns plus the canonical bytes in base64), read
+ * in pages of `page` rows: the whole result is never held in memory.
+ */
+export async function * exportEntries (db: Executor, format: 'jsonl' | 'csv', filter: Pick<EntryFilter, 'from' | 'to'>, page = 1000): AsyncGenerator<string> {
+  const from = filter.from === undefined ? null : instant('from', filter.from)
+  const to = filter.to === undefined ? null : instant('to', filter.to)
+  if (format === 'csv') yield [...CSV_COLUMNS, 'leaf'].join(',') + '\n'
+  let cursor = 0
+  for (;;) {
+    const rows = await db.query<Record<string, unknown> & { index: number, entry: Uint8Array }>(
+      `select ${CSV_COLUMNS.join(', ')}, entry from audit_entries
+        where index >= $1 and ($2::timestamptz is null or at >= $2::timestamptz) and ($3::timestamptz is null or at < $3::timestamptz)
+        order by index limit $4`, [cursor, from, to, page])
+    if (rows.length === 0) return
+    let chunk = ''
+    for (const r of rows) {
+      const bytes = Buffer.from(r.entry)
+      if (format === 'jsonl') {
+        chunk += bytes.toString('utf8') + '\n'
+      } else {
+        const entry = parseEntry(bytes)
+        chunk += CSV_COLUMNS.map((c) => csvCell(c === 'at' ? entry.at : r[c])).join(',') + ',' + bytes.toString('base64') + '\n'
+      }
+    }
+    yield chunk
+    cursor = Number(rows[rows.length - 1]!.index) + 1
+  }
+}

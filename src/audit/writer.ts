@@ -16,6 +16,9 @@ import type { Executor, Database } from '../db/client.ts'
 import { ShifouError } from '../errors.ts'
 import { canonicalBytes, makeEntry, type Entry, type EntryInput } from './entry.ts'
 import { leafHash } from './hasher.ts'
+import { CompactRange, type StoredNode } from './compact-range.ts'
+import { loadRange, storeNodes } from './tree-store.ts'
+import { writeCheckpoint, type CheckpointConfig } from './checkpoints.ts'
 
 /** Advisory lock key of the audit log ("audit" in ASCII). */
 export const AUDIT_LOCK = 0x6175646974
@@ -29,19 +32,38 @@ interface Pending {
 export interface WriterOptions {
   /** Entries per transaction at most (default 1,000). */
   maxBatch?: number
+  /** Signed checkpoints every N entries or T milliseconds; none if absent. */
+  checkpoints?: CheckpointConfig
 }
 
-/** Writes entries in the caller's transaction; returns their indices. Used by both paths. */
+/** Writes entries in the caller's transaction; returns them with their indices. */
 export async function writeEntries (tx: Executor, inputs: readonly EntryInput[]): Promise<Entry[]> {
+  return (await appendEntries(tx, inputs, null)).entries
+}
+
+/**
+ * Appends entries as leaves of the Merkle tree in the caller's transaction: numbers them after the
+ * current size, stores their canonical bytes and leaf hashes and the perfect nodes they complete.
+ * `cached` is this process's tree as of its last commit; it is used when no other writer has
+ * appended since, and otherwise the frontier is read back (O(log n) nodes). Returns the tree after
+ * the append, for the caller to cache once the transaction has committed.
+ */
+export async function appendEntries (tx: Executor, inputs: readonly EntryInput[], cached: CompactRange | null): Promise<{ entries: Entry[], range: CompactRange }> {
   await tx.query('select pg_advisory_xact_lock($1)', [AUDIT_LOCK])
   const [head] = await tx.query<{ size: number | string, now: Date }>(
     'select coalesce(max(index) + 1, 0) as size, clock_timestamp() as now from audit_entries')
   if (head === undefined) throw new Error('audit head query returned nothing')
   const size = Number(head.size)
   const at = new Date(head.now)
+  const range = cached !== null && cached.size === size
+    ? CompactRange.fromFrontier(size, cached.frontier().map((n) => n.hash))
+    : await loadRange(tx, size)
   const entries = inputs.map((input, i) => makeEntry(input, size + i, at))
+  const nodes: StoredNode[] = []
   const rows = entries.map((e) => {
     const bytes = canonicalBytes(e)
+    const leaf = leafHash(bytes)
+    nodes.push(...range.append(leaf))
     return {
       index: e.index,
       at: e.at,
@@ -58,7 +80,7 @@ export async function writeEntries (tx: Executor, inputs: readonly EntryInput[])
       verification: e.verification ?? null,
       snapshot: e.snapshot ?? null,
       entry: Buffer.from(bytes).toString('hex'),
-      leaf_hash: Buffer.from(leafHash(bytes)).toString('hex')
+      leaf_hash: Buffer.from(leaf).toString('hex')
     }
   })
   // One statement for the whole batch, the same on PostgreSQL and PGlite.
@@ -70,22 +92,51 @@ export async function writeEntries (tx: Executor, inputs: readonly EntryInput[])
     from jsonb_to_recordset($1::jsonb) as x(index bigint, at timestamptz, kind text, actor_sub text,
        actor_role text, caller text, question text, purpose text, case_id text, answer text, code text,
        subject text, verification text, snapshot bigint, entry text, leaf_hash text)`, [JSON.stringify(rows)])
-  return entries
+  await storeNodes(tx, nodes)
+  return { entries, range }
 }
 
 export class AuditWriter {
   readonly #database: Database
   readonly #maxBatch: number
+  readonly #checkpoints: CheckpointConfig | null
+  #range: CompactRange | null = null
+  #lastCheckpoint = -1
+  #checkpointing: Promise<void> | null = null
+  #timer: NodeJS.Timeout | null = null
   #queue: Pending[] = []
   #flushing: Promise<void> | null = null
   #closed = false
   /** Number of batches that failed (exported as a metric). */
   failures = 0
   batches = 0
+  checkpointsWritten = 0
 
   constructor (database: Database, opts: WriterOptions = {}) {
     this.#database = database
     this.#maxBatch = opts.maxBatch ?? 1000
+    this.#checkpoints = opts.checkpoints ?? null
+    if (this.#checkpoints !== null) {
+      this.#timer = setInterval(() => { this.checkpoint().catch(() => {}) }, this.#checkpoints.everyMs)
+      this.#timer.unref()
+    }
+  }
+
+  /**
+   * Signs a checkpoint of the log as it is now, unless the latest one already covers it. Runs one
+   * at a time; called every N entries, every T ms and on close.
+   */
+  async checkpoint (): Promise<void> {
+    if (this.#checkpoints === null) return
+    while (this.#checkpointing !== null) await this.#checkpointing
+    this.#checkpointing = (async () => {
+      const written = await writeCheckpoint(this.#database, this.#checkpoints!, this.#range)
+      if (written !== null) {
+        this.#lastCheckpoint = written.size
+        this.checkpointsWritten++
+      }
+    })().finally(() => { this.#checkpointing = null })
+    await this.#checkpointing
   }
 
   /** Appends entries (group-committed); resolves with their indices once committed. */
@@ -116,15 +167,21 @@ export class AuditWriter {
         count += next.inputs.length
       }
       try {
-        const entries = await this.#database.transaction(async (tx) =>
-          await writeEntries(tx, batch.flatMap((p) => p.inputs)))
+        const { entries, range } = await this.#database.transaction(async (tx) =>
+          await appendEntries(tx, batch.flatMap((p) => p.inputs), this.#range))
+        this.#range = range
         this.batches++
+        if (this.#checkpoints !== null && range.size - this.#lastCheckpoint >= this.#checkpoints.everyEntries) {
+          this.checkpoint().catch(() => {})
+        }
         let i = 0
         for (const p of batch) {
           p.resolve(entries.slice(i, i + p.inputs.length).map((e) => e.index))
           i += p.inputs.length
         }
       } catch {
+        // The transaction rolled back: the cached tree may be ahead of the stored one.
+        this.#range = null
         this.failures++
         const err = new ShifouError('AUDIT_UNAVAILABLE', 'The audit log cannot be written; no answer was given')
         for (const p of batch) p.reject(err)
@@ -141,5 +198,8 @@ export class AuditWriter {
   async close (): Promise<void> {
     this.#closed = true
     await this.drain()
+    if (this.#timer !== null) clearInterval(this.#timer)
+    // A last checkpoint, so the entries of this process's final moments are covered.
+    await this.checkpoint().catch(() => {})
   }
 }

@@ -7,6 +7,7 @@ import { serve } from './serve.ts'
 import { demo } from './demo.ts'
 import { token } from './token.ts'
 import { load } from './load.ts'
+import { audit } from './audit.ts'
 
 const HELP = `shifou — privacy-preserving yes/no verification
 
@@ -20,9 +21,13 @@ Usage: shifou <command> [options]
                                       a development token signed with SHIFOU_JWT_SECRET
   load --connector C --as-of YYYY-MM-DD [--url U] [--token T] [--format csv|ndjson] FILE
                                       stream a snapshot to a running service, with a progress bar
+  audit verify [--against FILE] [--key VKEY]
+                                      recompute the audit log and check every signed checkpoint
+                                      (and one kept elsewhere); exit 1 naming the first bad index
 
 Environment: DATABASE_URL, SHIFOU_DATA_DIR (./.shifou), HOST (127.0.0.1), PORT (8080),
 SHIFOU_MASTER_KEY, SHIFOU_JWT_SECRET, SHIFOU_JWT_PUBLIC_KEYS, SHIFOU_JWT_ISSUER (shifou),
+SHIFOU_CHECKPOINT_KEY, SHIFOU_AUDIT_ORIGIN, SHIFOU_CHECKPOINT_ENTRIES (1000), SHIFOU_CHECKPOINT_SECONDS (10),
 LOG_LEVEL (info). A .env file in the working directory is read. See README.md.
 `
 
@@ -46,6 +51,7 @@ async function main (argv: string[]): Promise<number> {
     case 'demo': await demo(); return 0
     case 'token': token(rest); return 0
     case 'load': return await load(rest)
+    case 'audit': return await audit(rest)
     case undefined:
     case 'help':
     case '--help':

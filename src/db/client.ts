@@ -17,7 +17,7 @@ export type Row = Record<string, unknown>
 
 /** Raw SQL with positional parameters ($1, $2, …). */
 export interface Executor {
-  query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>
+  query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>
 }
 
 /** A COPY … FROM STDIN in text format; `write` resolves when the sink can take more. */
@@ -64,7 +64,7 @@ function openPostgres (url: string, max: number): Database {
   })
   const db = drizzlePostgres({ client: sql, schema, casing: 'snake_case' }) as unknown as Db
   const exec = (s: postgres.Sql | postgres.TransactionSql): Executor => ({
-    async query<T extends Row> (text: string, params: readonly unknown[] = []) {
+    async query<T> (text: string, params: readonly unknown[] = []) {
       return await s.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }) as unknown as T[]
     }
   })
@@ -119,7 +119,7 @@ async function openPglite (opts: DatabaseOptions): Promise<Database> {
   const pg = await PGlite.create(dataDir)
   const db = drizzlePglite({ client: pg, schema, casing: 'snake_case' }) as unknown as Db
   const exec = (q: Pick<PGlite, 'query'>): Executor => ({
-    async query<T extends Row> (text: string, params: readonly unknown[] = []) {
+    async query<T> (text: string, params: readonly unknown[] = []) {
       return (await q.query<T>(text, params as unknown[])).rows
     }
   })

@@ -11,6 +11,8 @@ import { testDatabase, type Teardown } from './db.ts'
 
 export const TEST_SECRET = new Uint8Array(32).fill(7)
 export const TEST_MASTER = new Uint8Array(32).fill(9)
+export const TEST_CHECKPOINT_SEED = new Uint8Array(32).fill(5)
+export const TEST_ORIGIN = 'test.shifou.local/audit'
 export const ISSUER = 'shifou'
 
 export interface TestApp {
@@ -26,13 +28,29 @@ export interface BuildOptions {
   database?: Database
   logger?: boolean | Record<string, unknown>
   masterKeys?: Map<number, Uint8Array>
+  checkpointEntries?: number
+  checkpointSeconds?: number
+}
+
+/** The configuration every test app is built with (tests that call buildApp themselves use it too). */
+export function testAppConfig (opts: { checkpointEntries?: number, checkpointSeconds?: number } = {}) {
+  return {
+    issuer: ISSUER,
+    jwtSecret: TEST_SECRET,
+    jwtPublicKeysFile: null,
+    logLevel: 'silent',
+    checkpointKey: TEST_CHECKPOINT_SEED,
+    auditOrigin: TEST_ORIGIN,
+    checkpointEntries: opts.checkpointEntries ?? 1000,
+    checkpointSeconds: opts.checkpointSeconds ?? 10
+  }
 }
 
 export async function build (t: Teardown, opts: BuildOptions = {}): Promise<TestApp> {
   const database = opts.database ?? await testDatabase(t)
   const keyring = new Keyring(opts.masterKeys ?? new Map([[1, TEST_MASTER]]))
   const app = await buildApp({
-    config: { issuer: ISSUER, jwtSecret: TEST_SECRET, jwtPublicKeysFile: null, logLevel: 'silent' },
+    config: testAppConfig(opts),
     database,
     keyring,
     logger: opts.logger ?? false

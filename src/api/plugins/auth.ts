@@ -62,6 +62,19 @@ function loadPublicKeys (file: string): PublicKeys {
   return { algorithms: [...algorithms], byKid }
 }
 
+const CLOCK_TOLERANCE_MS = 5_000
+
+/**
+ * What fast-jwt leaves unchecked (research §2.11): it accepts an `aud` array when any one value
+ * matches, and looks at `iat` only when maxAge is set. Here `aud` must be exactly one audience,
+ * the string 'shifou', and `iat` a NumericDate that is not in the future.
+ */
+export function checkRegisteredClaims (claims: Record<string, unknown>, now = Date.now()): void {
+  if (claims.aud !== 'shifou') throw new ShifouError('UNAUTHENTICATED', 'The token must have exactly one audience')
+  const iat = claims.iat
+  if (typeof iat !== 'number' || !Number.isFinite(iat) || iat * 1000 > now + CLOCK_TOLERANCE_MS) throw new ShifouError('UNAUTHENTICATED', 'The token has no valid iat')
+}
+
 /** Checks the claims the service relies on and builds the principal. */
 export function principalOf (claims: Record<string, unknown>): Principal {
   const { sub, role } = claims
@@ -85,7 +98,7 @@ export default fp<AuthOptions>(async (app, opts) => {
     allowedAud: 'shifou',
     allowedIss: opts.issuer,
     requiredClaims: ['sub', 'role', 'exp', 'iat', 'aud', 'iss'],
-    clockTolerance: 5_000
+    clockTolerance: CLOCK_TOLERANCE_MS
   }
   if (opts.publicKeysFile !== null) {
     const keys = loadPublicKeys(opts.publicKeysFile)
@@ -116,6 +129,7 @@ export default fp<AuthOptions>(async (app, opts) => {
       opts.onUnauthenticated?.()
       throw new ShifouError('UNAUTHENTICATED', 'A valid bearer token is required')
     }
+    checkRegisteredClaims(claims)
     const principal = principalOf(claims)
     request.principal = principal
     if (!roles.includes(principal.role)) throw new ShifouError('FORBIDDEN', 'This route does not serve your role')

@@ -44,9 +44,14 @@ export function parseJsonBody (body: Buffer): unknown {
 }
 
 export default fp(async (app) => {
-  app.removeContentTypeParser(['application/json'])
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+  // Fastify's default text/plain parser goes too: a JSON route must answer 415 to text/plain,
+  // not parse it into a string that fails the schema as a 400 (research §4.3 I11).
+  app.removeContentTypeParser(['application/json', 'text/plain'])
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     try {
+      // The body is always decoded as UTF-8 (RFC 8259 §8.1): a body declared in another charset is 415.
+      const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase()
+      if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') throw new ShifouError('UNSUPPORTED_MEDIA_TYPE', 'JSON bodies are UTF-8')
       done(null, parseJsonBody(body as Buffer))
     } catch (err) {
       done(err as Error, undefined)

@@ -7,6 +7,7 @@ import fp from 'fastify-plugin'
 import type { Database } from '../../db/client.ts'
 import type { Keyring } from '../../matchers/keyed-hash.ts'
 import { AuditWriter } from '../../audit/writer.ts'
+import type { CheckpointConfig } from '../../audit/checkpoints.ts'
 import { RegistryCache } from '../../registry/cache.ts'
 import type { RegistryDeps } from '../../registry/store.ts'
 
@@ -17,6 +18,7 @@ export interface Services {
   audit: AuditWriter
   /** For registry changes: refreshes this process's registry at once. */
   registryDeps: RegistryDeps
+  checkpoints: CheckpointConfig
 }
 
 declare module 'fastify' {
@@ -32,17 +34,19 @@ export interface ServicesOptions {
   ownsDatabase: boolean
   registryTtlMs?: number
   auditMaxBatch?: number
+  checkpoints: CheckpointConfig
 }
 
 export default fp<ServicesOptions>(async (app, opts) => {
   const registry = new RegistryCache(opts.database, opts.registryTtlMs)
-  const audit = new AuditWriter(opts.database, opts.auditMaxBatch === undefined ? {} : { maxBatch: opts.auditMaxBatch })
+  const audit = new AuditWriter(opts.database, { checkpoints: opts.checkpoints, ...(opts.auditMaxBatch === undefined ? {} : { maxBatch: opts.auditMaxBatch }) })
   app.decorate('services', {
     database: opts.database,
     keyring: opts.keyring,
     registry,
     audit,
-    registryDeps: { database: opts.database, onChange: () => registry.invalidate() }
+    registryDeps: { database: opts.database, onChange: () => registry.invalidate() },
+    checkpoints: opts.checkpoints
   })
   app.addHook('onClose', async () => {
     await audit.close()

@@ -3,7 +3,7 @@
  * and leaf hash, with a few columns copied out of the entry for the auditor's filters. Rows are
  * append-only (trigger in migration 0001).
  */
-import { bigint, index, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
+import { bigint, index, pgTable, primaryKey, smallint, text, timestamp } from 'drizzle-orm/pg-core'
 import { bytea } from './types.ts'
 
 export const auditEntries = pgTable('audit_entries', {
@@ -31,3 +31,22 @@ export const auditEntries = pgTable('audit_entries', {
   index('audit_entries_question_idx').on(t.question, t.index)
 ])
 export type AuditEntryRow = typeof auditEntries.$inferSelect
+
+/**
+ * Perfect subtree hashes of the Merkle tree above the leaves (level ≥ 1), each written once when
+ * it becomes complete; leaf hashes (level 0) are `audit_entries.leaf_hash`. Any root or proof is
+ * then O(log n) reads.
+ */
+export const auditNodes = pgTable('audit_nodes', {
+  level: smallint().notNull(),
+  index: bigint({ mode: 'number' }).notNull(),
+  hash: bytea().notNull()
+}, (t) => [primaryKey({ columns: [t.level, t.index] })])
+
+/** Signed checkpoints (C2SP tlog-checkpoint notes) of the log at a size. */
+export const auditCheckpoints = pgTable('audit_checkpoints', {
+  size: bigint({ mode: 'number' }).primaryKey(),
+  root: bytea().notNull(),
+  note: text().notNull(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow()
+})

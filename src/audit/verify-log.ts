@@ -1,0 +1,158 @@
+/**
+ * `shifou audit verify`: recomputes the whole audit log from the database and checks it against
+ * what was signed. Every entry's canonical bytes, index, leaf hash and the columns copied out of it;
+ * every stored perfect node; every stored checkpoint's signature and root; and, optionally, a
+ * checkpoint kept elsewhere. Reports the first bad index and what is wrong with it.
+ *
+ * What each check catches (security-research §4.6): an edited entry (bytes, leaf hash or a
+ * column), a deleted row (a gap), an inserted or swapped row (an entry whose bytes name another
+ * index), a truncated tail (a checkpoint beyond the end), a rewrite with recomputed hashes but no
+ * signing key (a signed root that no longer matches — located between the last good checkpoint
+ * and the first bad one), and, with `against`, a rewrite by someone who also holds the key.
+ */
+import type { Executor } from '../db/client.ts'
+import { canonicalBytes, parseEntry, type Entry } from './entry.ts'
+import { equalHashes, leafHash } from './hasher.ts'
+import { CompactRange, type StoredNode } from './compact-range.ts'
+import { openCheckpoint, type CheckpointVerifier } from './checkpoint.ts'
+import { allCheckpoints } from './checkpoints.ts'
+import { fetchNodes } from './tree-store.ts'
+import { nodeKey } from './proofs.ts'
+
+export interface Problem {
+  /** The first index that is wrong, or the first that can no longer be vouched for. */
+  index: number
+  /** When the damage can only be located to a range: its last index. */
+  through?: number
+  reason: string
+}
+
+export interface VerifyReport {
+  ok: boolean
+  size: number
+  checkpoints: number
+  problem: Problem | null
+}
+
+export interface VerifyOptions {
+  /** The checkpoint key's verifier (its public key and name). */
+  verifier: CheckpointVerifier
+  origin?: string
+  /** A checkpoint note kept outside this database. */
+  against?: string
+  batch?: number
+  onProgress?: (checked: number) => void
+}
+
+interface Row {
+  index: number
+  kind: string
+  actor_sub: string
+  actor_role: string
+  caller: string | null
+  question: string | null
+  purpose: string | null
+  case_id: string | null
+  answer: string | null
+  code: string | null
+  subject: string | null
+  verification: string | null
+  snapshot: number | null
+  entry: Uint8Array
+  leaf_hash: Uint8Array
+}
+
+function columnMismatch (row: Row, e: Entry): string | null {
+  const pairs: Array<[string, unknown, unknown]> = [
+    ['kind', row.kind, e.kind], ['actor_sub', row.actor_sub, e.actor?.sub], ['actor_role', row.actor_role, e.actor?.role],
+    ['caller', row.caller, e.caller ?? null], ['question', row.question, e.question ?? null], ['purpose', row.purpose, e.purpose ?? null],
+    ['case_id', row.case_id, e.caseId ?? null], ['answer', row.answer, e.answer ?? null], ['code', row.code, e.code ?? null],
+    ['subject', row.subject, e.subject ?? null], ['verification', row.verification, e.verification ?? null],
+    ['snapshot', row.snapshot === null ? null : Number(row.snapshot), e.snapshot ?? null]
+  ]
+  for (const [name, stored, signed] of pairs) if (stored !== signed) return name
+  return null
+}
+
+function checkEntry (row: Row, expected: number): string | null {
+  let entry: Entry
+  const bytes = new Uint8Array(row.entry)
+  try {
+    entry = parseEntry(bytes)
+  } catch {
+    return 'the entry bytes are not JSON'
+  }
+  if (entry.index !== expected) return `the entry bytes are those of index ${String(entry.index)} (a row was inserted, moved or swapped)`
+  if (!equalHashes(canonicalBytes(entry), bytes)) return 'the entry bytes are not canonical (RFC 8785)'
+  if (!equalHashes(leafHash(bytes), new Uint8Array(row.leaf_hash))) return 'the stored leaf hash does not match the entry bytes'
+  const column = columnMismatch(row, entry)
+  if (column !== null) return `column ${column} differs from the entry bytes`
+  return null
+}
+
+export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<VerifyReport> {
+  const batch = opts.batch ?? 10000
+  const checkpoints = await allCheckpoints(db)
+  const fail = (problem: Problem, size: number): VerifyReport => ({ ok: false, size, checkpoints: checkpoints.length, problem })
+
+  // Every stored checkpoint must be signed by the checkpoint key and say what its row says.
+  let vouched = 0
+  const roots = new Map<number, Uint8Array>()
+  for (const cp of checkpoints) {
+    const opened = openCheckpoint(cp.note, opts.verifier, opts.origin === undefined ? {} : { origin: opts.origin })
+    if (!opened.ok || opened.checkpoint.size !== cp.size || !equalHashes(opened.checkpoint.root, cp.root)) {
+      return fail({ index: vouched, through: cp.size - 1, reason: `the checkpoint at size ${cp.size} is not a valid signed checkpoint of this log (${opened.ok ? 'its row differs from its note' : opened.message})` }, -1)
+    }
+    roots.set(cp.size, cp.root)
+    vouched = cp.size
+  }
+  let external: { size: number, root: Uint8Array } | null = null
+  if (opts.against !== undefined) {
+    const opened = openCheckpoint(opts.against, opts.verifier, opts.origin === undefined ? {} : { origin: opts.origin })
+    if (!opened.ok) return fail({ index: 0, reason: `the checkpoint given with --against does not verify: ${opened.message}` }, -1)
+    external = { size: opened.checkpoint.size, root: opened.checkpoint.root }
+  }
+
+  const range = new CompactRange()
+  let lastGood = 0
+  let expected = 0
+  for (;;) {
+    const rows = await db.query<Row>(`select index, kind, actor_sub, actor_role, caller, question, purpose, case_id, answer, code,
+        subject, verification, snapshot, entry, leaf_hash from audit_entries where index >= $1 order by index limit $2`, [expected, batch])
+    if (rows.length === 0) break
+    const completed: StoredNode[] = []
+    for (const row of rows) {
+      const index = Number(row.index)
+      if (index !== expected) return fail({ index: expected, reason: `entry ${expected} is missing (the next row is ${index})` }, expected)
+      const wrong = checkEntry(row, expected)
+      if (wrong !== null) return fail({ index: expected, reason: wrong }, expected)
+      completed.push(...range.append(new Uint8Array(row.leaf_hash)).filter((n) => n.level > 0))
+      expected++
+      const signed = roots.get(range.size)
+      if (signed !== undefined) {
+        if (!equalHashes(range.root(), signed)) {
+          return fail({ index: lastGood, through: range.size - 1, reason: `the log no longer matches the checkpoint signed at size ${range.size}: an entry between ${lastGood} and ${range.size - 1} was rewritten (with its hashes recomputed)` }, expected)
+        }
+        lastGood = range.size
+      }
+      if (external !== null && range.size === external.size && !equalHashes(range.root(), external.root)) {
+        return fail({ index: 0, through: range.size - 1, reason: `the log does not match the checkpoint given with --against (size ${external.size}): it was rewritten` }, expected)
+      }
+    }
+    // The stored perfect nodes serve proofs: they must be the ones the entries make.
+    const stored = await fetchNodes(db, completed)
+    for (const n of completed) {
+      const s = stored.get(nodeKey(n.level, n.index))
+      if (s === undefined || !equalHashes(s, n.hash)) {
+        const first = n.index * 2 ** n.level
+        return fail({ index: first, through: first + 2 ** n.level - 1, reason: `the stored tree node at level ${n.level}, index ${n.index} does not match the entries it covers` }, expected)
+      }
+    }
+    opts.onProgress?.(expected)
+  }
+  const size = expected
+  const beyond = checkpoints.find((cp) => cp.size > size)
+  if (beyond !== undefined) return fail({ index: size, through: beyond.size - 1, reason: `the log has ${size} entries but a checkpoint was signed at size ${beyond.size}: entries ${size}…${beyond.size - 1} were removed` }, size)
+  if (external !== null && external.size > size) return fail({ index: size, through: external.size - 1, reason: `the log has ${size} entries but the checkpoint given with --against has ${external.size}: the tail was removed` }, size)
+  return { ok: true, size, checkpoints: checkpoints.length, problem: null }
+}
