@@ -8,13 +8,13 @@
  * The 0x00 / 0x01 prefixes give leaves and interior nodes separate domains, so no leaf can be
  * passed off as an interior node (second preimage). Every hash in the tree is 32 bytes.
  *
- * The parts are fed to one SHA-256 state by `update` calls rather than copied into one buffer:
- * measured here, both run at ≈0.5 M nodeHash/s, and update calls spare the copy of the entry.
- * leafHash of a 300-byte entry runs at ≈0.27 M/s with @noble/hashes, about half the speed of
- * node:crypto's native SHA-256 (bench/merkle-micro.ts). That is ≈4 µs per entry, so the project's
- * one SHA-256 library is kept until a profile of the log writer says otherwise.
+ * The parts are fed to one SHA-256 state by `update` calls rather than copied into one buffer.
+ * SHA-256 is node:crypto's (OpenSSL): on 300-byte entries it measured 354–535 k leaf hashes/s
+ * against 158–280 k/s for @noble/hashes on this hardware (bench/merkle-micro.ts), and
+ * `shifou audit verify` spends most of its time hashing. The digests are identical; the published
+ * RFC 9162 vectors in test/audit/ pin them.
  */
-import { sha256 } from '@noble/hashes/sha2.js'
+import { createHash } from 'node:crypto'
 
 /** Size in bytes of every hash of the tree. */
 export const HASH_SIZE = 32
@@ -26,12 +26,12 @@ const LEAF_PREFIX = Uint8Array.of(RFC9162_LEAF_HASH_PREFIX)
 const NODE_PREFIX = Uint8Array.of(RFC9162_NODE_HASH_PREFIX)
 
 /** MTH({}) = SHA-256 of the empty string: e3b0c442…b855. */
-export const EMPTY_ROOT: Uint8Array = sha256(new Uint8Array(0))
+export const EMPTY_ROOT: Uint8Array = new Uint8Array(createHash('sha256').digest())
 
 /** The hash of a leaf whose entry bytes are `entry`: SHA-256(0x00 ‖ entry). */
 export function leafHash (entry: Uint8Array): Uint8Array {
   if (!(entry instanceof Uint8Array)) throw new TypeError('entry must be a Uint8Array')
-  return sha256.create().update(LEAF_PREFIX).update(entry).digest()
+  return new Uint8Array(createHash('sha256').update(LEAF_PREFIX).update(entry).digest())
 }
 
 /**
@@ -39,7 +39,7 @@ export function leafHash (entry: Uint8Array): Uint8Array {
  * 32-byte hashes; the callers (compact-range, proofs, verify) check that at their boundary.
  */
 export function nodeHash (left: Uint8Array, right: Uint8Array): Uint8Array {
-  return sha256.create().update(NODE_PREFIX).update(left).update(right).digest()
+  return new Uint8Array(createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest())
 }
 
 /** Whether `a` and `b` hold the same bytes (hashes are public: no need for constant time). */

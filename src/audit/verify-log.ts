@@ -116,10 +116,16 @@ export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<Ver
   const range = new CompactRange()
   let lastGood = 0
   let expected = 0
+  const page = async (from: number): Promise<Row[]> => await db.query<Row>(`select index, kind, actor_sub, actor_role, caller,
+      question, purpose, case_id, answer, code, subject, verification, snapshot, entry, leaf_hash
+    from audit_entries where index >= $1 order by index limit $2`, [from, batch])
+  // The next page is read while this one is checked: the database and the hashing overlap.
+  let next = page(0)
   for (;;) {
-    const rows = await db.query<Row>(`select index, kind, actor_sub, actor_role, caller, question, purpose, case_id, answer, code,
-        subject, verification, snapshot, entry, leaf_hash from audit_entries where index >= $1 order by index limit $2`, [expected, batch])
+    const rows = await next
     if (rows.length === 0) break
+    next = page(Number(rows[rows.length - 1]!.index) + 1)
+    next.catch(() => {})
     const completed: StoredNode[] = []
     for (const row of rows) {
       const index = Number(row.index)

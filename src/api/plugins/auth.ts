@@ -5,7 +5,7 @@
  * issuer, and sub, role, exp, iat are required.
  *
  * Default deny: every route declares `config.roles` (or 'public'); a route that declares nothing
- * answers 403 to everyone, and test/api/routes.test.ts fails on it.
+ * answers 403 to everyone, and the route-inventory test in test/api/auth.test.ts fails on it.
  */
 import { readFileSync } from 'node:fs'
 import { createPublicKey, type JsonWebKey } from 'node:crypto'
