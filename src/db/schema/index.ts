@@ -1,3 +1,5 @@
 export * from './registry.ts'
 export * from './snapshots.ts'
 export * from './audit.ts'
+export * from './abuse.ts'
+export * from './receipts.ts'

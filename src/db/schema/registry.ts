@@ -2,7 +2,7 @@
  * The registry: departments, connectors, questions and clients (design §4, §5). Definitions are
  * kept as validated JSON; nothing here holds personal data.
  */
-import { boolean, index, jsonb, pgTable, real, text, timestamp, bigint } from 'drizzle-orm/pg-core'
+import { boolean, index, integer, jsonb, pgTable, real, text, timestamp, bigint } from 'drizzle-orm/pg-core'
 
 export const departments = pgTable('departments', {
   id: text().primaryKey(),
@@ -38,6 +38,8 @@ export const questions = pgTable('questions', {
   description: text().notNull().default(''),
   params: jsonb().$type<Record<string, string>>().notNull(),
   when: jsonb().notNull(),
+  /** The request must carry a consent token of the subject (design §9, issue "consent"). */
+  requiresConsent: boolean().notNull().default(false),
   active: boolean().notNull().default(true),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow()
@@ -59,6 +61,10 @@ export const clients = pgTable('clients', {
   purposes: jsonb().$type<string[]>().notNull(),
   quotas: jsonb().$type<Quotas>().notNull(),
   confidential: boolean().notNull().default(false),
+  /** Confidential clients appear in a citizen's access log only this long after asking. */
+  disclosureDelaySeconds: integer().notNull().default(0),
+  /** Suspend the client automatically when an abuse detector raises an alert. */
+  autoSuspend: boolean().notNull().default(false),
   active: boolean().notNull().default(true),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow()

@@ -1,0 +1,69 @@
+/**
+ * Abuse resistance (design §10): usage counters per client, shared by every service process and
+ * kept across restarts, and the alerts the detectors raise. Subjects, names and ID prefixes appear
+ * only as keyed hashes (under the audit key), never in the clear.
+ */
+import { bigint, boolean, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core'
+import { bytea } from './types.ts'
+
+/** Requests per client per minute. */
+export const usageRequests = pgTable('usage_requests', {
+  clientId: text().notNull(),
+  minute: timestamp({ withTimezone: true }).notNull(),
+  count: integer().notNull()
+}, (t) => [primaryKey({ columns: [t.clientId, t.minute] })])
+
+/** Distinct subjects per client per day (and whether any connector knew them). */
+export const usageSubjects = pgTable('usage_subjects', {
+  clientId: text().notNull(),
+  day: date({ mode: 'string' }).notNull(),
+  subject: bytea().notNull(),
+  organisation: text(),
+  /** keyed hash of the first 14 digits (region and birth date) */
+  prefix: bytea().notNull(),
+  known: boolean(),
+  firstAt: timestamp({ withTimezone: true }).notNull().defaultNow()
+}, (t) => [
+  primaryKey({ columns: [t.clientId, t.day, t.subject] }),
+  index('usage_subjects_prefix_idx').on(t.clientId, t.day, t.prefix),
+  index('usage_subjects_org_idx').on(t.organisation, t.day)
+])
+
+/** Distinct subjects per client and case id. */
+export const usageCaseSubjects = pgTable('usage_case_subjects', {
+  clientId: text().notNull(),
+  caseId: text().notNull(),
+  subject: bytea().notNull(),
+  firstAt: timestamp({ withTimezone: true }).notNull().defaultNow()
+}, (t) => [primaryKey({ columns: [t.clientId, t.caseId, t.subject] })])
+
+/** Distinct names tried against one subject, per client per day (names as keyed hashes). */
+export const usageNames = pgTable('usage_names', {
+  clientId: text().notNull(),
+  day: date({ mode: 'string' }).notNull(),
+  subject: bytea().notNull(),
+  name: bytea().notNull(),
+  firstAt: timestamp({ withTimezone: true }).notNull().defaultNow()
+}, (t) => [primaryKey({ columns: [t.clientId, t.day, t.subject, t.name] })])
+
+/** Per-client counters of a day (distinct subjects, misses), maintained with the rows above. */
+export const usageDaily = pgTable('usage_daily', {
+  clientId: text().notNull(),
+  day: date({ mode: 'string' }).notNull(),
+  subjects: integer().notNull().default(0),
+  unknown: integer().notNull().default(0)
+}, (t) => [primaryKey({ columns: [t.clientId, t.day] })])
+
+export const alerts = pgTable('alerts', {
+  id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  at: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  clientId: text(),
+  organisation: text(),
+  /** UNKNOWN_SUBJECTS, PREFIX_PROBE, NAME_GUESSING, QUOTA_FLOOD … */
+  kind: text().notNull(),
+  /** one alert per (kind, scope key) per day */
+  dedupeKey: text().notNull().unique(),
+  detail: jsonb().notNull(),
+  suspended: boolean().notNull().default(false)
+}, (t) => [index('alerts_at_idx').on(t.at)])
+export type AlertRow = typeof alerts.$inferSelect
