@@ -24,6 +24,7 @@ import clients from './routes/v1/clients.ts'
 import verifications from './routes/v1/verifications.ts'
 import audit from './routes/v1/audit.ts'
 import log from './routes/v1/log.ts'
+import alerts from './routes/v1/alerts.ts'
 
 export interface AppOptions {
   config: Pick<Config, 'issuer' | 'jwtSecret' | 'jwtPublicKeysFile' | 'logLevel' | 'checkpointKey' | 'auditOrigin' | 'checkpointEntries' | 'checkpointSeconds'>
@@ -33,6 +34,8 @@ export interface AppOptions {
   /** A pino logger configuration, or false (benchmarks, tests). */
   logger?: boolean | Record<string, unknown>
   registryTtlMs?: number
+  /** Per-client limits and abuse detectors; on unless a benchmark switches them off. */
+  limits?: boolean
   /**
    * Sees every route as it is registered (before any plugin's own onRoute hook has run, so read
    * `config` after `ready()`); the route-inventory test uses it to walk the route table.
@@ -85,6 +88,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     keyring: opts.keyring,
     ownsDatabase: opts.ownsDatabase ?? false,
     checkpoints,
+    limits: opts.limits !== false,
     ...(opts.registryTtlMs === undefined ? {} : { registryTtlMs: opts.registryTtlMs })
   })
   await app.register(errors)
@@ -101,5 +105,6 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(verifications)
   await app.register(audit)
   await app.register(log)
+  await app.register(alerts)
   return app
 }

@@ -89,18 +89,37 @@ export class ConnectorKeys {
   }
 }
 
-/** The audit pseudonym of a subject (lowercase hex) under one master key version. */
+/**
+ * The audit pseudonym of a subject (lowercase hex) under one master key version, and the keyed
+ * tags the abuse detectors count with (design §10): a name tried against a subject, and the
+ * 14-digit prefix (region and birth date) of an ID. Each under its own derived key, so none can be
+ * matched against another or against a connector's tables.
+ */
 export class AuditPseudonymiser {
   readonly keyVersion: number
   readonly #mac: KeyedMac
+  readonly #name: KeyedMac
+  readonly #prefix: KeyedMac
 
   constructor (masterKey: Uint8Array, keyVersion: number) {
     this.keyVersion = keyVersion
     this.#mac = new KeyedMac(deriveKey(masterKey, 'shifou/v1/audit'))
+    this.#name = new KeyedMac(deriveKey(masterKey, 'shifou/v1/audit-name'))
+    this.#prefix = new KeyedMac(deriveKey(masterKey, 'shifou/v1/audit-prefix'))
   }
 
   pseudonym (normalisedId: string): string {
     return this.#mac.hex(ID_PREFIX + normalisedId)
+  }
+
+  /** A name tried against one subject: HMAC(K_an, normalisedId ‖ 0x00 ‖ normalisedName). */
+  nameTag (normalisedId: string, normalisedName: string): Buffer {
+    return this.#name.mac(normalisedId + '\u0000' + normalisedName)
+  }
+
+  /** The first 14 digits of a normalised ID (region code and birth date). */
+  prefixTag (normalisedId: string): Buffer {
+    return this.#prefix.mac(ID_PREFIX + normalisedId.slice(0, 14))
   }
 }
 
@@ -125,6 +144,15 @@ export class Keyring {
 
   has (version: number): boolean {
     return this.#master.has(version)
+  }
+
+  /**
+   * A 32-byte key for another purpose, HKDF(master key v1, info). Version 1 like the audit
+   * pseudonym: what these keys protect (receipt signing keys, receipt nonces) lives as long as
+   * the log does, across master key rotations.
+   */
+  derive (info: string): Uint8Array {
+    return deriveKey(this.#masterKey(1), info)
   }
 
   connector (connectorId: string, version: number): ConnectorKeys {

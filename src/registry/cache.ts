@@ -33,6 +33,7 @@ export interface CachedClient {
   organisation: string | null
   active: boolean
   confidential: boolean
+  autoSuspend: boolean
   questions: ReadonlySet<string>
   purposes: ReadonlySet<string>
   quotas: Quotas
@@ -82,8 +83,8 @@ export class RegistryCache {
   async #load (): Promise<RegistryState> {
     const db = this.#database
     const [clientRows, questionRows, connectorRows] = await Promise.all([
-      db.query<{ id: string, name: string, organisation: string | null, active: boolean, confidential: boolean, questions: string[], purposes: string[], quotas: Quotas }>(
-        'select id, name, organisation, active, confidential, questions, purposes, quotas from clients'),
+      db.query<{ id: string, name: string, organisation: string | null, active: boolean, confidential: boolean, auto_suspend: boolean, questions: string[], purposes: string[], quotas: Quotas }>(
+        'select id, name, organisation, active, confidential, auto_suspend, questions, purposes, quotas from clients'),
       db.query<{ id: string, title: string, description: string, connector_id: string, params: Record<string, string>, when: unknown }>(
         'select id, title, description, connector_id, params, "when" from questions where active'),
       db.query<{ id: string, department_id: string, active: boolean, fields: Array<{ name: string, type: string }>, snapshot_id: number | null, as_of: string | null, key_version: number | null }>(
@@ -122,6 +123,7 @@ export class RegistryCache {
         organisation: r.organisation,
         active: r.active,
         confidential: r.confidential,
+        autoSuspend: r.auto_suspend,
         questions: new Set(r.questions),
         purposes: new Set(r.purposes),
         quotas: r.quotas

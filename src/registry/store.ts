@@ -257,6 +257,7 @@ export interface ClientInput {
   purposes: string[]
   quotas?: Partial<Quotas>
   confidential?: boolean
+  autoSuspend?: boolean
 }
 
 async function checkClientQuestions (database: Database, tx: Executor, ids: readonly string[]): Promise<void> {
@@ -275,7 +276,8 @@ export async function createClient (deps: RegistryDeps, actor: Principal, input:
       questions: [...new Set(input.questions)],
       purposes: [...new Set(input.purposes)],
       quotas: checkQuotas(input.quotas),
-      confidential: input.confidential ?? false
+      confidential: input.confidential ?? false,
+      autoSuspend: input.autoSuspend ?? false
     }).onConflictDoNothing().returning({ id: clients.id }))
     if (rows.length === 0) throw new ShifouError('CONFLICT', 'A client with this id exists')
   })
@@ -291,11 +293,30 @@ export async function updateClient (deps: RegistryDeps, actor: Principal, id: st
       purposes: [...new Set(input.purposes)],
       quotas: checkQuotas(input.quotas),
       confidential: input.confidential ?? false,
+      autoSuspend: input.autoSuspend ?? false,
       active: input.active ?? true,
       updatedAt: new Date()
     }).where(eq(clients.id, id)).returning({ id: clients.id }))
     if (rows.length === 0) throw new ShifouError('NOT_FOUND', 'No such client')
   })
+}
+
+/** Changes a client's limits (and whether detectors may suspend it); an audit entry records the new values. */
+export async function setClientLimits (deps: RegistryDeps, actor: Principal, id: string, input: { quotas: Partial<Quotas>, autoSuspend?: boolean }): Promise<void> {
+  const quotas = checkQuotas(input.quotas)
+  const result = await deps.database.transaction(async (tx) => {
+    const rows = await run(tx, deps.database.db.update(clients).set({
+      quotas,
+      ...(input.autoSuspend === undefined ? {} : { autoSuspend: input.autoSuspend }),
+      updatedAt: new Date()
+    }).where(eq(clients.id, id)).returning({ id: clients.id }))
+    if (rows.length === 0) throw new ShifouError('NOT_FOUND', 'No such client')
+    const detail: Record<string, JsonValue> = { action: 'update', resource: 'client-limits', id, quotas: { ...quotas } }
+    if (input.autoSuspend !== undefined) detail.autoSuspend = input.autoSuspend
+    await writeEntries(tx, [{ kind: 'change', actor: actorOf(actor), code: 'UPDATE', detail }])
+  })
+  deps.onChange()
+  return result
 }
 
 export async function deactivateClient (deps: RegistryDeps, actor: Principal, id: string): Promise<void> {

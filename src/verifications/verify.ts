@@ -13,7 +13,8 @@ import { validateParams, type EvalContext, type ParamValue, type StoredRecord } 
 import type { AuditWriter } from '../audit/writer.ts'
 import type { EntryInput } from '../audit/entry.ts'
 import type { RegistryCache, CachedQuestion, RegistryState } from '../registry/cache.ts'
-import { lookupRecords } from '../connectors/records.ts'
+import { existsInAny, lookupRecords } from '../connectors/records.ts'
+import type { AbuseMonitor } from '../abuse/monitor.ts'
 import { ShifouError, type ErrorCode } from '../errors.ts'
 import { actorOf, type Principal } from '../principal.ts'
 
@@ -34,6 +35,8 @@ export interface VerifyDeps {
   keyring: Keyring
   registry: RegistryCache
   audit: AuditWriter
+  /** The limiter and detectors (design §10); absent only in benchmarks that measure their cost. */
+  abuse?: AbuseMonitor
 }
 
 interface Asked { question: CachedQuestion, params: Record<string, ParamValue> }
@@ -66,9 +69,9 @@ export async function verify (deps: VerifyDeps, principal: Principal, body: Veri
     subject,
     norm: name === null ? ID_NORM_VERSION : ID_NORM_VERSION + ',' + NAME_NORM_VERSION
   }
-  const refuse = async (code: ErrorCode, detail: string, question?: string): Promise<never> => {
-    const err = new ShifouError(code, detail)
-    await deps.audit.append([{ kind: 'refusal', ...base, ...(question !== undefined ? { question } : {}), code }])
+  const refuse = async (code: ErrorCode, detail: string, question?: string, extra?: Record<string, string | number>): Promise<never> => {
+    const err = new ShifouError(code, detail, extra)
+    await deps.audit.append([{ kind: 'refusal', ...base, ...(question !== undefined ? { question } : {}), code, ...(extra === undefined ? {} : { detail: extra }) }])
     err.audited = true
     throw err
   }
@@ -93,6 +96,35 @@ export async function verify (deps: VerifyDeps, principal: Principal, body: Veri
     a.params = p.params
     if (a.question.predicate.usesSubjectName && name === null) {
       throw new ShifouError('SUBJECT_NAME_REQUIRED', `Question ${a.question.id} compares the subject's name; send subject.name`)
+    }
+  }
+
+  // 3b. The client's limits (429, audited; 503 if the limiter cannot be consulted), counted on the
+  // canonical ID so that decorated forms of one ID are one subject.
+  const now = new Date()
+  const subjectTag = Buffer.from(subject, 'hex')
+  const prefixTag = deps.abuse === undefined ? subjectTag : deps.keyring.audit.prefixTag(id.value)
+  const clientInfo = { id: client.id, organisation: client.organisation, autoSuspend: client.autoSuspend }
+  if (deps.abuse !== undefined) {
+    let over: Awaited<ReturnType<AbuseMonitor['check']>>
+    try {
+      over = await deps.abuse.check({
+        client: client.id,
+        organisation: client.organisation,
+        quotas: client.quotas,
+        subject: subjectTag,
+        prefix: prefixTag,
+        caseId: body.caseId,
+        name: name === null ? null : deps.keyring.audit.nameTag(id.value, name),
+        now
+      })
+    } catch (err) {
+      return await refuse((err as ShifouError).code ?? 'QUOTA_UNAVAILABLE', 'The limiter cannot be consulted; the request is refused')
+    }
+    if (over !== null) {
+      deps.abuse.refused(clientInfo, over.limit, subjectTag, now)
+      return await refuse('QUOTA_EXCEEDED', `This client's limit ${over.limit} is reached; retry after ${over.retryAfter} s or ask the platform operator for more`,
+        undefined, { limit: over.limit, retryAfter: over.retryAfter })
     }
   }
 
@@ -123,6 +155,20 @@ export async function verify (deps: VerifyDeps, principal: Principal, body: Veri
     entries.push({ kind: 'answer', ...base, question: a.question.id, params: a.params, answer, asOf: snap.asOf, snapshot: snap.id, keyVersion: snap.keyVersion })
   }
   const indices = await deps.audit.append(entries)
+  if (deps.abuse !== undefined) {
+    // Known to any connector? The answers' own lookups usually tell; otherwise every connector is
+    // asked, off the answer's path.
+    const found = [...records.values()].some((r) => r.length > 0)
+    deps.abuse.observe({
+      client: clientInfo,
+      subject: subjectTag,
+      prefix: prefixTag,
+      found,
+      now,
+      knownElsewhere: async () => await existsInAny(deps.database, [...state.connectors.values()].flatMap((c) =>
+        c.active && c.snapshot !== null ? [{ snapshotId: c.snapshot.id, subjectHash: deps.keyring.connector(c.id, c.snapshot.keyVersion).subjectHash(id.value) }] : []))
+    })
+  }
   return { id: verification, answers: answers.map((a, i) => ({ ...a, auditIndex: indices[i]! })) }
 }
 

@@ -24,6 +24,10 @@ export default fp(async (app) => {
   new Gauge({ name: 'shifou_audit_batches', help: 'Audit batches committed by this process', registers: [registry], collect () { this.set(audit.batches) } })
   new Gauge({ name: 'shifou_audit_failures', help: 'Audit batches that failed (their requests got 503)', registers: [registry], collect () { this.set(audit.failures) } })
 
+  const alerts = new Counter({ name: 'shifou_alerts_total', help: 'Alerts raised by the abuse detectors, by kind', labelNames: ['kind'], registers: [registry] })
+  app.services.alertCounter.inc = (kind) => { alerts.inc({ kind }) }
+  const abuse = app.services.abuse
+  new Gauge({ name: 'shifou_detector_failures', help: 'Detector runs that failed (answers are unaffected)', registers: [registry], collect () { this.set(abuse?.failures ?? 0) } })
   app.decorate('metrics', { answers, registry })
   app.decorate('onProblem', (code: ErrorCode, status: number) => { problems.inc({ code, status: String(status) }) })
 

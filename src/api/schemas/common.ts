@@ -19,6 +19,8 @@ export const Problem = Type.Object({
   errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
   missing: Type.Optional(Type.Array(Type.String())),
   rejectedCount: Type.Optional(Type.Integer()),
+  limit: Type.Optional(Type.String({ description: 'the client limit that refused the request (QUOTA_EXCEEDED)' })),
+  retryAfter: Type.Optional(Type.Integer({ description: 'seconds until the limit allows the client again; also the Retry-After header' })),
   rejected: Type.Optional(Type.Array(Type.Object({ line: Type.Integer(), field: Type.String(), code: Type.String() })))
 }, { $id: 'Problem', description: 'application/problem+json (RFC 9457) with a stable code' })
 

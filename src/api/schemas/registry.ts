@@ -80,7 +80,8 @@ export const ClientBody = Type.Object({
   questions: Type.Array(Id, { maxItems: 500 }),
   purposes: Type.Array(Purpose, { maxItems: 100 }),
   quotas: Type.Optional(Quotas),
-  confidential: Type.Optional(Type.Boolean())
+  confidential: Type.Optional(Type.Boolean()),
+  autoSuspend: Type.Optional(Type.Boolean({ description: 'let the abuse detectors suspend this client when they raise an alert' }))
 }, Strict)
 export const ClientUpdate = Type.Object({
   name: Title,
@@ -89,6 +90,7 @@ export const ClientUpdate = Type.Object({
   purposes: Type.Array(Purpose, { maxItems: 100 }),
   quotas: Type.Optional(Quotas),
   confidential: Type.Optional(Type.Boolean()),
+  autoSuspend: Type.Optional(Type.Boolean()),
   active: Type.Optional(Type.Boolean())
 }, Strict)
 export const Client = Type.Object({
@@ -99,8 +101,13 @@ export const Client = Type.Object({
   purposes: Type.Array(Type.String()),
   quotas: Type.Object({ requestsPerMinute: Type.Integer(), subjectsPerDay: Type.Integer(), subjectsPerCase: Type.Integer(), namesPerSubjectPerDay: Type.Integer() }),
   confidential: Type.Boolean(),
+  autoSuspend: Type.Boolean(),
   active: Type.Boolean()
 })
+export const ClientLimits = Type.Object({
+  quotas: Quotas,
+  autoSuspend: Type.Optional(Type.Boolean())
+}, Strict)
 
 export const IdParams = Type.Object({ id: Id }, Strict)
 export const Created = Type.Object({ id: Type.String() })

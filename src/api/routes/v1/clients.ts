@@ -1,14 +1,14 @@
 /** Clients: the approval systems allowed to ask (design §5, admin). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@fastify/type-provider-typebox'
-import { createClient, deactivateClient, getClient, listClients, updateClient } from '../../../registry/store.ts'
+import { createClient, deactivateClient, getClient, listClients, setClientLimits, updateClient } from '../../../registry/store.ts'
 import type { ClientRow } from '../../../db/schema/index.ts'
 import { withErrors } from '../../schemas/common.ts'
-import { Client, ClientBody, ClientUpdate, IdParams } from '../../schemas/registry.ts'
+import { Client, ClientBody, ClientLimits, ClientUpdate, IdParams } from '../../schemas/registry.ts'
 
 const admin = { roles: ['admin'] as const }
 const view = (c: ClientRow): Record<string, unknown> => ({
-  id: c.id, name: c.name, organisation: c.organisation, questions: c.questions, purposes: c.purposes, quotas: c.quotas, confidential: c.confidential, active: c.active
+  id: c.id, name: c.name, organisation: c.organisation, questions: c.questions, purposes: c.purposes, quotas: c.quotas, confidential: c.confidential, autoSuspend: c.autoSuspend, active: c.active
 })
 
 const clients: FastifyPluginAsyncTypebox = async (app) => {
@@ -28,6 +28,19 @@ const clients: FastifyPluginAsyncTypebox = async (app) => {
   })
   app.put('/v1/clients/:id', { config: admin, schema: { tags, params: IdParams, body: ClientUpdate, response: withErrors({ 200: Client }, 404) } }, async (request) => {
     await updateClient(deps, request.principal!, request.params.id, request.body as never)
+    return view(await getClient(database, request.params.id)) as never
+  })
+  app.put('/v1/clients/:id/quotas', {
+    config: admin,
+    schema: {
+      tags,
+      description: 'Sets a client\'s limits (requestsPerMinute, subjectsPerDay, subjectsPerCase, namesPerSubjectPerDay; omitted ones take the defaults 600, 500, 20, 3) and whether detectors may suspend it. Every change is an audit entry.',
+      params: IdParams,
+      body: ClientLimits,
+      response: withErrors({ 200: Client }, 404)
+    }
+  }, async (request) => {
+    await setClientLimits(deps, request.principal!, request.params.id, request.body)
     return view(await getClient(database, request.params.id)) as never
   })
   app.delete('/v1/clients/:id', { config: admin, schema: { tags, params: IdParams, response: withErrors({ 204: Type.Null() }, 404) } }, async (request, reply) => {

@@ -5,8 +5,8 @@ import { withErrors } from '../../schemas/common.ts'
 import { VerificationBody, VerificationResponse } from '../../schemas/verification.ts'
 
 const verifications: FastifyPluginAsyncTypebox = async (app) => {
-  const { database, keyring, registry, audit } = app.services
-  const deps = { database, keyring, registry, audit }
+  const { database, keyring, registry, audit, abuse } = app.services
+  const deps = { database, keyring, registry, audit, ...(abuse === null ? {} : { abuse }) }
 
   app.post('/v1/verifications', {
     config: { roles: ['caller'] },

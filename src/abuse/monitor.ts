@@ -1,0 +1,128 @@
+/**
+ * The abuse controls of one service process (design §10): the limiter, consulted before any
+ * lookup, and the detectors, fed after each answer. Detection runs off the answer's path (the
+ * caller does not wait for it); `drain` waits for it on shutdown. Alerts are stored, counted,
+ * logged without identifiers, and suspend the client when it is registered with autoSuspend.
+ */
+import type { Database } from '../db/client.ts'
+import { writeEntries } from '../audit/writer.ts'
+import { checkQuota, cstDay, retryAfter, type Limit, type QuotaInput } from './limits.ts'
+import { DEFAULT_THRESHOLDS, judge, type AlertKind, type DetectorThresholds, type Finding } from './detectors.ts'
+import { storeAlert } from './alerts.ts'
+
+export interface MonitorOptions {
+  database: Database
+  thresholds?: DetectorThresholds
+  /** Called for every new alert (metrics and a log line without identifiers). */
+  onAlert?: (kind: AlertKind, client: string | null) => void
+  /** Called after a client was suspended (to refresh the in-memory registry). */
+  onSuspend?: (client: string) => void
+}
+
+export interface ClientInfo { id: string, organisation: string | null, autoSuspend: boolean }
+
+export interface Observation {
+  client: ClientInfo
+  subject: Buffer
+  prefix: Buffer
+  /** whether the answers' own lookups found a record; if not, `knownElsewhere` asks every connector */
+  found: boolean
+  knownElsewhere: () => Promise<boolean>
+  now: Date
+}
+
+export class AbuseMonitor {
+  readonly #db: Database
+  readonly #thresholds: DetectorThresholds
+  readonly #opts: MonitorOptions
+  readonly #pending = new Set<Promise<void>>()
+  /** Detection failures (they never affect answers; exported as a metric). */
+  failures = 0
+
+  constructor (opts: MonitorOptions) {
+    this.#db = opts.database
+    this.#thresholds = opts.thresholds ?? DEFAULT_THRESHOLDS
+    this.#opts = opts
+  }
+
+  /** The limit this request exceeds (null: it may proceed), with its Retry-After in seconds. */
+  async check (q: QuotaInput): Promise<{ limit: Limit, retryAfter: number } | null> {
+    const limit = await checkQuota(this.#db, q)
+    return limit === null ? null : { limit, retryAfter: retryAfter(limit, q.now) }
+  }
+
+  /** A refusal by the limiter is itself a finding (a flood, or names being guessed). */
+  refused (client: ClientInfo, limit: Limit, subject: Buffer, now: Date): void {
+    const finding: Finding = limit === 'namesPerSubjectPerDay'
+      ? { kind: 'NAME_GUESSING', detail: { limit } }
+      : { kind: 'QUOTA_EXCEEDED', detail: { limit } }
+    const scope = limit === 'namesPerSubjectPerDay' ? client.id + '/' + subject.toString('hex').slice(0, 16) : client.id + '/' + limit
+    this.#track(this.#raise(client, finding, scope, cstDay(now)))
+  }
+
+  observe (o: Observation): void {
+    this.#track(this.#observe(o))
+  }
+
+  async drain (): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending])
+  }
+
+  #track (p: Promise<void>): void {
+    const tracked = p.catch(() => { this.failures++ }).finally(() => { this.#pending.delete(tracked) })
+    this.#pending.add(tracked)
+  }
+
+  async #observe (o: Observation): Promise<void> {
+    const known = o.found || await o.knownElsewhere()
+    const day = cstDay(o.now)
+    const [c] = await this.#db.query<{ subjects: number, unknown: number, org_subjects: number | null, org_unknown: number | null, prefix_subjects: number, prefix_unknown: number, names: number }>(
+      'select * from shifou_observe($1, $2, $3, $4, $5, $6)', [o.client.id, o.client.organisation, day, o.subject, o.prefix, known])
+    if (c === undefined) return
+    const findings = judge({
+      subjects: Number(c.subjects ?? 0),
+      unknown: Number(c.unknown ?? 0),
+      orgSubjects: c.org_subjects === null ? null : Number(c.org_subjects),
+      orgUnknown: c.org_unknown === null ? null : Number(c.org_unknown),
+      prefixSubjects: Number(c.prefix_subjects),
+      prefixUnknown: Number(c.prefix_unknown),
+      names: Number(c.names)
+    }, this.#thresholds)
+    for (const f of findings) {
+      const scope = f.kind === 'ORG_UNKNOWN_SUBJECTS' ? 'org:' + (o.client.organisation ?? '')
+        : f.kind === 'PREFIX_PROBE' ? o.client.id + '/' + o.prefix.toString('hex').slice(0, 16)
+          : f.kind === 'NAME_GUESSING' ? o.client.id + '/' + o.subject.toString('hex').slice(0, 16)
+            : o.client.id
+      await this.#raise(o.client, f, scope, day)
+    }
+  }
+
+  async #raise (client: ClientInfo, f: Finding, scope: string, day: string): Promise<void> {
+    const organisationWide = f.kind === 'ORG_UNKNOWN_SUBJECTS'
+    const id = await storeAlert(this.#db, {
+      kind: f.kind,
+      client: organisationWide ? null : client.id,
+      organisation: client.organisation,
+      scope,
+      day,
+      detail: f.detail
+    })
+    if (id === null) return
+    this.#opts.onAlert?.(f.kind, client.id)
+    if (client.autoSuspend && !organisationWide) await this.#suspend(client.id, id, f.kind)
+  }
+
+  async #suspend (clientId: string, alertId: number, kind: AlertKind): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await tx.query('update clients set active = false, updated_at = now() where id = $1', [clientId])
+      await tx.query('update alerts set suspended = true where id = $1', [alertId])
+      await writeEntries(tx, [{
+        kind: 'change',
+        actor: { sub: 'shifou-abuse-detector', role: 'system' },
+        code: 'SUSPEND',
+        detail: { action: 'suspend', resource: 'client', id: clientId, alert: alertId, reason: kind }
+      }])
+    })
+    this.#opts.onSuspend?.(clientId)
+  }
+}
