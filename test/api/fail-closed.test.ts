@@ -37,7 +37,7 @@ t.test('close finishes in-flight verifications and flushes their entries', async
   const first = new Promise<void>((resolve) => { firstDone = resolve })
   const inflight = people.map(async (p) => {
     try {
-      const res = await fetch(url + '/v1/verifications', { method: 'POST', headers: { authorization: 'Bearer ' + bearer, 'content-type': 'application/json' }, body: JSON.stringify(ask(p.idNumber)) })
+      const res = await fetch(url + '/v1/verifications', { method: 'POST', headers: { authorization: 'Bearer ' + bearer, 'content-type': 'application/json' }, body: JSON.stringify(ask(p.idNumber, 'C-' + p.idNumber.slice(-6))) })
       return { status: res.status, body: await res.json() as { answers?: Array<{ auditIndex: number }> } }
     } catch {
       return { status: 0, body: {} }
