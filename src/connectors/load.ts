@@ -15,7 +15,7 @@ import { writeEntries } from '../audit/writer.ts'
 import { ShifouError } from '../errors.ts'
 import { actorOf, type Principal } from '../principal.ts'
 import { parseCsvCell, parseJsonValue, type CellResult } from './values.ts'
-import { rowSource, type SnapshotFormat, type SourceRow } from './rows.ts'
+import { MalformedInput, rowSource, type SnapshotFormat, type SourceRow } from './rows.ts'
 import { attachPartition, createPartition, dropPartition, preparePartition } from './records.ts'
 
 export const MAX_REJECTED_LISTED = 1000
@@ -64,8 +64,10 @@ export function checkAsOf (asOf: string, now = new Date()): void {
 
 async function startSnapshot (opts: LoadOptions): Promise<number> {
   const { database, connector } = opts
-  await database.query(`update snapshots set status = 'failed', error = 'ABANDONED'
-    where connector_id = $1 and status = 'loading' and heartbeat_at < now() - make_interval(secs => $2)`, [connector.id, STALE_LOAD_SECONDS])
+  const abandoned = await database.query<{ id: number }>(`update snapshots set status = 'failed', error = 'ABANDONED'
+    where connector_id = $1 and status = 'loading' and heartbeat_at < now() - make_interval(secs => $2) returning id`, [connector.id, STALE_LOAD_SECONDS])
+  // A load that died with its process left its half-written table behind (never attached).
+  for (const { id } of abandoned) await dropPartition(database, Number(id), false)
   const norm = connector.fields.some((f) => f.type === 'name') ? ID_NORM_VERSION + ',' + NAME_NORM_VERSION : ID_NORM_VERSION
   try {
     const [row] = await database.query<{ id: number }>(`insert into snapshots (connector_id, status, as_of, key_version, norm, started_by)
@@ -119,14 +121,24 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
     partitionCreated = true
     const sink = await database.copyIn('records_s' + snapshotId, ['snapshot_id', 'subject_hash', 'key_version', 'attrs'])
     try {
-      for await (const row of source.rows) {
-        const line = convertRow(row)
-        if (line !== null) {
-          await sink.write(line)
-          rows++
-          if (opts.onProgress !== undefined && rows % 10000 === 0) opts.onProgress(rows, rejectedCount)
+      // COPY lines go out in chunks of ~256 KiB: one socket write per row was the loader's largest
+      // cost in a profile (1.5 s of 8 s for 300,000 rows).
+      let out = ''
+      for await (const batch of source.batches) {
+        for (const row of batch) {
+          const line = convertRow(row)
+          if (line !== null) {
+            out += line
+            rows++
+          }
+        }
+        if (out.length >= 262144) {
+          await sink.write(out)
+          out = ''
+          opts.onProgress?.(rows, rejectedCount)
         }
       }
+      if (out !== '') await sink.write(out)
       await sink.end()
     } catch (err) {
       await sink.abort()
@@ -171,8 +183,10 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
       }
       return copyLine(snapshotId, keys.subjectHash(id.value), keys.keyVersion, JSON.stringify(attrs))
     }
-  } catch (err) {
+  } catch (failure) {
     clearInterval(heartbeat)
+    // A file that is not UTF-8 or not well-formed CSV is refused whole, with nothing stored.
+    const err = failure instanceof MalformedInput ? new ShifouError('INVALID_BODY', 'The file is malformed: ' + failure.message) : failure
     const code = err instanceof ShifouError ? err.code : 'LOAD_FAILED'
     await fail(opts, snapshotId, code, partitionCreated, { rows, rejectedCount }).catch(() => {})
     throw err
