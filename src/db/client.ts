@@ -30,6 +30,12 @@ export interface CopySink {
 export interface Database extends Executor {
   readonly driver: 'postgres' | 'pglite'
   readonly db: Db
+  /**
+   * Connections with synchronous_commit off, for writes whose last fraction of a second may be
+   * lost in a crash without harm (the abuse counters): they must not cost an fsync per request.
+   * Audit entries, registry changes and loads never use it.
+   */
+  readonly relaxed: Executor
   transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T>
   copyIn(table: string, columns: readonly string[]): Promise<CopySink>
   close(): Promise<void>
@@ -52,16 +58,21 @@ const ident = (name: string): string => {
   return '"' + name + '"'
 }
 
-function openPostgres (url: string, max: number): Database {
-  const sql = postgres(url, {
+function connect (url: string, max: number, synchronousCommit: 'on' | 'off'): postgres.Sql {
+  return postgres(url, {
     max,
     // A database outage should surface as a 503 quickly, not hang a request for 30 s.
     connect_timeout: 5,
     onnotice: () => {},
     // int8 as number: indices, counts and ids stay far below 2^53.
     types: { bigint: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) } },
-    connection: { application_name: 'shifou', synchronous_commit: 'on' }
+    connection: { application_name: 'shifou', synchronous_commit: synchronousCommit }
   })
+}
+
+function openPostgres (url: string, max: number): Database {
+  const sql = connect(url, max, 'on')
+  const relaxedSql = connect(url, Math.max(2, Math.ceil(max / 2)), 'off')
   const db = drizzlePostgres({ client: sql, schema, casing: 'snake_case' }) as unknown as Db
   const exec = (s: postgres.Sql | postgres.TransactionSql): Executor => ({
     async query<T> (text: string, params: readonly unknown[] = []) {
@@ -69,9 +80,14 @@ function openPostgres (url: string, max: number): Database {
     }
   })
   const root = exec(sql)
+  const relaxedExec = exec(relaxedSql)
+  // drizzle set its pass-through serialisers on `sql`; the relaxed client needs the same.
+  Object.assign(relaxedSql.options.serializers, sql.options.serializers)
+  Object.assign(relaxedSql.options.parsers, sql.options.parsers)
   return {
     driver: 'postgres',
     db,
+    relaxed: relaxedExec,
     query: root.query,
     async transaction<T> (fn: (tx: Executor) => Promise<T>) {
       return await sql.begin(async (tx) => await fn(exec(tx))) as T
@@ -102,7 +118,7 @@ function openPostgres (url: string, max: number): Database {
         }
       }
     },
-    async close () { await sql.end({ timeout: 5 }) }
+    async close () { await Promise.all([sql.end({ timeout: 5 }), relaxedSql.end({ timeout: 5 })]) }
   }
 }
 
@@ -127,6 +143,7 @@ async function openPglite (opts: DatabaseOptions): Promise<Database> {
   return {
     driver: 'pglite',
     db,
+    relaxed: root,
     query: root.query,
     async transaction<T> (fn: (tx: Executor) => Promise<T>) {
       return await pg.transaction(async (tx) => await fn(exec(tx)))

@@ -1,0 +1,90 @@
+/**
+ * The benchmark population: a scratch PostgreSQL database with the `tax` connector holding N
+ * synthetic people's records (one per person), ten questions on it, and 64 caller clients with
+ * limits high enough never to refuse. Fixed seeds: the same people every run.
+ */
+import { Readable } from 'node:stream'
+import { Keyring } from '../src/matchers/keyed-hash.ts'
+import { createClient, createConnector, createDepartment, createQuestion, getConnector } from '../src/registry/store.ts'
+import { loadSnapshot } from '../src/connectors/load.ts'
+import { makeId, prng } from '../src/demo/population.ts'
+import { mintToken } from '../src/tokens.ts'
+import type { Database } from '../src/db/client.ts'
+
+export const BENCH_MASTER = new Uint8Array(32).fill(11)
+export const BENCH_SECRET = new Uint8Array(32).fill(12)
+export const POOL_SIZE = Number(process.env.BENCH_POOL ?? 20)
+export const BENCH_CONFIG = {
+  issuer: 'shifou',
+  jwtSecret: BENCH_SECRET,
+  jwtPublicKeysFile: null,
+  logLevel: 'silent',
+  checkpointKey: new Uint8Array(32).fill(13),
+  auditOrigin: 'bench.shifou.local/audit',
+  checkpointEntries: 1000,
+  checkpointSeconds: 10
+}
+export const CLIENTS = 64
+export const QUESTIONS = Array.from({ length: 10 }, (_, i) => `tax.q${i}`)
+const ADMIN = { sub: 'bench', role: 'admin' as const }
+
+/** The population's IDs, in a fixed order (a CSV of `count` rows yields these). */
+export function * benchIds (count: number, seed = 1): Generator<string> {
+  const rand = prng(seed)
+  for (let i = 0; i < count; i++) yield makeId(rand)
+}
+
+export function * benchCsv (count: number, seed = 1): Generator<string> {
+  yield 'id_number,year,amount\n'
+  let i = 0
+  let chunk = ''
+  for (const id of benchIds(count, seed)) {
+    chunk += `${id},${2016 + (i % 10)},${(i * 7919) % 90000}\n`
+    if (++i % 1000 === 0) { yield chunk; chunk = '' }
+  }
+  if (chunk !== '') yield chunk
+}
+
+export async function registerBench (database: Database): Promise<void> {
+  const deps = { database, onChange: () => {} }
+  await createDepartment(deps, ADMIN, { id: 'tax', name: 'Tax Bureau' })
+  await createConnector(deps, ADMIN, { id: 'tax', department: 'tax', title: 'Income tax', kind: 'file', subject: { field: 'id_number', type: 'cn_resident_id' }, fields: [{ name: 'year', type: 'integer' }, { name: 'amount', type: 'number' }] })
+  for (const [i, id] of QUESTIONS.entries()) {
+    await createQuestion(deps, ADMIN, { id, connector: 'tax', title: id, params: { year: 'integer' }, when: { any: { year: { eq: { param: 'year' } }, amount: { gt: i * 1000 } } } })
+  }
+  for (let c = 0; c < CLIENTS; c++) {
+    await createClient(deps, ADMIN, {
+      id: 'bench-' + c, name: 'bench ' + c, organisation: 'bench-org-' + c, questions: QUESTIONS, purposes: ['benchmark'],
+      quotas: { requestsPerMinute: 10_000_000, subjectsPerDay: 10_000_000, subjectsPerCase: 10_000_000, namesPerSubjectPerDay: 1000 }
+    })
+  }
+}
+
+export async function loadBench (database: Database, count: number): Promise<number> {
+  const keyring = new Keyring(new Map([[1, BENCH_MASTER]]))
+  const started = Date.now()
+  await loadSnapshot({ database, keyring, actor: ADMIN, connector: await getConnector(database, 'tax'), asOf: '2026-11-01', format: 'csv', input: Readable.from(benchCsv(count)) })
+  return (Date.now() - started) / 1000
+}
+
+export function callerToken (c: number): string {
+  return mintToken(BENCH_SECRET, 'shifou', { sub: 'bench-' + c, role: 'caller' }, 3600)
+}
+
+/** Request bodies: subjects drawn from the population, 20% unknown to it, `questions` per request. */
+export function verificationBodies (population: number, questions: number, count = 20_000): string[] {
+  const known = [...benchIds(Math.min(population, 200_000))]
+  const rand = prng(77)
+  const unknown = benchIds(count, 999)
+  const out: string[] = []
+  for (let i = 0; i < count; i++) {
+    const id = rand() < 0.2 ? unknown.next().value as string : known[Math.floor(rand() * known.length)]!
+    out.push(JSON.stringify({
+      subject: { idNumber: id },
+      questions: QUESTIONS.slice(0, questions).map((q) => ({ id: q, params: { year: 2025 } })),
+      purpose: 'benchmark',
+      caseId: 'B-' + i
+    }))
+  }
+  return out
+}
