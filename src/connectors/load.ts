@@ -110,7 +110,10 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
     const source = await rowSource(opts.format, opts.input)
     if (source.columns === null) throw new ShifouError('EMPTY_SNAPSHOT', 'The file has no data rows')
     const declared = [{ name: connector.subjectField, type: 'subject' }, ...connector.fields]
-    const missing = declared.filter((f) => !source.columns!.includes(f.name)).map((f) => f.name)
+    // A CSV header must name every declared column. In NDJSON a key left out is a null (serialisers
+    // drop null members), so only the subject field must be in the first object.
+    const required = opts.format === 'csv' ? declared : declared.slice(0, 1)
+    const missing = required.filter((f) => !source.columns!.includes(f.name)).map((f) => f.name)
     if (missing.length > 0) throw new ShifouError('MISSING_COLUMN', 'Declared columns missing from the file: ' + missing.join(', '), { missing })
     const subjectIndex = source.columns.indexOf(connector.subjectField)
     const columns: Column[] = connector.fields.map((f) => ({ name: f.name, type: f.type as FieldType, index: source.columns!.indexOf(f.name) }))

@@ -25,6 +25,14 @@ export function isCalendarDate (text: string): boolean {
   return d <= days
 }
 
+/**
+ * The normal form of a `hashed` value, the same at load and at question time: NFC, without
+ * surrounding whitespace.
+ */
+export function normaliseHashedValue (text: string): string {
+  return text.normalize('NFC').trim()
+}
+
 function cleanText (text: string): string | null {
   // NUL cannot be stored in PostgreSQL text; lone surrogates would silently become U+FFFD.
   if (text.length > MAX_TEXT_LENGTH || text.includes('\u0000') || !text.isWellFormed()) return null
@@ -38,7 +46,7 @@ export function parseCsvCell (type: FieldType, cell: string): CellResult {
     case 'string':
     case 'hashed': {
       const text = cleanText(cell)
-      return text === null ? BAD : { ok: true, value: type === 'hashed' ? text.trim() : text }
+      return text === null ? BAD : { ok: true, value: type === 'hashed' ? normaliseHashedValue(text) : text }
     }
     case 'integer': {
       const t = cell.trim()

@@ -44,7 +44,7 @@ function fromFastify (err: FastifyError): ShifouError {
 function isUnavailable (err: unknown): boolean {
   const code = (err as { code?: string }).code
   return code === 'ECONNREFUSED' || code === 'CONNECTION_CLOSED' || code === 'CONNECT_TIMEOUT' || code === 'CONNECTION_ENDED' ||
-    code === '57P01' || code === '57P03' || code === '53300'
+    code === '57P01' || code === '57P03' || code === '53300' || code === '55P03'
 }
 
 export function sendProblem (reply: FastifyReply, err: ShifouError): FastifyReply {
