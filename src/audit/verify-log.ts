@@ -46,6 +46,7 @@ export interface VerifyOptions {
 
 interface Row {
   index: number
+  at: Date | string
   kind: string
   actor_sub: string
   actor_role: string
@@ -64,7 +65,8 @@ interface Row {
 
 function columnMismatch (row: Row, e: Entry): string | null {
   const pairs: Array<[string, unknown, unknown]> = [
-    ['kind', row.kind, e.kind], ['actor_sub', row.actor_sub, e.actor?.sub], ['actor_role', row.actor_role, e.actor?.role],
+    // `at` too: auditors' time filters and exports select on the column.
+    ['at', new Date(row.at).toISOString(), e.at], ['kind', row.kind, e.kind], ['actor_sub', row.actor_sub, e.actor?.sub], ['actor_role', row.actor_role, e.actor?.role],
     ['caller', row.caller, e.caller ?? null], ['question', row.question, e.question ?? null], ['purpose', row.purpose, e.purpose ?? null],
     ['case_id', row.case_id, e.caseId ?? null], ['answer', row.answer, e.answer ?? null], ['code', row.code, e.code ?? null],
     ['subject', row.subject, e.subject ?? null], ['verification', row.verification, e.verification ?? null],
@@ -74,19 +76,25 @@ function columnMismatch (row: Row, e: Entry): string | null {
   return null
 }
 
-function checkEntry (row: Row, expected: number): string | null {
+function checkEntry (row: Row, expected: number): Problem | null {
   let entry: Entry
   const bytes = new Uint8Array(row.entry)
+  const at = (reason: string): Problem => ({ index: expected, reason })
   try {
     entry = parseEntry(bytes)
   } catch {
-    return 'the entry bytes are not JSON'
+    return at('the entry bytes are not JSON')
   }
-  if (entry.index !== expected) return `the entry bytes are those of index ${String(entry.index)} (a row was inserted, moved or swapped)`
-  if (!equalHashes(canonicalBytes(entry), bytes)) return 'the entry bytes are not canonical (RFC 8785)'
-  if (!equalHashes(leafHash(bytes), new Uint8Array(row.leaf_hash))) return 'the stored leaf hash does not match the entry bytes'
+  if (entry.index === expected - 1 && expected > 0) {
+    // Rows expected - 1 and expected both hold an entry numbered expected - 1: either is the
+    // intruder, so the earlier one can no longer be vouched for (an insertion shifts the rest up).
+    return { index: expected - 1, through: expected, reason: `entries ${expected - 1} and ${expected} both hold an entry of index ${expected - 1} (a row was inserted at ${expected - 1}, or copied to ${expected})` }
+  }
+  if (entry.index !== expected) return at(`the entry bytes are those of index ${String(entry.index)} (a row was inserted, moved or swapped)`)
+  if (!equalHashes(canonicalBytes(entry), bytes)) return at('the entry bytes are not canonical (RFC 8785)')
+  if (!equalHashes(leafHash(bytes), new Uint8Array(row.leaf_hash))) return at('the stored leaf hash does not match the entry bytes')
   const column = columnMismatch(row, entry)
-  if (column !== null) return `column ${column} differs from the entry bytes`
+  if (column !== null) return at(`column ${column} differs from the entry bytes`)
   return null
 }
 
@@ -116,7 +124,7 @@ export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<Ver
   const range = new CompactRange()
   let lastGood = 0
   let expected = 0
-  const page = async (from: number): Promise<Row[]> => await db.query<Row>(`select index, kind, actor_sub, actor_role, caller,
+  const page = async (from: number): Promise<Row[]> => await db.query<Row>(`select index, at, kind, actor_sub, actor_role, caller,
       question, purpose, case_id, answer, code, subject, verification, snapshot, entry, leaf_hash
     from audit_entries where index >= $1 order by index limit $2`, [from, batch])
   // The next page is read while this one is checked: the database and the hashing overlap.
@@ -131,12 +139,23 @@ export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<Ver
       const index = Number(row.index)
       if (index !== expected) return fail({ index: expected, reason: `entry ${expected} is missing (the next row is ${index})` }, expected)
       const wrong = checkEntry(row, expected)
-      if (wrong !== null) return fail({ index: expected, reason: wrong }, expected)
+      if (wrong !== null) return fail(wrong, expected)
+      // Before a signed size: the tree without this row, to tell an inserted row from a rewrite.
+      const before = roots.has(range.size + 1) ? CompactRange.fromFrontier(range.size, range.frontier().map((n) => n.hash)) : null
       completed.push(...range.append(new Uint8Array(row.leaf_hash)).filter((n) => n.level > 0))
       expected++
       const signed = roots.get(range.size)
       if (signed !== undefined) {
         if (!equalHashes(range.root(), signed)) {
+          // An inserted row just before a signed size fails the checkpoint before the next row shows
+          // the duplicate index: if the log without this row matches the signed root, it was inserted.
+          const [after] = await db.query<{ leaf_hash: Uint8Array }>('select leaf_hash from audit_entries where index = $1', [range.size])
+          if (before !== null && after !== undefined && after.leaf_hash.length === before.root().length) {
+            before.append(new Uint8Array(after.leaf_hash))
+            if (equalHashes(before.root(), signed)) {
+              return fail({ index: range.size - 1, reason: `entry ${range.size - 1} was inserted: without it, the log matches the checkpoint signed at size ${range.size}` }, expected)
+            }
+          }
           return fail({ index: lastGood, through: range.size - 1, reason: `the log no longer matches the checkpoint signed at size ${range.size}: an entry between ${lastGood} and ${range.size - 1} was rewritten (with its hashes recomputed)` }, expected)
         }
         lastGood = range.size
