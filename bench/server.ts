@@ -47,4 +47,6 @@ if (mode === 'bare') {
 } else {
   throw new Error('mode must be bare, ceiling or service')
 }
+// Exit cleanly on a signal, so that --cpu-prof writes its profile.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(0))
 process.stdout.write('ready\n')

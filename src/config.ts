@@ -23,6 +23,10 @@ export interface Config {
   auditOrigin: string
   checkpointEntries: number
   checkpointSeconds: number
+  /** `iss` of receipts (default: the audit origin). */
+  receiptIssuer: string
+  /** A JSON file of consent issuers and their public keys (src/consent/issuers.ts), or null. */
+  consentIssuersFile: string | null
   logLevel: string
   poolSize: number
   /** Where the embedded default generated secrets, for the start-up warning. */
@@ -103,6 +107,11 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
   const origin = env.SHIFOU_AUDIT_ORIGIN && env.SHIFOU_AUDIT_ORIGIN !== '' ? env.SHIFOU_AUDIT_ORIGIN : 'shifou.local/audit'
   if (!/^[\x21-\x7E]{1,200}$/.test(origin) || origin.includes('+')) throw new ConfigError('SHIFOU_AUDIT_ORIGIN must be printable ASCII without spaces or +')
 
+  const receiptIssuer = env.SHIFOU_RECEIPT_ISSUER && env.SHIFOU_RECEIPT_ISSUER !== '' ? env.SHIFOU_RECEIPT_ISSUER : origin
+  if (!/^[\x21-\x7E]{1,200}$/.test(receiptIssuer)) throw new ConfigError('SHIFOU_RECEIPT_ISSUER must be printable ASCII without spaces')
+  const consentIssuersFile = env.SHIFOU_CONSENT_ISSUERS && env.SHIFOU_CONSENT_ISSUERS !== '' ? resolve(env.SHIFOU_CONSENT_ISSUERS) : null
+  if (consentIssuersFile !== null && !existsSync(consentIssuersFile)) throw new ConfigError('SHIFOU_CONSENT_ISSUERS names a file that does not exist')
+
   const logLevel = env.LOG_LEVEL && env.LOG_LEVEL !== '' ? env.LOG_LEVEL : 'info'
   if (!LOG_LEVELS.has(logLevel)) throw new ConfigError('LOG_LEVEL must be one of ' + [...LOG_LEVELS].join(', '))
 
@@ -119,6 +128,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     auditOrigin: origin,
     checkpointEntries: intSetting('SHIFOU_CHECKPOINT_ENTRIES', env.SHIFOU_CHECKPOINT_ENTRIES, 1000, 1, 10_000_000),
     checkpointSeconds: intSetting('SHIFOU_CHECKPOINT_SECONDS', env.SHIFOU_CHECKPOINT_SECONDS, 10, 1, 86_400),
+    receiptIssuer,
+    consentIssuersFile,
     logLevel,
     poolSize: intSetting('SHIFOU_DB_POOL_SIZE', env.SHIFOU_DB_POOL_SIZE, 10, 1, 200),
     generatedSecrets: generated

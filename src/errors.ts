@@ -36,6 +36,7 @@ export const ERRORS = {
   NO_ACTIVE_SNAPSHOT: { status: 503, title: 'No active snapshot' },
   QUOTA_UNAVAILABLE: { status: 503, title: 'Limiter unavailable' },
   AUDIT_UNAVAILABLE: { status: 503, title: 'Audit log unavailable' },
+  DATABASE_UNAVAILABLE: { status: 503, title: 'Database unavailable' },
   INTERNAL: { status: 500, title: 'Internal error' }
 } as const
 

@@ -25,9 +25,13 @@ import verifications from './routes/v1/verifications.ts'
 import audit from './routes/v1/audit.ts'
 import log from './routes/v1/log.ts'
 import alerts from './routes/v1/alerts.ts'
+import receipts from './routes/v1/receipts.ts'
+import me from './routes/v1/me.ts'
+import wellKnown from './routes/well-known.ts'
 
 export interface AppOptions {
-  config: Pick<Config, 'issuer' | 'jwtSecret' | 'jwtPublicKeysFile' | 'logLevel' | 'checkpointKey' | 'auditOrigin' | 'checkpointEntries' | 'checkpointSeconds'>
+  config: Pick<Config, 'issuer' | 'jwtSecret' | 'jwtPublicKeysFile' | 'logLevel' | 'checkpointKey' | 'auditOrigin' | 'checkpointEntries' | 'checkpointSeconds'> &
+    Partial<Pick<Config, 'receiptIssuer' | 'consentIssuersFile'>>
   database: Database
   keyring: Keyring
   ownsDatabase?: boolean
@@ -36,6 +40,8 @@ export interface AppOptions {
   registryTtlMs?: number
   /** Per-client limits and abuse detectors; on unless a benchmark switches them off. */
   limits?: boolean
+  /** Signed receipts on answers; on unless the receipt benchmark switches them off. */
+  receipts?: boolean
   /**
    * Sees every route as it is registered (before any plugin's own onRoute hook has run, so read
    * `config` after `ready()`); the route-inventory test uses it to walk the route table.
@@ -89,6 +95,8 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     ownsDatabase: opts.ownsDatabase ?? false,
     checkpoints,
     limits: opts.limits !== false,
+    receipts: opts.receipts === false ? false : { issuer: opts.config.receiptIssuer ?? opts.config.auditOrigin, log: opts.config.auditOrigin },
+    consentIssuersFile: opts.config.consentIssuersFile ?? null,
     ...(opts.registryTtlMs === undefined ? {} : { registryTtlMs: opts.registryTtlMs })
   })
   await app.register(errors)
@@ -106,5 +114,8 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(audit)
   await app.register(log)
   await app.register(alerts)
+  await app.register(receipts)
+  await app.register(me)
+  await app.register(wellKnown)
   return app
 }

@@ -27,6 +27,10 @@ export interface EntryInput {
   keyVersion?: number
   norm?: string
   code?: string
+  /** the `jti` of the subject's consent token the request carried (src/consent) */
+  consent?: string
+  /** kid of the key that signs this answer's receipt (src/receipts): the receipt is rebuilt from the entry */
+  receiptKid?: string
   /** kind-specific facts without personal data (a load's counts, a change's resource and id) */
   detail?: Record<string, JsonValue>
 }

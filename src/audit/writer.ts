@@ -25,7 +25,7 @@ export const AUDIT_LOCK = 0x6175646974
 
 interface Pending {
   inputs: EntryInput[]
-  resolve: (indices: number[]) => void
+  resolve: (entries: Entry[]) => void
   reject: (err: Error) => void
 }
 
@@ -140,7 +140,12 @@ export class AuditWriter {
   }
 
   /** Appends entries (group-committed); resolves with their indices once committed. */
-  append (inputs: EntryInput[]): Promise<number[]> {
+  async append (inputs: EntryInput[]): Promise<number[]> {
+    return (await this.commit(inputs)).map((e) => e.index)
+  }
+
+  /** Appends entries (group-committed); resolves with the entries as written (index and `at`) once committed. */
+  commit (inputs: EntryInput[]): Promise<Entry[]> {
     if (this.#closed) return Promise.reject(new ShifouError('AUDIT_UNAVAILABLE', 'The audit log is shutting down'))
     return new Promise((resolve, reject) => {
       this.#queue.push({ inputs, resolve, reject })
@@ -176,7 +181,7 @@ export class AuditWriter {
         }
         let i = 0
         for (const p of batch) {
-          p.resolve(entries.slice(i, i + p.inputs.length).map((e) => e.index))
+          p.resolve(entries.slice(i, i + p.inputs.length))
           i += p.inputs.length
         }
       } catch {

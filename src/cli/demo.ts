@@ -15,6 +15,7 @@ export function printDemoHelp (config: Config, url: string): void {
   const auditor = mintToken(config.jwtSecret, config.issuer, { sub: 'demo-auditor', role: 'auditor' }, ttl)
   // The demo's first synthetic person (the population is deterministic).
   const person = makePeople(1, 2026)[0]!
+  const citizen = mintToken(config.jwtSecret, config.issuer, { sub: 'demo-citizen', role: 'subject', idNumber: person.idNumber }, ttl)
   const body = JSON.stringify({
     subject: { idNumber: person.idNumber, name: person.name },
     questions: [{ id: 'identity.name_matches' }, { id: 'property.none' }, { id: 'tax.paid_in_year', params: { year: 2025 } }],
@@ -35,6 +36,10 @@ export function printDemoHelp (config: Config, url: string): void {
     '',
     'Then see it in the audit log:',
     `  curl -s '${url}/v1/audit/entries?kind=answer' -H 'authorization: Bearer ${auditor}'`,
+    '',
+    'Check an answer\'s receipt offline (paste its "receipt"), and see who asked about that person:',
+    `  npx shifou receipt verify RECEIPT --url ${url}`,
+    `  curl -s '${url}/v1/me/access-log' -H 'authorization: Bearer ${citizen}'`,
     '',
     'More tokens: npx shifou token --role caller --sub demo-housing',
     ''

@@ -8,6 +8,8 @@ import { demo } from './demo.ts'
 import { token } from './token.ts'
 import { load } from './load.ts'
 import { audit } from './audit.ts'
+import { keys } from './keys.ts'
+import { receipt } from './receipt.ts'
 
 const HELP = `shifou — privacy-preserving yes/no verification
 
@@ -24,10 +26,17 @@ Usage: shifou <command> [options]
   audit verify [--against FILE] [--key VKEY]
                                       recompute the audit log and check every signed checkpoint
                                       (and one kept elsewhere); exit 1 naming the first bad index
+  keys rotate [--actor NAME] | keys list
+                                      make a new current receipt signing key (the old one stays
+                                      published); list the keys
+  receipt verify RECEIPT [--jwks FILE] [--url U] [--id-number N --nonce X] [--proof] [--token T]
+                                      check a receipt's signature offline (and its subject
+                                      commitment, and its audit inclusion proof); exit 1 if invalid
 
 Environment: DATABASE_URL, SHIFOU_DATA_DIR (./.shifou), HOST (127.0.0.1), PORT (8080),
 SHIFOU_MASTER_KEY, SHIFOU_JWT_SECRET, SHIFOU_JWT_PUBLIC_KEYS, SHIFOU_JWT_ISSUER (shifou),
 SHIFOU_CHECKPOINT_KEY, SHIFOU_AUDIT_ORIGIN, SHIFOU_CHECKPOINT_ENTRIES (1000), SHIFOU_CHECKPOINT_SECONDS (10),
+SHIFOU_RECEIPT_ISSUER (the audit origin), SHIFOU_CONSENT_ISSUERS (a JSON file of consent issuers),
 LOG_LEVEL (info). A .env file in the working directory is read. See README.md.
 `
 
@@ -52,6 +61,8 @@ async function main (argv: string[]): Promise<number> {
     case 'token': token(rest); return 0
     case 'load': return await load(rest)
     case 'audit': return await audit(rest)
+    case 'keys': return await keys(rest)
+    case 'receipt': return await receipt(rest)
     case undefined:
     case 'help':
     case '--help':

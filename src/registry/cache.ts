@@ -25,6 +25,8 @@ export interface CachedQuestion {
   connectorId: string
   params: Record<string, ParamType>
   predicate: CompiledPredicate
+  /** asked only with the subject's consent (src/consent) */
+  requiresConsent: boolean
 }
 
 export interface CachedClient {
@@ -34,6 +36,8 @@ export interface CachedClient {
   active: boolean
   confidential: boolean
   autoSuspend: boolean
+  /** a confidential client appears in a citizen's access log only this long after asking */
+  disclosureDelaySeconds: number
   questions: ReadonlySet<string>
   purposes: ReadonlySet<string>
   quotas: Quotas
@@ -83,10 +87,10 @@ export class RegistryCache {
   async #load (): Promise<RegistryState> {
     const db = this.#database
     const [clientRows, questionRows, connectorRows] = await Promise.all([
-      db.query<{ id: string, name: string, organisation: string | null, active: boolean, confidential: boolean, auto_suspend: boolean, questions: string[], purposes: string[], quotas: Quotas }>(
-        'select id, name, organisation, active, confidential, auto_suspend, questions, purposes, quotas from clients'),
-      db.query<{ id: string, title: string, description: string, connector_id: string, params: Record<string, string>, when: unknown }>(
-        'select id, title, description, connector_id, params, "when" from questions where active'),
+      db.query<{ id: string, name: string, organisation: string | null, active: boolean, confidential: boolean, auto_suspend: boolean, disclosure_delay_seconds: number, questions: string[], purposes: string[], quotas: Quotas }>(
+        'select id, name, organisation, active, confidential, auto_suspend, disclosure_delay_seconds, questions, purposes, quotas from clients'),
+      db.query<{ id: string, title: string, description: string, connector_id: string, params: Record<string, string>, when: unknown, requires_consent: boolean }>(
+        'select id, title, description, connector_id, params, "when", requires_consent from questions where active'),
       db.query<{ id: string, department_id: string, active: boolean, fields: Array<{ name: string, type: string }>, snapshot_id: number | null, as_of: string | null, key_version: number | null }>(
         `select c.id, c.department_id, c.active, c.fields, s.id as snapshot_id, s.as_of::text as as_of, s.key_version
            from connectors c left join snapshots s on s.id = c.active_snapshot_id`)
@@ -112,7 +116,8 @@ export class RegistryCache {
         connectorId: r.connector_id,
         params: r.params as Record<string, ParamType>,
         // Definitions were checked at registration; compiling again builds the closures once here.
-        predicate: compileQuestion(r.when, Object.entries(connector.fields).map(([name, type]) => ({ name, type })), r.params)
+        predicate: compileQuestion(r.when, Object.entries(connector.fields).map(([name, type]) => ({ name, type })), r.params),
+        requiresConsent: r.requires_consent
       })
     }
     const clients = new Map<string, CachedClient>()
@@ -124,6 +129,7 @@ export class RegistryCache {
         active: r.active,
         confidential: r.confidential,
         autoSuspend: r.auto_suspend,
+        disclosureDelaySeconds: Number(r.disclosure_delay_seconds),
         questions: new Set(r.questions),
         purposes: new Set(r.purposes),
         quotas: r.quotas

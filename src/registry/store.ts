@@ -201,6 +201,8 @@ export interface QuestionInput {
   description?: string
   params?: Record<string, string>
   when: unknown
+  /** asked only with a consent token of the subject (src/consent) */
+  requiresConsent?: boolean
 }
 
 async function checkQuestion (database: Database, tx: Executor, input: Omit<QuestionInput, 'id'>): Promise<void> {
@@ -218,7 +220,7 @@ export async function createQuestion (deps: RegistryDeps, actor: Principal, inpu
   await change(deps, actor, 'create', 'question', input.id, async (tx) => {
     await checkQuestion(deps.database, tx, input)
     const rows = await run(tx, deps.database.db.insert(questions).values({
-      id: input.id, connectorId: input.connector, title: input.title, description: input.description ?? '', params: input.params ?? {}, when: input.when
+      id: input.id, connectorId: input.connector, title: input.title, description: input.description ?? '', params: input.params ?? {}, when: input.when, requiresConsent: input.requiresConsent ?? false
     }).onConflictDoNothing().returning({ id: questions.id }))
     if (rows.length === 0) throw new ShifouError('CONFLICT', 'A question with this id exists')
   })
@@ -228,7 +230,7 @@ export async function updateQuestion (deps: RegistryDeps, actor: Principal, id: 
   await change(deps, actor, 'update', 'question', id, async (tx) => {
     await checkQuestion(deps.database, tx, input)
     const rows = await run(tx, deps.database.db.update(questions).set({
-      connectorId: input.connector, title: input.title, description: input.description ?? '', params: input.params ?? {}, when: input.when, active: true, updatedAt: new Date()
+      connectorId: input.connector, title: input.title, description: input.description ?? '', params: input.params ?? {}, when: input.when, requiresConsent: input.requiresConsent ?? false, active: true, updatedAt: new Date()
     }).where(eq(questions.id, id)).returning({ id: questions.id }))
     if (rows.length === 0) throw new ShifouError('NOT_FOUND', 'No such question')
   })
@@ -258,6 +260,15 @@ export interface ClientInput {
   quotas?: Partial<Quotas>
   confidential?: boolean
   autoSuspend?: boolean
+  /** a confidential client appears in a citizen's access log only this long after asking */
+  disclosureDelaySeconds?: number
+}
+
+/** A disclosure delay means something only for a confidential client: refuse it elsewhere rather than ignore it. */
+function checkDisclosure (input: { confidential?: boolean, disclosureDelaySeconds?: number }): number {
+  const delay = input.disclosureDelaySeconds ?? 0
+  if (delay > 0 && input.confidential !== true) throw new ShifouError('INVALID_DEFINITION', 'disclosureDelaySeconds applies to confidential clients only')
+  return delay
 }
 
 async function checkClientQuestions (database: Database, tx: Executor, ids: readonly string[]): Promise<void> {
@@ -267,6 +278,7 @@ async function checkClientQuestions (database: Database, tx: Executor, ids: read
 }
 
 export async function createClient (deps: RegistryDeps, actor: Principal, input: ClientInput): Promise<void> {
+  const disclosureDelaySeconds = checkDisclosure(input)
   await change(deps, actor, 'create', 'client', input.id, async (tx) => {
     await checkClientQuestions(deps.database, tx, input.questions)
     const rows = await run(tx, deps.database.db.insert(clients).values({
@@ -277,13 +289,15 @@ export async function createClient (deps: RegistryDeps, actor: Principal, input:
       purposes: [...new Set(input.purposes)],
       quotas: checkQuotas(input.quotas),
       confidential: input.confidential ?? false,
-      autoSuspend: input.autoSuspend ?? false
+      autoSuspend: input.autoSuspend ?? false,
+      disclosureDelaySeconds
     }).onConflictDoNothing().returning({ id: clients.id }))
     if (rows.length === 0) throw new ShifouError('CONFLICT', 'A client with this id exists')
   })
 }
 
 export async function updateClient (deps: RegistryDeps, actor: Principal, id: string, input: Omit<ClientInput, 'id'> & { active?: boolean }): Promise<void> {
+  const disclosureDelaySeconds = checkDisclosure(input)
   await change(deps, actor, 'update', 'client', id, async (tx) => {
     await checkClientQuestions(deps.database, tx, input.questions)
     const rows = await run(tx, deps.database.db.update(clients).set({
@@ -294,6 +308,7 @@ export async function updateClient (deps: RegistryDeps, actor: Principal, id: st
       quotas: checkQuotas(input.quotas),
       confidential: input.confidential ?? false,
       autoSuspend: input.autoSuspend ?? false,
+      disclosureDelaySeconds,
       active: input.active ?? true,
       updatedAt: new Date()
     }).where(eq(clients.id, id)).returning({ id: clients.id }))

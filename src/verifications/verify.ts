@@ -1,6 +1,6 @@
 /**
  * Answering a verification (design §5 "Caller", §3, §8): a request is answered whole or refused
- * whole. Every check — client, questions, purpose, params, subject name, snapshots — passes
+ * whole. Every check — client, questions, purpose, consent, params, subject name, snapshots — passes
  * before any record is read; each refusal of a well-formed request is an audit entry; each answer
  * is an audit entry committed before the answer is returned.
  */
@@ -14,7 +14,10 @@ import type { AuditWriter } from '../audit/writer.ts'
 import type { EntryInput } from '../audit/entry.ts'
 import type { RegistryCache, CachedQuestion, RegistryState } from '../registry/cache.ts'
 import { existsInAny, lookupRecords } from '../connectors/records.ts'
+import { normaliseHashedValue } from '../connectors/values.ts'
 import type { AbuseMonitor } from '../abuse/monitor.ts'
+import { consentFor, consumeConsent, type ConsentVerifier } from '../consent/check.ts'
+import type { ReceiptService } from '../receipts/service.ts'
 import { ShifouError, type ErrorCode } from '../errors.ts'
 import { actorOf, type Principal } from '../principal.ts'
 
@@ -25,9 +28,12 @@ export interface VerificationRequest {
   questions: Array<{ id: string, params?: Record<string, unknown> }>
   purpose: string
   caseId: string
+  /** the subject's consent token, for questions that require it */
+  consent?: string
 }
 
-export interface Answer { question: string, answer: 'yes' | 'no', asOf: string, auditIndex: number }
+/** `receipt` and `nonce` (src/receipts) are absent only when receipts are off (a benchmark). */
+export interface Answer { question: string, answer: 'yes' | 'no', asOf: string, auditIndex: number, receipt?: string, nonce?: string }
 export interface VerificationResult { id: string, answers: Answer[] }
 
 export interface VerifyDeps {
@@ -37,6 +43,10 @@ export interface VerifyDeps {
   audit: AuditWriter
   /** The limiter and detectors (design §10); absent only in benchmarks that measure their cost. */
   abuse?: AbuseMonitor
+  /** Signs each answer's receipt; absent only in the benchmark that measures its cost. */
+  receipts?: ReceiptService
+  /** The configured consent issuers; without them, consent-requiring questions are refused. */
+  consent?: ConsentVerifier
 }
 
 interface Asked { question: CachedQuestion, params: Record<string, ParamValue> }
@@ -87,6 +97,10 @@ export async function verify (deps: VerifyDeps, principal: Principal, body: Veri
     asked.push({ question, params: {} })
   }
   if (!client.purposes.has(body.purpose)) return await refuse('PURPOSE_NOT_ALLOWED', 'This client may not ask for this purpose')
+  // 2b. The subject's consent, when a question asks for it (403, audited; src/consent/check.ts).
+  const consent = consentFor(deps.consent, asked.map((a) => a.question), body.consent, { normalisedId: id.value, caller: principal.sub, purpose: body.purpose })
+  if (consent?.jti !== undefined) base.consent = consent.jti
+  if (consent?.ok === false) return await refuse(consent.code, consent.detail, consent.question)
 
   // 3. Parameters and the subject's name (400).
   for (let i = 0; i < asked.length; i++) {
@@ -131,6 +145,8 @@ export async function verify (deps: VerifyDeps, principal: Principal, body: Veri
   // 4. Every connector has an active snapshot (503, audited).
   const snapshots = snapshotsFor(state, asked)
   if (snapshots === null) return await refuse('NO_ACTIVE_SNAPSHOT', 'A connector of these questions has no active snapshot')
+  // 4b. A consent is single-use: its jti is recorded last, once every other check has passed (409, audited).
+  if (consent?.ok === true && !await consumeConsent(deps.database, consent.consent)) return await refuse('CONSENT_REPLAYED', 'This consent has been used already')
 
   // 5. Lookups: one per connector, whatever the number of its questions.
   const records = new Map<string, readonly StoredRecord[]>()
@@ -139,7 +155,10 @@ export async function verify (deps: VerifyDeps, principal: Principal, body: Veri
     records.set(connectorId, await lookupRecords(deps.database, snap.id, keys.subjectHash(id.value)))
   }))
 
-  // 6. Answers, then their entries; nothing is returned before the entries commit.
+  // 6. Answers, then their entries; nothing is returned before the entries commit. Each entry
+  // names the key that signs its receipt; receipts are signed once the entries have committed.
+  const signer = deps.receipts === undefined ? null : await deps.receipts.signer()
+  const connectorFields = new Map([...snapshots.keys()].map((c) => [c, state.connectors.get(c)!.fields]))
   const entries: EntryInput[] = []
   const answers: Array<Omit<Answer, 'auditIndex'>> = []
   for (const a of asked) {
@@ -148,13 +167,14 @@ export async function verify (deps: VerifyDeps, principal: Principal, body: Veri
     const ctx: EvalContext = {
       params: a.params,
       subjectName: name,
-      hashField: (field, value) => keys.fieldHash(field, id.value, value)
+      // Names arrive normalised (cn-name-v1); a hashed field's value gets the loader's normal form.
+      hashField: (field, value) => keys.fieldHash(field, id.value, connectorFields.get(a.question.connectorId)![field] === 'hashed' ? normaliseHashedValue(value) : value)
     }
     const answer = a.question.predicate.evaluate(records.get(a.question.connectorId)!, ctx) ? 'yes' : 'no'
     answers.push({ question: a.question.id, answer, asOf: snap.asOf })
-    entries.push({ kind: 'answer', ...base, question: a.question.id, params: a.params, answer, asOf: snap.asOf, snapshot: snap.id, keyVersion: snap.keyVersion })
+    entries.push({ kind: 'answer', ...base, question: a.question.id, params: a.params, answer, asOf: snap.asOf, snapshot: snap.id, keyVersion: snap.keyVersion, ...(signer === null ? {} : { receiptKid: signer.kid }) })
   }
-  const indices = await deps.audit.append(entries)
+  const written = await deps.audit.commit(entries)
   if (deps.abuse !== undefined) {
     // Known to any connector? The answers' own lookups usually tell; otherwise every connector is
     // asked, off the answer's path.
@@ -169,7 +189,10 @@ export async function verify (deps: VerifyDeps, principal: Principal, body: Veri
         c.active && c.snapshot !== null ? [{ snapshotId: c.snapshot.id, subjectHash: deps.keyring.connector(c.id, c.snapshot.keyVersion).subjectHash(id.value) }] : []))
     })
   }
-  return { id: verification, answers: answers.map((a, i) => ({ ...a, auditIndex: indices[i]! })) }
+  return {
+    id: verification,
+    answers: answers.map((a, i) => ({ ...a, auditIndex: written[i]!.index, ...(signer === null ? {} : deps.receipts!.issue(written[i]!, signer, id.value)) }))
+  }
 }
 
 function snapshotsFor (state: RegistryState, asked: readonly Asked[]): Map<string, { id: number, asOf: string, keyVersion: number }> | null {

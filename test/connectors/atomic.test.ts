@@ -251,7 +251,8 @@ t.test('(c2) the attach step cannot get its lock (PostgreSQL)', async (t) => {
     await locked
     const started = Date.now()
     const res = await admin('PUT', `/v1/connectors/${C}/snapshot?asOf=${AS_OF}`, HEADER + nextRows().join(''), { 'content-type': 'text/csv' })
-    t.equal(res.statusCode, 500, res.body)
+    t.equal(res.statusCode, 503, res.body)
+    t.equal(res.json().code, 'DATABASE_UNAVAILABLE', 'a lock timeout is a temporary condition: retry later')
     t.ok(Date.now() - started >= 1900, 'the load waited for the lock until lock_timeout')
   } finally {
     release()

@@ -30,6 +30,10 @@ export interface BuildOptions {
   masterKeys?: Map<number, Uint8Array>
   checkpointEntries?: number
   checkpointSeconds?: number
+  /** SHIFOU_CONSENT_ISSUERS: a JSON file of consent issuers (test/consent) */
+  consentIssuersFile?: string
+  /** signed receipts on answers (default on) */
+  receipts?: boolean
 }
 
 /** The configuration every test app is built with (tests that call buildApp themselves use it too). */
@@ -50,10 +54,11 @@ export async function build (t: Teardown, opts: BuildOptions = {}): Promise<Test
   const database = opts.database ?? await testDatabase(t)
   const keyring = new Keyring(opts.masterKeys ?? new Map([[1, TEST_MASTER]]))
   const app = await buildApp({
-    config: testAppConfig(opts),
+    config: { ...testAppConfig(opts), ...(opts.consentIssuersFile === undefined ? {} : { consentIssuersFile: opts.consentIssuersFile }) },
     database,
     keyring,
-    logger: opts.logger ?? false
+    logger: opts.logger ?? false,
+    ...(opts.receipts === undefined ? {} : { receipts: opts.receipts })
   })
   await app.ready()
   t.teardown(async () => { await app.close() })

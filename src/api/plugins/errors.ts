@@ -64,7 +64,7 @@ export default fp(async (app) => {
   app.setErrorHandler(async (error: FastifyError | ShifouError, request: FastifyRequest, reply: FastifyReply) => {
     let err: ShifouError
     if (isShifouError(error)) err = error
-    else if (isUnavailable(error)) err = new ShifouError('AUDIT_UNAVAILABLE', 'The service cannot reach its database; retry later')
+    else if (isUnavailable(error)) err = new ShifouError('DATABASE_UNAVAILABLE', 'The database is unavailable or busy; retry later')
     else if ((error as FastifyError).statusCode !== undefined && (error as FastifyError).statusCode! < 500) err = fromFastify(error as FastifyError)
     else if ((error as FastifyError).validation !== undefined) err = fromFastify(error as FastifyError)
     else {

@@ -12,6 +12,9 @@ import { AbuseMonitor } from '../../abuse/monitor.ts'
 import type { AlertKind } from '../../abuse/detectors.ts'
 import { RegistryCache } from '../../registry/cache.ts'
 import type { RegistryDeps } from '../../registry/store.ts'
+import { ReceiptService } from '../../receipts/service.ts'
+import { ConsentVerifier } from '../../consent/check.ts'
+import { loadConsentIssuers } from '../../consent/issuers.ts'
 
 export interface Services {
   database: Database
@@ -25,6 +28,10 @@ export interface Services {
   abuse: AbuseMonitor | null
   /** Set by the metrics plugin: counts alerts. */
   alertCounter: { inc: (kind: AlertKind) => void }
+  /** Signs answers' receipts (design §9); null only when a benchmark switches receipts off. */
+  receipts: ReceiptService | null
+  /** Checks consent tokens against the configured issuers (none configured: every token is refused). */
+  consent: ConsentVerifier
 }
 
 declare module 'fastify' {
@@ -43,6 +50,10 @@ export interface ServicesOptions {
   checkpoints: CheckpointConfig
   /** Per-client limits and abuse detectors (default on). */
   limits?: boolean
+  /** Receipt issuer and log origin, or false to answer without receipts (benchmarks only). */
+  receipts: { issuer: string, log: string } | false
+  /** SHIFOU_CONSENT_ISSUERS: a JSON file of consent issuers and their keys, or null. */
+  consentIssuersFile: string | null
 }
 
 export default fp<ServicesOptions>(async (app, opts) => {
@@ -56,8 +67,12 @@ export default fp<ServicesOptions>(async (app, opts) => {
     registryDeps: { database: opts.database, onChange: () => registry.invalidate() },
     checkpoints: opts.checkpoints,
     abuse: null,
-    alertCounter: { inc: () => {} }
+    alertCounter: { inc: () => {} },
+    receipts: opts.receipts === false ? null : new ReceiptService({ database: opts.database, keyring: opts.keyring, ...opts.receipts }),
+    consent: new ConsentVerifier(opts.consentIssuersFile === null ? new Map() : loadConsentIssuers(opts.consentIssuersFile))
   }
+  // A current signing key exists before the first answer (made here on a fresh database).
+  await services.receipts?.init()
   if (opts.limits !== false) {
     services.abuse = new AbuseMonitor({
       database: opts.database,

@@ -34,6 +34,8 @@ export const EntrySummary = Type.Object({
   asOf: Type.Union([Type.String(), Type.Null()]),
   keyVersion: Type.Union([Type.Integer(), Type.Null()]),
   norm: Type.Union([Type.String(), Type.Null()]),
+  consent: Type.Union([Type.String({ description: 'jti of the consent token the request carried' }), Type.Null()]),
+  receiptKid: Type.Union([Type.String({ description: 'kid of the key that signed this answer\'s receipt' }), Type.Null()]),
   detail: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])
 })
 

@@ -56,13 +56,17 @@ export const QuestionBody = Type.Object({
   title: Title,
   description: Type.Optional(Type.String({ maxLength: 2000 })),
   params: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), ParamType)),
-  when: Type.Unknown({ description: 'A predicate (design §6), checked against the connector at registration' })
+  when: Type.Unknown({ description: 'A predicate (design §6), checked against the connector at registration' }),
+  requiresConsent: Type.Optional(Type.Boolean({ description: 'Asked only with a consent token of the subject in the request (`consent`); default false' }))
 }, Strict)
 export const QuestionUpdate = Type.Omit(QuestionBody, ['id'], Strict)
-export const QuestionSummary = Type.Object({ id: Type.String(), title: Type.String(), description: Type.String(), params: Type.Record(Type.String(), Type.String()) })
+export const QuestionSummary = Type.Object({
+  id: Type.String(), title: Type.String(), description: Type.String(), params: Type.Record(Type.String(), Type.String()),
+  requiresConsent: Type.Boolean({ description: 'The request must carry the subject\'s consent token in `consent`' })
+})
 export const QuestionDetail = Type.Object({
   id: Type.String(), connector: Type.String(), title: Type.String(), description: Type.String(),
-  params: Type.Record(Type.String(), Type.String()), when: Type.Unknown(), active: Type.Boolean()
+  params: Type.Record(Type.String(), Type.String()), when: Type.Unknown(), requiresConsent: Type.Boolean(), active: Type.Boolean()
 })
 
 const Quota = Type.Integer({ minimum: 0, maximum: 10_000_000 })
@@ -72,6 +76,11 @@ export const Quotas = Type.Object({
   subjectsPerCase: Type.Optional(Quota),
   namesPerSubjectPerDay: Type.Optional(Quota)
 }, Strict)
+const DisclosureDelay = Type.Integer({
+  minimum: 0,
+  maximum: 315_360_000,
+  description: 'Confidential clients only: seconds after asking before an entry appears in the citizen\'s access log (at most ten years); default 0'
+})
 const Purpose = Type.String({ pattern: '^[\\x20-\\x7E]{1,128}$' })
 export const ClientBody = Type.Object({
   id: Id,
@@ -81,7 +90,8 @@ export const ClientBody = Type.Object({
   purposes: Type.Array(Purpose, { maxItems: 100 }),
   quotas: Type.Optional(Quotas),
   confidential: Type.Optional(Type.Boolean()),
-  autoSuspend: Type.Optional(Type.Boolean({ description: 'let the abuse detectors suspend this client when they raise an alert' }))
+  autoSuspend: Type.Optional(Type.Boolean({ description: 'let the abuse detectors suspend this client when they raise an alert' })),
+  disclosureDelaySeconds: Type.Optional(DisclosureDelay)
 }, Strict)
 export const ClientUpdate = Type.Object({
   name: Title,
@@ -91,6 +101,7 @@ export const ClientUpdate = Type.Object({
   quotas: Type.Optional(Quotas),
   confidential: Type.Optional(Type.Boolean()),
   autoSuspend: Type.Optional(Type.Boolean()),
+  disclosureDelaySeconds: Type.Optional(DisclosureDelay),
   active: Type.Optional(Type.Boolean())
 }, Strict)
 export const Client = Type.Object({
@@ -102,6 +113,7 @@ export const Client = Type.Object({
   quotas: Type.Object({ requestsPerMinute: Type.Integer(), subjectsPerDay: Type.Integer(), subjectsPerCase: Type.Integer(), namesPerSubjectPerDay: Type.Integer() }),
   confidential: Type.Boolean(),
   autoSuspend: Type.Boolean(),
+  disclosureDelaySeconds: Type.Integer(),
   active: Type.Boolean()
 })
 export const ClientLimits = Type.Object({

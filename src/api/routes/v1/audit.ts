@@ -27,6 +27,8 @@ export function entryView (e: Entry): Record<string, unknown> {
     asOf: e.asOf ?? null,
     keyVersion: e.keyVersion ?? null,
     norm: e.norm ?? null,
+    consent: e.consent ?? null,
+    receiptKid: e.receiptKid ?? null,
     detail: e.detail ?? null
   }
 }

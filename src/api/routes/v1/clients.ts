@@ -8,7 +8,7 @@ import { Client, ClientBody, ClientLimits, ClientUpdate, IdParams } from '../../
 
 const admin = { roles: ['admin'] as const }
 const view = (c: ClientRow): Record<string, unknown> => ({
-  id: c.id, name: c.name, organisation: c.organisation, questions: c.questions, purposes: c.purposes, quotas: c.quotas, confidential: c.confidential, autoSuspend: c.autoSuspend, active: c.active
+  id: c.id, name: c.name, organisation: c.organisation, questions: c.questions, purposes: c.purposes, quotas: c.quotas, confidential: c.confidential, autoSuspend: c.autoSuspend, disclosureDelaySeconds: c.disclosureDelaySeconds, active: c.active
 })
 
 const clients: FastifyPluginAsyncTypebox = async (app) => {

@@ -30,13 +30,13 @@ const questions: FastifyPluginAsyncTypebox = async (app) => {
     const client = request.principal!.role === 'caller' ? state.clients.get(request.principal!.sub) : undefined
     if (request.principal!.role === 'caller' && (client === undefined || !client.active)) throw new ShifouError('CLIENT_INACTIVE', 'This client is not registered or not active')
     const visible = client === undefined ? all : all.filter((q) => client.questions.has(q.id))
-    return { questions: visible.map((q) => ({ id: q.id, title: q.title, description: q.description, params: q.params })) }
+    return { questions: visible.map((q) => ({ id: q.id, title: q.title, description: q.description, params: q.params, requiresConsent: q.requiresConsent })) }
   })
 
   app.get('/v1/questions/:id', { config: admin, schema: { tags, params: IdParams, response: withErrors({ 200: QuestionDetail }, 404) } }, async (request) => {
     const q = (await listQuestions(database)).find((r) => r.id === request.params.id)
     if (q === undefined) throw new ShifouError('NOT_FOUND', 'No such question')
-    return { id: q.id, connector: q.connectorId, title: q.title, description: q.description, params: q.params, when: q.when, active: q.active }
+    return { id: q.id, connector: q.connectorId, title: q.title, description: q.description, params: q.params, when: q.when, requiresConsent: q.requiresConsent, active: q.active }
   })
 
   app.put('/v1/questions/:id', { config: admin, schema: { tags, params: IdParams, body: QuestionUpdate, response: withErrors({ 200: Created }, 404) } }, async (request) => {

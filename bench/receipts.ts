@@ -1,0 +1,117 @@
+/**
+ * The cost of signing receipts (design §9), fixed parameters, one run, one database:
+ *
+ *   node --import tsx bench/receipts.ts
+ *
+ * POST /v1/verifications (one question per request, so requests/s = answers/s) against shifou
+ * on real PostgreSQL with a loaded population (bench/setup.ts, 100,000 records by default,
+ * BENCH_RECEIPT_ROWS), with receipts on and with receipts off (the app option `receipts: false`,
+ * which exists for this benchmark only); everything else on (JWT, validation, limits, durable
+ * audit). Each server runs in its own process, autocannon in this one: 10 connections, 10 s per
+ * run after a 2 s warm-up, on/off twice in alternation so that drift shows. Besides answers/s, the
+ * server process's CPU time per answer (utime + stime from /proc), which shows the signing cost
+ * even when throughput is bound by the database. Also: receipts signed per second through
+ * node:crypto in this process, for scale.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import { openDatabase } from '../src/db/client.ts'
+import { Keyring } from '../src/matchers/keyed-hash.ts'
+import { buildApp } from '../src/api/app.ts'
+import { publicJwk } from '../src/receipts/jwk.ts'
+import { signReceipt } from '../src/receipts/receipt.ts'
+import { scratchDatabase } from './db.ts'
+import { run, type RunResult } from './http.ts'
+import { BENCH_CONFIG, BENCH_MASTER, CLIENTS, POOL_SIZE, callerToken, loadBench, registerBench, verificationBodies } from './setup.ts'
+
+const CONNECTIONS = 10
+const SECONDS = 10
+const WARMUP = 2
+const ROWS = Number(process.env.BENCH_RECEIPT_ROWS ?? 100_000)
+
+if (process.argv[2] === 'serve') {
+  // Server mode: node --import tsx bench/receipts.ts serve PORT URL on|off
+  const [, , , port, url, receipts] = process.argv
+  const database = await openDatabase({ url: url!, poolSize: POOL_SIZE })
+  const app = await buildApp({ config: BENCH_CONFIG, database, keyring: new Keyring(new Map([[1, BENCH_MASTER]])), ownsDatabase: true, logger: false, receipts: receipts === 'on' })
+  await app.listen({ port: Number(port), host: '127.0.0.1' })
+  process.stdout.write('ready\n')
+} else {
+  await main()
+}
+
+/** CPU seconds (user + system) the process has used so far (proc(5): fields 14 and 15, in clock ticks of 1/100 s). */
+function cpuSeconds (pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+async function serve (url: string, receipts: boolean, port: number): Promise<{ url: string, cpu: () => number, stop: () => Promise<void> }> {
+  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, 'serve', String(port), url, receipts ? 'on' : 'off'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve() })
+    proc.once('exit', (code) => reject(new Error('server exited with ' + String(code))))
+  })
+  return {
+    url: `http://127.0.0.1:${port}`,
+    cpu: () => cpuSeconds(proc.pid!),
+    stop: async () => {
+      proc.kill('SIGTERM')
+      await new Promise((resolve) => proc.once('exit', resolve))
+    }
+  }
+}
+
+function signRate (): number {
+  const { privateKey } = generateKeyPairSync('ed25519')
+  const key = { kid: publicJwk(privateKey).kid, privateKey }
+  const claims = {
+    iss: 'bench.shifou.local/audit', iat: 1_795_900_000, log: 'bench.shifou.local/audit', idx: 123456, vid: '1b4e28ba-2fa1-41d2-883f-0016d3cca427',
+    q: 'tax.q0', p: { year: 2025 }, a: 'yes' as const, asOf: '2026-11-01', snap: 1, pur: 'benchmark', case: 'B-1', cli: 'bench-0', sub_c: 'x'.repeat(43)
+  }
+  for (let i = 0; i < 2000; i++) signReceipt({ ...claims, idx: i }, key)
+  const n = 20_000
+  const started = process.hrtime.bigint()
+  for (let i = 0; i < n; i++) signReceipt({ ...claims, idx: i }, key)
+  return n / (Number(process.hrtime.bigint() - started) / 1e9)
+}
+
+async function main (): Promise<void> {
+  console.log(`# receipts benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`)
+  console.log(`receipt signing alone (JCS + Ed25519 + base64url, node:crypto): ${Math.round(signRate()).toLocaleString('en')} receipts/s on one core`)
+  const db = await scratchDatabase(4)
+  try {
+    await registerBench(db.database)
+    const seconds = await loadBench(db.database, ROWS)
+    console.log(`population: ${ROWS.toLocaleString('en')} records loaded in ${seconds.toFixed(1)} s; ${CONNECTIONS} connections, ${SECONDS} s per run, 1 question per request`)
+    const tokens = Array.from({ length: CLIENTS }, (_, c) => callerToken(c))
+    const bodies = verificationBodies(ROWS, 1)
+    const figures: Record<'on' | 'off', RunResult[]> = { on: [], off: [] }
+    const cpu: Record<'on' | 'off', number[]> = { on: [], off: [] }
+    let port = 18201
+    for (const round of [1, 2]) {
+      for (const receipts of [true, false]) {
+        const server = await serve(db.url, receipts, port++)
+        const opts = { url: server.url, method: 'POST' as const, path: '/v1/verifications', connections: CONNECTIONS, bodies, tokens }
+        await run({ ...opts, seconds: WARMUP })
+        const cpuBefore = server.cpu()
+        const r = await run({ ...opts, seconds: SECONDS })
+        const cpuPerAnswer = (server.cpu() - cpuBefore) / r.requests * 1e6
+        await server.stop()
+        figures[receipts ? 'on' : 'off'].push(r)
+        cpu[receipts ? 'on' : 'off'].push(cpuPerAnswer)
+        console.log(`round ${round}, receipts ${receipts ? 'on ' : 'off'}: ${Math.round(r.rps).toLocaleString('en').padStart(6)} answers/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  non-2xx ${r.non2xx}  server CPU ${cpuPerAnswer.toFixed(0)} µs/answer`)
+      }
+    }
+    const mean = (rs: RunResult[]): number => rs.reduce((s, r) => s + r.rps, 0) / rs.length
+    const on = mean(figures.on)
+    const off = mean(figures.off)
+    const avg = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length
+    console.log(`mean: receipts on ${Math.round(on).toLocaleString('en')} answers/s, off ${Math.round(off).toLocaleString('en')} answers/s; ratio on/off ${(on / off).toFixed(3)}; ` +
+      `server CPU per answer ${avg(cpu.on).toFixed(0)} µs on, ${avg(cpu.off).toFixed(0)} µs off (receipts: ${(avg(cpu.on) - avg(cpu.off)).toFixed(0)} µs)`)
+  } finally {
+    await db.drop()
+  }
+}

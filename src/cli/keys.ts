@@ -1,0 +1,39 @@
+/**
+ * `shifou keys rotate [--actor NAME]` and `shifou keys list`: the receipt signing keys (design §9).
+ * Rotation retires the current key (it stays published, so its receipts keep verifying) and makes
+ * a new current one, with its audit entry, in one transaction. Like `shifou audit verify`, it
+ * opens the database directly: running services pick the new key up within a few seconds; an
+ * embedded (PGlite) service must be stopped first, since PGlite holds its data directory alone.
+ */
+import { loadConfig, loadDotEnv } from '../config.ts'
+import { openDatabase } from '../db/client.ts'
+import { Keyring } from '../matchers/keyed-hash.ts'
+import { WRAP_KEY_INFO, listSigningKeys, rotateSigningKey } from '../receipts/keys.ts'
+import { parse, UsageError } from './args.ts'
+
+const USAGE = 'usage: shifou keys rotate [--actor NAME] | shifou keys list'
+
+export async function keys (argv: string[], out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
+  const [sub, ...rest] = argv
+  if (sub !== 'rotate' && sub !== 'list') throw new UsageError(USAGE)
+  const { values } = parse(rest, sub === 'rotate' ? { actor: { type: 'string' } } : {})
+  const actor = (values as { actor?: string }).actor ?? 'shifou-cli'
+  if (!/^[\x21-\x7E]{1,128}$/.test(actor)) throw new UsageError('--actor must be 1–128 printable ASCII characters without spaces')
+  loadDotEnv()
+  const config = loadConfig()
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 })
+  try {
+    if (sub === 'list') {
+      for (const k of await listSigningKeys(database)) out(`${k.kid}  ${k.status.padEnd(7)}  created ${k.createdAt}${k.retiredAt === null ? '' : `  retired ${k.retiredAt}`}`)
+      return 0
+    }
+    const wrapKey = new Keyring(config.masterKeys).derive(WRAP_KEY_INFO)
+    const { kid, retired } = await rotateSigningKey(database, wrapKey, { sub: actor, role: 'admin' })
+    out(`new current receipt key: ${kid}`)
+    if (retired.length > 0) out(`retired (still published for verification): ${retired.join(', ')}`)
+    out('running services sign with the new key within a few seconds')
+    return 0
+  } finally {
+    await database.close()
+  }
+}
