@@ -25,9 +25,10 @@ export interface Observation {
   client: ClientInfo
   subject: Buffer
   prefix: Buffer
-  /** whether the answers' own lookups found a record; if not, `knownElsewhere` asks every connector */
+  /** whether the answers' own lookups found a record; if not, every connector is asked */
   found: boolean
-  knownElsewhere: () => Promise<boolean>
+  /** the subject's hash in every active snapshot (tried only when `found` is false) */
+  probes: () => Array<{ snapshotId: number, subjectHash: Buffer }>
   now: Date
 }
 
@@ -76,10 +77,11 @@ export class AbuseMonitor {
   }
 
   async #observe (o: Observation): Promise<void> {
-    const known = o.found || await o.knownElsewhere()
     const day = cstDay(o.now)
+    const probes = o.found ? [] : o.probes()
     const [c] = await this.#db.relaxed.query<{ subjects: number, unknown: number, org_subjects: number | null, org_unknown: number | null, prefix_subjects: number, prefix_unknown: number, names: number }>(
-      'select * from shifou_observe($1, $2, $3, $4, $5, $6)', [o.client.id, o.client.organisation, day, o.subject, o.prefix, known])
+      'select * from shifou_observe($1, $2, $3, $4, $5, $6, $7::bigint[], $8::text[])', [o.client.id, o.client.organisation, day, o.subject, o.prefix,
+        o.found ? true : null, probes.map((p) => p.snapshotId), probes.map((p) => p.subjectHash.toString('hex'))])
     if (c === undefined) return
     const findings = judge({
       subjects: Number(c.subjects ?? 0),

@@ -41,12 +41,3 @@ export async function lookupRecords (db: Executor, snapshotId: number, subjectHa
     'select attrs from records where snapshot_id = $1 and subject_hash = $2', [snapshotId, subjectHash])
   return rows.map((r) => r.attrs)
 }
-
-/** Whether the subject has a record in any of these snapshots (one statement, one probe each). */
-export async function existsInAny (db: Executor, probes: ReadonlyArray<{ snapshotId: number, subjectHash: Buffer }>): Promise<boolean> {
-  if (probes.length === 0) return false
-  const rows = await db.query(`select 1 from records r
-      join unnest($1::bigint[], $2::text[]) as p(snapshot_id, subject_hash) on r.snapshot_id = p.snapshot_id and r.subject_hash = decode(p.subject_hash, 'hex')
-    limit 1`, [probes.map((p) => p.snapshotId), probes.map((p) => p.subjectHash.toString('hex'))])
-  return rows.length > 0
-}

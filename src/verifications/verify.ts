@@ -13,7 +13,7 @@ import { validateParams, type EvalContext, type ParamValue, type StoredRecord } 
 import type { AuditWriter } from '../audit/writer.ts'
 import type { EntryInput } from '../audit/entry.ts'
 import type { RegistryCache, CachedQuestion, RegistryState } from '../registry/cache.ts'
-import { existsInAny, lookupRecords } from '../connectors/records.ts'
+import { lookupRecords } from '../connectors/records.ts'
 import { normaliseHashedValue } from '../connectors/values.ts'
 import type { AbuseMonitor } from '../abuse/monitor.ts'
 import { consentFor, consumeConsent, type ConsentVerifier } from '../consent/check.ts'
@@ -185,8 +185,8 @@ export async function verify (deps: VerifyDeps, principal: Principal, body: Veri
       prefix: prefixTag,
       found,
       now,
-      knownElsewhere: async () => await existsInAny(deps.database, [...state.connectors.values()].flatMap((c) =>
-        c.active && c.snapshot !== null ? [{ snapshotId: c.snapshot.id, subjectHash: deps.keyring.connector(c.id, c.snapshot.keyVersion).subjectHash(id.value) }] : []))
+      probes: () => [...state.connectors.values()].flatMap((c) =>
+        c.active && c.snapshot !== null ? [{ snapshotId: c.snapshot.id, subjectHash: deps.keyring.connector(c.id, c.snapshot.keyVersion).subjectHash(id.value) }] : [])
     })
   }
   return {

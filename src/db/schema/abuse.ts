@@ -67,3 +67,11 @@ export const alerts = pgTable('alerts', {
   suspended: boolean().notNull().default(false)
 }, (t) => [index('alerts_at_idx').on(t.at)])
 export type AlertRow = typeof alerts.$inferSelect
+
+/** Per-organisation counters of a day, so that judging an organisation costs one row, not a count. */
+export const usageOrgDaily = pgTable('usage_org_daily', {
+  organisation: text().notNull(),
+  day: date({ mode: 'string' }).notNull(),
+  subjects: integer().notNull().default(0),
+  unknown: integer().notNull().default(0)
+}, (t) => [primaryKey({ columns: [t.organisation, t.day] })])

@@ -1,0 +1,95 @@
+CREATE TABLE "usage_org_daily" (
+	"organisation" text NOT NULL,
+	"day" date NOT NULL,
+	"subjects" integer DEFAULT 0 NOT NULL,
+	"unknown" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "usage_org_daily_organisation_day_pk" PRIMARY KEY("organisation","day")
+);
+--> statement-breakpoint
+-- The limiter also counts an organisation's new subjects of the day (one row, not a count(*) over
+-- every subject the organisation asked about, on every request).
+CREATE OR REPLACE FUNCTION "shifou_quota_check"(
+	p_client text, p_org text, p_now timestamptz, p_day date,
+	p_subject bytea, p_prefix bytea, p_case text, p_name bytea,
+	p_rpm integer, p_spd integer, p_spc integer, p_npd integer
+) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	n integer;
+	new_subject boolean;
+BEGIN
+	PERFORM pg_advisory_xact_lock(hashtextextended('shifou-quota/' || p_client, 0));
+
+	INSERT INTO usage_requests AS u (client_id, minute, count) VALUES (p_client, date_trunc('minute', p_now), 1)
+		ON CONFLICT (client_id, minute) DO UPDATE SET count = u.count + 1
+		RETURNING u.count INTO n;
+	IF n > p_rpm THEN RETURN 'requestsPerMinute'; END IF;
+
+	IF p_name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM usage_names
+			WHERE client_id = p_client AND day = p_day AND subject = p_subject AND name = p_name) THEN
+		SELECT count(*) INTO n FROM usage_names WHERE client_id = p_client AND day = p_day AND subject = p_subject;
+		IF n >= p_npd THEN RETURN 'namesPerSubjectPerDay'; END IF;
+	END IF;
+
+	new_subject := NOT EXISTS (SELECT 1 FROM usage_subjects WHERE client_id = p_client AND day = p_day AND subject = p_subject);
+	IF new_subject THEN
+		SELECT coalesce((SELECT subjects FROM usage_daily WHERE client_id = p_client AND day = p_day), 0) INTO n;
+		IF n >= p_spd THEN RETURN 'subjectsPerDay'; END IF;
+	END IF;
+
+	IF NOT EXISTS (SELECT 1 FROM usage_case_subjects WHERE client_id = p_client AND case_id = p_case AND subject = p_subject) THEN
+		SELECT count(*) INTO n FROM usage_case_subjects WHERE client_id = p_client AND case_id = p_case;
+		IF n >= p_spc THEN RETURN 'subjectsPerCase'; END IF;
+		INSERT INTO usage_case_subjects (client_id, case_id, subject) VALUES (p_client, p_case, p_subject);
+	END IF;
+
+	IF p_name IS NOT NULL THEN
+		INSERT INTO usage_names (client_id, day, subject, name) VALUES (p_client, p_day, p_subject, p_name) ON CONFLICT DO NOTHING;
+	END IF;
+	IF new_subject THEN
+		INSERT INTO usage_subjects (client_id, day, subject, organisation, prefix) VALUES (p_client, p_day, p_subject, p_org, p_prefix);
+		INSERT INTO usage_daily AS d (client_id, day, subjects) VALUES (p_client, p_day, 1)
+			ON CONFLICT (client_id, day) DO UPDATE SET subjects = d.subjects + 1;
+		IF p_org IS NOT NULL THEN
+			INSERT INTO usage_org_daily AS o (organisation, day, subjects) VALUES (p_org, p_day, 1)
+				ON CONFLICT (organisation, day) DO UPDATE SET subjects = o.subjects + 1;
+		END IF;
+	END IF;
+	RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+DROP FUNCTION "shifou_observe"(text, text, date, bytea, bytea, boolean);
+--> statement-breakpoint
+-- The detectors' observation in one round trip: whether the subject is known to any connector
+-- (when the answers' own lookups found nothing, the probes of every active snapshot are tried
+-- here), recorded once a day per client, and the counts the detectors judge.
+CREATE FUNCTION "shifou_observe"(p_client text, p_org text, p_day date, p_subject bytea, p_prefix bytea, p_known boolean,
+	p_snapshots bigint[], p_hashes text[])
+RETURNS TABLE (subjects integer, unknown integer, org_subjects integer, org_unknown integer, prefix_subjects integer, prefix_unknown integer, names integer)
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_known boolean := p_known;
+BEGIN
+	IF v_known IS NULL THEN
+		v_known := EXISTS (SELECT 1 FROM records r
+			JOIN unnest(p_snapshots, p_hashes) AS p(snapshot_id, subject_hash)
+			ON r.snapshot_id = p.snapshot_id AND r.subject_hash = decode(p.subject_hash, 'hex'));
+	END IF;
+	UPDATE usage_subjects s SET known = v_known
+		WHERE s.client_id = p_client AND s.day = p_day AND s.subject = p_subject AND s.known IS NULL;
+	IF FOUND AND NOT v_known THEN
+		UPDATE usage_daily d SET unknown = d.unknown + 1 WHERE d.client_id = p_client AND d.day = p_day;
+		IF p_org IS NOT NULL THEN
+			UPDATE usage_org_daily o SET unknown = o.unknown + 1 WHERE o.organisation = p_org AND o.day = p_day;
+		END IF;
+	END IF;
+	RETURN QUERY SELECT
+		(SELECT d.subjects FROM usage_daily d WHERE d.client_id = p_client AND d.day = p_day),
+		(SELECT d.unknown FROM usage_daily d WHERE d.client_id = p_client AND d.day = p_day),
+		(SELECT o.subjects FROM usage_org_daily o WHERE o.organisation = p_org AND o.day = p_day),
+		(SELECT o.unknown FROM usage_org_daily o WHERE o.organisation = p_org AND o.day = p_day),
+		(SELECT count(*)::integer FROM usage_subjects s WHERE s.client_id = p_client AND s.day = p_day AND s.prefix = p_prefix),
+		(SELECT count(*)::integer FROM usage_subjects s WHERE s.client_id = p_client AND s.day = p_day AND s.prefix = p_prefix AND s.known = false),
+		(SELECT count(*)::integer FROM usage_names n WHERE n.client_id = p_client AND n.day = p_day AND n.subject = p_subject);
+END
+$$;
