@@ -37,6 +37,8 @@ export class AbuseMonitor {
   readonly #thresholds: DetectorThresholds
   readonly #opts: MonitorOptions
   readonly #pending = new Set<Promise<void>>()
+  #queue: Observation[] = []
+  #observing: Promise<void> | null = null
   /** Detection failures (they never affect answers; exported as a metric). */
   failures = 0
 
@@ -63,8 +65,27 @@ export class AbuseMonitor {
     this.#track(this.#raise(client, finding, scope, cstDay(now)))
   }
 
+  /**
+   * Feeds the detectors with one answered request. Observations of concurrent requests are sent
+   * together (one statement for the batch, like the audit log's group commit).
+   */
   observe (o: Observation): void {
-    this.#track(this.#observe(o))
+    this.#queue.push(o)
+    if (this.#observing === null) {
+      this.#observing = this.#flushObservations().finally(() => { this.#observing = null })
+      this.#track(this.#observing)
+    }
+  }
+
+  async #flushObservations (): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, 500)
+      try {
+        await this.#observeBatch(batch)
+      } catch {
+        this.failures++
+      }
+    }
   }
 
   async drain (): Promise<void> {
@@ -76,28 +97,41 @@ export class AbuseMonitor {
     this.#pending.add(tracked)
   }
 
-  async #observe (o: Observation): Promise<void> {
-    const day = cstDay(o.now)
-    const probes = o.found ? [] : o.probes()
-    const [c] = await this.#db.relaxed.query<{ subjects: number, unknown: number, org_subjects: number | null, org_unknown: number | null, prefix_subjects: number, prefix_unknown: number, names: number }>(
-      'select * from shifou_observe($1, $2, $3, $4, $5, $6, $7::bigint[], $8::text[])', [o.client.id, o.client.organisation, day, o.subject, o.prefix,
-        o.found ? true : null, probes.map((p) => p.snapshotId), probes.map((p) => p.subjectHash.toString('hex'))])
-    if (c === undefined) return
-    const findings = judge({
-      subjects: Number(c.subjects ?? 0),
-      unknown: Number(c.unknown ?? 0),
-      orgSubjects: c.org_subjects === null ? null : Number(c.org_subjects),
-      orgUnknown: c.org_unknown === null ? null : Number(c.org_unknown),
-      prefixSubjects: Number(c.prefix_subjects),
-      prefixUnknown: Number(c.prefix_unknown),
-      names: Number(c.names)
-    }, this.#thresholds)
-    for (const f of findings) {
-      const scope = f.kind === 'ORG_UNKNOWN_SUBJECTS' ? 'org:' + (o.client.organisation ?? '')
-        : f.kind === 'PREFIX_PROBE' ? o.client.id + '/' + o.prefix.toString('hex').slice(0, 16)
-          : f.kind === 'NAME_GUESSING' ? o.client.id + '/' + o.subject.toString('hex').slice(0, 16)
-            : o.client.id
-      await this.#raise(o.client, f, scope, day)
+  async #observeBatch (batch: Observation[]): Promise<void> {
+    const rows = batch.map((o) => {
+      const probes = o.found ? [] : o.probes()
+      return {
+        client: o.client.id,
+        org: o.client.organisation,
+        day: cstDay(o.now),
+        subject: o.subject.toString('hex'),
+        prefix: o.prefix.toString('hex'),
+        known: o.found ? true : null,
+        snapshots: probes.map((p) => p.snapshotId),
+        hashes: probes.map((p) => p.subjectHash.toString('hex'))
+      }
+    })
+    const counts = await this.#db.relaxed.query<{ i: number, subjects: number, unknown: number, org_subjects: number | null, org_unknown: number | null, prefix_subjects: number, prefix_unknown: number, names: number }>(
+      'select * from shifou_observe_batch($1::jsonb)', [JSON.stringify(rows)])
+    for (const c of counts) {
+      const o = batch[Number(c.i)]!
+      const day = rows[Number(c.i)]!.day
+      const findings = judge({
+        subjects: Number(c.subjects ?? 0),
+        unknown: Number(c.unknown ?? 0),
+        orgSubjects: c.org_subjects === null ? null : Number(c.org_subjects),
+        orgUnknown: c.org_unknown === null ? null : Number(c.org_unknown),
+        prefixSubjects: Number(c.prefix_subjects),
+        prefixUnknown: Number(c.prefix_unknown),
+        names: Number(c.names)
+      }, this.#thresholds)
+      for (const f of findings) {
+        const scope = f.kind === 'ORG_UNKNOWN_SUBJECTS' ? 'org:' + (o.client.organisation ?? '')
+          : f.kind === 'PREFIX_PROBE' ? o.client.id + '/' + o.prefix.toString('hex').slice(0, 16)
+            : f.kind === 'NAME_GUESSING' ? o.client.id + '/' + o.subject.toString('hex').slice(0, 16)
+              : o.client.id
+        await this.#raise(o.client, f, scope, day)
+      }
     }
   }
 

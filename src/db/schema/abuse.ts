@@ -46,12 +46,11 @@ export const usageNames = pgTable('usage_names', {
   firstAt: timestamp({ withTimezone: true }).notNull().defaultNow()
 }, (t) => [primaryKey({ columns: [t.clientId, t.day, t.subject, t.name] })])
 
-/** Per-client counters of a day (distinct subjects, misses), maintained with the rows above. */
+/** Per-client distinct subjects of a day, maintained by the limiter with the rows above. */
 export const usageDaily = pgTable('usage_daily', {
   clientId: text().notNull(),
   day: date({ mode: 'string' }).notNull(),
-  subjects: integer().notNull().default(0),
-  unknown: integer().notNull().default(0)
+  subjects: integer().notNull().default(0)
 }, (t) => [primaryKey({ columns: [t.clientId, t.day] })])
 
 export const alerts = pgTable('alerts', {
@@ -72,6 +71,15 @@ export type AlertRow = typeof alerts.$inferSelect
 export const usageOrgDaily = pgTable('usage_org_daily', {
   organisation: text().notNull(),
   day: date({ mode: 'string' }).notNull(),
-  subjects: integer().notNull().default(0),
-  unknown: integer().notNull().default(0)
+  subjects: integer().notNull().default(0)
 }, (t) => [primaryKey({ columns: [t.organisation, t.day] })])
+
+/**
+ * Misses of a day per client ('client:<id>') and per organisation ('org:<id>'), written by the
+ * detectors only: kept apart from the limiter's counters so that the two never wait on one row.
+ */
+export const usageMisses = pgTable('usage_misses', {
+  scope: text().notNull(),
+  day: date({ mode: 'string' }).notNull(),
+  unknown: integer().notNull().default(0)
+}, (t) => [primaryKey({ columns: [t.scope, t.day] })])
