@@ -23,6 +23,8 @@ export async function preparePartition (db: Executor, snapshotId: number): Promi
   const table = partitionName(snapshotId)
   await db.query(`create index ${table}_subject_idx on ${table} (subject_hash)`)
   await db.query(`alter table ${table} add constraint ${table}_snapshot check (snapshot_id = ${snapshotId})`)
+  // Planner statistics now, not whenever autovacuum gets to a table that was just filled.
+  await db.query(`analyze ${table}`)
 }
 
 export async function attachPartition (tx: Executor, snapshotId: number): Promise<void> {
