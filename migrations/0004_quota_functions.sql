@@ -125,3 +125,24 @@ BEGIN
 	END LOOP;
 END
 $$;
+--> statement-breakpoint
+-- The limiter for the requests of one moment, in one statement: each request is checked exactly as
+-- by shifou_quota_check, in the order of their clients (so that two processes' batches take the
+-- per-client locks in one order and cannot deadlock), and the codes are returned by position.
+CREATE FUNCTION "shifou_quota_check_batch"(p jsonb)
+RETURNS TABLE (i integer, code text)
+LANGUAGE plpgsql AS $$
+DECLARE
+	o record;
+BEGIN
+	FOR o IN SELECT (x.ordinality - 1)::integer AS k, x.value AS v FROM jsonb_array_elements(p) WITH ORDINALITY AS x
+			ORDER BY x.value->>'client', x.ordinality LOOP
+		i := o.k;
+		code := shifou_quota_check(o.v->>'client', o.v->>'org', (o.v->>'now')::timestamptz, (o.v->>'day')::date,
+			decode(o.v->>'subject', 'hex'), decode(o.v->>'prefix', 'hex'), o.v->>'case',
+			CASE WHEN o.v->>'name' IS NULL THEN NULL ELSE decode(o.v->>'name', 'hex') END,
+			(o.v->>'rpm')::integer, (o.v->>'spd')::integer, (o.v->>'spc')::integer, (o.v->>'npd')::integer);
+		RETURN NEXT;
+	END LOOP;
+END
+$$;

@@ -1,7 +1,7 @@
 /**
  * Per-client limits (design §10, issue "abuse resistance"), checked before any lookup in one
- * statement (migration 0004, shifou_quota_check): requests per minute, distinct subjects per day,
- * subjects per case id, distinct names tried against one ID per day. Shared by every service
+ * statement for the requests of one moment (migration 0004, shifou_quota_check_batch): requests per
+ * minute, distinct subjects per day, subjects per case id, distinct names tried against one ID a day. Shared by every service
  * process and kept across restarts because the counters live in PostgreSQL. If the limiter cannot
  * be consulted, the request is refused (fail closed).
  */
@@ -38,16 +38,34 @@ export function retryAfter (limit: Limit, now: Date): number {
   return 86400 - (cst.getUTCHours() * 3600 + cst.getUTCMinutes() * 60 + cst.getUTCSeconds())
 }
 
-/** Returns the limit the request exceeds, or null; records the request's use when it passes. */
-export async function checkQuota (db: Executor, q: QuotaInput): Promise<Limit | null> {
-  let rows: Array<{ code: string | null }>
+/**
+ * Checks the requests of one moment in one statement (shifou_quota_check_batch): under load one
+ * round trip per request was most of the limiter's cost. Returns, in order, the limit each request
+ * exceeds or null; a request that passes is recorded.
+ */
+export async function checkQuotas (db: Executor, batch: readonly QuotaInput[]): Promise<Array<Limit | null>> {
+  const rows = batch.map((q) => ({
+    client: q.client,
+    org: q.organisation,
+    now: q.now.toISOString(),
+    day: cstDay(q.now),
+    subject: q.subject.toString('hex'),
+    prefix: q.prefix.toString('hex'),
+    case: q.caseId,
+    name: q.name === null ? null : q.name.toString('hex'),
+    rpm: q.quotas.requestsPerMinute,
+    spd: q.quotas.subjectsPerDay,
+    spc: q.quotas.subjectsPerCase,
+    npd: q.quotas.namesPerSubjectPerDay
+  }))
+  let result: Array<{ i: number, code: string | null }>
   try {
-    rows = await db.query<{ code: string | null }>('select shifou_quota_check($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) as code', [
-      q.client, q.organisation, q.now.toISOString(), cstDay(q.now), q.subject, q.prefix, q.caseId, q.name,
-      q.quotas.requestsPerMinute, q.quotas.subjectsPerDay, q.quotas.subjectsPerCase, q.quotas.namesPerSubjectPerDay
-    ])
+    result = await db.query<{ i: number, code: string | null }>('select i, code from shifou_quota_check_batch($1::jsonb)', [JSON.stringify(rows)])
   } catch {
     throw new ShifouError('QUOTA_UNAVAILABLE', 'The limiter cannot be consulted; the request is refused')
   }
-  return (rows[0]?.code ?? null) as Limit | null
+  if (result.length !== batch.length) throw new ShifouError('QUOTA_UNAVAILABLE', 'The limiter did not answer for every request')
+  const out = new Array<Limit | null>(batch.length).fill(null)
+  for (const r of result) out[Number(r.i)] = (r.code ?? null) as Limit | null
+  return out
 }
