@@ -17,6 +17,7 @@ import { actorOf, type Principal } from '../principal.ts'
 import { parseCsvCell, parseJsonValue, type CellResult } from './values.ts'
 import { MalformedInput, rowSource, type SnapshotFormat, type SourceRow } from './rows.ts'
 import { attachPartition, createPartition, dropPartition, preparePartition } from './records.ts'
+import type { SnapshotView } from './snapshots.ts'
 
 export const MAX_REJECTED_LISTED = 1000
 /** A load that has not reported progress for this long is taken to have died with its process. */
@@ -25,18 +26,8 @@ const STALE_LOAD_SECONDS = 120
 const SUPERSEDED_GRACE_SECONDS = 600
 const HEARTBEAT_MS = 2000
 
-export interface LoadResult {
-  id: number
-  connector: string
-  status: 'active' | 'failed'
-  rows: number
-  subjects: number
-  rejectedCount: number
-  rejected: RejectedRow[]
-  ignoredColumns: string[]
-  asOf: string
-  loadedAt: string | null
-}
+/** The report of a completed load: the snapshot as GET /v1/connectors/:id/snapshots shows it. */
+export type LoadResult = Omit<SnapshotView, 'status' | 'error'> & { status: 'active' }
 
 export interface LoadOptions {
   database: Database

@@ -8,6 +8,7 @@
  * run (TAMPER_TRIALS=<n> runs more random trials per kind). Fixed edge positions (the first and
  * last entries, checkpoint boundaries) run on every seed.
  */
+import { prng } from '../../src/demo/population.ts'
 import t, { type Test } from 'tap'
 import { randomInt } from 'node:crypto'
 import type { Database, Executor } from '../../src/db/client.ts'
@@ -31,19 +32,6 @@ const seed = process.env.TAMPER_SEED !== undefined && process.env.TAMPER_SEED !=
 const TRIALS = process.env.TAMPER_TRIALS !== undefined && process.env.TAMPER_TRIALS !== '' ? Number(process.env.TAMPER_TRIALS) : 5
 t.comment(`TAMPER_SEED=${seed} (set TAMPER_SEED=${seed} to replay this run)`)
 
-type Rand = () => number
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function prng (s: number): Rand {
-  let a = s >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = a
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const rand = prng(seed)
 /** An integer in [lo, hi]. */

@@ -6,6 +6,7 @@
  * appends inside a caller's transaction, in small random batches.
  * Positions are drawn from a seeded PRNG; TREE_SEED=<seed> replays a run.
  */
+import { prng } from '../../src/demo/population.ts'
 import t from 'tap'
 import { randomInt } from 'node:crypto'
 import type { Database } from '../../src/db/client.ts'
@@ -19,17 +20,6 @@ import { ReferenceTree, hex, sha256 } from './reference.ts'
 const seed = process.env.TREE_SEED !== undefined && process.env.TREE_SEED !== '' ? Number(process.env.TREE_SEED) >>> 0 : randomInt(2 ** 31)
 t.comment(`TREE_SEED=${seed} (set TREE_SEED=${seed} to replay this run)`)
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function prng (s: number): () => number {
-  let a = s >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = a
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 const rand = prng(seed)
 /** An integer in [lo, hi]. */
 const between = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1))

@@ -82,8 +82,7 @@ const DisclosureDelay = Type.Integer({
   description: 'Confidential clients only: seconds after asking before an entry appears in the citizen\'s access log (at most ten years); default 0'
 })
 const Purpose = Type.String({ pattern: '^[\\x20-\\x7E]{1,128}$' })
-export const ClientBody = Type.Object({
-  id: Id,
+const ClientFields = {
   name: Title,
   organisation: Type.Optional(Id),
   questions: Type.Array(Id, { maxItems: 500 }),
@@ -92,18 +91,9 @@ export const ClientBody = Type.Object({
   confidential: Type.Optional(Type.Boolean()),
   autoSuspend: Type.Optional(Type.Boolean({ description: 'let the abuse detectors suspend this client when they raise an alert' })),
   disclosureDelaySeconds: Type.Optional(DisclosureDelay)
-}, Strict)
-export const ClientUpdate = Type.Object({
-  name: Title,
-  organisation: Type.Optional(Id),
-  questions: Type.Array(Id, { maxItems: 500 }),
-  purposes: Type.Array(Purpose, { maxItems: 100 }),
-  quotas: Type.Optional(Quotas),
-  confidential: Type.Optional(Type.Boolean()),
-  autoSuspend: Type.Optional(Type.Boolean()),
-  disclosureDelaySeconds: Type.Optional(DisclosureDelay),
-  active: Type.Optional(Type.Boolean())
-}, Strict)
+}
+export const ClientBody = Type.Object({ id: Id, ...ClientFields }, Strict)
+export const ClientUpdate = Type.Object({ ...ClientFields, active: Type.Optional(Type.Boolean()) }, Strict)
 export const Client = Type.Object({
   id: Type.String(),
   name: Type.String(),
