@@ -6,7 +6,7 @@ import autocannon from 'autocannon'
 export interface Server { proc: ChildProcess, url: string, peakRssMb: () => number, stop: () => Promise<void> }
 
 export async function startServer (args: string[], port: number): Promise<Server> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', new URL('./server.ts', import.meta.url).pathname, args[0]!, String(port), ...args.slice(1)], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const proc = spawn(process.execPath, [...(process.env.BENCH_PROF_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF_DIR]), '--import', 'tsx', new URL('./server.ts', import.meta.url).pathname, args[0]!, String(port), ...args.slice(1)], { stdio: ['ignore', 'pipe', 'inherit'] })
   await new Promise<void>((resolve, reject) => {
     proc.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve() })
     proc.once('exit', (code) => reject(new Error('server exited with ' + String(code))))

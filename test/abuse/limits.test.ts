@@ -152,3 +152,15 @@ t.test('limits are shared by two service processes and survive a restart; a limi
   }
   await dbA.close()
 })
+
+t.test("a subject's row of the day is found through the primary key, whatever the day's volume", async (t) => {
+  // With an index leading (client, day, prefix) the planner could take it for a lookup of one
+  // subject and read every subject the client had asked about that day, on every request.
+  const app = await build(t)
+  await app.database.query(`insert into usage_subjects (client_id, day, subject, prefix)
+    select 'c', date '2026-11-28', decode(md5(g::text), 'hex'), decode(md5((g % 50)::text), 'hex') from generate_series(1, 2000) g`)
+  const [plan] = await app.database.query<{ 'QUERY PLAN': unknown }>(`explain (format json)
+    select 1 from usage_subjects where client_id = 'c' and day = date '2026-11-28' and subject = decode(md5('7'), 'hex')`)
+  const text = JSON.stringify(plan!['QUERY PLAN'])
+  t.match(text, /usage_subjects_client_id_day_subject_pk/, 'the lookup uses the primary key')
+})

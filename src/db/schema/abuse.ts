@@ -25,8 +25,10 @@ export const usageSubjects = pgTable('usage_subjects', {
   firstAt: timestamp({ withTimezone: true }).notNull().defaultNow()
 }, (t) => [
   primaryKey({ columns: [t.clientId, t.day, t.subject] }),
-  index('usage_subjects_prefix_idx').on(t.clientId, t.day, t.prefix),
-  index('usage_subjects_org_idx').on(t.organisation, t.day)
+  // The prefix leads its index so that a lookup of one subject (client, day, subject) can only be
+  // planned on the primary key: with (client, day, prefix) the two indexes tied, and a lookup that
+  // took the prefix index read every subject the client had asked about that day.
+  index('usage_subjects_client_prefix_idx').on(t.clientId, t.prefix, t.day)
 ])
 
 /** Distinct subjects per client and case id. */
