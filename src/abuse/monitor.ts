@@ -9,6 +9,7 @@ import { writeEntries } from '../audit/writer.ts'
 import { checkQuotas, cstDay, retryAfter, type Limit, type QuotaInput } from './limits.ts'
 import { DEFAULT_THRESHOLDS, judge, type AlertKind, type DetectorThresholds, type Finding } from './detectors.ts'
 import { storeAlert } from './alerts.ts'
+import { StatementBatcher } from '../db/batch.ts'
 
 export interface MonitorOptions {
   database: Database
@@ -38,8 +39,9 @@ export class AbuseMonitor {
   readonly #opts: MonitorOptions
   readonly #pending = new Set<Promise<void>>()
   #queue: Observation[] = []
-  #checks: Array<{ q: QuotaInput, resolve: (r: { limit: Limit, retryAfter: number } | null) => void, reject: (err: Error) => void }> = []
-  #checking: Promise<void> | null = null
+  // Counters are written with synchronous_commit off: a crash may forget the last fraction of a
+  // second of counts, where an fsync per request would cost a commit wait on every answer.
+  readonly #checks: StatementBatcher<QuotaInput, Limit | null>
   #observing: Promise<void> | null = null
   /** Detection failures (they never affect answers; exported as a metric). */
   failures = 0
@@ -48,34 +50,16 @@ export class AbuseMonitor {
     this.#db = opts.database
     this.#thresholds = opts.thresholds ?? DEFAULT_THRESHOLDS
     this.#opts = opts
+    this.#checks = new StatementBatcher(async (batch) => await checkQuotas(this.#db.relaxed, batch))
   }
 
   /**
    * The limit this request exceeds (null: it may proceed), with its Retry-After in seconds. Checks
    * of concurrent requests wait while one batch is with the database and go in the next together.
    */
-  check (q: QuotaInput): Promise<{ limit: Limit, retryAfter: number } | null> {
-    return new Promise((resolve, reject) => {
-      this.#checks.push({ q, resolve, reject })
-      if (this.#checking === null) this.#checking = this.#flushChecks().finally(() => { this.#checking = null })
-    })
-  }
-
-  async #flushChecks (): Promise<void> {
-    while (this.#checks.length > 0) {
-      const batch = this.#checks.splice(0, 500)
-      try {
-        // Counters are written with synchronous_commit off: a crash may forget the last fraction
-        // of a second of counts, where an fsync per request would cost a commit wait on every answer.
-        const limits = await checkQuotas(this.#db.relaxed, batch.map((c) => c.q))
-        batch.forEach((c, i) => {
-          const limit = limits[i] ?? null
-          c.resolve(limit === null ? null : { limit, retryAfter: retryAfter(limit, c.q.now) })
-        })
-      } catch (err) {
-        for (const c of batch) c.reject(err as Error)
-      }
-    }
+  async check (q: QuotaInput): Promise<{ limit: Limit, retryAfter: number } | null> {
+    const limit = await this.#checks.submit(q)
+    return limit === null ? null : { limit, retryAfter: retryAfter(limit, q.now) }
   }
 
   /** A refusal by the limiter is itself a finding (a flood, or names being guessed). */

@@ -5,6 +5,7 @@
  */
 import type { Executor } from '../db/client.ts'
 import type { StoredRecord } from '../matchers/predicate/index.ts'
+import { StatementBatcher } from '../db/batch.ts'
 
 export function partitionName (snapshotId: number): string {
   if (!Number.isSafeInteger(snapshotId) || snapshotId < 1) throw new RangeError('bad snapshot id')
@@ -37,9 +38,33 @@ export async function dropPartition (db: Executor, snapshotId: number, attached:
   await db.query(`drop table if exists ${table}`)
 }
 
-/** The records of one subject in one snapshot (the few rows of one person). */
-export async function lookupRecords (db: Executor, snapshotId: number, subjectHash: Uint8Array): Promise<StoredRecord[]> {
-  const rows = await db.query<{ attrs: StoredRecord }>(
-    'select attrs from records where snapshot_id = $1 and subject_hash = $2', [snapshotId, subjectHash])
-  return rows.map((r) => r.attrs)
+export interface Lookup { snapshotId: number, subjectHash: Uint8Array }
+
+/**
+ * The records of several subjects, each in its snapshot, in one statement: each lookup is an
+ * indexed probe of its partition (a lateral join, so that it is never planned as a scan).
+ * Returns each lookup's records in the order of the lookups.
+ */
+export async function lookupRecords (db: Executor, lookups: readonly Lookup[]): Promise<StoredRecord[][]> {
+  const input = JSON.stringify(lookups.map((l, i) => ({ i, s: l.snapshotId, h: Buffer.from(l.subjectHash).toString('hex') })))
+  const rows = await db.query<{ i: number, attrs: StoredRecord }>(
+    `select u.i, r.attrs from jsonb_to_recordset($1::jsonb) as u(i integer, s bigint, h text)
+       cross join lateral (select attrs from records where snapshot_id = u.s and subject_hash = decode(u.h, 'hex')) r`, [input])
+  const out: StoredRecord[][] = lookups.map(() => [])
+  for (const r of rows) out[Number(r.i)]!.push(r.attrs)
+  return out
+}
+
+/** The lookups of concurrent requests, one statement per batch (src/db/batch.ts). */
+export class RecordLookups {
+  readonly #batcher: StatementBatcher<Lookup, StoredRecord[]>
+
+  constructor (db: Executor) {
+    this.#batcher = new StatementBatcher(async (lookups) => await lookupRecords(db, lookups))
+  }
+
+  /** The records of one subject in one snapshot (the few rows of one person). */
+  async lookup (snapshotId: number, subjectHash: Uint8Array): Promise<StoredRecord[]> {
+    return await this.#batcher.submit({ snapshotId, subjectHash })
+  }
 }

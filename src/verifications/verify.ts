@@ -13,7 +13,7 @@ import { validateParams, type EvalContext, type ParamValue, type StoredRecord } 
 import type { AuditWriter } from '../audit/writer.ts'
 import type { EntryInput } from '../audit/entry.ts'
 import type { RegistryCache, CachedQuestion, RegistryState } from '../registry/cache.ts'
-import { lookupRecords } from '../connectors/records.ts'
+import type { RecordLookups } from '../connectors/records.ts'
 import { normaliseHashedValue } from '../connectors/values.ts'
 import type { AbuseMonitor } from '../abuse/monitor.ts'
 import { consentFor, consumeConsent, type ConsentVerifier } from '../consent/check.ts'
@@ -40,6 +40,8 @@ export interface VerifyDeps {
   database: Database
   keyring: Keyring
   registry: RegistryCache
+  /** The records lookups, batched across concurrent requests */
+  lookups: RecordLookups
   audit: AuditWriter
   /** The limiter and detectors (design §10); absent only in benchmarks that measure their cost. */
   abuse?: AbuseMonitor
@@ -152,7 +154,7 @@ export async function verify (deps: VerifyDeps, principal: Principal, body: Veri
   const records = new Map<string, readonly StoredRecord[]>()
   await Promise.all([...snapshots].map(async ([connectorId, snap]) => {
     const keys = deps.keyring.connector(connectorId, snap.keyVersion)
-    records.set(connectorId, await lookupRecords(deps.database, snap.id, keys.subjectHash(id.value)))
+    records.set(connectorId, await deps.lookups.lookup(snap.id, keys.subjectHash(id.value)))
   }))
 
   // 6. Answers, then their entries; nothing is returned before the entries commit. Each entry

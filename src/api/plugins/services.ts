@@ -13,6 +13,7 @@ import type { AlertKind } from '../../abuse/detectors.ts'
 import { RegistryCache } from '../../registry/cache.ts'
 import type { RegistryDeps } from '../../registry/store.ts'
 import { ReceiptService } from '../../receipts/service.ts'
+import { RecordLookups } from '../../connectors/records.ts'
 import { ConsentVerifier } from '../../consent/check.ts'
 import { loadConsentIssuers } from '../../consent/issuers.ts'
 
@@ -20,6 +21,8 @@ export interface Services {
   database: Database
   keyring: Keyring
   registry: RegistryCache
+  /** Lookups of concurrent verifications, one statement per batch */
+  lookups: RecordLookups
   audit: AuditWriter
   /** For registry changes: refreshes this process's registry at once. */
   registryDeps: RegistryDeps
@@ -63,6 +66,7 @@ export default fp<ServicesOptions>(async (app, opts) => {
     database: opts.database,
     keyring: opts.keyring,
     registry,
+    lookups: new RecordLookups(opts.database),
     audit,
     registryDeps: { database: opts.database, onChange: () => registry.invalidate() },
     checkpoints: opts.checkpoints,

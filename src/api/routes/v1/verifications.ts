@@ -5,8 +5,8 @@ import { withErrors } from '../../schemas/common.ts'
 import { VerificationBody, VerificationResponse } from '../../schemas/verification.ts'
 
 const verifications: FastifyPluginAsyncTypebox = async (app) => {
-  const { database, keyring, registry, audit, abuse, receipts, consent } = app.services
-  const deps = { database, keyring, registry, audit, consent, ...(abuse === null ? {} : { abuse }), ...(receipts === null ? {} : { receipts }) }
+  const { database, keyring, registry, lookups, audit, abuse, receipts, consent } = app.services
+  const deps = { database, keyring, registry, lookups, audit, consent, ...(abuse === null ? {} : { abuse }), ...(receipts === null ? {} : { receipts }) }
 
   app.post('/v1/verifications', {
     config: { roles: ['caller'] },

@@ -1,0 +1,42 @@
+/**
+ * One statement for the requests of one moment. Items handed in while a batch is with the
+ * database wait, and go to the database together in the next statement: under load a round trip
+ * per request was most of an answer's cost (a socket write each way, and a statement for
+ * PostgreSQL to parse, plan and execute), where a batch costs one.
+ *
+ * `run` gets the items of a batch and returns their results in the same order; if it fails, every
+ * item of the batch is rejected with its error.
+ */
+interface Waiting<I, O> { item: I, resolve: (result: O) => void, reject: (err: Error) => void }
+
+export class StatementBatcher<I, O> {
+  readonly #run: (items: I[]) => Promise<O[]>
+  readonly #max: number
+  #queue: Array<Waiting<I, O>> = []
+  #flushing: Promise<void> | null = null
+
+  constructor (run: (items: I[]) => Promise<O[]>, opts: { maxBatch?: number } = {}) {
+    this.#run = run
+    this.#max = opts.maxBatch ?? 500
+  }
+
+  submit (item: I): Promise<O> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ item, resolve, reject })
+      this.#flushing ??= this.#flush().finally(() => { this.#flushing = null })
+    })
+  }
+
+  async #flush (): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#max)
+      try {
+        const results = await this.#run(batch.map((w) => w.item))
+        if (results.length !== batch.length) throw new Error('a batched statement returned ' + String(results.length) + ' results for ' + String(batch.length) + ' items')
+        batch.forEach((w, i) => { w.resolve(results[i]!) })
+      } catch (err) {
+        for (const w of batch) w.reject(err as Error)
+      }
+    }
+  }
+}
