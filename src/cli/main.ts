@@ -1,15 +1,10 @@
-/** The `shifou` command (design §5 "CLI"). It reads the same environment as the server. */
+/**
+ * The `shifou` command (design §5 "CLI"). It reads the same environment as the server. Each
+ * command's module is imported when it runs: `shifou load` need not load the server, the
+ * database drivers and the embedded PostgreSQL (0.9 s of start-up before it sent a byte).
+ */
 import { loadConfig, loadDotEnv, ConfigError } from '../config.ts'
-import { openDatabase } from '../db/client.ts'
-import { migrate } from '../db/migrate.ts'
 import { UsageError } from './args.ts'
-import { serve } from './serve.ts'
-import { demo } from './demo.ts'
-import { token } from './token.ts'
-import { load } from './load.ts'
-import { audit } from './audit.ts'
-import { keys } from './keys.ts'
-import { receipt } from './receipt.ts'
 
 const HELP = `shifou — privacy-preserving yes/no verification
 
@@ -43,6 +38,8 @@ LOG_LEVEL (info). A .env file in the working directory is read. See README.md.
 async function migrateCommand (): Promise<void> {
   loadDotEnv()
   const config = loadConfig()
+  const { openDatabase } = await import('../db/client.ts')
+  const { migrate } = await import('../db/migrate.ts')
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 })
   try {
     const applied = await migrate(database)
@@ -55,14 +52,14 @@ async function migrateCommand (): Promise<void> {
 async function main (argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   switch (command) {
-    case 'serve': await serve(); return -1
+    case 'serve': await (await import('./serve.ts')).serve(); return -1
     case 'migrate': await migrateCommand(); return 0
-    case 'demo': await demo(); return 0
-    case 'token': token(rest); return 0
-    case 'load': return await load(rest)
-    case 'audit': return await audit(rest)
-    case 'keys': return await keys(rest)
-    case 'receipt': return await receipt(rest)
+    case 'demo': await (await import('./demo.ts')).demo(); return 0
+    case 'token': (await import('./token.ts')).token(rest); return 0
+    case 'load': return await (await import('./load.ts')).load(rest)
+    case 'audit': return await (await import('./audit.ts')).audit(rest)
+    case 'keys': return await (await import('./keys.ts')).keys(rest)
+    case 'receipt': return await (await import('./receipt.ts')).receipt(rest)
     case undefined:
     case 'help':
     case '--help':

@@ -146,9 +146,7 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
       throw new ShifouError('REJECT_RATIO_EXCEEDED', `${rejectedCount} of ${rows + rejectedCount} rows were rejected, above the connector's limit of ${connector.maxRejectRatio}`, { rejectedCount, rejected })
     }
 
-    await preparePartition(database, snapshotId)
-    const [count] = await database.query<{ n: number }>(`select count(distinct subject_hash)::int as n from records_s${snapshotId}`)
-    const subjects = Number(count!.n)
+    const { subjects } = await preparePartition(database, snapshotId)
     const loadedAt = await activate(opts, snapshotId, { rows, subjects, rejectedCount, rejected, ignoredColumns })
     clearInterval(heartbeat)
     opts.onActivated?.()
