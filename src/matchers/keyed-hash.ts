@@ -58,19 +58,52 @@ export class KeyedMac {
   }
 }
 
+/**
+ * The derived keys of one connector (K_c and the K_f of named fields), without the master key:
+ * what a loader's worker thread needs to hash rows, and nothing more.
+ */
+export interface ConnectorKeyMaterial {
+  connectorId: string
+  keyVersion: number
+  subject: Uint8Array
+  fields: Record<string, Uint8Array>
+}
+
 /** Keys of one connector under one master key version. */
 export class ConnectorKeys {
   readonly connectorId: string
   readonly keyVersion: number
+  readonly #subjectKey: Uint8Array
   readonly #subject: KeyedMac
   readonly #fields = new Map<string, KeyedMac>()
-  readonly #master: Uint8Array
+  readonly #fieldKey: (field: string) => Uint8Array
 
-  constructor (masterKey: Uint8Array, keyVersion: number, connectorId: string) {
+  private constructor (connectorId: string, keyVersion: number, subjectKey: Uint8Array, fieldKey: (field: string) => Uint8Array) {
     this.connectorId = connectorId
     this.keyVersion = keyVersion
-    this.#master = masterKey
-    this.#subject = new KeyedMac(deriveKey(masterKey, 'shifou/v1/subject/' + connectorId))
+    this.#subjectKey = subjectKey
+    this.#subject = new KeyedMac(subjectKey)
+    this.#fieldKey = fieldKey
+  }
+
+  /** K_c and, on first use, each K_f, derived from the master key of `keyVersion`. */
+  static derive (masterKey: Uint8Array, keyVersion: number, connectorId: string): ConnectorKeys {
+    return new ConnectorKeys(connectorId, keyVersion, deriveKey(masterKey, 'shifou/v1/subject/' + connectorId),
+      (field) => deriveKey(masterKey, 'shifou/v1/field/' + connectorId + '/' + field))
+  }
+
+  /** The keys of `material`, in a thread that holds no master key: only its fields can be hashed. */
+  static fromMaterial (m: ConnectorKeyMaterial): ConnectorKeys {
+    return new ConnectorKeys(m.connectorId, m.keyVersion, m.subject, (field) => {
+      const key = m.fields[field]
+      if (key === undefined) throw new RangeError('no key for field ' + field)
+      return key
+    })
+  }
+
+  /** The derived keys of the subject and of `fields` (see ConnectorKeyMaterial). */
+  material (fields: readonly string[]): ConnectorKeyMaterial {
+    return { connectorId: this.connectorId, keyVersion: this.keyVersion, subject: this.#subjectKey, fields: Object.fromEntries(fields.map((f) => [f, this.#fieldKey(f)])) }
   }
 
   /** Subject hash of a normalised ID (`cn-ric-v1`). */
@@ -82,7 +115,7 @@ export class ConnectorKeys {
   fieldHash (field: string, normalisedId: string, normalisedValue: string): string {
     let mac = this.#fields.get(field)
     if (mac === undefined) {
-      mac = new KeyedMac(deriveKey(this.#master, 'shifou/v1/field/' + this.connectorId + '/' + field))
+      mac = new KeyedMac(this.#fieldKey(field))
       this.#fields.set(field, mac)
     }
     return mac.hex(normalisedId + '\u0000' + normalisedValue)
@@ -159,7 +192,7 @@ export class Keyring {
     const cacheKey = version + '/' + connectorId
     let keys = this.#connectors.get(cacheKey)
     if (keys === undefined) {
-      keys = new ConnectorKeys(this.#masterKey(version), version, connectorId)
+      keys = ConnectorKeys.derive(this.#masterKey(version), version, connectorId)
       this.#connectors.set(cacheKey, keys)
     }
     return keys

@@ -1,0 +1,105 @@
+/**
+ * Rows of a snapshot into COPY lines of the records table (design §3): the subject's ID
+ * normalised and keyed-hashed, the declared fields parsed by type (name and hashed values keyed-
+ * hashed too), anything else dropped. Pure and synchronous, so that it runs the same in the
+ * loading thread and in worker threads (src/connectors/convert-workers.ts): hashing and
+ * serialising a row costs a few microseconds of JavaScript, and on one thread that was the
+ * slowest part of a large load.
+ */
+import type { FieldType } from '../matchers/predicate/index.ts'
+import { normaliseIdNumber } from '../matchers/cn-resident-id.ts'
+import { ConnectorKeys, type ConnectorKeyMaterial } from '../matchers/keyed-hash.ts'
+import { parseCsvCell, parseJsonValue, type CellResult } from './values.ts'
+import type { SnapshotFormat, SourceRow } from './rows.ts'
+
+/** A declared field and, in a CSV, its column. */
+export interface Column { name: string, type: FieldType, index: number }
+
+export interface ConvertSpec {
+  snapshotId: number
+  format: SnapshotFormat
+  subjectField: string
+  /** the subject's column in a CSV */
+  subjectIndex: number
+  /** a CSV's number of columns (every record must have them all) */
+  width: number
+  columns: Column[]
+  /** today in China Standard Time (YYYYMMDD): no ID's birth date is after it */
+  today: string
+  keys: ConnectorKeyMaterial
+}
+
+/**
+ * The rows of one batch, flat, so that they cross to a worker thread cheaply: per row its line,
+ * negative for a malformed row, and in `cells` its raw subject and field values (`1 +
+ * columns.length` a row; none for a malformed row).
+ */
+export interface RowBatch { lines: number[], cells: unknown[] }
+
+/** COPY text of the rows that passed, their count, and the rows refused as [line, field, code]. */
+export interface Converted { text: string, rows: number, rejected: Array<[number, string, string]> }
+
+/**
+ * Flattens a batch from the reader. A CSV record with the wrong number of cells is malformed;
+ * each key of an NDJSON object that is not declared is passed to `ignore`.
+ */
+export function flattenRows (rows: readonly SourceRow[], spec: ConvertSpec, declared: ReadonlySet<string>, ignore: (key: string) => void): RowBatch {
+  const lines: number[] = []
+  const cells: unknown[] = []
+  for (const row of rows) {
+    if (row.kind === 'malformed' || (row.kind === 'csv' && row.cells.length !== spec.width)) {
+      lines.push(-row.line)
+    } else if (row.kind === 'csv') {
+      lines.push(row.line)
+      cells.push(row.cells[spec.subjectIndex])
+      for (const col of spec.columns) cells.push(row.cells[col.index])
+    } else {
+      lines.push(row.line)
+      for (const key of Object.keys(row.value)) if (!declared.has(key)) ignore(key)
+      cells.push(row.value[spec.subjectField])
+      for (const col of spec.columns) cells.push(Object.hasOwn(row.value, col.name) ? row.value[col.name] : null)
+    }
+  }
+  return { lines, cells }
+}
+
+/** COPY text format: tab-separated; backslash is the escape character, so JSON's backslashes are doubled. */
+function copyLine (snapshotId: number, subjectHash: Buffer, keyVersion: number, attrs: string): string {
+  return snapshotId + '\t\\\\x' + subjectHash.toString('hex') + '\t' + keyVersion + '\t' + (attrs.includes('\\') ? attrs.replaceAll('\\', '\\\\') : attrs) + '\n'
+}
+
+/** The conversion of one load: a function from a flat batch to its COPY text. */
+export function converter (spec: ConvertSpec): (batch: RowBatch) => Converted {
+  const keys = ConnectorKeys.fromMaterial(spec.keys)
+  const csv = spec.format === 'csv'
+  const width = 1 + spec.columns.length
+  const members = spec.columns.map((col, k) => (k === 0 ? '' : ',') + JSON.stringify(col.name) + ':')
+  return (batch) => {
+    let text = ''
+    let rows = 0
+    const rejected: Array<[number, string, string]> = []
+    let c = 0
+    next: for (const line of batch.lines) {
+      if (line < 0) { rejected.push([-line, '', 'MALFORMED_ROW']); continue }
+      const at = c
+      c += width
+      const id = normaliseIdNumber(batch.cells[at], spec.today)
+      if (!id.ok) { rejected.push([line, spec.subjectField, id.code]); continue }
+      // The attributes' JSON, written member by member (the same text JSON.stringify gives an
+      // object of these members in this order, without building the object).
+      let attrs = '{'
+      for (let k = 0; k < spec.columns.length; k++) {
+        const col = spec.columns[k]!
+        const parsed: CellResult = csv ? parseCsvCell(col.type, batch.cells[at + 1 + k] as string) : parseJsonValue(col.type, batch.cells[at + 1 + k])
+        if (!parsed.ok) { rejected.push([line, col.name, parsed.code]); continue next }
+        const value = (col.type === 'name' || col.type === 'hashed') && parsed.value !== null
+          ? keys.fieldHash(col.name, id.value, String(parsed.value))
+          : parsed.value
+        attrs += members[k] + JSON.stringify(value)
+      }
+      text += copyLine(spec.snapshotId, keys.subjectHash(id.value), keys.keyVersion, attrs + '}')
+      rows++
+    }
+    return { text, rows, rejected }
+  }
+}
