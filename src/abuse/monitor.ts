@@ -43,6 +43,9 @@ export class AbuseMonitor {
   // second of counts, where an fsync per request would cost a commit wait on every answer.
   readonly #checks: StatementBatcher<QuotaInput, Limit | null>
   #observing: Promise<void> | null = null
+  /** Alerts of the day already stored (by this process or another): kind/scope/day. */
+  readonly #raised = new Set<string>()
+  #raisedDay = ''
   /** Detection failures (they never affect answers; exported as a metric). */
   failures = 0
 
@@ -142,6 +145,12 @@ export class AbuseMonitor {
   }
 
   async #raise (client: ClientInfo, f: Finding, scope: string, day: string): Promise<void> {
+    // A detector keeps firing on every request of a client it has flagged; the alert of the day
+    // is stored once (alerts.ts), and this process stops asking once it has been stored. Without
+    // this, each such request cost a durable insert per finding that the database then ignored.
+    const key = f.kind + '/' + scope + '/' + day
+    if (this.#raised.has(key)) return
+    if (this.#raisedDay !== day) { this.#raised.clear(); this.#raisedDay = day }
     const organisationWide = f.kind === 'ORG_UNKNOWN_SUBJECTS'
     const id = await storeAlert(this.#db, {
       kind: f.kind,
@@ -151,6 +160,7 @@ export class AbuseMonitor {
       day,
       detail: f.detail
     })
+    this.#raised.add(key)
     if (id === null) return
     this.#opts.onAlert?.(f.kind, client.id)
     if (client.autoSuspend && !organisationWide) await this.#suspend(client.id, id, f.kind)

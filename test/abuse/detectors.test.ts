@@ -1,4 +1,5 @@
 import t from 'tap'
+import { AbuseMonitor } from '../../src/abuse/monitor.ts'
 import { Readable } from 'node:stream'
 import { build, ADMIN } from '../helpers/app.ts'
 import { loadDemo, DEMO_PURPOSE } from '../../src/demo/demo.ts'
@@ -118,4 +119,34 @@ t.test('a legitimate high-volume day raises no alert (false-positive control)', 
   t.comment(`${n} verifications by ${clients.length} clients of one organisation, one county; same-prefix groups of real people: ${pairs[0]!.n}`)
   t.ok(pairs[0]!.n > 0, 'the trace does contain same-prefix groups of real people')
   t.same(await alertsOf(app), [], 'no alert')
+})
+
+t.test('an alert of the day is stored once; a detector that keeps firing does not write again', async (t) => {
+  const app = await build(t)
+  let inserts = 0
+  const database = new Proxy(app.database, {
+    get (target, prop) {
+      if (prop === 'query') {
+        return async (sql: string, params?: unknown[]) => {
+          if (sql.includes('insert into alerts')) inserts++
+          return await target.query(sql, params)
+        }
+      }
+      const value: unknown = Reflect.get(target, prop)
+      return typeof value === 'function' ? value.bind(target) : value
+    }
+  })
+  const monitor = new AbuseMonitor({ database })
+  const client = { id: 'busy', organisation: 'org-busy', autoSuspend: false }
+  const now = new Date()
+  for (let i = 0; i < 50; i++) {
+    monitor.refused(client, 'requestsPerMinute', Buffer.alloc(32, i), now)
+    await monitor.drain()
+  }
+  t.equal(inserts, 1, 'one insert for fifty findings of one kind and scope')
+  const [row] = await app.database.query<{ n: number }>(`select count(*)::int as n from alerts where client_id = 'busy'`)
+  t.equal(Number(row!.n), 1, 'one alert stored')
+  monitor.refused(client, 'subjectsPerDay', Buffer.alloc(32, 1), now)
+  await monitor.drain()
+  t.equal(inserts, 2, 'another scope is stored')
 })
