@@ -94,7 +94,7 @@ t.test(`${ROWS} rows stream in with bounded memory`, async (t) => {
   // is about 7 MB and its COPY text about 36 MB; holding the COPY text until the end, for instance,
   // showed as +190 MB on PostgreSQL. RSS is sampled every 100 ms, each time after a full GC of this
   // thread; the two worker threads that convert rows past the first 50,000 (heaps capped) were
-  // about +110 MB of it on PostgreSQL.
+  // about +110-120 MB of it on PostgreSQL.
   gc()
   const rssBefore = process.memoryUsage().rss
   let rssMax = rssBefore
