@@ -51,6 +51,8 @@ export async function load (argv: string[]): Promise<number> {
     }
   })
 
+  // The bar runs a timer: it is stopped however the upload ends, or a failed upload would leave the
+  // command waiting forever (a refused connection did).
   const report = await new Promise<Report>((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest
     const req = send(url, {
@@ -70,8 +72,7 @@ export async function load (argv: string[]): Promise<number> {
     req.on('error', reject)
     // The service may answer early (a missing column); then the rest of the upload is moot.
     pipeline(createReadStream(file), counter, req).catch(() => {})
-  })
-  bar.stop()
+  }).finally(() => { bar.stop() })
 
   if (report.status === 201) {
     const s = report.body.snapshot as Record<string, unknown>

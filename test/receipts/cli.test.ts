@@ -157,3 +157,20 @@ t.test('keys rotate through the CLI', async (t) => {
   t.same(entry, { actor_sub: 'ops-7', code: 'ROTATE' }, 'the rotation is an audit entry')
   t.equal((await shifou(['keys', 'spin'], env)).code, 2, 'an unknown subcommand is a usage error')
 })
+
+t.test('load: a service that cannot be reached is an error at once, not a wait', async (t) => {
+  // Nothing listens on a port just closed. The progress bar's timer once kept the command waiting
+  // forever after a refused connection.
+  const { createServer } = await import('node:net')
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const port = (probe.address() as { port: number }).port
+  await new Promise((resolve) => probe.close(resolve))
+  const file = join(dir, 'tiny.csv')
+  writeFileSync(file, 'id_number,year,amount\n11010519491231002X,2025,100\n')
+  const started = Date.now()
+  const run = await shifou(['load', '--connector', 'tax', '--as-of', '2026-11-27', '--url', `http://127.0.0.1:${port}`, '--token', 'x', file])
+  t.equal(run.code, 1, run.stderr)
+  t.match(run.stderr, /ECONNREFUSED/)
+  t.ok(Date.now() - started < 10_000, 'it ends within seconds')
+})
