@@ -30,7 +30,8 @@ const HEARTBEAT_MS = 2000
 /**
  * Worker threads of a large load, and the rows converted in the loading thread before they take
  * over (small loads never pay for starting them). Two on two cores measured 3.7 s for 1M rows
- * against 3.9 s with one and 4.2 s with none (bench/README.md).
+ * against 3.9 s with one and 4.2 s with none, on the two-core bench machine (bench/README.md has
+ * the runs with two).
  */
 const DEFAULT_WORKERS = { count: Math.max(2, availableParallelism() - 1), afterRows: 50_000 }
 
