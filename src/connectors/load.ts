@@ -149,7 +149,7 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
       for await (const batch of source.batches) {
         const flat = flattenRows(batch, spec, declaredNames, (key) => ignored.add(key))
         if (workers === null && workerCount > 0 && submitted >= afterRows) workers = new ConvertWorkers(spec, workerCount)
-        submitted += batch.length
+        for (const row of batch) submitted += row.kind === 'csvLines' ? row.count : 1
         if (workers === null) {
           await take(convertHere(flat))
           continue

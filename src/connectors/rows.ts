@@ -11,6 +11,13 @@ export type SnapshotFormat = 'csv' | 'ndjson'
 
 export type SourceRow =
   | { line: number, kind: 'csv', cells: string[] }
+  /**
+   * `count` whole CSV lines from `line` on, as read: no quote in them, separated by LF or CRLF,
+   * without the last line break; blank ones included. Splitting them into cells is left to the
+   * converter (in a worker thread of a large load), so that the loading thread does not make
+   * an object a row and a string a cell for the worker to copy.
+   */
+  | { line: number, kind: 'csvLines', text: string, count: number }
   | { line: number, kind: 'json', value: Record<string, unknown> }
   | { line: number, kind: 'malformed' }
 
@@ -153,6 +160,17 @@ export async function csvRows (input: Readable): Promise<RowSource> {
     let quote = buf.indexOf('"')
     while (pos < buf.length) {
       if (quote !== -1 && quote < pos) quote = buf.indexOf('"', pos)
+      // The lines up to the last line break before the next quote, whole (the header, line 1,
+      // is always parsed here, for the column names).
+      const last = line === 1 ? -1 : buf.lastIndexOf('\n', quote === -1 ? buf.length : quote)
+      if (last > pos) {
+        let count = 1
+        for (let nl = buf.indexOf('\n', pos); nl !== -1 && nl < last; nl = buf.indexOf('\n', nl + 1)) count++
+        rows.push({ line, kind: 'csvLines', text: buf.slice(pos, last), count })
+        line += count
+        pos = last + 1
+        continue
+      }
       const r = csvRecord(buf, pos, final, line, quote)
       if (r === null) break
       // Blank lines are skipped, as csv-parse's skip_empty_lines did.
