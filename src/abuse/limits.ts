@@ -39,11 +39,18 @@ export function retryAfter (limit: Limit, now: Date): number {
 }
 
 /**
- * Checks the requests of one moment in one statement (shifou_quota_check_batch): under load one
- * round trip per request was most of the limiter's cost. Returns, in order, the limit each request
- * exceeds or null; a request that passes is recorded.
+ * What the limiter decided for one request: the limit it exceeds (null: it may proceed, and it
+ * was recorded), and whether it recorded something the detectors have not seen: a subject new to
+ * the client today or a name not tried against it today. Only such a request can change what the
+ * detectors count, so only such a request is observed (migration 0008).
  */
-export async function checkQuotas (db: Executor, batch: readonly QuotaInput[]): Promise<Array<Limit | null>> {
+export interface QuotaDecision { limit: Limit | null, fresh: boolean }
+
+/**
+ * Checks the requests of one moment in one statement (shifou_quota_check_batch): under load one
+ * round trip per request was most of the limiter's cost. Returns the decisions in order.
+ */
+export async function checkQuotas (db: Executor, batch: readonly QuotaInput[]): Promise<QuotaDecision[]> {
   const rows = batch.map((q) => ({
     client: q.client,
     org: q.organisation,
@@ -58,14 +65,14 @@ export async function checkQuotas (db: Executor, batch: readonly QuotaInput[]): 
     spc: q.quotas.subjectsPerCase,
     npd: q.quotas.namesPerSubjectPerDay
   }))
-  let result: Array<{ i: number, code: string | null }>
+  let result: Array<{ i: number, code: string | null, fresh: boolean | null }>
   try {
-    result = await db.query<{ i: number, code: string | null }>('select i, code from shifou_quota_check_batch($1::jsonb)', [JSON.stringify(rows)])
+    result = await db.query<{ i: number, code: string | null, fresh: boolean | null }>('select i, code, fresh from shifou_quota_check_batch($1::jsonb)', [JSON.stringify(rows)])
   } catch {
     throw new ShifouError('QUOTA_UNAVAILABLE', 'The limiter cannot be consulted; the request is refused')
   }
   if (result.length !== batch.length) throw new ShifouError('QUOTA_UNAVAILABLE', 'The limiter did not answer for every request')
-  const out = new Array<Limit | null>(batch.length).fill(null)
-  for (const r of result) out[Number(r.i)] = (r.code ?? null) as Limit | null
+  const out = new Array<QuotaDecision>(batch.length)
+  for (const r of result) out[Number(r.i)] = { limit: (r.code ?? null) as Limit | null, fresh: r.fresh === true }
   return out
 }

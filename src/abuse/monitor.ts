@@ -6,7 +6,7 @@
  */
 import type { Database } from '../db/client.ts'
 import { writeEntries } from '../audit/writer.ts'
-import { checkQuotas, cstDay, retryAfter, type Limit, type QuotaInput } from './limits.ts'
+import { checkQuotas, cstDay, retryAfter, type Limit, type QuotaDecision, type QuotaInput } from './limits.ts'
 import { DEFAULT_THRESHOLDS, judge, type AlertKind, type DetectorThresholds, type Finding } from './detectors.ts'
 import { storeAlert } from './alerts.ts'
 import { StatementBatcher } from '../db/batch.ts'
@@ -41,13 +41,15 @@ export class AbuseMonitor {
   #queue: Observation[] = []
   // Counters are written with synchronous_commit off: a crash may forget the last fraction of a
   // second of counts, where an fsync per request would cost a commit wait on every answer.
-  readonly #checks: StatementBatcher<QuotaInput, Limit | null>
+  readonly #checks: StatementBatcher<QuotaInput, QuotaDecision>
   #observing: Promise<void> | null = null
   /** Alerts of the day already stored (by this process or another): kind/scope/day. */
   readonly #raised = new Set<string>()
   #raisedDay = ''
   /** Detection failures (they never affect answers; exported as a metric). */
   failures = 0
+  /** Answered requests observed (exported as a metric). */
+  observations = 0
 
   constructor (opts: MonitorOptions) {
     this.#db = opts.database
@@ -57,12 +59,14 @@ export class AbuseMonitor {
   }
 
   /**
-   * The limit this request exceeds (null: it may proceed), with its Retry-After in seconds. Checks
-   * of concurrent requests wait while one batch is with the database and go in the next together.
+   * The limit this request exceeds (`over`, null: it may proceed), with its Retry-After in
+   * seconds, and whether the request is `fresh` (QuotaDecision): only a fresh request is observed.
+   * Checks of concurrent requests wait while one batch is with the database and go in the next
+   * together.
    */
-  async check (q: QuotaInput): Promise<{ limit: Limit, retryAfter: number } | null> {
-    const limit = await this.#checks.submit(q)
-    return limit === null ? null : { limit, retryAfter: retryAfter(limit, q.now) }
+  async check (q: QuotaInput): Promise<{ over: { limit: Limit, retryAfter: number } | null, fresh: boolean }> {
+    const { limit, fresh } = await this.#checks.submit(q)
+    return { over: limit === null ? null : { limit, retryAfter: retryAfter(limit, q.now) }, fresh }
   }
 
   /** A refusal by the limiter is itself a finding (a flood, or names being guessed). */
@@ -75,10 +79,12 @@ export class AbuseMonitor {
   }
 
   /**
-   * Feeds the detectors with one answered request. Observations of concurrent requests are sent
-   * together (one statement for the batch, like the audit log's group commit).
+   * Feeds the detectors with one answered request that the limiter found fresh (`check`).
+   * Observations of concurrent requests are sent together (one statement for the batch, like the
+   * audit log's group commit).
    */
   observe (o: Observation): void {
+    this.observations++
     this.#queue.push(o)
     if (this.#observing === null) {
       this.#observing = this.#flushObservations().finally(() => { this.#observing = null })

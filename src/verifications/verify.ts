@@ -121,10 +121,13 @@ export async function verify (deps: VerifyDeps, principal: Principal, body: Veri
   const subjectTag = Buffer.from(subject, 'hex')
   const prefixTag = deps.abuse === undefined ? subjectTag : deps.keyring.audit.prefixTag(id.value)
   const clientInfo = { id: client.id, organisation: client.organisation, autoSuspend: client.autoSuspend }
+  // Whether the detectors must see this request (AbuseMonitor.check): not a repeat of a subject
+  // (and name) the client asked about today.
+  let fresh = false
   if (deps.abuse !== undefined) {
-    let over: Awaited<ReturnType<AbuseMonitor['check']>>
+    let over: Awaited<ReturnType<AbuseMonitor['check']>>['over']
     try {
-      over = await deps.abuse.check({
+      ({ over, fresh } = await deps.abuse.check({
         client: client.id,
         organisation: client.organisation,
         quotas: client.quotas,
@@ -133,7 +136,7 @@ export async function verify (deps: VerifyDeps, principal: Principal, body: Veri
         caseId: body.caseId,
         name: name === null ? null : deps.keyring.audit.nameTag(id.value, name),
         now
-      })
+      }))
     } catch (err) {
       return await refuse((err as ShifouError).code ?? 'QUOTA_UNAVAILABLE', 'The limiter cannot be consulted; the request is refused')
     }
@@ -177,7 +180,7 @@ export async function verify (deps: VerifyDeps, principal: Principal, body: Veri
     entries.push({ kind: 'answer', ...base, question: a.question.id, params: a.params, answer, asOf: snap.asOf, snapshot: snap.id, keyVersion: snap.keyVersion, ...(signer === null ? {} : { receiptKid: signer.kid }) })
   }
   const written = await deps.audit.commit(entries)
-  if (deps.abuse !== undefined) {
+  if (deps.abuse !== undefined && fresh) {
     // Known to any connector? The answers' own lookups usually tell; otherwise every connector is
     // asked, off the answer's path.
     const found = [...records.values()].some((r) => r.length > 0)

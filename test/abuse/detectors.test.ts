@@ -150,3 +150,32 @@ t.test('an alert of the day is stored once; a detector that keeps firing does no
   await monitor.drain()
   t.equal(inserts, 2, 'another scope is stored')
 })
+
+t.test('only answers that bring the detectors something new are observed, and the detectors still judge them', async (t) => {
+  const app = await build(t)
+  const { people } = await loadDemo(app.database, app.keyring, 30)
+  await addClient(app, 'rechecker', {})
+  const caller = app.as({ sub: 'rechecker', role: 'caller' })
+  const monitor = app.app.services.abuse!
+  const observed = async (body: Record<string, unknown>): Promise<number> => {
+    const before = monitor.observations
+    const res = await caller('POST', '/v1/verifications', body)
+    t.equal(res.statusCode, 200, res.body)
+    await monitor.drain()
+    return monitor.observations - before
+  }
+  const p = people[3]!
+  t.equal(await observed(ask(p.idNumber, 'R-1')), 1, 'a subject new today is observed')
+  t.equal(await observed(ask(p.idNumber, 'R-2')), 0, 'the same subject again is not, in another case too')
+  t.equal(await observed(ask(decorate(p.idNumber), 'R-3')), 0, 'nor written differently')
+  t.equal(await observed(ask(p.idNumber, 'R-4', p.name)), 1, 'a name not tried against it today is')
+  t.equal(await observed(ask(p.idNumber, 'R-5', p.name)), 0, 'the same name again is not')
+  t.equal(await observed(ask(p.idNumber, 'R-6', '张三')), 1, 'another name is')
+  t.equal(await observed(ask(p.idNumber, 'R-7', '李四')), 1, 'and a third')
+  t.equal((await alertsOf(app, 'NAME_GUESSING')).length, 1, 'three names against one ID are still judged guessing')
+  t.equal(await observed(ask(people[4]!.idNumber, 'R-8')), 1, 'another subject is observed')
+  const [row] = await app.database.query<{ n: number }>(`select count(*)::int as n from usage_subjects where client_id = 'rechecker' and known is not null`)
+  t.equal(Number(row!.n), 2, 'each subject was marked known or unknown once')
+  const metrics = await app.app.inject({ method: 'GET', url: '/metrics' })
+  t.match(metrics.body, /shifou_detector_observations \d+/, 'the count is exported')
+})
