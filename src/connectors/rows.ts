@@ -154,15 +154,17 @@ async function source (b: ReturnType<typeof batcher>, columnsOf: (first: SourceR
 
 export async function csvRows (input: Readable): Promise<RowSource> {
   let line = 1
+  // The header is the first record that is not blank, whatever its line.
+  let header = false
   const b = batcher(text(input), (buf, final) => {
     const rows: SourceRow[] = []
     let pos = 0
     let quote = buf.indexOf('"')
     while (pos < buf.length) {
       if (quote !== -1 && quote < pos) quote = buf.indexOf('"', pos)
-      // The lines up to the last line break before the next quote, whole (the header, line 1,
-      // is always parsed here, for the column names).
-      const last = line === 1 ? -1 : buf.lastIndexOf('\n', quote === -1 ? buf.length : quote)
+      // The lines up to the last line break before the next quote, whole (the header is always
+      // parsed here, for the column names).
+      const last = header ? buf.lastIndexOf('\n', quote === -1 ? buf.length : quote) : -1
       if (last > pos) {
         let count = 1
         for (let nl = buf.indexOf('\n', pos); nl !== -1 && nl < last; nl = buf.indexOf('\n', nl + 1)) count++
@@ -174,7 +176,10 @@ export async function csvRows (input: Readable): Promise<RowSource> {
       const r = csvRecord(buf, pos, final, line, quote)
       if (r === null) break
       // Blank lines are skipped, as csv-parse's skip_empty_lines did.
-      if (!(r.cells.length === 1 && r.cells[0] === '')) rows.push({ line, kind: 'csv', cells: r.cells })
+      if (!(r.cells.length === 1 && r.cells[0] === '')) {
+        rows.push({ line, kind: 'csv', cells: r.cells })
+        header = true
+      }
       line += r.lines
       pos = r.next
     }

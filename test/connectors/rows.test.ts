@@ -35,6 +35,7 @@ const line = fc.array(cell, { minLength: 1, maxLength: 4 }).map((cells) => cells
 const eol = fc.constantFrom('\n', '\r\n')
 const file = fc.tuple(fc.array(fc.tuple(fc.oneof(line, fc.constant('')), eol), { minLength: 1, maxLength: 40 }), fc.boolean())
   .map(([lines, trailing]) => 'h1,h2,h3\n' + lines.map(([l, e]) => l + e).join('') + (trailing ? 'x,y' : ''))
+  .chain((text) => fc.constantFrom('', '\n', '\r\n\n').map((blank) => blank + text))
 
 t.test('the same records and lines whatever the chunks', async (t) => {
   await fc.assert(fc.asyncProperty(file, fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 20 }), async (text, cuts) => {
@@ -47,9 +48,17 @@ t.test('the same records and lines whatever the chunks', async (t) => {
       pos += n
     }
     const cut = await records(chunks)
-    return whole.miscounted === 0 && JSON.stringify(cut) === JSON.stringify(whole)
+    return whole.miscounted === 0 && whole.columns?.join(',') === 'h1,h2,h3' && JSON.stringify(cut) === JSON.stringify(whole)
   }), { numRuns: 300 })
   t.pass('300 files, each cut into chunks of 1 to 60 characters')
+})
+
+t.test('blank lines before the header are skipped, and the header is the first record after them', async (t) => {
+  for (const chunks of [['\n\r\nid,a\n1,x\n2,y\n'], ['\n', '\r\nid,a\n1,', 'x\n2,y\n']]) {
+    const { columns, rows } = await records(chunks)
+    t.same(columns, ['id', 'a'], JSON.stringify(chunks))
+    t.same(rows, [{ line: 4, cells: ['1', 'x'] }, { line: 5, cells: ['2', 'y'] }])
+  }
 })
 
 t.test('quote-free lines come as runs; line numbers count blank and multi-line records', async (t) => {
