@@ -25,6 +25,8 @@ if (procs > 1 && cluster.isPrimary) {
   for (let i = 0; i < procs; i++) {
     cluster.fork().on('message', (m) => { if (m === 'ready' && ++ready === procs) process.stdout.write('ready\n') })
   }
+  // A process that dies before every one is listening ends the server, as one process would.
+  cluster.on('exit', (_worker, code) => { if (ready < procs) process.exit(code ?? 1) })
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       for (const w of Object.values(cluster.workers ?? {})) w?.kill(signal)
