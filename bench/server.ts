@@ -19,18 +19,24 @@ import { BENCH_CONFIG, BENCH_MASTER, POOL_SIZE } from './setup.ts'
 const [mode, portText, url, extra] = process.argv.slice(2)
 const port = Number(portText)
 const procs = Number(process.env.BENCH_PROCS ?? 1)
+if (!Number.isInteger(procs) || procs < 1) throw new Error('BENCH_PROCS must be a whole number of processes, 1 or more')
 
 if (procs > 1 && cluster.isPrimary) {
   let ready = 0
+  let stopping = false
   for (let i = 0; i < procs; i++) {
     cluster.fork().on('message', (m) => { if (m === 'ready' && ++ready === procs) process.stdout.write('ready\n') })
   }
-  // A process that dies before every one is listening ends the server, as one process would.
-  cluster.on('exit', (_worker, code) => { if (ready < procs) process.exit(code ?? 1) })
+  // The cluster ends as one process would: when a process dies on its own (with its code), or
+  // once every process has stopped after a signal.
+  cluster.on('exit', (_worker, code) => {
+    if (!stopping) process.exit(code ?? 1)
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0)
+  })
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
+      stopping = true
       for (const w of Object.values(cluster.workers ?? {})) w?.kill(signal)
-      cluster.once('exit', () => { if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0) })
     })
   }
 } else {
