@@ -1,15 +1,18 @@
 /**
  * The abuse controls of one service process (design §10): the limiter, consulted before any
- * lookup, and the detectors, fed after each answer. Detection runs off the answer's path (the
- * caller does not wait for it); `drain` waits for it on shutdown. Alerts are stored, counted,
- * logged without identifiers, and suspend the client when it is registered with autoSuspend.
+ * lookup, whose statement also reads the records of a request that passed and observes it for the
+ * detectors (migration 0009); and the detectors, which judge the counts it returns for each fresh
+ * request. Judging and raising alerts run off the answer's path (the caller does not wait for
+ * them); `drain` waits for them on shutdown. Alerts are stored, counted, logged without
+ * identifiers, and suspend the client when it is registered with autoSuspend.
  */
 import type { Database } from '../db/client.ts'
 import { writeEntries } from '../audit/writer.ts'
 import { checkQuotas, cstDay, retryAfter, type Limit, type QuotaDecision, type QuotaInput } from './limits.ts'
-import { DEFAULT_THRESHOLDS, judge, type AlertKind, type DetectorThresholds, type Finding } from './detectors.ts'
+import { DEFAULT_THRESHOLDS, judge, type AlertKind, type DetectorThresholds, type Finding, type ObservedCounts } from './detectors.ts'
 import { storeAlert } from './alerts.ts'
 import { StatementBatcher } from '../db/batch.ts'
+import type { StoredRecord } from '../matchers/predicate/index.ts'
 
 export interface MonitorOptions {
   database: Database
@@ -22,33 +25,20 @@ export interface MonitorOptions {
 
 export interface ClientInfo { id: string, organisation: string | null, autoSuspend: boolean }
 
-export interface Observation {
-  client: ClientInfo
-  subject: Buffer
-  prefix: Buffer
-  /** whether the answers' own lookups found a record; if not, every connector is asked */
-  found: boolean
-  /** the subject's hash in every active snapshot (tried only when `found` is false) */
-  probes: () => Array<{ snapshotId: number, subjectHash: Buffer }>
-  now: Date
-}
-
 export class AbuseMonitor {
   readonly #db: Database
   readonly #thresholds: DetectorThresholds
   readonly #opts: MonitorOptions
   readonly #pending = new Set<Promise<void>>()
-  #queue: Observation[] = []
   // Counters are written with synchronous_commit off: a crash may forget the last fraction of a
   // second of counts, where an fsync per request would cost a commit wait on every answer.
   readonly #checks: StatementBatcher<QuotaInput, QuotaDecision>
-  #observing: Promise<void> | null = null
   /** Alerts of the day already stored (by this process or another): kind/scope/day. */
   readonly #raised = new Set<string>()
   #raisedDay = ''
   /** Detection failures (they never affect answers; exported as a metric). */
   failures = 0
-  /** Answered requests observed (exported as a metric). */
+  /** Requests observed: fresh ones that passed the limiter (exported as a metric). */
   observations = 0
 
   constructor (opts: MonitorOptions) {
@@ -60,13 +50,18 @@ export class AbuseMonitor {
 
   /**
    * The limit this request exceeds (`over`, null: it may proceed), with its Retry-After in
-   * seconds, and whether the request is `fresh` (QuotaDecision): only a fresh request is observed.
-   * Checks of concurrent requests wait while one batch is with the database and go in the next
-   * together.
+   * seconds, and for a request that passed the records of its lookups. Checks of concurrent
+   * requests wait while one batch is with the database and go in the next together. A fresh
+   * request that passed was observed by the same statement; its counts are judged after the
+   * caller has its decision.
    */
-  async check (q: QuotaInput): Promise<{ over: { limit: Limit, retryAfter: number } | null, fresh: boolean }> {
-    const { limit, fresh } = await this.#checks.submit(q)
-    return { over: limit === null ? null : { limit, retryAfter: retryAfter(limit, q.now) }, fresh }
+  async check (q: QuotaInput, client: ClientInfo): Promise<{ over: { limit: Limit, retryAfter: number } | null, records: StoredRecord[][] }> {
+    const { limit, records, counts } = await this.#checks.submit(q)
+    if (counts !== null) {
+      this.observations++
+      this.#track(this.#judge(client, q, counts))
+    }
+    return { over: limit === null ? null : { limit, retryAfter: retryAfter(limit, q.now) }, records }
   }
 
   /** A refusal by the limiter is itself a finding (a flood, or names being guessed). */
@@ -78,31 +73,6 @@ export class AbuseMonitor {
     this.#track(this.#raise(client, finding, scope, cstDay(now)))
   }
 
-  /**
-   * Feeds the detectors with one answered request that the limiter found fresh (`check`).
-   * Observations of concurrent requests are sent together (one statement for the batch, like the
-   * audit log's group commit).
-   */
-  observe (o: Observation): void {
-    this.observations++
-    this.#queue.push(o)
-    if (this.#observing === null) {
-      this.#observing = this.#flushObservations().finally(() => { this.#observing = null })
-      this.#track(this.#observing)
-    }
-  }
-
-  async #flushObservations (): Promise<void> {
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, 500)
-      try {
-        await this.#observeBatch(batch)
-      } catch {
-        this.failures++
-      }
-    }
-  }
-
   async drain (): Promise<void> {
     while (this.#pending.size > 0) await Promise.all([...this.#pending])
   }
@@ -112,41 +82,16 @@ export class AbuseMonitor {
     this.#pending.add(tracked)
   }
 
-  async #observeBatch (batch: Observation[]): Promise<void> {
-    const rows = batch.map((o) => {
-      const probes = o.found ? [] : o.probes()
-      return {
-        client: o.client.id,
-        org: o.client.organisation,
-        day: cstDay(o.now),
-        subject: o.subject.toString('hex'),
-        prefix: o.prefix.toString('hex'),
-        known: o.found ? true : null,
-        snapshots: probes.map((p) => p.snapshotId),
-        hashes: probes.map((p) => p.subjectHash.toString('hex'))
-      }
-    })
-    const counts = await this.#db.relaxed.query<{ i: number, subjects: number, unknown: number, org_subjects: number | null, org_unknown: number | null, prefix_subjects: number, prefix_unknown: number, names: number }>(
-      'select * from shifou_observe_batch($1::jsonb)', [JSON.stringify(rows)])
-    for (const c of counts) {
-      const o = batch[Number(c.i)]!
-      const day = rows[Number(c.i)]!.day
-      const findings = judge({
-        subjects: Number(c.subjects ?? 0),
-        unknown: Number(c.unknown ?? 0),
-        orgSubjects: c.org_subjects === null ? null : Number(c.org_subjects),
-        orgUnknown: c.org_unknown === null ? null : Number(c.org_unknown),
-        prefixSubjects: Number(c.prefix_subjects),
-        prefixUnknown: Number(c.prefix_unknown),
-        names: Number(c.names)
-      }, this.#thresholds)
-      for (const f of findings) {
-        const scope = f.kind === 'ORG_UNKNOWN_SUBJECTS' ? 'org:' + (o.client.organisation ?? '')
-          : f.kind === 'PREFIX_PROBE' ? o.client.id + '/' + o.prefix.toString('hex').slice(0, 16)
-            : f.kind === 'NAME_GUESSING' ? o.client.id + '/' + o.subject.toString('hex').slice(0, 16)
-              : o.client.id
-        await this.#raise(o.client, f, scope, day)
-      }
+  async #judge (client: ClientInfo, q: QuotaInput, counts: ObservedCounts): Promise<void> {
+    // Off the request's path: the caller already has its decision.
+    await Promise.resolve()
+    const day = cstDay(q.now)
+    for (const f of judge(counts, this.#thresholds)) {
+      const scope = f.kind === 'ORG_UNKNOWN_SUBJECTS' ? 'org:' + (client.organisation ?? '')
+        : f.kind === 'PREFIX_PROBE' ? client.id + '/' + q.prefix.toString('hex').slice(0, 16)
+          : f.kind === 'NAME_GUESSING' ? client.id + '/' + q.subject.toString('hex').slice(0, 16)
+            : client.id
+      await this.#raise(client, f, scope, day)
     }
   }
 

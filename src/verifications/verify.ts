@@ -116,49 +116,59 @@ export async function verify (deps: VerifyDeps, principal: Principal, body: Veri
   }
 
   // 3b. The client's limits (429, audited; 503 if the limiter cannot be consulted), counted on the
-  // canonical ID so that decorated forms of one ID are one subject.
+  // canonical ID so that decorated forms of one ID are one subject. When no check remains after
+  // the limits, the records are read by the limiter's own statement, for requests that passed.
   const now = new Date()
   const subjectTag = Buffer.from(subject, 'hex')
-  const prefixTag = deps.abuse === undefined ? subjectTag : deps.keyring.audit.prefixTag(id.value)
+  const snapshots = snapshotsFor(state, asked)
+  const lookups = [...snapshots ?? []].map(([connectorId, snap]) => ({ connectorId, snapshotId: snap.id, subjectHash: deps.keyring.connector(connectorId, snap.keyVersion).subjectHash(id.value) }))
+  const readWithLimits = deps.abuse !== undefined && snapshots !== null && consent?.ok !== true
   const clientInfo = { id: client.id, organisation: client.organisation, autoSuspend: client.autoSuspend }
-  // Whether the detectors must see this request (AbuseMonitor.check): not a repeat of a subject
-  // (and name) the client asked about today.
-  let fresh = false
+  let records: Map<string, readonly StoredRecord[]> | null = null
   if (deps.abuse !== undefined) {
-    let over: Awaited<ReturnType<AbuseMonitor['check']>>['over']
+    // The detectors are told whether the subject is known to any connector: the lookups say when
+    // they find it, the other active snapshots are probed when they do not.
+    const looked = new Set(readWithLimits ? lookups.map((l) => l.snapshotId) : [])
+    const probes = [...state.connectors.values()].flatMap((c) => c.active && c.snapshot !== null && !looked.has(c.snapshot.id)
+      ? [{ snapshotId: c.snapshot.id, subjectHash: deps.keyring.connector(c.id, c.snapshot.keyVersion).subjectHash(id.value) }]
+      : [])
+    let decision: Awaited<ReturnType<AbuseMonitor['check']>>
     try {
-      ({ over, fresh } = await deps.abuse.check({
+      decision = await deps.abuse.check({
         client: client.id,
         organisation: client.organisation,
         quotas: client.quotas,
         subject: subjectTag,
-        prefix: prefixTag,
+        prefix: deps.keyring.audit.prefixTag(id.value),
         caseId: body.caseId,
         name: name === null ? null : deps.keyring.audit.nameTag(id.value, name),
-        now
-      }))
+        now,
+        lookups: readWithLimits ? lookups : [],
+        probes
+      }, clientInfo)
     } catch (err) {
       return await refuse((err as ShifouError).code ?? 'QUOTA_UNAVAILABLE', 'The limiter cannot be consulted; the request is refused')
     }
+    const { over, records: found } = decision
     if (over !== null) {
       deps.abuse.refused(clientInfo, over.limit, subjectTag, now)
       return await refuse('QUOTA_EXCEEDED', `This client's limit ${over.limit} is reached; retry after ${over.retryAfter} s or ask the platform operator for more`,
         undefined, { limit: over.limit, retryAfter: over.retryAfter })
     }
+    if (readWithLimits) records = new Map(lookups.map((l, i) => [l.connectorId, found[i]!]))
   }
 
   // 4. Every connector has an active snapshot (503, audited).
-  const snapshots = snapshotsFor(state, asked)
   if (snapshots === null) return await refuse('NO_ACTIVE_SNAPSHOT', 'A connector of these questions has no active snapshot')
   // 4b. A consent is single-use: its jti is recorded last, once every other check has passed (409, audited).
   if (consent?.ok === true && !await consumeConsent(deps.database, consent.consent)) return await refuse('CONSENT_REPLAYED', 'This consent has been used already')
 
-  // 5. Lookups: one per connector, whatever the number of its questions.
-  const records = new Map<string, readonly StoredRecord[]>()
-  await Promise.all([...snapshots].map(async ([connectorId, snap]) => {
-    const keys = deps.keyring.connector(connectorId, snap.keyVersion)
-    records.set(connectorId, await deps.lookups.lookup(snap.id, keys.subjectHash(id.value)))
-  }))
+  // 5. Lookups, unless the limiter's statement made them: one per connector, whatever the number
+  // of its questions.
+  if (records === null) {
+    const read = await Promise.all(lookups.map(async (l) => await deps.lookups.lookup(l.snapshotId, l.subjectHash)))
+    records = new Map(lookups.map((l, i) => [l.connectorId, read[i]!]))
+  }
 
   // 6. Answers, then their entries; nothing is returned before the entries commit. Each entry
   // names the key that signs its receipt; receipts are signed once the entries have committed.
@@ -180,20 +190,6 @@ export async function verify (deps: VerifyDeps, principal: Principal, body: Veri
     entries.push({ kind: 'answer', ...base, question: a.question.id, params: a.params, answer, asOf: snap.asOf, snapshot: snap.id, keyVersion: snap.keyVersion, ...(signer === null ? {} : { receiptKid: signer.kid }) })
   }
   const written = await deps.audit.commit(entries)
-  if (deps.abuse !== undefined && fresh) {
-    // Known to any connector? The answers' own lookups usually tell; otherwise every connector is
-    // asked, off the answer's path.
-    const found = [...records.values()].some((r) => r.length > 0)
-    deps.abuse.observe({
-      client: clientInfo,
-      subject: subjectTag,
-      prefix: prefixTag,
-      found,
-      now,
-      probes: () => [...state.connectors.values()].flatMap((c) =>
-        c.active && c.snapshot !== null ? [{ snapshotId: c.snapshot.id, subjectHash: deps.keyring.connector(c.id, c.snapshot.keyVersion).subjectHash(id.value) }] : [])
-    })
-  }
   return {
     id: verification,
     answers: answers.map((a, i) => ({ ...a, auditIndex: written[i]!.index, ...(signer === null ? {} : deps.receipts!.issue(written[i]!, signer, id.value)) }))

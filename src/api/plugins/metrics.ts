@@ -28,7 +28,7 @@ export default fp(async (app) => {
   app.services.alertCounter.inc = (kind) => { alerts.inc({ kind }) }
   const abuse = app.services.abuse
   new Gauge({ name: 'shifou_detector_failures', help: 'Detector runs that failed (answers are unaffected)', registers: [registry], collect () { this.set(abuse?.failures ?? 0) } })
-  new Gauge({ name: 'shifou_detector_observations', help: 'Answered requests the detectors observed (a repeat of a subject and name asked about that day is not)', registers: [registry], collect () { this.set(abuse?.observations ?? 0) } })
+  new Gauge({ name: 'shifou_detector_observations', help: 'Requests the detectors observed: those that passed the limiter with a subject or name new to their client that day', registers: [registry], collect () { this.set(abuse?.observations ?? 0) } })
   app.decorate('metrics', { answers, registry })
   app.decorate('onProblem', (code: ErrorCode, status: number) => { problems.inc({ code, status: String(status) }) })
 
