@@ -60,11 +60,20 @@ export async function registerBench (database: Database): Promise<void> {
   }
 }
 
+/**
+ * Loads the population; returns the seconds the load took. Then vacuums the new records and
+ * checkpoints, outside that time: otherwise autovacuum and the checkpointer may work through the
+ * fresh rows during the first measurements, on the two cores the servers share with them, and
+ * whichever server is measured first pays for it.
+ */
 export async function loadBench (database: Database, count: number): Promise<number> {
   const keyring = new Keyring(new Map([[1, BENCH_MASTER]]))
   const started = Date.now()
   await loadSnapshot({ database, keyring, actor: ADMIN, connector: await getConnector(database, 'tax'), asOf: '2026-11-01', format: 'csv', input: Readable.from(benchCsv(count)) })
-  return (Date.now() - started) / 1000
+  const seconds = (Date.now() - started) / 1000
+  await database.query('vacuum (analyze) records')
+  await database.query('checkpoint')
+  return seconds
 }
 
 export function callerToken (c: number): string {
