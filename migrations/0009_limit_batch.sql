@@ -42,7 +42,7 @@ $$;
 -- (measured: 240 µs a request after 250 batches, 1,900 µs after 1,500). Sequential scans and hash
 -- and merge joins are therefore off inside this function.
 --
--- shifou_quota_check_batch and shifou_observe_batch (migration 0004) are no longer called; they
+-- shifou_quota_check_batch and shifou_observe_batch (migrations 0004 and 0008) are no longer called; they
 -- stay for service processes of the previous version still running during an upgrade.
 CREATE FUNCTION "shifou_limit_batch"(p jsonb)
 RETURNS TABLE (i integer, code text, fresh boolean, records jsonb, subjects integer, unknown integer, org_subjects integer,
