@@ -2,9 +2,9 @@
  * The abuse controls of one service process (design §10): the limiter, consulted before any
  * lookup, whose statement also reads the records of a request that passed and observes it for the
  * detectors (migration 0009); and the detectors, which judge the counts it returns for each fresh
- * request. Judging and raising alerts run off the answer's path (the caller does not wait for
- * them); `drain` waits for them on shutdown. Alerts are stored, counted, logged without
- * identifiers, and suspend the client when it is registered with autoSuspend.
+ * request. Alerts are raised off the answer's path (the caller does not wait for them); `drain`
+ * waits for them on shutdown. Alerts are stored, counted, logged without identifiers, and suspend
+ * the client when it is registered with autoSuspend.
  */
 import type { Database } from '../db/client.ts'
 import { writeEntries } from '../audit/writer.ts'
@@ -52,8 +52,8 @@ export class AbuseMonitor {
    * The limit this request exceeds (`over`, null: it may proceed), with its Retry-After in
    * seconds, and for a request that passed the records of its lookups. Checks of concurrent
    * requests wait while one batch is with the database and go in the next together. A fresh
-   * request that passed was observed by the same statement; its counts are judged after the
-   * caller has its decision.
+   * request that passed was observed by the same statement; its counts are judged here, and an
+   * alert they call for is stored off the request's path.
    */
   async check (q: QuotaInput, client: ClientInfo): Promise<{ over: { limit: Limit, retryAfter: number } | null, records: StoredRecord[][] }> {
     const { limit, records, counts } = await this.#checks.submit(q)
@@ -83,8 +83,6 @@ export class AbuseMonitor {
   }
 
   async #judge (client: ClientInfo, q: QuotaInput, counts: ObservedCounts): Promise<void> {
-    // Off the request's path: the caller already has its decision.
-    await Promise.resolve()
     const day = cstDay(q.now)
     for (const f of judge(counts, this.#thresholds)) {
       const scope = f.kind === 'ORG_UNKNOWN_SUBJECTS' ? 'org:' + (client.organisation ?? '')

@@ -8,7 +8,7 @@
 import t from 'tap'
 import { testDatabase } from '../helpers/db.ts'
 import { prng } from '../../src/demo/population.ts'
-import { checkQuotas, type QuotaInput } from '../../src/abuse/limits.ts'
+import { checkQuotas, cstDay, type QuotaInput } from '../../src/abuse/limits.ts'
 
 const SNAPSHOT = 999_999
 const QUOTAS = { requestsPerMinute: 14, subjectsPerDay: 5, subjectsPerCase: 2, namesPerSubjectPerDay: 2 }
@@ -28,7 +28,7 @@ t.test('a batch is decided and recorded as its requests one at a time would be',
   for (let b = 0; b < 60; b++) {
     // A new minute every four batches and a new day every twenty (days in China Standard Time).
     const now = new Date(Date.UTC(2026, 11, 6 + Math.floor(b / 20), 3, b % 20 >> 2, 10))
-    const day = now.toISOString().slice(0, 10)
+    const day = cstDay(now)
     const size = 1 + pick(8)
     const requests = Array.from({ length: size }, () => ({ client: pick(3), subject: pick(8), case: pick(12), name: pick(4) }))
     const input = (prefix: string, r: typeof requests[number]): QuotaInput => ({
