@@ -10,6 +10,12 @@ import { migrate } from '../src/db/migrate.ts'
 
 export const SERVER_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
+/** Whether the database runs on this machine (its processes' CPU time can then be read). */
+export function databaseIsLocal (url = SERVER_URL): boolean {
+  const host = new URL(url).hostname
+  return host === '' || host === '127.0.0.1' || host === 'localhost' || host === '[::1]'
+}
+
 export interface ScratchDb { url: string, database: Database, drop: () => Promise<void> }
 
 export async function scratchDatabase (poolSize = 10): Promise<ScratchDb> {

@@ -1,6 +1,6 @@
 /** Starting a bench server in its own process, and one autocannon run with fixed parameters. */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
 
 export interface Server { proc: ChildProcess, url: string, peakRssMb: () => number, stop: () => Promise<void> }
@@ -26,7 +26,85 @@ export async function startServer (args: string[], port: number): Promise<Server
   }
 }
 
-export interface RunResult { rps: number, p50: number, p99: number, errors: number, non2xx: number, requests: number }
+export interface RunResult {
+  rps: number
+  p50: number
+  p99: number
+  errors: number
+  non2xx: number
+  requests: number
+  /** CPU time per 2xx response, in µs, of each side (see `cpuPerResponse`); absent where not measured. */
+  cpu?: CpuPerResponse
+}
+
+/**
+ * Where an answer's time goes, from the kernel's accounting (/proc/<pid>/stat, Linux): the CPU
+ * time of the server's processes, of PostgreSQL's processes and of the load generator (this
+ * process) over one run, divided by the 2xx responses. The database's figure counts every
+ * `postgres` process of the machine, so it is given only when the database is on this machine
+ * (null otherwise); its background writers' share is in it, as it is in the run.
+ */
+export interface CpuPerResponse { server: number, database: number | null, loadGenerator: number }
+
+interface CpuSample { server: number, database: number | null, loadGenerator: number }
+
+/** utime + stime of a process, in seconds; 0 if it is gone or unreadable. */
+function processCpu (pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces), from field 3 on: utime is 14, stime 15.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return 0
+  }
+}
+
+function processes (): Array<{ pid: number, ppid: number, comm: string }> {
+  const out: Array<{ pid: number, ppid: number, comm: string }> = []
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+      out.push({ pid: Number(name), ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), comm })
+    } catch {}
+  }
+  return out
+}
+
+function sampleCpu (server: Server, databaseIsLocal: boolean): CpuSample {
+  const all = processes()
+  // The server and, with BENCH_PROCS > 1, its cluster's processes.
+  const serverPids = [server.proc.pid!, ...all.filter((p) => p.ppid === server.proc.pid).map((p) => p.pid)]
+  const postgres = all.filter((p) => p.comm.startsWith('postgres'))
+  const own = process.cpuUsage()
+  return {
+    server: serverPids.reduce((t, pid) => t + processCpu(pid), 0),
+    database: databaseIsLocal && postgres.length > 0 ? postgres.reduce((t, p) => t + processCpu(p.pid), 0) : null,
+    loadGenerator: (own.user + own.system) / 1e6
+  }
+}
+
+function cpuPerResponse (before: CpuSample, after: CpuSample, responses: number): CpuPerResponse {
+  const us = (seconds: number): number => Math.round(seconds * 1e6 / Math.max(1, responses))
+  return {
+    server: us(after.server - before.server),
+    database: before.database === null || after.database === null ? null : us(after.database - before.database),
+    loadGenerator: us(after.loadGenerator - before.loadGenerator)
+  }
+}
+
+/** Seconds of load before each measured run, not counted: the server's code is compiled hot by then. */
+export const WARMUP_SECONDS = 2
+
+/** One autocannon run against `server` after a warm-up, with the CPU time per response of each side. */
+export async function measure (server: Server, o: RunOptions, databaseIsLocal: boolean): Promise<RunResult> {
+  await run({ ...o, seconds: WARMUP_SECONDS })
+  const before = sampleCpu(server, databaseIsLocal)
+  const result = await run(o)
+  const after = sampleCpu(server, databaseIsLocal)
+  return { ...result, cpu: cpuPerResponse(before, after, result.requests - result.non2xx) }
+}
 
 export interface RunOptions {
   url: string

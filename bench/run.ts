@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { scratchDatabase } from './db.ts'
 import { loadBench, registerBench } from './setup.ts'
-import { verificationBench } from './verification.ts'
+import { cpuBudget, verificationBench } from './verification.ts'
 import { loadingBench } from './loading.ts'
 import { lookupBench } from './lookup.ts'
 import { auditBench } from './audit.ts'
@@ -34,6 +34,7 @@ try {
   const v = await verificationBench(db.url, ROWS, log)
   results.verification = v
   log(`ratio to the lookup ceiling: ${(v.full['1']!.rps / v.ceiling.rps).toFixed(2)} (target ≥ 0.5); to the bare route: ${(v.full['1']!.rps / v.bare.rps).toFixed(2)}; limits cost: ${(v.full['1']!.rps / v.limitsOff.rps).toFixed(2)}× of limits-off throughput`)
+  for (const line of cpuBudget(v) ?? ['CPU per answer: PostgreSQL is not on this machine, so its share is not measured']) log(line)
   log('\n## Loading')
   results.loading = await loadingBench(db.url, ROWS, log)
 } finally {

@@ -3,7 +3,7 @@
  *
  *   node --import tsx bench/server.ts bare     PORT                 a bare Fastify JSON route (the ceiling of the stack)
  *   node --import tsx bench/server.ts ceiling  PORT URL CONNECTOR   one HMAC and one indexed lookup per request (the lookup ceiling)
- *   node --import tsx bench/server.ts service  PORT URL [limits=on|off]   shifou itself, everything on
+ *   node --import tsx bench/server.ts service  PORT URL [limits=off] [receipts=off]   shifou itself, everything on unless turned off
  *
  * It prints "ready" on stdout once listening. BENCH_PROCS=N runs N such processes behind one port
  * (node:cluster), as the service runs behind a load balancer (design §12).
@@ -16,7 +16,7 @@ import { normaliseIdNumber, todayCst } from '../src/matchers/cn-resident-id.ts'
 import { buildApp } from '../src/api/app.ts'
 import { BENCH_CONFIG, BENCH_MASTER, POOL_SIZE } from './setup.ts'
 
-const [mode, portText, url, extra] = process.argv.slice(2)
+const [mode, portText, url, ...extra] = process.argv.slice(2)
 const port = Number(portText)
 const procs = Number(process.env.BENCH_PROCS ?? 1)
 if (!Number.isInteger(procs) || procs < 1) throw new Error('BENCH_PROCS must be a whole number of processes, 1 or more')
@@ -54,8 +54,8 @@ async function serve (): Promise<void> {
     await app.listen({ port, host: '127.0.0.1' })
   } else if (mode === 'ceiling') {
     const database = await openDatabase({ url: url!, poolSize: POOL_SIZE })
-    const keys = new Keyring(new Map([[1, BENCH_MASTER]])).connector(extra!, 1)
-    const [snap] = await database.query<{ id: number }>('select active_snapshot_id as id from connectors where id = $1', [extra])
+    const keys = new Keyring(new Map([[1, BENCH_MASTER]])).connector(extra[0]!, 1)
+    const [snap] = await database.query<{ id: number }>('select active_snapshot_id as id from connectors where id = $1', [extra[0]])
     const snapshot = Number(snap!.id)
     const app = Fastify({ logger: false })
     app.post('/lookup', {
@@ -73,7 +73,7 @@ async function serve (): Promise<void> {
   } else if (mode === 'service') {
     const database = await openDatabase({ url: url!, poolSize: POOL_SIZE })
     const keyring = new Keyring(new Map([[1, BENCH_MASTER]]))
-    const app = await buildApp({ config: BENCH_CONFIG, database, keyring, ownsDatabase: true, logger: false, limits: extra !== 'limits=off' })
+    const app = await buildApp({ config: BENCH_CONFIG, database, keyring, ownsDatabase: true, logger: false, limits: !extra.includes('limits=off'), receipts: !extra.includes('receipts=off') })
     await app.listen({ port, host: '127.0.0.1' })
   } else {
     throw new Error('mode must be bare, ceiling or service')
