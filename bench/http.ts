@@ -1,6 +1,6 @@
 /** Starting a bench server in its own process, and one autocannon run with fixed parameters. */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
 
 export interface Server { proc: ChildProcess, url: string, peakRssMb: () => number, stop: () => Promise<void> }
@@ -97,9 +97,13 @@ function cpuPerResponse (before: CpuSample, after: CpuSample, responses: number)
 /** Seconds of load before each measured run, not counted: the server's code is compiled hot by then. */
 export const WARMUP_SECONDS = 2
 
-/** One autocannon run against `server` after a warm-up, with the CPU time per response of each side. */
+/**
+ * One autocannon run against `server` after a warm-up, with the CPU time per response of each side
+ * where the kernel shows it (Linux's /proc; elsewhere the run has no `cpu`).
+ */
 export async function measure (server: Server, o: RunOptions, databaseIsLocal: boolean): Promise<RunResult> {
   await run({ ...o, seconds: WARMUP_SECONDS })
+  if (!existsSync('/proc/self/stat')) return await run(o)
   const before = sampleCpu(server, databaseIsLocal)
   const result = await run(o)
   const after = sampleCpu(server, databaseIsLocal)

@@ -34,7 +34,7 @@ try {
   const v = await verificationBench(db.url, ROWS, log)
   results.verification = v
   log(`ratio to the lookup ceiling: ${(v.full['1']!.rps / v.ceiling.rps).toFixed(2)} (target ≥ 0.5); to the bare route: ${(v.full['1']!.rps / v.bare.rps).toFixed(2)}; limits cost: ${(v.full['1']!.rps / v.limitsOff.rps).toFixed(2)}× of limits-off throughput`)
-  for (const line of cpuBudget(v) ?? ['CPU per answer: PostgreSQL is not on this machine, so its share is not measured']) log(line)
+  for (const line of cpuBudget(v) ?? ['CPU per answer: not measured (it needs Linux\'s /proc, and PostgreSQL on this machine)']) log(line)
   log('\n## Loading')
   results.loading = await loadingBench(db.url, ROWS, log)
 } finally {

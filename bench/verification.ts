@@ -43,7 +43,7 @@ export async function verificationBench (url: string, population: number, log: (
   const local = databaseIsLocal(url)
   const show = (name: string, r: RunResult): void => {
     log(`${name.padEnd(40)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  non-2xx ${r.non2xx}`)
-    log(`${''.padEnd(40)} ${cpuLine(r)}`)
+    if (r.cpu !== undefined) log(`${''.padEnd(40)} ${cpuLine(r)}`)
   }
 
   const bareServer = await startServer(['bare'], 18101)
