@@ -7,62 +7,25 @@
  * on real PostgreSQL with a loaded population (bench/setup.ts, 100,000 records by default,
  * BENCH_RECEIPT_ROWS), with receipts on and with receipts off (the app option `receipts: false`,
  * which exists for this benchmark only); everything else on (JWT, validation, limits, durable
- * audit). Each server runs in its own process, autocannon in this one: 10 connections, 10 s per
- * run after a 2 s warm-up, on/off twice in alternation so that drift shows. Besides answers/s, the
- * server process's CPU time per answer (utime + stime from /proc), which shows the signing cost
- * even when throughput is bound by the database. Also: receipts signed per second through
+ * audit). Each server runs in its own process (bench/server.ts), autocannon in this one: 10
+ * connections, 10 s per run after a 2 s warm-up, on/off twice in alternation so that drift shows.
+ * Besides answers/s, the server process's CPU time per answer (`measure`, from /proc), which
+ * shows the signing cost even when throughput is bound by the database. Also: receipts signed per second through
  * node:crypto in this process, for scale.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
-import { openDatabase } from '../src/db/client.ts'
-import { Keyring } from '../src/matchers/keyed-hash.ts'
-import { buildApp } from '../src/api/app.ts'
 import { publicJwk } from '../src/receipts/jwk.ts'
 import { signReceipt } from '../src/receipts/receipt.ts'
-import { scratchDatabase } from './db.ts'
-import { run, type RunResult } from './http.ts'
-import { BENCH_CONFIG, BENCH_MASTER, CLIENTS, POOL_SIZE, callerToken, loadBench, registerBench, verificationBodies } from './setup.ts'
+import { databaseIsLocal, scratchDatabase } from './db.ts'
+import { measure, startServer, type RunResult } from './http.ts'
+import { CLIENTS, callerToken, loadBench, registerBench, verificationBodies } from './setup.ts'
 
 const CONNECTIONS = 10
 const SECONDS = 10
-const WARMUP = 2
 const ROWS = Number(process.env.BENCH_RECEIPT_ROWS ?? 100_000)
 
-if (process.argv[2] === 'serve') {
-  // Server mode: node --import tsx bench/receipts.ts serve PORT URL on|off
-  const [, , , port, url, receipts] = process.argv
-  const database = await openDatabase({ url: url!, poolSize: POOL_SIZE })
-  const app = await buildApp({ config: BENCH_CONFIG, database, keyring: new Keyring(new Map([[1, BENCH_MASTER]])), ownsDatabase: true, logger: false, receipts: receipts === 'on' })
-  await app.listen({ port: Number(port), host: '127.0.0.1' })
-  process.stdout.write('ready\n')
-} else {
-  await main()
-}
-
-/** CPU seconds (user + system) the process has used so far (proc(5): fields 14 and 15, in clock ticks of 1/100 s). */
-function cpuSeconds (pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
-}
-
-async function serve (url: string, receipts: boolean, port: number): Promise<{ url: string, cpu: () => number, stop: () => Promise<void> }> {
-  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, 'serve', String(port), url, receipts ? 'on' : 'off'], { stdio: ['ignore', 'pipe', 'inherit'] })
-  await new Promise<void>((resolve, reject) => {
-    proc.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve() })
-    proc.once('exit', (code) => reject(new Error('server exited with ' + String(code))))
-  })
-  return {
-    url: `http://127.0.0.1:${port}`,
-    cpu: () => cpuSeconds(proc.pid!),
-    stop: async () => {
-      proc.kill('SIGTERM')
-      await new Promise((resolve) => proc.once('exit', resolve))
-    }
-  }
-}
+await main()
 
 function signRate (): number {
   const { privateKey } = generateKeyPairSync('ed25519')
@@ -93,12 +56,9 @@ async function main (): Promise<void> {
     let port = 18201
     for (const round of [1, 2]) {
       for (const receipts of [true, false]) {
-        const server = await serve(db.url, receipts, port++)
-        const opts = { url: server.url, method: 'POST' as const, path: '/v1/verifications', connections: CONNECTIONS, bodies, tokens }
-        await run({ ...opts, seconds: WARMUP })
-        const cpuBefore = server.cpu()
-        const r = await run({ ...opts, seconds: SECONDS })
-        const cpuPerAnswer = (server.cpu() - cpuBefore) / r.requests * 1e6
+        const server = await startServer(['service', db.url, ...(receipts ? [] : ['receipts=off'])], port++)
+        const r = await measure(server, { url: server.url, method: 'POST', path: '/v1/verifications', connections: CONNECTIONS, seconds: SECONDS, bodies, tokens }, databaseIsLocal(db.url))
+        const cpuPerAnswer = r.cpu?.server ?? NaN
         await server.stop()
         figures[receipts ? 'on' : 'off'].push(r)
         cpu[receipts ? 'on' : 'off'].push(cpuPerAnswer)
