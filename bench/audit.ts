@@ -11,8 +11,8 @@
 import { cpus } from 'node:os'
 import { AuditWriter, appendEntries } from '../src/audit/writer.ts'
 import type { EntryInput } from '../src/audit/entry.ts'
-import { signerFromSeed } from '../src/audit/checkpoint.ts'
-import { verifyLog } from '../src/audit/verify-log.ts'
+import { signerFromSeed } from '../src/audit/checkpoint-note.ts'
+import { verifyLog } from '../src/audit/log-check.ts'
 import type { Database } from '../src/db/client.ts'
 import { fmt, scratchDatabase } from './db.ts'
 

@@ -12,8 +12,8 @@ import { createHash } from 'node:crypto'
 import { cpus } from 'node:os'
 import { CompactRange } from '../src/audit/compact-range.ts'
 import { leafHash } from '../src/audit/hasher.ts'
-import { inclusionProof, nodeGetter, nodeKey } from '../src/audit/proofs.ts'
-import { verifyInclusion } from '../src/audit/verify.ts'
+import { inclusionProof, nodeGetter, nodeKey } from '../src/audit/proof-build.ts'
+import { verifyInclusion } from '../src/audit/proof-verify.ts'
 
 const ENTRY_SIZE = 300
 const LEAF_HASHES = 200_000

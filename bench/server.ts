@@ -11,7 +11,7 @@
 import cluster from 'node:cluster'
 import Fastify from 'fastify'
 import { openDatabase } from '../src/db/client.ts'
-import { Keyring } from '../src/matchers/keyed-hash.ts'
+import { Keyring } from '../src/keys/keyring.ts'
 import { normaliseIdNumber, todayCst } from '../src/matchers/cn-resident-id.ts'
 import { buildApp } from '../src/api/app.ts'
 import { BENCH_CONFIG, BENCH_MASTER, POOL_SIZE } from './setup.ts'

@@ -4,7 +4,7 @@
  * limits high enough never to refuse. Fixed seeds: the same people every run.
  */
 import { Readable } from 'node:stream'
-import { Keyring } from '../src/matchers/keyed-hash.ts'
+import { Keyring } from '../src/keys/keyring.ts'
 import { createClient, createConnector, createDepartment, createQuestion, getConnector } from '../src/registry/store.ts'
 import { loadSnapshot } from '../src/connectors/load.ts'
 import { makeId, prng } from '../src/demo/population.ts'

@@ -12,10 +12,10 @@
 import type { Executor } from '../db/client.ts'
 import { parseEntry, type Entry } from './entry.ts'
 import { leafHash } from './hasher.ts'
-import { inclusionProof, nodeGetter, nodeKey, nodesForInclusionProof } from './proofs.ts'
+import { inclusionProof, nodeGetter, nodeKey, nodesForInclusionProof } from './proof-build.ts'
 import { fetchNodes } from './tree-store.ts'
-import { openCheckpoint, type CheckpointVerifier } from './checkpoint.ts'
-import { verifyInclusion } from './verify.ts'
+import { openCheckpoint, type CheckpointVerifier } from './checkpoint-note.ts'
+import { verifyInclusion } from './proof-verify.ts'
 import type { NodeId } from './tree.ts'
 
 export interface AccessEntry { entry: Entry, bytes: Uint8Array }

@@ -7,10 +7,10 @@
  * right, levels strictly decreasing. Appending leaf `size` merges it with the frontier's trailing
  * nodes of equal width, one merge per trailing set bit of the old size, like a binary counter.
  * Each merge completes one perfect node; `append` returns them all (the leaf first) so the caller
- * can store every perfect node exactly once, which is what proofs.ts reads from.
+ * can store every perfect node exactly once, which is what proof-build.ts reads from.
  */
 import { EMPTY_ROOT, HASH_SIZE, nodeHash } from './hasher.ts'
-import type { GetNode } from './proofs.ts'
+import type { GetNode } from './proof-build.ts'
 import { type NodeId, MAX_SIZE, onesCount, rangeNodes } from './tree.ts'
 
 /** A perfect node with its hash: what storage keeps, written once. */

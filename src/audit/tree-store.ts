@@ -4,7 +4,7 @@
  */
 import type { Executor } from '../db/client.ts'
 import { CompactRange } from './compact-range.ts'
-import { consistencyProof, inclusionProof, nodeGetter, nodeKey, nodesForConsistencyProof, nodesForInclusionProof, nodesForRoot, rootAt } from './proofs.ts'
+import { consistencyProof, inclusionProof, nodeGetter, nodeKey, nodesForConsistencyProof, nodesForInclusionProof, nodesForRoot, rootAt } from './proof-build.ts'
 import { rangeNodes, type NodeId } from './tree.ts'
 
 /** Fetches the hashes of the given perfect nodes into a map keyed by nodeKey(level, index). */

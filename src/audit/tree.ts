@@ -15,7 +15,7 @@
  * A perfect node never changes once complete, so storage keeps the hash of every perfect node,
  * written once when it becomes complete (see compact-range.ts). Every proof is then a list of
  * O(log n) perfect nodes, where one run of them may have to be hashed together into the single
- * ephemeral node the proof needs (`ProofNodes.ephemeral`; proofs.ts does the hashing).
+ * ephemeral node the proof needs (`ProofNodes.ephemeral`; proof-build.ts does the hashing).
  *
  * Sizes and indices are `number`s: a log never reaches 2^53 entries. Every function requires
  * them to be safe non-negative integers and throws a RangeError otherwise; callers validate

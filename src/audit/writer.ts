@@ -18,7 +18,7 @@ import { canonicalBytes, makeEntry, type Entry, type EntryInput } from './entry.
 import { leafHash } from './hasher.ts'
 import { CompactRange, type StoredNode } from './compact-range.ts'
 import { loadRange, storeNodes } from './tree-store.ts'
-import { writeCheckpoint, type CheckpointConfig } from './checkpoints.ts'
+import { writeCheckpoint, type CheckpointConfig } from './checkpoint-store.ts'
 
 /** Advisory lock key of the audit log ("audit" in ASCII). */
 export const AUDIT_LOCK = 0x6175646974

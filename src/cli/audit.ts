@@ -1,14 +1,14 @@
 /**
  * `shifou audit verify [--against FILE] [--key VKEY]`: recompute the audit log from the database
- * and check it against its signed checkpoints (src/audit/verify-log.ts). Exit 0 on an untouched
+ * and check it against its signed checkpoints (src/audit/log-check.ts). Exit 0 on an untouched
  * log; 1 with the first bad index and what is wrong otherwise. The checkpoint key's public half
  * is all it needs: `--key` takes the published verifier key, so an auditor needs no secret.
  */
 import { readFileSync } from 'node:fs'
 import { loadConfig, loadDotEnv } from '../config.ts'
 import { openDatabase } from '../db/client.ts'
-import { parseVerifierKey, signerFromSeed, type CheckpointVerifier } from '../audit/checkpoint.ts'
-import { verifyLog } from '../audit/verify-log.ts'
+import { parseVerifierKey, signerFromSeed, type CheckpointVerifier } from '../audit/checkpoint-note.ts'
+import { verifyLog } from '../audit/log-check.ts'
 import { parse, UsageError } from './args.ts'
 
 export async function audit (argv: string[]): Promise<number> {

@@ -2,7 +2,7 @@
 import { loadConfig, loadDotEnv, type Config } from '../config.ts'
 import { openDatabase } from '../db/client.ts'
 import { migrate } from '../db/migrate.ts'
-import { Keyring } from '../matchers/keyed-hash.ts'
+import { Keyring } from '../keys/keyring.ts'
 import { DEMO_CLIENT, DEMO_PURPOSE, isDemoLoaded, loadDemo } from '../demo/demo.ts'
 import { makePeople } from '../demo/population.ts'
 import { mintToken } from '../tokens.ts'

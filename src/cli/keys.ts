@@ -7,7 +7,7 @@
  */
 import { loadConfig, loadDotEnv } from '../config.ts'
 import { openDatabase } from '../db/client.ts'
-import { Keyring } from '../matchers/keyed-hash.ts'
+import { Keyring } from '../keys/keyring.ts'
 import { WRAP_KEY_INFO, listSigningKeys, rotateSigningKey } from '../receipts/keys.ts'
 import { parse, UsageError } from './args.ts'
 

@@ -8,7 +8,7 @@
  */
 import type { FieldType } from '../matchers/predicate/index.ts'
 import { normaliseIdNumber } from '../matchers/cn-resident-id.ts'
-import { ConnectorKeys, type ConnectorKeyMaterial } from '../matchers/keyed-hash.ts'
+import { ConnectorKeys, type ConnectorKeyMaterial } from '../keys/keyring.ts'
 import { parseCsvCell, parseJsonValue, type CellResult } from './values.ts'
 import type { SnapshotFormat, SourceRow } from './rows.ts'
 

@@ -16,7 +16,7 @@
  */
 import type { Executor } from '../db/client.ts'
 import type { ErrorCode } from '../errors.ts'
-import { decodeCompact, verifySignature } from '../receipts/jws.ts'
+import { decodeCompact, verifySignature } from '../crypto/jws.ts'
 import type { ConsentIssuer } from './issuers.ts'
 import { consentSubjectHash } from './subject.ts'
 

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { createPublicKey, type JsonWebKey } from 'node:crypto'
-import { ALGORITHMS, keyFitsAlgorithm, type JwsAlgorithm, type VerifyKey } from '../receipts/jws.ts'
+import { ALGORITHMS, keyFitsAlgorithm, type JwsAlgorithm, type VerifyKey } from '../crypto/jws.ts'
 
 export interface ConsentIssuer {
   iss: string

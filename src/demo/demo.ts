@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream'
 import type { Database } from '../db/client.ts'
-import type { Keyring } from '../matchers/keyed-hash.ts'
+import type { Keyring } from '../keys/keyring.ts'
 import type { Principal } from '../principal.ts'
 import { createClient, createConnector, createDepartment, createQuestion, getConnector, type QuestionInput, type RegistryDeps } from '../registry/store.ts'
 import { loadSnapshot } from '../connectors/load.ts'

@@ -16,8 +16,8 @@
  * reveals nothing that opens another.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { KeyedMac } from '../matchers/keyed-hash.ts'
-import { decodeBase64url, encodeBase64url } from './jws.ts'
+import { KeyedMac } from '../keys/keyring.ts'
+import { decodeBase64url, encodeBase64url } from '../crypto/base64url.ts'
 
 export const NONCE_BYTES = 16
 export const NONCE_KEY_INFO = 'shifou/v1/receipt-nonce'

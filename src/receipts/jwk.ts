@@ -8,7 +8,7 @@
  * kid is not its own.
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto'
-import { decodeBase64url, encodeBase64url } from './jws.ts'
+import { decodeBase64url, encodeBase64url } from '../crypto/base64url.ts'
 
 export interface ReceiptJwk {
   kty: 'OKP'

@@ -17,7 +17,7 @@
  */
 import type { KeyObject } from 'node:crypto'
 import type { Entry } from '../audit/entry.ts'
-import { decodeCompact, signCompact, verifySignature } from './jws.ts'
+import { decodeCompact, signCompact, verifySignature } from '../crypto/jws.ts'
 
 export const RECEIPT_TYPE = 'shifou-receipt+jwt'
 

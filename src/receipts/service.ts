@@ -1,5 +1,5 @@
 /**
- * Issuing receipts for answers (design §9). The flow in src/verifications/verify.ts:
+ * Issuing receipts for answers (design §9). The flow in src/verifications/pipeline.ts:
  *
  *   1. `signer()` picks the current key before the entries are written, and each answer entry
  *      names it (`receiptKid`), so the entry alone says which key signs its receipt;
@@ -10,10 +10,10 @@
  * iat, hence the same bytes as the receipt first returned.
  */
 import type { Database } from '../db/client.ts'
-import type { Keyring } from '../matchers/keyed-hash.ts'
+import type { Keyring } from '../keys/keyring.ts'
 import type { Entry } from '../audit/entry.ts'
 import { NONCE_KEY_INFO, NonceDeriver, subjectCommitment } from './commitment.ts'
-import { encodeBase64url } from './jws.ts'
+import { encodeBase64url } from '../crypto/base64url.ts'
 import type { Jwks } from './jwk.ts'
 import { SigningKeys, WRAP_KEY_INFO, type SigningKey } from './keys.ts'
 import { receiptClaims, signReceipt, type ReceiptContext } from './receipt.ts'

@@ -6,9 +6,9 @@
 import t from 'tap'
 import { build, ADMIN, AUDITOR, TEST_CHECKPOINT_SEED, TEST_ORIGIN } from '../helpers/app.ts'
 import { loadDemo, DEMO_CLIENT, DEMO_PURPOSE } from '../../src/demo/demo.ts'
-import { openCheckpoint, signerFromSeed } from '../../src/audit/checkpoint.ts'
+import { openCheckpoint, signerFromSeed } from '../../src/audit/checkpoint-note.ts'
 import { leafHash } from '../../src/audit/hasher.ts'
-import { verifyInclusion } from '../../src/audit/verify.ts'
+import { verifyInclusion } from '../../src/audit/proof-verify.ts'
 import { checkAccessLog } from '../../src/audit/access-log.ts'
 
 const CALLER = { sub: DEMO_CLIENT, role: 'caller' as const }

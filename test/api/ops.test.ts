@@ -6,7 +6,7 @@
 import t from 'tap'
 import type { LightMyRequestResponse, RouteOptions } from 'fastify'
 import { buildApp } from '../../src/api/app.ts'
-import { Keyring } from '../../src/matchers/keyed-hash.ts'
+import { Keyring } from '../../src/keys/keyring.ts'
 import { mintToken, type TokenClaims } from '../../src/tokens.ts'
 import { loadDemo, DEMO_CLIENT, DEMO_PURPOSE } from '../../src/demo/demo.ts'
 import { testAppConfig, ISSUER, TEST_MASTER, TEST_SECRET, AUDITOR } from '../helpers/app.ts'

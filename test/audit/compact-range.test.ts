@@ -1,7 +1,7 @@
 import t from 'tap'
 import { CompactRange, type StoredNode } from '../../src/audit/compact-range.ts'
 import { EMPTY_ROOT } from '../../src/audit/hasher.ts'
-import { nodeGetter, nodeKey } from '../../src/audit/proofs.ts'
+import { nodeGetter, nodeKey } from '../../src/audit/proof-build.ts'
 import { coverage } from '../../src/audit/tree.ts'
 import { RFC_TREE, ReferenceTree, hex, numberedEntries, unhex } from './reference.ts'
 

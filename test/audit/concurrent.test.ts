@@ -12,10 +12,10 @@ import { openDatabase } from '../../src/db/client.ts'
 import { migrate } from '../../src/db/migrate.ts'
 import { createTestDatabase, databaseUrl, type Teardown } from '../helpers/db.ts'
 import { AuditWriter } from '../../src/audit/writer.ts'
-import { signerFromSeed } from '../../src/audit/checkpoint.ts'
-import { allCheckpoints } from '../../src/audit/checkpoints.ts'
+import { signerFromSeed } from '../../src/audit/checkpoint-note.ts'
+import { allCheckpoints } from '../../src/audit/checkpoint-store.ts'
 import type { EntryInput } from '../../src/audit/entry.ts'
-import { verifyLog } from '../../src/audit/verify-log.ts'
+import { verifyLog } from '../../src/audit/log-check.ts'
 
 const ORIGIN = 'concurrent.test.shifou.local/audit'
 const SEED = new Uint8Array(32).fill(0x3c)

@@ -1,10 +1,10 @@
 import t from 'tap'
 import { build, AUDITOR, TEST_CHECKPOINT_SEED, TEST_ORIGIN } from '../helpers/app.ts'
 import { loadDemo, DEMO_CLIENT, DEMO_PURPOSE } from '../../src/demo/demo.ts'
-import { openCheckpoint, signerFromSeed } from '../../src/audit/checkpoint.ts'
+import { openCheckpoint, signerFromSeed } from '../../src/audit/checkpoint-note.ts'
 import { leafHash } from '../../src/audit/hasher.ts'
-import { verifyConsistency, verifyInclusion } from '../../src/audit/verify.ts'
-import { verifyLog } from '../../src/audit/verify-log.ts'
+import { verifyConsistency, verifyInclusion } from '../../src/audit/proof-verify.ts'
+import { verifyLog } from '../../src/audit/log-check.ts'
 
 const CALLER = { sub: DEMO_CLIENT, role: 'caller' as const }
 const b = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'))

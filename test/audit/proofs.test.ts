@@ -5,9 +5,9 @@ import { EMPTY_ROOT } from '../../src/audit/hasher.ts'
 import {
   type GetNode, consistencyProof, inclusionProof, nodeGetter, nodeKey, nodesForConsistencyProof,
   nodesForInclusionProof, nodesForRoot, rehash, rootAt
-} from '../../src/audit/proofs.ts'
+} from '../../src/audit/proof-build.ts'
 import { consistencyProofNodes } from '../../src/audit/tree.ts'
-import { verifyConsistency, verifyInclusion } from '../../src/audit/verify.ts'
+import { verifyConsistency, verifyInclusion } from '../../src/audit/proof-verify.ts'
 import { RFC_TREE, ReferenceTree, hex, numberedEntries, unhex } from './reference.ts'
 
 // One log of 65537 entries, its perfect nodes stored as CompactRange.append hands them out. Proofs

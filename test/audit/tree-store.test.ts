@@ -14,7 +14,7 @@ import { testDatabase } from '../helpers/db.ts'
 import { AuditWriter, writeEntries } from '../../src/audit/writer.ts'
 import type { EntryInput } from '../../src/audit/entry.ts'
 import { storedConsistencyProof, storedInclusionProof, storedRoot } from '../../src/audit/tree-store.ts'
-import { verifyConsistency, verifyInclusion } from '../../src/audit/verify.ts'
+import { verifyConsistency, verifyInclusion } from '../../src/audit/proof-verify.ts'
 import { ReferenceTree, hex, sha256 } from './reference.ts'
 
 const seed = process.env.TREE_SEED !== undefined && process.env.TREE_SEED !== '' ? Number(process.env.TREE_SEED) >>> 0 : randomInt(2 ** 31)

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../../src/api/app.ts'
-import { Keyring } from '../../src/matchers/keyed-hash.ts'
+import { Keyring } from '../../src/keys/keyring.ts'
 import { mintToken, type TokenClaims } from '../../src/tokens.ts'
 import type { Database } from '../../src/db/client.ts'
 import { testDatabase, type Teardown } from './db.ts'

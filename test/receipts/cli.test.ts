@@ -14,7 +14,7 @@ import { createTestDatabase, databaseUrl } from '../helpers/db.ts'
 import { loadDemo, DEMO_CLIENT, DEMO_PURPOSE } from '../../src/demo/demo.ts'
 import { openDatabase } from '../../src/db/client.ts'
 import { migrate } from '../../src/db/migrate.ts'
-import { Keyring } from '../../src/matchers/keyed-hash.ts'
+import { Keyring } from '../../src/keys/keyring.ts'
 import { WRAP_KEY_INFO, ensureCurrentKey, listSigningKeys } from '../../src/receipts/keys.ts'
 import { receipt as receiptCommand } from '../../src/cli/receipt.ts'
 

@@ -5,9 +5,9 @@
  */
 import fp from 'fastify-plugin'
 import type { Database } from '../../db/client.ts'
-import type { Keyring } from '../../matchers/keyed-hash.ts'
+import type { Keyring } from '../../keys/keyring.ts'
 import { AuditWriter } from '../../audit/writer.ts'
-import type { CheckpointConfig } from '../../audit/checkpoints.ts'
+import type { CheckpointConfig } from '../../audit/checkpoint-store.ts'
 import { AbuseMonitor } from '../../abuse/monitor.ts'
 import type { AlertKind } from '../../abuse/detectors.ts'
 import { RegistryCache } from '../../registry/cache.ts'

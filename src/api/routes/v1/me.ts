@@ -9,7 +9,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { accessEntries, inclusionProofs } from '../../../audit/access-log.ts'
-import { latestCheckpoint } from '../../../audit/checkpoints.ts'
+import { latestCheckpoint } from '../../../audit/checkpoint-store.ts'
 import { withErrors } from '../../schemas/common.ts'
 import { AccessLogQuery, AccessLogResponse } from '../../schemas/receipts.ts'
 

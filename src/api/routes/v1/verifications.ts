@@ -1,6 +1,6 @@
 /** POST /v1/verifications: yes or no, per question (design §5 "Caller"). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { verify } from '../../../verifications/verify.ts'
+import { verify } from '../../../verifications/pipeline.ts'
 import { withErrors } from '../../schemas/common.ts'
 import { VerificationBody, VerificationResponse } from '../../schemas/verification.ts'
 

@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import { leafHash } from '../../src/audit/hasher.ts'
 import {
   rootFromConsistencyProof, rootFromInclusionProof, verifyConsistency, verifyInclusion
-} from '../../src/audit/verify.ts'
+} from '../../src/audit/proof-verify.ts'
 import { RFC_TREE, ReferenceTree, numberedEntries, unhex } from './reference.ts'
 
 // The inclusion and consistency vectors of transparency-dev/merkle (testdata/, Apache-2.0; see

@@ -1,13 +1,13 @@
 /**
- * HMAC-SHA256 of short messages (src/matchers/hmac-sha256.ts) and the keyed hashes built on it:
+ * HMAC-SHA256 of short messages (src/crypto/hmac-sha256.ts) and the keyed hashes built on it:
  * the RFC 4231 test vectors whose key fits a block, then agreement with node:crypto for every
  * message length either side of the one-block limit, through KeyedMac's two paths.
  */
 import t from 'tap'
 import fc from 'fast-check'
 import { createHmac } from 'node:crypto'
-import { MAX_SHORT_MESSAGE, ShortHmacSha256 } from '../../src/matchers/hmac-sha256.ts'
-import { KeyedMac } from '../../src/matchers/keyed-hash.ts'
+import { MAX_SHORT_MESSAGE, ShortHmacSha256 } from '../../src/crypto/hmac-sha256.ts'
+import { KeyedMac } from '../../src/keys/keyring.ts'
 
 const hex = (s: string): Uint8Array => Buffer.from(s, 'hex')
 const ascii = (s: string): Uint8Array => Buffer.from(s, 'latin1')

@@ -14,10 +14,10 @@ import type { Executor } from '../db/client.ts'
 import { canonicalBytes, parseEntry, type Entry } from './entry.ts'
 import { equalHashes, leafHash } from './hasher.ts'
 import { CompactRange, type StoredNode } from './compact-range.ts'
-import { openCheckpoint, type CheckpointVerifier } from './checkpoint.ts'
-import { allCheckpoints } from './checkpoints.ts'
+import { openCheckpoint, type CheckpointVerifier } from './checkpoint-note.ts'
+import { allCheckpoints } from './checkpoint-store.ts'
 import { fetchNodes } from './tree-store.ts'
-import { nodeKey } from './proofs.ts'
+import { nodeKey } from './proof-build.ts'
 
 export interface Problem {
   /** The first index that is wrong, or the first that can no longer be vouched for. */

@@ -11,14 +11,14 @@
  * HKDF is RFC 5869, HMAC is RFC 2104, both from @noble/hashes. Keys are derived once and kept as
  * pre-keyed HMAC states: cloning a prepared state into a scratch instance is about 2× a fresh HMAC
  * and 3× a fresh `hmac()` call on this hardware (stack-notes §2: 1.0 M/s against 0.33 M/s). The
- * messages of IDs and short values (at most 55 bytes) take hmac-sha256.ts instead, which has both
+ * messages of IDs and short values (at most 55 bytes) take src/crypto/hmac-sha256.ts instead, which has both
  * key blocks compressed and does only the two compressions an HMAC of one block needs: 0.68 µs
  * against 1.13 µs for the cloned @noble state.
  */
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { MAX_SHORT_MESSAGE, ShortHmacSha256 } from './hmac-sha256.ts'
+import { MAX_SHORT_MESSAGE, ShortHmacSha256 } from '../crypto/hmac-sha256.ts'
 
 const SALT = new TextEncoder().encode('shifou')
 const ID_PREFIX = 'cn-ric-v1:'

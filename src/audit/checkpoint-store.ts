@@ -5,7 +5,7 @@
  * today's log extends the one they saw.
  */
 import type { Executor } from '../db/client.ts'
-import { signCheckpoint, type CheckpointSigner } from './checkpoint.ts'
+import { signCheckpoint, type CheckpointSigner } from './checkpoint-note.ts'
 import type { CompactRange } from './compact-range.ts'
 import { logSize, storedRoot } from './tree-store.ts'
 

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Database } from '../db/client.ts'
-import type { Keyring } from '../matchers/keyed-hash.ts'
+import type { Keyring } from '../keys/keyring.ts'
 import { ID_NORM_VERSION, normaliseIdNumber, todayCst } from '../matchers/cn-resident-id.ts'
 import { NAME_NORM_VERSION, normaliseName } from '../matchers/cn-name.ts'
 import { validateParams, type EvalContext, type ParamValue, type StoredRecord } from '../matchers/predicate/index.ts'

@@ -1,7 +1,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import canonicalize from 'canonicalize'
-import { canonicalJson } from '../../src/audit/entry.ts'
+import { canonicalJson } from '../../src/crypto/jcs.ts'
 
 t.test('RFC 8785 §3.2.3 sorting example', async (t) => {
   // The property names of RFC 8785 §3.2.3, sorted by UTF-16 code units.

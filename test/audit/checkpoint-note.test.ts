@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import {
   type CheckpointSigner, keyId, openCheckpoint, parseVerifierKey, signCheckpoint, signNote, signerFromSeed,
   verifierKey
-} from '../../src/audit/checkpoint.ts'
+} from '../../src/audit/checkpoint-note.ts'
 import { leafHash } from '../../src/audit/hasher.ts'
 
 const ORIGIN = 'example.gov.tw/shifou/audit'

@@ -13,7 +13,8 @@
  * character fails; a header with `crit` is refused, as no extension is understood (§4.1.11).
  */
 import { constants, sign, verify, type KeyObject } from 'node:crypto'
-import { canonicalJson } from '../audit/entry.ts'
+import { canonicalJson } from './jcs.ts'
+import { decodeBase64url, encodeBase64url } from './base64url.ts'
 
 export const ALGORITHMS = ['EdDSA', 'ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const
 export type JwsAlgorithm = typeof ALGORITHMS[number]
@@ -31,23 +32,9 @@ export interface DecodedJws {
   readonly signature: Uint8Array
 }
 
-const BASE64URL = /^[A-Za-z0-9_-]*$/
 /** Longer tokens are not receipts or consents: refusing them bounds the work of a bad input. */
 const MAX_TOKEN_LENGTH = 16 * 1024
 const utf8 = new TextDecoder('utf-8', { fatal: true })
-
-export function encodeBase64url (bytes: Uint8Array | string): string {
-  return (typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('base64url')
-}
-
-/** The bytes of canonical unpadded base64url (RFC 7515 §2, RFC 4648 §5), or null. */
-export function decodeBase64url (s: string): Uint8Array | null {
-  if (typeof s !== 'string' || !BASE64URL.test(s) || s.length % 4 === 1) return null
-  const bytes = Buffer.from(s, 'base64url')
-  // Unused low bits of the last character must be zero: one encoding per value.
-  if (bytes.toString('base64url') !== s) return null
-  return new Uint8Array(bytes)
-}
 
 function jsonObject (bytes: Uint8Array): Record<string, unknown> | null {
   try {
