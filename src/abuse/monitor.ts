@@ -85,9 +85,12 @@ export class AbuseMonitor {
   async #judge (client: ClientInfo, q: QuotaInput, counts: ObservedCounts): Promise<void> {
     const day = cstDay(q.now)
     for (const f of judge(counts, this.#thresholds)) {
-      const scope = f.kind === 'ORG_UNKNOWN_SUBJECTS' ? 'org:' + (client.organisation ?? '')
-        : f.kind === 'PREFIX_PROBE' ? client.id + '/' + q.prefix.toString('hex').slice(0, 16)
-          : f.kind === 'NAME_GUESSING' ? client.id + '/' + q.subject.toString('hex').slice(0, 16)
+      const scope = f.kind === 'ORG_UNKNOWN_SUBJECTS'
+        ? 'org:' + (client.organisation ?? '')
+        : f.kind === 'PREFIX_PROBE'
+          ? client.id + '/' + q.prefix.toString('hex').slice(0, 16)
+          : f.kind === 'NAME_GUESSING'
+            ? client.id + '/' + q.subject.toString('hex').slice(0, 16)
             : client.id
       await this.#raise(client, f, scope, day)
     }

@@ -61,6 +61,7 @@ const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
 const MAX_NOTE_LENGTH = 1 << 20
 const MAX_SIGNATURES = 100 // As golang.org/x/mod/sumdb/note: bounds the work of opening a note.
+// eslint-disable-next-line no-control-regex -- finding control characters is this pattern's job
 const CONTROL = /[\u0000-\u0009\u000b-\u001f]/ // Control characters other than newline.
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 const DECIMAL = /^(?:0|[1-9][0-9]{0,15})$/

@@ -88,7 +88,6 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
   const rejected: RejectedRow[] = []
   let rejectedCount = 0
   let rows = 0
-  let ignoredColumns: string[] = []
   let partitionCreated = false
 
   const reject = (line: number, field: string, code: string): void => {
@@ -168,7 +167,7 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
     } finally {
       await workers?.close()
     }
-    ignoredColumns = [...ignored].slice(0, 100)
+    const ignoredColumns = [...ignored].slice(0, 100)
     opts.onProgress?.(rows, rejectedCount)
 
     if (rows + rejectedCount === 0) throw new ShifouError('EMPTY_SNAPSHOT', 'The file has no data rows')

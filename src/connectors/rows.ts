@@ -115,9 +115,12 @@ function csvRecord (buf: string, pos: number, final: boolean, line: number, quot
   }
 }
 
+type ChunkParser = (buf: string, final: boolean) => { rows: SourceRow[], rest: string }
+
 /** Batches of rows from chunks of text, by a parser that keeps what it could not finish. */
-function batcher (chunks: AsyncGenerator<string>, parse: (buf: string, final: boolean) => { rows: SourceRow[], rest: string }): {
-  fill: () => Promise<SourceRow[]>, done: () => boolean
+function batcher (chunks: AsyncGenerator<string>, parse: ChunkParser): {
+  fill: () => Promise<SourceRow[]>
+  done: () => boolean
 } {
   let buf = ''
   let done = false

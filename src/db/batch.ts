@@ -23,7 +23,7 @@ export class StatementBatcher<I, O> {
   submit (item: I): Promise<O> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ item, resolve, reject })
-      this.#flushing ??= this.#flush().finally(() => { this.#flushing = null })
+      if (this.#flushing === null) this.#flushing = this.#flush().finally(() => { this.#flushing = null })
     })
   }
 

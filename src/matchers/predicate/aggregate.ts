@@ -25,12 +25,12 @@ const SPEC: Readonly<Record<Kind, OperandSpec>> = {
 }
 
 const SIGN: Readonly<Record<Exclude<Op, 'in'>, (sign: number) => boolean>> = {
-  eq: s => s === 0,
-  ne: s => s !== 0,
-  gt: s => s > 0,
-  gte: s => s >= 0,
-  lt: s => s < 0,
-  lte: s => s <= 0
+  eq: (s) => s === 0,
+  ne: (s) => s !== 0,
+  gt: (s) => s > 0,
+  gte: (s) => s >= 0,
+  lt: (s) => s < 0,
+  lte: (s) => s <= 0
 }
 
 interface Parts { where: RecordTest | null, field: string | null, test: AggregateTest }

@@ -45,7 +45,7 @@ function compileOp (c: Compiler, field: string, type: FieldType, op: string, v: 
   const spec = specFor(field, type)
   if (op === 'in') return compileIn(c, field, v, path, spec)
   if (v === null && (op === 'eq' || op === 'ne') && spec.literal !== null && spec.hash === null) {
-    return op === 'eq' ? r => read(r, field) === null : r => read(r, field) !== null
+    return op === 'eq' ? (r) => read(r, field) === null : (r) => read(r, field) !== null
   }
   const operand = compileOperand(c, v, path, spec)
   if (operand === undefined) return undefined
@@ -88,7 +88,7 @@ function eq (field: string, operand: Operand): RecordTest {
     return (r, ctx, memo) => read(r, field) === get(ctx, memo)
   }
   const value = operand.value
-  return r => read(r, field) === value
+  return (r) => read(r, field) === value
 }
 
 function ne (field: string, operand: Operand): RecordTest {
@@ -100,7 +100,7 @@ function ne (field: string, operand: Operand): RecordTest {
     }
   }
   const value = operand.value
-  return r => {
+  return (r) => {
     const x = read(r, field)
     return x !== null && x !== value
   }
@@ -148,7 +148,7 @@ function compileIn (c: Compiler, field: string, v: unknown, path: string, spec: 
 
 function member (field: string, literals: ReadonlySet<ParamValue>, getters: readonly Getter[]): RecordTest {
   // null is never a member (compileIn refuses it), so a null field is simply not found
-  if (getters.length === 0) return r => literals.has(read(r, field) as ParamValue)
+  if (getters.length === 0) return (r) => literals.has(read(r, field) as ParamValue)
   return (r, ctx, memo) => {
     const x = read(r, field)
     if (x === null) return false

@@ -81,9 +81,9 @@ function compileParam (c: Compiler, name: unknown, path: string, spec: OperandSp
   }
   c.usedParams.set(name, type)
   const field = spec.hash
-  if (field !== null) return { lit: false, get: hashGetter(c, field, ctx => ctx.params[name] as string) }
+  if (field !== null) return { lit: false, get: hashGetter(c, field, (ctx) => ctx.params[name] as string) }
   // evaluate() checked that every used param is present with its type, hence the assertion
-  return { lit: false, get: ctx => ctx.params[name] as ParamValue }
+  return { lit: false, get: (ctx) => ctx.params[name] as ParamValue }
 }
 
 function compileSubject (c: Compiler, what: unknown, path: string, spec: OperandSpec): Operand | undefined {
@@ -93,7 +93,7 @@ function compileSubject (c: Compiler, what: unknown, path: string, spec: Operand
   }
   c.usesSubjectName = true
   // evaluate() throws before any comparison when subjectName is null, hence the assertion
-  return { lit: false, get: hashGetter(c, spec.hash, ctx => ctx.subjectName as string) }
+  return { lit: false, get: hashGetter(c, spec.hash, (ctx) => ctx.subjectName as string) }
 }
 
 /** A getter hashing `value(ctx)` under `field`'s key, at most once per evaluation. */
