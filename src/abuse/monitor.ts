@@ -9,7 +9,9 @@
 import type { Database } from '../db/client.ts'
 import { writeEntries } from '../audit/writer.ts'
 import { checkQuotas, cstDay, retryAfter, type Limit, type QuotaDecision, type QuotaInput } from './limits.ts'
-import { DEFAULT_THRESHOLDS, judge, type AlertKind, type DetectorThresholds, type Finding, type ObservedCounts } from './detectors.ts'
+import {
+  DEFAULT_THRESHOLDS, judge, type AlertKind, type DetectorThresholds, type Finding, type ObservedCounts
+} from './detectors.ts'
 import { storeAlert } from './alerts.ts'
 import { StatementBatcher } from '../db/batch.ts'
 import type { StoredRecord } from '../matchers/predicate/index.ts'
@@ -55,7 +57,10 @@ export class AbuseMonitor {
    * request that passed was observed by the same statement; its counts are judged here, and an
    * alert they call for is stored off the request's path.
    */
-  async check (q: QuotaInput, client: ClientInfo): Promise<{ over: { limit: Limit, retryAfter: number } | null, records: StoredRecord[][] }> {
+  async check (
+    q: QuotaInput,
+    client: ClientInfo
+  ): Promise<{ over: { limit: Limit, retryAfter: number } | null, records: StoredRecord[][] }> {
     const { limit, records, counts } = await this.#checks.submit(q)
     if (counts !== null) {
       this.observations++
@@ -69,7 +74,9 @@ export class AbuseMonitor {
     const finding: Finding = limit === 'namesPerSubjectPerDay'
       ? { kind: 'NAME_GUESSING', detail: { limit } }
       : { kind: 'QUOTA_EXCEEDED', detail: { limit } }
-    const scope = limit === 'namesPerSubjectPerDay' ? client.id + '/' + subject.toString('hex').slice(0, 16) : client.id + '/' + limit
+    const scope = limit === 'namesPerSubjectPerDay'
+      ? client.id + '/' + subject.toString('hex').slice(0, 16)
+      : client.id + '/' + limit
     this.#track(this.#raise(client, finding, scope, cstDay(now)))
   }
 
