@@ -70,11 +70,14 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 /** The signed note of `checkpoint`, signed by `signer`. Throws on an invalid checkpoint or key. */
 export function signCheckpoint (checkpoint: Checkpoint, signer: CheckpointSigner): string {
   const { origin, size, root } = checkpoint
-  if (typeof origin !== 'string' || origin === '' || origin.includes('\n') || CONTROL.test(origin) || !isWellFormed(origin)) {
+  if (typeof origin !== 'string' || origin === '' || origin.includes('\n') || CONTROL.test(origin) ||
+    !isWellFormed(origin)) {
     throw new RangeError('origin must be one non-empty line of text')
   }
   if (!Number.isSafeInteger(size) || size < 0) throw new RangeError('size must be an integer in [0, 2^53 - 1]')
-  if (!(root instanceof Uint8Array) || root.length !== HASH_SIZE) throw new RangeError(`root must be ${HASH_SIZE} bytes`)
+  if (!(root instanceof Uint8Array) || root.length !== HASH_SIZE) {
+    throw new RangeError(`root must be ${HASH_SIZE} bytes`)
+  }
   return signNote(`${origin}\n${size}\n${base64(root)}\n`, signer)
 }
 
@@ -133,7 +136,8 @@ export function openCheckpoint (
 export function verifierKey (verifier: CheckpointVerifier): string {
   checkKeyName(verifier.name)
   const key = Buffer.concat([Uint8Array.of(ED25519_TYPE), checkPublicKey(verifier.publicKey)])
-  return `${verifier.name}+${Buffer.from(keyId(verifier.name, verifier.publicKey)).toString('hex')}+${key.toString('base64')}`
+  const id = Buffer.from(keyId(verifier.name, verifier.publicKey)).toString('hex')
+  return `${verifier.name}+${id}+${key.toString('base64')}`
 }
 
 /** The verifier of a published verifier key, or null if it is not a valid Ed25519 one. */
@@ -204,7 +208,8 @@ function verifySignatures (
   let key: KeyObject
   try {
     id = keyId(verifier.name, verifier.publicKey)
-    key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, checkPublicKey(verifier.publicKey)]), format: 'der', type: 'spki' })
+    const spki = Buffer.concat([SPKI_PREFIX, checkPublicKey(verifier.publicKey)])
+    key = createPublicKey({ key: spki, format: 'der', type: 'spki' })
   } catch {
     return { ok: false, code: 'UNKNOWN_KEY', message: 'verifier key is not an Ed25519 public key' }
   }
@@ -265,7 +270,9 @@ function isWellFormed (s: string): boolean {
 }
 
 function checkKeyName (name: string): void {
-  if (typeof name !== 'string' || !isKeyName(name)) throw new RangeError('key name must be non-empty, without spaces or "+"')
+  if (typeof name !== 'string' || !isKeyName(name)) {
+    throw new RangeError('key name must be non-empty, without spaces or "+"')
+  }
 }
 
 function checkPublicKey (publicKey: Uint8Array): Buffer {
