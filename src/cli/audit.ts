@@ -39,11 +39,14 @@ export async function audit (argv: string[]): Promise<number> {
     if (process.stderr.isTTY) process.stderr.write('\n')
     const seconds = ((Date.now() - started) / 1000).toFixed(1)
     if (report.ok) {
-      process.stdout.write(`ok: ${report.size} entries and ${report.checkpoints} signed checkpoints verified in ${seconds} s${against === undefined ? '' : '; consistent with the checkpoint given'}\n`)
+      const consistent = against === undefined ? '' : '; consistent with the checkpoint given'
+      const counts = `${report.size} entries and ${report.checkpoints} signed checkpoints`
+      process.stdout.write(`ok: ${counts} verified in ${seconds} s${consistent}\n`)
       return 0
     }
     const p = report.problem!
-    process.stdout.write(`TAMPERED: first bad index ${p.index}${p.through === undefined ? '' : ` (somewhere in ${p.index}…${p.through})`}: ${p.reason}\n`)
+    const span = p.through === undefined ? '' : ` (somewhere in ${p.index}…${p.through})`
+    process.stdout.write(`TAMPERED: first bad index ${p.index}${span}: ${p.reason}\n`)
     return 1
   } finally {
     await database.close()
