@@ -22,10 +22,17 @@ const ALLOWED: Readonly<Record<FieldType, readonly Op[]>> = {
   hashed: ['eq', 'in']
 }
 
-export function compileField (c: Compiler, field: string, type: FieldType, ops: unknown, path: string): RecordTest | undefined {
+export function compileField (
+  c: Compiler,
+  field: string,
+  type: FieldType,
+  ops: unknown,
+  path: string
+): RecordTest | undefined {
   if (!Object.hasOwn(ALLOWED, type)) return fail(c, path, `field ${quote(field)} has an unsupported type`)
   if (!isPlainObject(ops)) {
-    return fail(c, path, `field ${quote(field)} takes an object of comparisons such as {"eq": value}, got ${describe(ops)}`)
+    return fail(c, path,
+      `field ${quote(field)} takes an object of comparisons such as {"eq": value}, got ${describe(ops)}`)
   }
   const keys = Object.keys(ops)
   if (keys.length === 0) return fail(c, path, `field ${quote(field)} needs at least one comparison`)
@@ -39,7 +46,14 @@ export function compileField (c: Compiler, field: string, type: FieldType, ops: 
   return ok ? allOf(tests) : undefined
 }
 
-function compileOp (c: Compiler, field: string, type: FieldType, op: string, v: unknown, path: string): RecordTest | undefined {
+function compileOp (
+  c: Compiler,
+  field: string,
+  type: FieldType,
+  op: string,
+  v: unknown,
+  path: string
+): RecordTest | undefined {
   if (!isOp(op)) return fail(c, path, `unknown operator ${quote(op)}; expected eq, ne, gt, gte, lt, lte or in`)
   if (!ALLOWED[type].includes(op)) return fail(c, path, opNotAllowed(field, type, op))
   const spec = specFor(field, type)
