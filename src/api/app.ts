@@ -9,7 +9,7 @@ import type { Config } from '../config.ts'
 import type { Database } from '../db/client.ts'
 import type { Keyring } from '../keys/keyring.ts'
 import { Problem } from './schemas/common.ts'
-import { signerFromSeed } from '../audit/checkpoint-note.ts'
+import { ed25519SignerFromSeed } from '../crypto/signed-note.ts'
 import services from './plugins/services.ts'
 import errors from './plugins/errors.ts'
 import auth from './plugins/auth.ts'
@@ -84,7 +84,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   if (opts.onRoute !== undefined) app.addHook('onRoute', opts.onRoute)
   app.addSchema(Problem)
   const checkpoints = {
-    signer: signerFromSeed(opts.config.auditOrigin, opts.config.checkpointKey),
+    signer: ed25519SignerFromSeed(opts.config.auditOrigin, opts.config.checkpointKey),
     origin: opts.config.auditOrigin,
     everyEntries: opts.config.checkpointEntries,
     everyMs: opts.config.checkpointSeconds * 1000

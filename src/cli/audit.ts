@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs'
 import { loadConfig, loadDotEnv } from '../config.ts'
 import { openDatabase } from '../db/client.ts'
-import { parseVerifierKey, signerFromSeed, type CheckpointVerifier } from '../audit/checkpoint-note.ts'
+import type { CheckpointVerifier } from '../audit/checkpoint-note.ts'
+import { ed25519SignerFromSeed, parseEd25519VerifierKey } from '../crypto/signed-note.ts'
 import { verifyLog } from '../audit/log-check.ts'
 import { parse, UsageError } from './args.ts'
 
@@ -19,11 +20,11 @@ export async function audit (argv: string[]): Promise<number> {
   const config = loadConfig()
   let verifier: CheckpointVerifier
   if (values.key !== undefined) {
-    const parsed = parseVerifierKey(values.key)
+    const parsed = parseEd25519VerifierKey(values.key)
     if (parsed === null) throw new UsageError('--key is not a signed-note verifier key (name+hex+base64)')
     verifier = parsed
   } else {
-    const signer = signerFromSeed(config.auditOrigin, config.checkpointKey)
+    const signer = ed25519SignerFromSeed(config.auditOrigin, config.checkpointKey)
     verifier = { name: signer.name, publicKey: signer.publicKey }
   }
   const against = values.against === undefined ? undefined : readFileSync(values.against, 'utf8')

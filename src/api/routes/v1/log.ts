@@ -9,7 +9,7 @@ import { Type } from '@fastify/type-provider-typebox'
 import { getEntry, exportEntries } from '../../../audit/query.ts'
 import { latestCheckpoint } from '../../../audit/checkpoint-store.ts'
 import { logSize, storedConsistencyProof, storedInclusionProof } from '../../../audit/tree-store.ts'
-import { verifierKey } from '../../../audit/checkpoint-note.ts'
+import { ed25519VerifierKey } from '../../../crypto/signed-note.ts'
 import { ShifouError } from '../../../errors.ts'
 import { actorOf, type Principal } from '../../../principal.ts'
 import { withErrors } from '../../schemas/common.ts'
@@ -35,7 +35,7 @@ const log: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/v1/audit/checkpoint-key', {
     config: { roles: 'public' },
     schema: { tags, description: 'The checkpoint signing key, published so anyone can verify checkpoints.', response: { 200: CheckpointKeyResponse } }
-  }, async () => ({ origin, verifierKey: verifierKey(signer), publicKey: b64(signer.publicKey) }))
+  }, async () => ({ origin, verifierKey: ed25519VerifierKey(signer), publicKey: b64(signer.publicKey) }))
 
   app.get('/v1/audit/checkpoint', {
     config: { roles: ['auditor', 'caller', 'subject'] },
