@@ -16,6 +16,7 @@ import auth from './plugins/auth.ts'
 import json from './plugins/json.ts'
 import metrics from './plugins/metrics.ts'
 import openapi from './plugins/openapi.ts'
+import witnesses from './plugins/witnesses.ts'
 import ops from './routes/ops.ts'
 import departments from './routes/v1/departments.ts'
 import connectors from './routes/v1/connectors.ts'
@@ -31,7 +32,7 @@ import wellKnown from './routes/well-known.ts'
 
 export interface AppOptions {
   config: Pick<Config, 'issuer' | 'jwtSecret' | 'jwtPublicKeysFile' | 'logLevel' | 'checkpointKey' | 'auditOrigin' | 'checkpointEntries' | 'checkpointSeconds'> &
-    Partial<Pick<Config, 'receiptIssuer' | 'consentIssuersFile'>>
+    Partial<Pick<Config, 'receiptIssuer' | 'consentIssuersFile' | 'witnesses'>>
   database: Database
   keyring: Keyring
   ownsDatabase?: boolean
@@ -104,6 +105,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(auth, { issuer: opts.config.issuer, secret: opts.config.jwtSecret, publicKeysFile: opts.config.jwtPublicKeysFile })
   await app.register(json)
   await app.register(metrics)
+  await app.register(witnesses, { witnesses: opts.config.witnesses ?? [] })
 
   await app.register(ops)
   await app.register(departments)

@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@fastify/type-provider-typebox'
 import { getEntry, exportEntries } from '../../../audit/query.ts'
 import { latestCheckpoint } from '../../../audit/checkpoint-store.ts'
+import { cosignaturesAt } from '../../../audit/cosignature-store.ts'
 import { logSize, storedConsistencyProof, storedInclusionProof } from '../../../audit/tree-store.ts'
 import { ed25519VerifierKey } from '../../../crypto/signed-note.ts'
 import { ShifouError } from '../../../errors.ts'
@@ -39,11 +40,19 @@ const log: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/v1/audit/checkpoint', {
     config: { roles: ['auditor', 'caller', 'subject'] },
-    schema: { tags, description: 'The latest signed checkpoint (C2SP tlog-checkpoint).', response: withErrors({ 200: CheckpointResponse }, 404) }
+    schema: { tags, description: 'The latest signed checkpoint (C2SP tlog-checkpoint), with the witnesses\' cosignatures (C2SP tlog-cosignature) received so far.', response: withErrors({ 200: CheckpointResponse }, 404) }
   }, async () => {
     const cp = await latestCheckpoint(database)
     if (cp === null) throw new ShifouError('NOT_FOUND', 'No checkpoint has been signed yet')
-    return { origin, size: cp.size, root: b64(cp.root), note: cp.note, createdAt: cp.createdAt }
+    const cosignatures = await cosignaturesAt(database, cp.size)
+    return {
+      origin,
+      size: cp.size,
+      root: b64(cp.root),
+      note: cp.note + cosignatures.map((c) => c.signature + '\n').join(''),
+      createdAt: cp.createdAt,
+      cosignatures: cosignatures.map((c) => ({ witness: c.witness, keyId: c.keyId, cosignedAt: c.cosignedAt, signature: c.signature }))
+    }
   })
 
   app.get('/v1/audit/entries/:index', {
