@@ -75,6 +75,9 @@ t.test('checkpoints are cosigned and published; a 409 is resolved with the witne
   t.ok(opened.ok, 'the published note verifies with the log key')
   t.equal(opened.ok ? opened.checkpoint.cosignatures.length : 0, 1, 'and carries the witness\'s verified cosignature')
   t.ok(first.note.endsWith(first.cosignatures[0]!.signature + '\n'), 'the note ends with the cosignature line')
+  for (const statement of ['update audit_cosignatures set size = size', 'delete from audit_cosignatures', 'truncate audit_cosignatures']) {
+    await t.rejects(a.database.query(statement), { message: /append-only/ }, `cosignatures are append-only: ${statement}`)
+  }
 
   // Another process has fed the witness a newer checkpoint (here the test, with a checkpoint
   // written behind the feeder's back): the service's next request names an old size the witness no
