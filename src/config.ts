@@ -126,7 +126,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
   const consentIssuersFile = env.SHIFOU_CONSENT_ISSUERS && env.SHIFOU_CONSENT_ISSUERS !== '' ? resolve(env.SHIFOU_CONSENT_ISSUERS) : null
   if (consentIssuersFile !== null && !existsSync(consentIssuersFile)) throw new ConfigError('SHIFOU_CONSENT_ISSUERS names a file that does not exist')
 
-  const witnesses = env.SHIFOU_WITNESSES && env.SHIFOU_WITNESSES !== '' ? loadWitnesses(resolve(env.SHIFOU_WITNESSES)) : []
+  const witnessesFile = env.SHIFOU_WITNESSES && env.SHIFOU_WITNESSES !== '' ? resolve(env.SHIFOU_WITNESSES) : null
+  const witnesses = witnessesFile === null ? [] : loadWitnesses(witnessesFile)
 
   const logLevel = env.LOG_LEVEL && env.LOG_LEVEL !== '' ? env.LOG_LEVEL : 'info'
   if (!LOG_LEVELS.has(logLevel)) throw new ConfigError('LOG_LEVEL must be one of ' + [...LOG_LEVELS].join(', '))
@@ -170,10 +171,14 @@ export function loadWitnesses (file: string): WitnessConfig[] {
   if (!Array.isArray(parsed)) throw new ConfigError(`${where} must hold a JSON array of {"name", "url", "verifierKey"}`)
   const witnesses = parsed.map((entry: unknown, i): WitnessConfig => {
     const at = `${where} entry ${i}`
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new ConfigError(`${at} must be an object {"name", "url", "verifierKey"}`)
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      throw new ConfigError(`${at} must be an object {"name", "url", "verifierKey"}`)
+    }
     const e = entry as Record<string, unknown>
     const unknown = Object.keys(e).find((k) => !['name', 'url', 'verifierKey'].includes(k))
-    if (unknown !== undefined) throw new ConfigError(`${at} has an unknown field "${unknown}" (allowed: name, url, verifierKey)`)
+    if (unknown !== undefined) {
+      throw new ConfigError(`${at} has an unknown field "${unknown}" (allowed: name, url, verifierKey)`)
+    }
     if (typeof e.name !== 'string' || !/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(e.name)) {
       throw new ConfigError(`${at}: name must be 1–64 of a-z, 0-9, _ . - (it labels logs and metrics)`)
     }
@@ -181,13 +186,16 @@ export function loadWitnesses (file: string): WitnessConfig[] {
     try { url = typeof e.url === 'string' ? new URL(e.url) : null } catch {}
     if (url === null || !['http:', 'https:'].includes(url.protocol) || url.username !== '' || url.password !== '' ||
       url.search !== '' || url.hash !== '') {
-      throw new ConfigError(`${at} (${e.name}): url must be the witness's http(s) URL prefix, without credentials, query or fragment`)
+      throw new ConfigError(`${at} (${e.name}): url must be the witness's http(s) URL prefix, ` +
+        'without credentials, query or fragment')
     }
     const key = typeof e.verifierKey === 'string' ? parseCosignatureV1VerifierKey(e.verifierKey) : null
     if (key === null) {
       const other = typeof e.verifierKey === 'string' ? parseVerifierKey(e.verifierKey) : null
       throw new ConfigError(`${at} (${e.name}): verifierKey must be the witness's cosignature/v1 verifier key ` +
-        (other !== null ? `(signature type 0x04; this one has type 0x${other.type.toString(16).padStart(2, '0')})` : '(name+hex key ID+base64 key)') +
+        (other !== null
+          ? `(signature type 0x04; this one has type 0x${other.type.toString(16).padStart(2, '0')})`
+          : '(name+hex key ID+base64 key)') +
         ', as `shifou witness public-key` prints it')
     }
     return { name: e.name, url: url.toString(), key }
@@ -196,7 +204,9 @@ export function loadWitnesses (file: string): WitnessConfig[] {
   const duplicate = names.find((n, i) => names.indexOf(n) !== i)
   if (duplicate !== undefined) throw new ConfigError(`${where}: the name ${duplicate} is used twice`)
   const keys = witnesses.map((w) => `${w.key.name} ${Buffer.from(w.key.publicKey).toString('hex')}`)
-  if (keys.some((k, i) => keys.indexOf(k) !== i)) throw new ConfigError(`${where}: the same witness key is listed twice`)
+  if (keys.some((k, i) => keys.indexOf(k) !== i)) {
+    throw new ConfigError(`${where}: the same witness key is listed twice`)
+  }
   return witnesses
 }
 

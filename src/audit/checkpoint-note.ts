@@ -48,6 +48,7 @@ export type OpenResult =
   | { readonly ok: false, readonly code: CheckpointErrorCode, readonly message: string }
 
 const DECIMAL = /^(?:0|[1-9][0-9]{0,15})$/
+const CODES = { MALFORMED: 'MALFORMED', INVALID_SIGNATURE: 'BAD_SIGNATURE', UNVERIFIED: 'UNKNOWN_KEY' } as const
 
 /** The checkpoint's note text (§Note text): origin, size and base64 root, each on a line. */
 export function checkpointBody (checkpoint: Checkpoint): string {
@@ -56,7 +57,9 @@ export function checkpointBody (checkpoint: Checkpoint): string {
     throw new RangeError('origin must be one non-empty line of text')
   }
   if (!Number.isSafeInteger(size) || size < 0) throw new RangeError('size must be an integer in [0, 2^53 - 1]')
-  if (!(root instanceof Uint8Array) || root.length !== HASH_SIZE) throw new RangeError(`root must be ${HASH_SIZE} bytes`)
+  if (!(root instanceof Uint8Array) || root.length !== HASH_SIZE) {
+    throw new RangeError(`root must be ${HASH_SIZE} bytes`)
+  }
   return `${origin}\n${size}\n${encodeBase64(root)}\n`
 }
 
@@ -82,8 +85,7 @@ export function openCheckpoint (
   }
   const opened = openNote(note, [log, ...(expect.cosigners ?? [])])
   if (!opened.ok) {
-    const code = opened.code === 'MALFORMED' ? 'MALFORMED' : opened.code === 'INVALID_SIGNATURE' ? 'BAD_SIGNATURE' : 'UNKNOWN_KEY'
-    return { ok: false, code, message: opened.message }
+    return { ok: false, code: CODES[opened.code], message: opened.message }
   }
   const isLog = (s: NoteSignature): boolean => s.name === log.name && Buffer.from(s.keyId).equals(log.keyId)
   const signatures = opened.verified.filter(isLog)

@@ -18,16 +18,33 @@ export interface StoredCosignature {
   cosignedAt: string
 }
 
-interface Row { size: number, witness: string, key_id: string, root: Uint8Array, signature: string, cosigned_at: string }
+interface Row {
+  size: number
+  witness: string
+  key_id: string
+  root: Uint8Array
+  signature: string
+  cosigned_at: string
+}
 
 const SELECT = `select size, witness, key_id, root, signature,
   to_char(cosigned_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as cosigned_at from audit_cosignatures`
 
 function view (r: Row): StoredCosignature {
-  return { size: Number(r.size), witness: r.witness, keyId: r.key_id, root: new Uint8Array(r.root), signature: r.signature, cosignedAt: r.cosigned_at }
+  return {
+    size: Number(r.size),
+    witness: r.witness,
+    keyId: r.key_id,
+    root: new Uint8Array(r.root),
+    signature: r.signature,
+    cosignedAt: r.cosigned_at
+  }
 }
 
-export async function storeCosignature (db: Executor, c: Omit<StoredCosignature, 'cosignedAt'> & { cosignedAt: number }): Promise<void> {
+/** Stores a cosignature; `cosignedAt` is its timestamp in seconds. */
+export async function storeCosignature (
+  db: Executor, c: Omit<StoredCosignature, 'cosignedAt'> & { cosignedAt: number }
+): Promise<void> {
   await db.query(`insert into audit_cosignatures (size, witness, key_id, root, signature, cosigned_at)
     values ($1, $2, $3, $4, $5, to_timestamp($6)) on conflict do nothing`,
   [c.size, c.witness, c.keyId, Buffer.from(c.root), c.signature, c.cosignedAt])
@@ -39,6 +56,10 @@ export async function cosignaturesAt (db: Executor, size: number): Promise<Store
 }
 
 /** One witness key's cosignatures, largest size first. */
-export async function cosignaturesBy (db: Executor, witness: string, keyId: string, limit = 1): Promise<StoredCosignature[]> {
-  return (await db.query<Row>(`${SELECT} where witness = $1 and key_id = $2 order by size desc limit $3`, [witness, keyId, limit])).map(view)
+export async function cosignaturesBy (
+  db: Executor, witness: string, keyId: string, limit = 1
+): Promise<StoredCosignature[]> {
+  const rows = await db.query<Row>(`${SELECT} where witness = $1 and key_id = $2 order by size desc limit $3`,
+    [witness, keyId, limit])
+  return rows.map(view)
 }

@@ -129,7 +129,8 @@ export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<Ver
       size,
       root,
       rewritten: `the log does not match the checkpoint given with --against (size ${size}): it was rewritten`,
-      truncated: (n) => `the log has ${n} entries but the checkpoint given with --against has ${size}: the tail was removed`
+      truncated: (n) =>
+        `the log has ${n} entries but the checkpoint given with --against has ${size}: the tail was removed`
     })
   }
   for (const w of opts.witnessed ?? []) {
@@ -137,7 +138,8 @@ export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<Ver
       size: w.size,
       root: w.root,
       rewritten: `the log does not match the checkpoint of size ${w.size} that ${w.by} cosigned: it was rewritten`,
-      truncated: (n) => `the log has ${n} entries but ${w.by} cosigned a checkpoint of size ${w.size}: entries ${n}…${w.size - 1} were removed (the log was truncated)`
+      truncated: (n) => `the log has ${n} entries but ${w.by} cosigned a checkpoint of size ${w.size}: ` +
+        `entries ${n}…${w.size - 1} were removed (the log was truncated)`
     })
   }
 
@@ -201,6 +203,8 @@ export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<Ver
   const beyond = checkpoints.find((cp) => cp.size > size)
   if (beyond !== undefined) return fail({ index: size, through: beyond.size - 1, reason: `the log has ${size} entries but a checkpoint was signed at size ${beyond.size}: entries ${size}…${beyond.size - 1} were removed` }, size)
   const beyondExternal = external.find((e) => e.size > size)
-  if (beyondExternal !== undefined) return fail({ index: size, through: beyondExternal.size - 1, reason: beyondExternal.truncated(size) }, size)
+  if (beyondExternal !== undefined) {
+    return fail({ index: size, through: beyondExternal.size - 1, reason: beyondExternal.truncated(size) }, size)
+  }
   return { ok: true, size, checkpoints: checkpoints.length, problem: null }
 }

@@ -20,10 +20,17 @@ const USAGE = 'usage: shifou audit verify [--against FILE] [--key VKEY] [--witne
 export async function audit (argv: string[]): Promise<number> {
   const [sub, ...rest] = argv
   if (sub !== 'verify') throw new UsageError(USAGE)
-  const { values } = parse(rest, { against: { type: 'string' }, key: { type: 'string' }, witness: { type: 'string', multiple: true } })
+  const { values } = parse(rest, {
+    against: { type: 'string' },
+    key: { type: 'string' },
+    witness: { type: 'string', multiple: true }
+  })
   const specs: WitnessSpec[] = (values.witness ?? []).map((w) => {
     const spec = parseWitnessSpec(w)
-    if (spec === null) throw new UsageError('--witness takes a witness\'s http(s) URL or its cosignature verifier key (`shifou witness public-key`)')
+    if (spec === null) {
+      throw new UsageError('--witness takes a witness\'s http(s) URL or its cosignature verifier key ' +
+        '(`shifou witness public-key`)')
+    }
     return spec
   })
   loadDotEnv()
@@ -69,8 +76,8 @@ export async function audit (argv: string[]): Promise<number> {
         ...(against === undefined ? [] : ['consistent with the checkpoint given']),
         ...witnessed.map((w) => `extends the checkpoint of size ${w.size} that ${w.by} cosigned (${w.checked})`)
       ]
-      process.stdout.write(`ok: ${report.size} entries and ${report.checkpoints} signed checkpoints verified in ${seconds} s` +
-        extras.map((e) => `; ${e}`).join('') + '\n')
+      const summary = `ok: ${report.size} entries and ${report.checkpoints} signed checkpoints verified in ${seconds} s`
+      process.stdout.write(summary + extras.map((e) => `; ${e}`).join('') + '\n')
       return 0
     }
     const p = report.problem!

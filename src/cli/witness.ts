@@ -38,8 +38,13 @@ export async function witness (argv: string[]): Promise<number> {
     host: { type: 'string' },
     port: { type: 'string' }
   })
-  const logs = [...(values.log ?? []).map((vkey, i) => logOf(undefined, vkey, `--log ${i + 1}`)), ...logsFile(values.logs)]
-  if (logs.length === 0) throw new UsageError(`a witness needs at least one log (--log VKEY or --logs FILE)\n\n${USAGE}`)
+  const logs = [
+    ...(values.log ?? []).map((vkey, i) => logOf(undefined, vkey, `--log ${i + 1}`)),
+    ...logsFile(values.logs)
+  ]
+  if (logs.length === 0) {
+    throw new UsageError(`a witness needs at least one log (--log VKEY or --logs FILE)\n\n${USAGE}`)
+  }
   if (new Set(logs.map((l) => l.origin)).size !== logs.length) throw new UsageError('each log may be given once')
   const port = values.port === undefined ? 7380 : Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number')
@@ -52,7 +57,9 @@ export async function witness (argv: string[]): Promise<number> {
     key,
     logs,
     dataDir: dir,
-    onRefused: (e) => { line(`refused a signed checkpoint of ${e.origin} (old ${e.oldSize}, size ${e.size}): ${e.reason}`) }
+    onRefused: (e) => {
+      line(`refused a signed checkpoint of ${e.origin} (old ${e.oldSize}, size ${e.size}): ${e.reason}`)
+    }
   })
   const server = witnessServer({ witness: w, log: process.env.SHIFOU_WITNESS_QUIET === '1' ? undefined : line })
   await new Promise<void>((resolve, reject) => {
@@ -77,15 +84,20 @@ export async function witness (argv: string[]): Promise<number> {
 }
 
 function dataDir (flag: string | undefined): string {
-  return resolve(flag ?? (process.env.SHIFOU_WITNESS_DIR !== undefined && process.env.SHIFOU_WITNESS_DIR !== '' ? process.env.SHIFOU_WITNESS_DIR : './.shifou-witness'))
+  const fromEnv = process.env.SHIFOU_WITNESS_DIR
+  return resolve(flag ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : './.shifou-witness'))
 }
 
 /** A log to witness; without an origin, the key's name is the origin (as shifou's logs have it). */
 function logOf (origin: unknown, vkey: unknown, where: string): WitnessedLog {
   const key = typeof vkey === 'string' ? parseEd25519VerifierKey(vkey) : null
-  if (key === null) throw new UsageError(`${where}: not an Ed25519 signed-note verifier key (name+hex key ID+base64 key)`)
+  if (key === null) {
+    throw new UsageError(`${where}: not an Ed25519 signed-note verifier key (name+hex key ID+base64 key)`)
+  }
   const name = origin === undefined ? key.name : origin
-  if (typeof name !== 'string' || name === '' || name.includes('\n')) throw new UsageError(`${where}: origin must be one non-empty line`)
+  if (typeof name !== 'string' || name === '' || name.includes('\n')) {
+    throw new UsageError(`${where}: origin must be one non-empty line`)
+  }
   return { origin: name, key }
 }
 
@@ -97,7 +109,9 @@ function logsFile (file: string | undefined): WitnessedLog[] {
   } catch (err) {
     throw new UsageError(`--logs: cannot read ${file} as JSON (${(err as Error).message})`)
   }
-  if (!Array.isArray(parsed)) throw new UsageError('--logs: the file must hold a JSON array of {"origin", "verifierKey"}')
+  if (!Array.isArray(parsed)) {
+    throw new UsageError('--logs: the file must hold a JSON array of {"origin", "verifierKey"}')
+  }
   return parsed.map((entry: unknown, i) => {
     const e = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>
     const extra = Object.keys(e).filter((k) => k !== 'origin' && k !== 'verifierKey')

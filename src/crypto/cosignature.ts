@@ -70,9 +70,8 @@ export function cosignatureV1VerifierKey (key: Ed25519Verifier): string {
 /** The cosigner of a verifier key of type 0x04, or null. */
 export function parseCosignatureV1VerifierKey (vkey: string): Ed25519Verifier | null {
   const parsed = parseVerifierKey(vkey)
-  if (parsed === null || parsed.type !== SIGNATURE_TYPE_COSIGNATURE_V1 || parsed.publicKey.length !== ED25519_KEY_SIZE) {
-    return null
-  }
+  if (parsed === null || parsed.type !== SIGNATURE_TYPE_COSIGNATURE_V1) return null
+  if (parsed.publicKey.length !== ED25519_KEY_SIZE) return null
   return { name: parsed.name, publicKey: parsed.publicKey }
 }
 

@@ -208,8 +208,10 @@ export function verifierKey (name: string, type: number, publicKey: Uint8Array):
   return `${name}+${Buffer.from(keyId(name, type, publicKey)).toString('hex')}+${key.toString('base64')}`
 }
 
+export interface VerifierKeyParts { name: string, type: number, keyId: Uint8Array, publicKey: Uint8Array }
+
 /** A verifier key's parts, if it is well-formed and its key ID is the one its name and key give; else null. */
-export function parseVerifierKey (vkey: string): { name: string, type: number, keyId: Uint8Array, publicKey: Uint8Array } | null {
+export function parseVerifierKey (vkey: string): VerifierKeyParts | null {
   if (typeof vkey !== 'string') return null
   // <name>+<id>+<key>: the name has no '+', the base64 key may have some.
   const first = vkey.indexOf('+')
@@ -269,7 +271,8 @@ export function ed25519VerifierKey (key: Ed25519Verifier): string {
 /** The Ed25519 key of a verifier key of type 0x01, or null. */
 export function parseEd25519VerifierKey (vkey: string): Ed25519Verifier | null {
   const parsed = parseVerifierKey(vkey)
-  if (parsed === null || parsed.type !== SIGNATURE_TYPE_ED25519 || parsed.publicKey.length !== ED25519_KEY_SIZE) return null
+  if (parsed === null || parsed.type !== SIGNATURE_TYPE_ED25519) return null
+  if (parsed.publicKey.length !== ED25519_KEY_SIZE) return null
   return { name: parsed.name, publicKey: parsed.publicKey }
 }
 

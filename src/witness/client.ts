@@ -4,7 +4,9 @@
  * a witness that is down is an ordinary event for the log.
  */
 import { type NoteSignature, parseSignatureLines } from '../crypto/signed-note.ts'
-import { type AddCheckpointRequest, SIZE_CONTENT_TYPE, formatAddCheckpoint, originHash, parseSizeBody } from './protocol.ts'
+import {
+  type AddCheckpointRequest, SIZE_CONTENT_TYPE, formatAddCheckpoint, originHash, parseSizeBody
+} from './protocol.ts'
 
 export type AddCheckpointOutcome =
   /** 200: the witness's signature lines (to be verified by the caller). */
@@ -23,7 +25,9 @@ export function witnessUrl (prefix: string, path: string): string {
   return prefix.replace(/\/+$/, '') + '/' + path
 }
 
-export async function addCheckpoint (prefix: string, request: AddCheckpointRequest, timeoutMs: number): Promise<AddCheckpointOutcome> {
+export async function addCheckpoint (
+  prefix: string, request: AddCheckpointRequest, timeoutMs: number
+): Promise<AddCheckpointOutcome> {
   let res: Response
   let body: string
   try {
@@ -35,17 +39,23 @@ export async function addCheckpoint (prefix: string, request: AddCheckpointReque
     })
     body = await res.text()
   } catch (err) {
-    return { kind: 'unavailable', message: (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err as Error).message }
+    const timedOut = (err as Error).name === 'TimeoutError'
+    return { kind: 'unavailable', message: timedOut ? `no answer within ${timeoutMs} ms` : (err as Error).message }
   }
   if (body.length > MAX_RESPONSE) return { kind: 'unavailable', message: 'the answer is too large' }
   if (res.status === 200) {
     const signatures = parseSignatureLines(body)
-    return typeof signatures === 'string' ? { kind: 'unavailable', message: `the answer is not signature lines: ${signatures}` } : { kind: 'cosigned', signatures }
+    if (typeof signatures === 'string') {
+      return { kind: 'unavailable', message: `the answer is not signature lines: ${signatures}` }
+    }
+    return { kind: 'cosigned', signatures }
   }
   if (res.status === 409) {
     const size = parseSizeBody(body)
     const type = res.headers.get('content-type') ?? ''
-    if (size === null || !type.startsWith(SIZE_CONTENT_TYPE)) return { kind: 'unavailable', message: 'a 409 without a size' }
+    if (size === null || !type.startsWith(SIZE_CONTENT_TYPE)) {
+      return { kind: 'unavailable', message: 'a 409 without a size' }
+    }
     return { kind: 'conflict', size }
   }
   if (res.status >= 400 && res.status < 500) return { kind: 'refused', status: res.status, message: firstLine(body) }
@@ -53,8 +63,11 @@ export async function addCheckpoint (prefix: string, request: AddCheckpointReque
 }
 
 /** The witness's latest cosigned checkpoint of `origin`; null if it has none (404). Throws when it cannot be read. */
-export async function fetchCosignedCheckpoint (prefix: string, origin: string, timeoutMs: number): Promise<string | null> {
-  const res = await fetch(witnessUrl(prefix, `${originHash(origin)}/checkpoint`), { signal: AbortSignal.timeout(timeoutMs) })
+export async function fetchCosignedCheckpoint (
+  prefix: string, origin: string, timeoutMs: number
+): Promise<string | null> {
+  const url = witnessUrl(prefix, `${originHash(origin)}/checkpoint`)
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
   const body = await res.text()
   if (res.status === 404) return null
   if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${firstLine(body)}`)

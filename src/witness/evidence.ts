@@ -68,7 +68,9 @@ export async function witnessedCheckpoints (opts: EvidenceOptions): Promise<Witn
   return out
 }
 
-async function fromUrl (opts: EvidenceOptions, url: string, keys: readonly Ed25519Verifier[]): Promise<WitnessedCheckpoint | { error: string }> {
+type Found = WitnessedCheckpoint | { error: string }
+
+async function fromUrl (opts: EvidenceOptions, url: string, keys: readonly Ed25519Verifier[]): Promise<Found> {
   const trimmed = (u: string): string => u.replace(/\/+$/, '')
   const configured = (opts.configured ?? []).filter((w) => trimmed(w.url) === trimmed(url)).map((w) => w.key)
   const cosigners = [...configured, ...keys]
@@ -78,8 +80,11 @@ async function fromUrl (opts: EvidenceOptions, url: string, keys: readonly Ed255
   } catch (err) {
     return { error: `cannot read the witness at ${url}: ${(err as Error).message}` }
   }
-  if (note === null) return { error: `the witness at ${url} has cosigned no checkpoint of ${opts.origin}: nothing to check against` }
-  const opened = openCheckpoint(note, opts.logKey, { origin: opts.origin, cosigners: cosigners.map(cosignatureV1Verifier) })
+  if (note === null) {
+    return { error: `the witness at ${url} has cosigned no checkpoint of ${opts.origin}: nothing to check against` }
+  }
+  const expect = { origin: opts.origin, cosigners: cosigners.map(cosignatureV1Verifier) }
+  const opened = openCheckpoint(note, opts.logKey, expect)
   if (!opened.ok) return { error: `the checkpoint the witness at ${url} serves does not verify: ${opened.message}` }
   const by = opened.checkpoint.cosignatures[0]?.name
   if (cosigners.length > 0 && by === undefined) {
@@ -95,25 +100,33 @@ async function fromUrl (opts: EvidenceOptions, url: string, keys: readonly Ed255
   }
 }
 
-async function fromKey (opts: EvidenceOptions, key: Ed25519Verifier): Promise<WitnessedCheckpoint | { error: string }> {
+async function fromKey (opts: EvidenceOptions, key: Ed25519Verifier): Promise<Found> {
   const verifier = cosignatureV1Verifier(key)
   const candidates: WitnessedCheckpoint[] = []
   if (opts.against !== undefined) {
     const opened = openCheckpoint(opts.against, opts.logKey, { origin: opts.origin, cosigners: [verifier] })
     if (opened.ok && opened.checkpoint.cosignatures.length > 0) {
-      candidates.push({ size: opened.checkpoint.size, root: opened.checkpoint.root, by: `witness ${key.name}`, checked: 'from --against, cosigned by the witness' })
+      const { size, root } = opened.checkpoint
+      candidates.push({ size, root, by: `witness ${key.name}`, checked: 'from --against, cosigned by the witness' })
     }
   }
   const [stored] = await cosignaturesBy(opts.database, key.name, Buffer.from(verifier.keyId).toString('hex'))
   if (stored !== undefined) {
     const body = checkpointBody({ origin: opts.origin, size: stored.size, root: stored.root })
     if (!openNote(`${body}\n${stored.signature}\n`, [verifier]).ok) {
-      return { error: `the stored cosignature of size ${stored.size} by witness ${key.name} does not verify: audit_cosignatures was altered` }
+      return {
+        error: `the stored cosignature of size ${stored.size} by witness ${key.name} does not verify: ` +
+          'audit_cosignatures was altered'
+      }
     }
-    candidates.push({ size: stored.size, root: stored.root, by: `witness ${key.name}`, checked: 'from the database, cosigned by the witness' })
+    const { size, root } = stored
+    candidates.push({ size, root, by: `witness ${key.name}`, checked: 'from the database, cosigned by the witness' })
   }
   if (candidates.length === 0) {
-    return { error: `no checkpoint cosigned by witness ${key.name} was found in the database or in --against: nothing to check against (give the witness's URL to ask it)` }
+    return {
+      error: `no checkpoint cosigned by witness ${key.name} was found in the database or in --against: ` +
+        'nothing to check against (give the witness\'s URL to ask it)'
+    }
   }
   return candidates.reduce((a, b) => (b.size > a.size ? b : a))
 }

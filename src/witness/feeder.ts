@@ -71,7 +71,10 @@ export class WitnessFeeder {
     this.#opts = opts
     this.#feeds = opts.witnesses.map((endpoint) => {
       const verifier = cosignatureV1Verifier(endpoint.key)
-      return { endpoint, verifier, keyId: Buffer.from(verifier.keyId).toString('hex'), known: null, running: null, again: false, retryMs: FIRST_RETRY_MS, timer: null }
+      const keyId = Buffer.from(verifier.keyId).toString('hex')
+      return {
+        endpoint, verifier, keyId, known: null, running: null, again: false, retryMs: FIRST_RETRY_MS, timer: null
+      }
     })
   }
 
@@ -119,7 +122,9 @@ export class WitnessFeeder {
   /** Sends the latest checkpoint to one witness; true when it is cosigned (or nothing was to do). */
   async #feed (feed: Feed): Promise<boolean> {
     const { database } = this.#opts
-    const report = (result: FeedResult, detail?: string): void => { this.#opts.onOutcome?.(feed.endpoint.name, result, detail) }
+    const report = (result: FeedResult, detail?: string): void => {
+      this.#opts.onOutcome?.(feed.endpoint.name, result, detail)
+    }
     let latest: StoredCheckpoint | null
     try {
       latest = await latestCheckpoint(database)
@@ -149,7 +154,8 @@ export class WitnessFeeder {
         report('error', (err as Error).message)
         return false
       }
-      const outcome = await addCheckpoint(feed.endpoint.url, { oldSize: known, proof, note: latest.note }, this.#opts.timeoutMs ?? 5000)
+      const request = { oldSize: known, proof, note: latest.note }
+      const outcome = await addCheckpoint(feed.endpoint.url, request, this.#opts.timeoutMs ?? 5000)
       if (outcome.kind === 'conflict') {
         report('conflict', `the witness last cosigned size ${outcome.size}`)
         feed.known = outcome.size
@@ -169,8 +175,11 @@ export class WitnessFeeder {
   }
 
   /** Verifies the witness's signature lines over the checkpoint and stores its cosignature. */
-  async #store (feed: Feed, checkpoint: StoredCheckpoint, lines: string, report: (r: FeedResult, d?: string) => void): Promise<boolean> {
-    const opened = openCheckpoint(checkpoint.note + lines, this.#opts.logKey, { origin: this.#opts.origin, cosigners: [feed.verifier] })
+  async #store (
+    feed: Feed, checkpoint: StoredCheckpoint, lines: string, report: (r: FeedResult, d?: string) => void
+  ): Promise<boolean> {
+    const expect = { origin: this.#opts.origin, cosigners: [feed.verifier] }
+    const opened = openCheckpoint(checkpoint.note + lines, this.#opts.logKey, expect)
     const cosignature = opened.ok ? opened.checkpoint.cosignatures[0] : undefined
     const time = cosignature === undefined ? null : cosignatureTimestamp(cosignature)
     if (cosignature === undefined || time === null || time === 0) {
@@ -179,7 +188,12 @@ export class WitnessFeeder {
     }
     try {
       await storeCosignature(this.#opts.database, {
-        size: checkpoint.size, witness: cosignature.name, keyId: feed.keyId, root: checkpoint.root, signature: cosignature.line, cosignedAt: time
+        size: checkpoint.size,
+        witness: cosignature.name,
+        keyId: feed.keyId,
+        root: checkpoint.root,
+        signature: cosignature.line,
+        cosignedAt: time
       })
     } catch (err) {
       report('error', (err as Error).message)

@@ -23,14 +23,18 @@ export const KEY_FILE = 'witness.key'
 export function witnessKey (dir: string, name?: string): Ed25519Signer {
   const path = join(dir, KEY_FILE)
   if (!existsSync(path)) {
-    if (name === undefined) throw new Error(`no witness key in ${dir}: start the witness once with --name NAME to make one`)
-    if (!isKeyName(name)) throw new Error('the witness name must be non-empty, without spaces or "+" (e.g. witness.example.org/w1)')
+    if (name === undefined) {
+      throw new Error(`no witness key in ${dir}: start the witness once with --name NAME to make one`)
+    }
+    if (!isKeyName(name)) {
+      throw new Error('the witness name must be non-empty, without spaces or "+" (e.g. witness.example.org/w1)')
+    }
     const seed = randomBytes(32)
     const signer = ed25519SignerFromSeed(name, seed)
     const id = Buffer.from(keyId(name, SIGNATURE_TYPE_COSIGNATURE_V1, signer.publicKey)).toString('hex')
     mkdirSync(dir, { recursive: true, mode: 0o700 })
-    writeFileSync(path, `PRIVATE+KEY+${name}+${id}+${Buffer.concat([Buffer.of(SIGNATURE_TYPE_COSIGNATURE_V1), seed]).toString('base64')}\n`,
-      { mode: 0o600, flag: 'wx' })
+    const key = Buffer.concat([Buffer.of(SIGNATURE_TYPE_COSIGNATURE_V1), seed]).toString('base64')
+    writeFileSync(path, `PRIVATE+KEY+${name}+${id}+${key}\n`, { mode: 0o600, flag: 'wx' })
     return signer
   }
   const signer = parseSignerKey(readFileSync(path, 'utf8').trim())

@@ -31,7 +31,9 @@ export interface AddCheckpointRequest {
 const DECIMAL = /^(?:0|[1-9][0-9]{0,15})$/
 
 export function formatAddCheckpoint (request: AddCheckpointRequest): string {
-  if (!Number.isSafeInteger(request.oldSize) || request.oldSize < 0) throw new RangeError('old size must be a non-negative integer')
+  if (!Number.isSafeInteger(request.oldSize) || request.oldSize < 0) {
+    throw new RangeError('old size must be a non-negative integer')
+  }
   if (request.proof.length > MAX_PROOF_LINES) throw new RangeError(`at most ${MAX_PROOF_LINES} proof lines`)
   return `old ${request.oldSize}\n${request.proof.map((h) => encodeBase64(h) + '\n').join('')}\n${request.note}`
 }
@@ -41,7 +43,9 @@ export function parseAddCheckpoint (body: string): AddCheckpointRequest | string
   const split = body.indexOf('\n\n')
   if (split < 0) return 'no blank line between the old size and proof and the checkpoint'
   const [first, ...hashes] = body.slice(0, split).split('\n') as [string, ...string[]]
-  if (!first.startsWith('old ') || !DECIMAL.test(first.slice(4))) return 'the first line must be "old <size>", a decimal without leading zeroes'
+  if (!first.startsWith('old ') || !DECIMAL.test(first.slice(4))) {
+    return 'the first line must be "old <size>", a decimal without leading zeroes'
+  }
   const oldSize = Number(first.slice(4))
   if (!Number.isSafeInteger(oldSize)) return 'old size is too large'
   if (hashes.length > MAX_PROOF_LINES) return `more than ${MAX_PROOF_LINES} consistency proof lines`

@@ -23,7 +23,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 export function witnessServer (opts: ServerOptions): Server {
   const log = opts.log ?? (() => {})
-  const server = createServer({ requestTimeout: 10_000, headersTimeout: 10_000, keepAliveTimeout: 30_000 }, (req, res) => {
+  const timeouts = { requestTimeout: 10_000, headersTimeout: 10_000, keepAliveTimeout: 30_000 }
+  const server = createServer(timeouts, (req, res) => {
     handle(opts.witness, req, res)
       .catch((err: unknown) => {
         log(`error: ${(err as Error).message}`)
@@ -79,7 +80,9 @@ async function readBody (req: IncomingMessage): Promise<Buffer | null> {
   return Buffer.concat(chunks)
 }
 
-function send (res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
+function send (
+  res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}
+): void {
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), ...headers })
   res.end(res.req.method === 'HEAD' ? undefined : body)
 }

@@ -10,7 +10,9 @@
  * but Node, and an operator can read it with `cat`. Requests are serialised by the witness
  * (one writer per file; `lockDataDir` keeps a second process out).
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync, writeSync, existsSync, unlinkSync } from 'node:fs'
+import {
+  closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync
+} from 'node:fs'
 import { join } from 'node:path'
 
 export interface LogState {
@@ -36,7 +38,9 @@ export function loadState (dir: string): Map<string, LogState> {
   }
   const state = new Map<string, LogState>()
   for (const [origin, log] of Object.entries(parsed.logs)) {
-    if (!Number.isSafeInteger(log.size) || log.size < 0 || typeof log.root !== 'string' || typeof log.note !== 'string') {
+    const valid = Number.isSafeInteger(log.size) && log.size >= 0 &&
+      typeof log.root === 'string' && typeof log.note === 'string'
+    if (!valid) {
       throw new Error(`${path}: the state of a log is malformed`)
     }
     state.set(origin, log)

@@ -15,7 +15,9 @@
  * be performed atomically"), so two concurrent requests cannot roll the witness back.
  */
 import { cosignatureV1Signer, cosignatureV1VerifierKey } from '../crypto/cosignature.ts'
-import { type Ed25519Signer, type Ed25519Verifier, type NoteSigner, encodeBase64, signatureLine } from '../crypto/signed-note.ts'
+import {
+  type Ed25519Signer, type Ed25519Verifier, type NoteSigner, encodeBase64, signatureLine
+} from '../crypto/signed-note.ts'
 import { openCheckpoint } from '../audit/checkpoint-note.ts'
 import { EMPTY_ROOT, equalHashes } from '../audit/hasher.ts'
 import { verifyConsistency } from '../audit/proof-verify.ts'
@@ -115,7 +117,9 @@ export class Witness {
     const known = this.#state.get(origin)
     const knownSize = known?.size ?? 0
     if (oldSize !== knownSize) return { status: 409, contentType: SIZE_CONTENT_TYPE, body: `${knownSize}\n` }
-    if (size === 0 && !equalHashes(root, EMPTY_ROOT)) return refuse('a checkpoint of size 0 must have the empty tree\'s root')
+    if (size === 0 && !equalHashes(root, EMPTY_ROOT)) {
+      return refuse('a checkpoint of size 0 must have the empty tree\'s root')
+    }
     if (oldSize === 0) {
       if (proof.length > 0) return refuse('the consistency proof from size 0 must be empty')
     } else {
@@ -125,11 +129,13 @@ export class Witness {
           return refuse(`the checkpoint has the size last cosigned (${size}) but another root: the log was rewritten`)
         }
       } else if (!verifyConsistency(oldSize, size, proof, knownRoot, root)) {
-        return refuse(`the consistency proof from size ${oldSize} does not verify: the checkpoint is not an extension of the one last cosigned`)
+        return refuse(`the consistency proof from size ${oldSize} does not verify: ` +
+          'the checkpoint is not an extension of the one last cosigned')
       }
     }
 
-    const cosignature = signatureLine(this.#signer.name, this.#signer.keyId, this.#signer.sign(Buffer.from(opened.checkpoint.body, 'utf8')))
+    const signature = this.#signer.sign(Buffer.from(opened.checkpoint.body, 'utf8'))
+    const cosignature = signatureLine(this.#signer.name, this.#signer.keyId, signature)
     const logSignatures = opened.checkpoint.signatures.map((s) => s.line + '\n').join('')
     this.#state.set(origin, {
       size,

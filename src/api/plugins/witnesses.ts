@@ -18,7 +18,8 @@ export default fp<WitnessesOptions>(async (app, opts) => {
   const registry = app.metrics.registry
   const outcomes = new Counter({
     name: 'shifou_witness_requests_total',
-    help: 'Checkpoints sent to witnesses, by witness and result (cosigned, conflict, refused, unavailable, bad_cosignature, ahead, error)',
+    help: 'Checkpoints sent to witnesses, by witness and result ' +
+      '(cosigned, conflict, refused, unavailable, bad_cosignature, ahead, error)',
     labelNames: ['witness', 'result'],
     registers: [registry]
   })

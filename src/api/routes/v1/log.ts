@@ -40,7 +40,12 @@ const log: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/v1/audit/checkpoint', {
     config: { roles: ['auditor', 'caller', 'subject'] },
-    schema: { tags, description: 'The latest signed checkpoint (C2SP tlog-checkpoint), with the witnesses\' cosignatures (C2SP tlog-cosignature) received so far.', response: withErrors({ 200: CheckpointResponse }, 404) }
+    schema: {
+      tags,
+      description: 'The latest signed checkpoint (C2SP tlog-checkpoint), with the witnesses\' cosignatures ' +
+        '(C2SP tlog-cosignature) received so far.',
+      response: withErrors({ 200: CheckpointResponse }, 404)
+    }
   }, async () => {
     const cp = await latestCheckpoint(database)
     if (cp === null) throw new ShifouError('NOT_FOUND', 'No checkpoint has been signed yet')
@@ -51,7 +56,8 @@ const log: FastifyPluginAsyncTypebox = async (app) => {
       root: b64(cp.root),
       note: cp.note + cosignatures.map((c) => c.signature + '\n').join(''),
       createdAt: cp.createdAt,
-      cosignatures: cosignatures.map((c) => ({ witness: c.witness, keyId: c.keyId, cosignedAt: c.cosignedAt, signature: c.signature }))
+      cosignatures: cosignatures.map(({ witness, keyId, cosignedAt, signature }) =>
+        ({ witness, keyId, cosignedAt, signature }))
     }
   })
 
