@@ -55,10 +55,12 @@ t.test('Go\'s note package opens shifou\'s checkpoints and cosignatures', async 
     return
   }
 
-  const w = await startWitness(t, ['--name', 'witness.interop/w1', '--data-dir', join(dir, 'witness'), '--log', ed25519VerifierKey(log)])
+  const w = await startWitness(t, ['--name', 'witness.interop/w1', '--data-dir', join(dir, 'witness'),
+    '--log', ed25519VerifierKey(log)])
   const tree = new MemoryTree(1234)
   const note = signCheckpoint({ origin: ORIGIN, size: 1234, root: tree.root() }, log)
-  const res = await fetch(w.url + '/add-checkpoint', { method: 'POST', body: formatAddCheckpoint({ oldSize: 0, proof: [], note }) })
+  const body = formatAddCheckpoint({ oldSize: 0, proof: [], note })
+  const res = await fetch(w.url + '/add-checkpoint', { method: 'POST', body })
   t.equal(res.status, 200)
   const cosigned = note + await res.text()
   const logKey = ed25519VerifierKey(log)
@@ -81,10 +83,11 @@ t.test('Go\'s note package opens shifou\'s checkpoints and cosignatures', async 
   const local = ed25519SignerFromSeed('witness.interop/local', new Uint8Array(32).fill(0x63))
   const byLocal = signNote(note.slice(0, note.indexOf('\n\n') + 1), [cosignatureV1Signer(local)])
   const withLocal = note + byLocal.slice(byLocal.indexOf('\n\n') + 2)
-  t.equal((await checknote(binary, withLocal, logKey, cosignatureV1VerifierKey(local))).code, 0, 'src/crypto/cosignature.ts directly')
+  const localKey = cosignatureV1VerifierKey(local)
+  t.equal((await checknote(binary, withLocal, logKey, localKey)).code, 0, 'src/crypto/cosignature.ts directly')
   const blob = Buffer.from(withLocal.trimEnd().split(' ').pop()!, 'base64')
   blob.writeBigUInt64BE(blob.readBigUInt64BE(4) + 1n, 4)
   const shifted = withLocal.slice(0, withLocal.trimEnd().lastIndexOf(' ') + 1) + blob.toString('base64') + '\n'
-  t.equal((await checknote(binary, shifted, logKey, cosignatureV1VerifierKey(local))).code, 1, 'a moved timestamp: refused')
+  t.equal((await checknote(binary, shifted, logKey, localKey)).code, 1, 'a moved timestamp: refused')
   await w.stop()
 })

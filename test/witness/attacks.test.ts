@@ -41,7 +41,8 @@ async function place (name: string): Promise<Place> {
   if (databaseUrl !== null) {
     const created = await createTestDatabase()
     t.teardown(async () => { await created.drop() })
-    return { env: { DATABASE_URL: created.url }, open: async () => await openDatabase({ url: created.url, poolSize: 4 }) }
+    const open = async (): Promise<Database> => await openDatabase({ url: created.url, poolSize: 4 })
+    return { env: { DATABASE_URL: created.url }, open }
   }
   const dataDir = join(dir, name)
   return { env: { SHIFOU_DATA_DIR: dataDir }, open: async () => await openDatabase({ url: null, dataDir }) }
@@ -130,7 +131,8 @@ async function rebuildNodes (db: Executor): Promise<void> {
 for (const attack of ['truncate', 'rewrite'] as const) {
   t.test(`${attack} the log and delete the checkpoints that show it: caught only with a witness`, async (t) => {
     const where = await place(attack)
-    const w = await startWitness(t, ['--name', 'witness.test/attacks', '--data-dir', join(dir, `witness-${attack}`), '--log', ed25519VerifierKey(logKey)])
+    const w = await startWitness(t, ['--name', 'witness.test/attacks', '--data-dir', join(dir, `witness-${attack}`),
+      '--log', ed25519VerifierKey(logKey)])
     const kept = await buildLog(where, w)
     const keptFile = join(dir, `kept-${attack}.txt`)
     writeFileSync(keptFile, kept)
@@ -159,17 +161,21 @@ for (const attack of ['truncate', 'rewrite'] as const) {
     })
 
     const alone = await verify(where, [])
-    t.equal(alone.code, 0, `without a witness the ${attack} passes (the database alone cannot tell): ${alone.stdout.trim()}`)
+    t.equal(alone.code, 0, `without a witness the ${attack} passes (the database alone cannot tell): ` +
+      alone.stdout.trim())
     const fromDatabase = await verify(where, ['--witness', w.verifierKey])
-    t.equal(fromDatabase.code, 0, 'with only the witness\'s key, the database\'s own cosignatures were deleted too: it passes')
+    t.equal(fromDatabase.code, 0,
+      'with only the witness\'s key, the database\'s own cosignatures were deleted too: it passes')
 
     const caught = await verify(where, ['--witness', w.url])
     t.equal(caught.code, 1, `with the witness's URL the ${attack} is caught`)
     // Without the witness's key, the checkpoint it serves is still signed by the log: that is the proof.
     const esc = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
     const expected = (who: string): RegExp => attack === 'truncate'
-      ? new RegExp(`^TAMPERED: first bad index ${k} .*: the log has ${k} entries but ${who} cosigned a checkpoint of size ${SIZE}: entries ${k}…${SIZE - 1} were removed \\(the log was truncated\\)\n$`)
-      : new RegExp(`^TAMPERED: first bad index 0 \\(somewhere in 0…${SIZE - 1}\\): the log does not match the checkpoint of size ${SIZE} that ${who} cosigned: it was rewritten\n$`)
+      ? new RegExp(`^TAMPERED: first bad index ${k} .*: the log has ${k} entries but ${who} cosigned a checkpoint ` +
+        `of size ${SIZE}: entries ${k}…${SIZE - 1} were removed \\(the log was truncated\\)\n$`)
+      : new RegExp(`^TAMPERED: first bad index 0 \\(somewhere in 0…${SIZE - 1}\\): the log does not match the ` +
+        `checkpoint of size ${SIZE} that ${who} cosigned: it was rewritten\n$`)
     t.match(caught.stdout, expected(esc(`witness ${w.url}/`)))
     const withKey = await verify(where, ['--witness', w.url, '--witness', w.verifierKey])
     t.equal(withKey.code, 1, 'caught with the URL and the key (the cosignature checked)')

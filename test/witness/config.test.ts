@@ -42,8 +42,10 @@ t.test('mistakes are ConfigErrors that name the entry and the fix', async (t) =>
     ['bad name', withFile([{ ...good, name: 'W 1' }]), /entry 0: name must be/],
     ['bad url', withFile([{ ...good, url: 'ftp://x' }]), /entry 0 \(w1\): url must be the witness's http\(s\) URL/],
     ['url with credentials', withFile([{ ...good, url: 'https://u:p@x/' }]), /without credentials/],
-    ['no key', withFile([{ name: 'w1', url: good.url }]), /verifierKey must be the witness's cosignature\/v1 verifier key/],
-    ['a log key (type 0x01)', withFile([{ ...good, verifierKey: ed25519VerifierKey(key) }]), /signature type 0x04; this one has type 0x01/],
+    ['no key', withFile([{ name: 'w1', url: good.url }]),
+      /verifierKey must be the witness's cosignature\/v1 verifier key/],
+    ['a log key (type 0x01)', withFile([{ ...good, verifierKey: ed25519VerifierKey(key) }]),
+      /signature type 0x04; this one has type 0x01/],
     ['duplicate name', withFile([good, { ...good, url: 'http://127.0.0.1:7381' }]), /the name w1 is used twice/],
     ['duplicate key', withFile([good, { ...good, name: 'w2' }]), /the same witness key is listed twice/]
   ]

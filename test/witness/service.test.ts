@@ -40,13 +40,20 @@ async function until<T> (what: string, fn: () => Promise<T | null>): Promise<T> 
   throw new Error(`timed out waiting for ${what}`)
 }
 
-interface CheckpointBody { size: number, note: string, cosignatures: Array<{ witness: string, keyId: string, cosignedAt: string, signature: string }> }
+interface Cosignature { witness: string, keyId: string, cosignedAt: string, signature: string }
+interface CheckpointBody { size: number, note: string, cosignatures: Cosignature[] }
 
-const checkpoint = async (a: TestApp): Promise<CheckpointBody> => (await a.as(AUDITOR)('GET', '/v1/audit/checkpoint')).json()
+const checkpoint = async (a: TestApp): Promise<CheckpointBody> =>
+  (await a.as(AUDITOR)('GET', '/v1/audit/checkpoint')).json()
+const cosigned = async (a: TestApp, size: number): Promise<true | null> => {
+  const cp = await checkpoint(a)
+  return cp.size === size && cp.cosignatures.length > 0 ? true : null
+}
 
 /** Entries that change nothing but grow the log, then a checkpoint (as every 10 s in production). */
 async function grow (a: TestApp, n: number): Promise<void> {
-  await a.app.services.audit.append(Array.from({ length: n }, () => ({ kind: 'change' as const, actor: { sub: 'ops-1', role: 'admin' as const }, detail: { test: true } })))
+  const entry = { kind: 'change' as const, actor: { sub: 'ops-1', role: 'admin' as const }, detail: { test: true } }
+  await a.app.services.audit.append(Array.from({ length: n }, () => entry))
   await a.app.services.audit.checkpoint()
 }
 
@@ -58,7 +65,8 @@ async function metric (a: TestApp, name: string, labels: string): Promise<number
 
 t.test('checkpoints are cosigned and published; a 409 is resolved with the witness\'s size', async (t) => {
   const port = await freePort()
-  const witnessArgs = ['--name', 'witness.test/svc', '--data-dir', dir, '--log', ed25519VerifierKey(logKey), '--port', String(port)]
+  const witnessArgs = ['--name', 'witness.test/svc', '--data-dir', dir, '--log', ed25519VerifierKey(logKey),
+    '--port', String(port)]
   let w = await startWitness(t, witnessArgs)
   const key = parseCosignatureV1VerifierKey(w.verifierKey)!
   const a = await build(t, { witnesses: [{ name: 'w1', url: w.url, key }] })
@@ -75,15 +83,17 @@ t.test('checkpoints are cosigned and published; a 409 is resolved with the witne
   t.ok(opened.ok, 'the published note verifies with the log key')
   t.equal(opened.ok ? opened.checkpoint.cosignatures.length : 0, 1, 'and carries the witness\'s verified cosignature')
   t.ok(first.note.endsWith(first.cosignatures[0]!.signature + '\n'), 'the note ends with the cosignature line')
-  for (const statement of ['update audit_cosignatures set size = size', 'delete from audit_cosignatures', 'truncate audit_cosignatures']) {
-    await t.rejects(a.database.query(statement), { message: /append-only/ }, `cosignatures are append-only: ${statement}`)
+  const statements = ['update audit_cosignatures set size = size', 'delete from audit_cosignatures',
+    'truncate audit_cosignatures']
+  for (const statement of statements) {
+    await t.rejects(a.database.query(statement), { message: /append-only/ }, `append-only: ${statement}`)
   }
 
   // Another process has fed the witness a newer checkpoint (here the test, with a checkpoint
   // written behind the feeder's back): the service's next request names an old size the witness no
   // longer has, gets 409 and resends with a proof from the witness's size.
   await grow(a, 3)
-  await until('cosigned 8', async () => { const cp = await checkpoint(a); return cp.size === 8 && cp.cosignatures.length > 0 ? true : null })
+  await until('cosigned 8', async () => await cosigned(a, 8))
   await a.app.services.audit.append([{ kind: 'change', actor: { sub: 'ops-1', role: 'admin' }, detail: { n: 9 } }])
   const nine = await writeCheckpoint(a.database, a.app.services.checkpoints, null)
   t.equal(nine?.size, 9)
@@ -93,7 +103,7 @@ t.test('checkpoints are cosigned and published; a 409 is resolved with the witne
   })
   t.equal(direct.status, 200, 'the other process got 9 cosigned')
   await grow(a, 2)
-  await until('cosigned 11', async () => { const cp = await checkpoint(a); return cp.size === 11 && cp.cosignatures.length > 0 ? true : null })
+  await until('cosigned 11', async () => await cosigned(a, 11))
   t.equal(await metric(a, 'shifou_witness_requests_total', 'witness="w1",result="conflict"'), 1, 'one 409, resolved')
 
   // The witness goes down: answers go on, failures are counted, and it is caught up when back.
@@ -101,10 +111,12 @@ t.test('checkpoints are cosigned and published; a 409 is resolved with the witne
   const before = await metric(a, 'shifou_witness_failures_total', 'witness="w1"')
   await grow(a, 4)
   t.equal((await checkpoint(a)).size, 15, 'the checkpoint is published without a cosignature while the witness is down')
-  await until('a counted failure', async () => (await metric(a, 'shifou_witness_failures_total', 'witness="w1"') > before ? true : null))
-  t.ok(await metric(a, 'shifou_witness_requests_total', 'witness="w1",result="unavailable"') >= 1, 'counted as unavailable')
+  const failures = async (): Promise<number> => await metric(a, 'shifou_witness_failures_total', 'witness="w1"')
+  await until('a counted failure', async () => (await failures() > before ? true : null))
+  const unavailable = await metric(a, 'shifou_witness_requests_total', 'witness="w1",result="unavailable"')
+  t.ok(unavailable >= 1, 'counted as unavailable')
   w = await startWitness(t, witnessArgs)
-  await until('the retry after the witness is back', async () => ((await checkpoint(a)).cosignatures.length > 0 ? true : null))
+  await until('the retry after the witness is back', async () => await cosigned(a, 15))
   t.pass('checkpoint 15 cosigned by the retry, without a new checkpoint')
   t.equal(await metric(a, 'shifou_witness_cosigned_size', 'witness="w1"'), 15)
   await w.stop()
@@ -123,7 +135,8 @@ t.test('a witness that hangs holds up no answer', async (t) => {
   await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve))
   t.teardown(() => { for (const s of sockets) s.destroy(); hung.close() })
   const url = `http://127.0.0.1:${(hung.address() as { port: number }).port}`
-  const key = { name: 'witness.test/hung', publicKey: ed25519SignerFromSeed('witness.test/hung', new Uint8Array(32).fill(1)).publicKey }
+  const { name, publicKey } = ed25519SignerFromSeed('witness.test/hung', new Uint8Array(32).fill(1))
+  const key = { name, publicKey }
   const a = await build(t, { witnesses: [{ name: 'hung', url, key }], checkpointEntries: 1 })
   const { people } = await loadDemo(a.database, a.keyring, 20)
   await a.app.services.audit.checkpoint()
@@ -131,7 +144,10 @@ t.test('a witness that hangs holds up no answer', async (t) => {
   const ask = a.as({ sub: DEMO_CLIENT, role: 'caller' })
   for (let i = 0; i < 5; i++) {
     const res = await ask('POST', '/v1/verifications', {
-      subject: { idNumber: people[i]!.idNumber }, questions: [{ id: 'tax.paid_in_year', params: { year: 2025 } }], purpose: DEMO_PURPOSE, caseId: `W-${i}`
+      subject: { idNumber: people[i]!.idNumber },
+      questions: [{ id: 'tax.paid_in_year', params: { year: 2025 } }],
+      purpose: DEMO_PURPOSE,
+      caseId: `W-${i}`
     })
     t.equal(res.statusCode, 200, `answer ${i} while the witness hangs`)
   }

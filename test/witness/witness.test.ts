@@ -13,7 +13,9 @@ import { join } from 'node:path'
 import { signCheckpoint } from '../../src/audit/checkpoint-note.ts'
 import { EMPTY_ROOT } from '../../src/audit/hasher.ts'
 import { cosignatureV1Verifier, parseCosignatureV1VerifierKey } from '../../src/crypto/cosignature.ts'
-import { ed25519NoteVerifier, ed25519SignerFromSeed, ed25519VerifierKey, openNote } from '../../src/crypto/signed-note.ts'
+import {
+  ed25519NoteVerifier, ed25519SignerFromSeed, ed25519VerifierKey, openNote
+} from '../../src/crypto/signed-note.ts'
 import { formatAddCheckpoint, originHash } from '../../src/witness/protocol.ts'
 import { MemoryTree, startWitness } from '../helpers/witness.ts'
 
@@ -27,7 +29,8 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 const args = ['--name', 'witness.test/w1', '--data-dir', dir, '--log', ed25519VerifierKey(log)]
 
 async function publicKey (dataDir: string): Promise<string> {
-  const { stdout } = await run(process.execPath, [new URL('../../bin/shifou.js', import.meta.url).pathname, 'witness', 'public-key', '--data-dir', dataDir])
+  const bin = new URL('../../bin/shifou.js', import.meta.url).pathname
+  const { stdout } = await run(process.execPath, [bin, 'witness', 'public-key', '--data-dir', dataDir])
   return stdout.trim()
 }
 
@@ -56,7 +59,7 @@ t.test('cosigns consistent extensions, refuses the rest, remembers across restar
   t.match(first.body, /^\u2014 witness\.test\/w1 [A-Za-z0-9+/]+=*\n$/, 'one cosignature line')
   const cosigned = note(tree) + first.body
   const opened = openNote(cosigned, [ed25519NoteVerifier(log), cosignatureV1Verifier(wkey!)])
-  t.ok(opened.ok && opened.verified.length === 2, 'the note with the cosignature verifies: log signature and cosignature')
+  t.ok(opened.ok && opened.verified.length === 2, 'the cosigned note verifies: log signature and cosignature')
 
   // The witness tells a log that does not know its size what it is: 409 with the size.
   const stale = await post(w.url, add(tree, 0))
@@ -83,22 +86,29 @@ t.test('cosigns consistent extensions, refuses the rest, remembers across restar
   tree.grow(5)
   const proof = tree.proof(25)
   proof[0] = new Uint8Array(proof[0]!).map((b, i) => (i === 0 ? b ^ 1 : b))
-  t.equal((await post(w.url, formatAddCheckpoint({ oldSize: 25, proof, note: note(tree) }))).status, 422, 'a corrupted proof')
-  t.equal((await post(w.url, formatAddCheckpoint({ oldSize: 25, proof: tree.proof(25).slice(1), note: note(tree) }))).status, 422, 'a short proof')
-  t.equal((await post(w.url, formatAddCheckpoint({ oldSize: 25, proof: [], note: note(tree) }))).status, 422, 'no proof')
+  const send = async (oldSize: number, proof: Uint8Array[], n: string): Promise<number> =>
+    (await post(w.url, formatAddCheckpoint({ oldSize, proof, note: n }))).status
+  t.equal(await send(25, proof, note(tree)), 422, 'a corrupted proof')
+  t.equal(await send(25, tree.proof(25).slice(1), note(tree)), 422, 'a short proof')
+  t.equal(await send(25, [], note(tree)), 422, 'no proof')
   const truncated = new MemoryTree(20)
-  t.equal((await post(w.url, formatAddCheckpoint({ oldSize: 25, proof: [], note: note(truncated) }))).status, 400, 'a smaller checkpoint (old size > size)')
-  t.equal((await post(w.url, add(truncated, 20))).status, 409, 'a truncated log claiming it was at 20: 409, the witness is at 25')
+  t.equal(await send(25, [], note(truncated)), 400, 'a smaller checkpoint (old size > size)')
+  t.equal((await post(w.url, add(truncated, 20))).status, 409, 'a truncated log claiming size 20: 409, witness at 25')
 
   // Unknown log, wrong key, broken signature, malformed bodies.
-  t.equal((await post(w.url, formatAddCheckpoint({ oldSize: 0, proof: [], note: note(tree, 30, other, OTHER) }))).status, 404, 'unknown origin')
+  t.equal(await send(0, [], note(tree, 30, other, OTHER)), 404, 'unknown origin')
   const impostor = ed25519SignerFromSeed(ORIGIN, new Uint8Array(32).fill(0x33))
-  t.equal((await post(w.url, formatAddCheckpoint({ oldSize: 25, proof: tree.proof(25), note: note(tree, 30, impostor) }))).status, 403, 'signed by another key')
+  t.equal(await send(25, tree.proof(25), note(tree, 30, impostor)), 403, 'signed by another key')
   const good = note(tree)
   const badSignature = good.slice(0, -10) + (good.at(-10) === 'A' ? 'B' : 'A') + good.slice(-9)
-  t.equal((await post(w.url, formatAddCheckpoint({ oldSize: 25, proof: tree.proof(25), note: badSignature }))).status, 403, 'a broken log signature')
-  for (const [what, body] of [['no blank line', 'old 25\n'], ['bad old line', add(tree, 25).replace('old 25', 'old 025')],
-    ['a proof line that is not a hash', add(tree, 25).replace('\n\n', '\nnot-base64\n\n')], ['not UTF-8', Buffer.from([0xff, 0x0a, 0x0a])]] as const) {
+  t.equal(await send(25, tree.proof(25), badSignature), 403, 'a broken log signature')
+  const malformed = [
+    ['no blank line', 'old 25\n'],
+    ['bad old line', add(tree, 25).replace('old 25', 'old 025')],
+    ['a proof line that is not a hash', add(tree, 25).replace('\n\n', '\nnot-base64\n\n')],
+    ['not UTF-8', Buffer.from([0xff, 0x0a, 0x0a])]
+  ] as const
+  for (const [what, body] of malformed) {
     t.equal((await post(w.url, body)).status, 400, what)
   }
   t.equal((await fetch(w.url + '/add-checkpoint')).status, 405, 'GET add-checkpoint')
@@ -109,7 +119,8 @@ t.test('cosigns consistent extensions, refuses the rest, remembers across restar
   t.equal(latest.status, 200)
   const served = await latest.text()
   t.match(served, `${ORIGIN}\n25\n`)
-  t.ok(openNote(served, [cosignatureV1Verifier(wkey!)]).ok && openNote(served, [ed25519NoteVerifier(log)]).ok, 'signed by the log, cosigned by the witness')
+  t.ok(openNote(served, [cosignatureV1Verifier(wkey!)]).ok, 'cosigned by the witness')
+  t.ok(openNote(served, [ed25519NoteVerifier(log)]).ok, 'signed by the log')
   t.equal((await fetch(`${w.url}/${originHash(OTHER)}/checkpoint`)).status, 404, 'a log it never cosigned')
 
   // Restart: the state is in the data directory, written before each answer.
@@ -143,7 +154,7 @@ t.test('concurrent requests cannot roll the witness back', async (t) => {
   t.equal(answers.filter((a) => a.status === 200).length, 1, 'one cosigned')
   t.equal(answers.filter((a) => a.status === 409).length, 19, 'the others told the new size')
   const winner = sizes[answers.findIndex((a) => a.status === 200)]!
-  t.ok(answers.every((a) => a.status === 200 || a.body === `${winner}\n`), `every 409 names the size cosigned (${winner})`)
+  t.ok(answers.every((a) => a.status === 200 || a.body === `${winner}\n`), `every 409 names size ${winner}`)
   await w.stop()
 })
 
