@@ -98,7 +98,9 @@ export class Witness {
   async #add (body: string): Promise<Reply> {
     const request = parseAddCheckpoint(body)
     if (typeof request === 'string') return text(400, request + '\n')
-    const origin = request.note.slice(0, Math.max(0, request.note.indexOf('\n')))
+    const newline = request.note.indexOf('\n')
+    if (newline < 0) return text(400, 'the checkpoint is malformed: no origin line\n')
+    const origin = request.note.slice(0, newline)
     const log = this.#logs.get(origin)
     if (log === undefined) return text(404, 'this witness does not witness that log (unknown origin)\n')
     const opened = openCheckpoint(request.note, log.key, { origin })
