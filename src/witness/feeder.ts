@@ -107,7 +107,11 @@ export class WitnessFeeder {
     feed.running = (async () => {
       do {
         feed.again = false
-        const ok = await this.#feed(feed)
+        // Never a rejection: this promise has no one awaiting it, and an unhandled one ends the process.
+        const ok = await this.#feed(feed).catch((err: unknown) => {
+          this.#opts.onOutcome?.(feed.endpoint.name, 'error', (err as Error).message)
+          return false
+        })
         if (ok) {
           feed.retryMs = FIRST_RETRY_MS
         } else if (!this.#closed && !feed.again) {
