@@ -137,9 +137,11 @@ for (const attack of ['truncate', 'rewrite'] as const) {
     const keptFile = join(dir, `kept-${attack}.txt`)
     writeFileSync(keptFile, kept)
 
-    const clean = await verify(where, ['--witness', w.url, '--witness', w.verifierKey])
-    t.equal(clean.code, 0, `the untouched log passes with the witness: ${clean.stdout}${clean.stderr}`)
-    t.match(clean.stdout, new RegExp(`extends the checkpoint of size ${SIZE} that witness witness.test/attacks`))
+    if (attack === 'truncate') { // (once: each run of the CLI costs seconds)
+      const clean = await verify(where, ['--witness', w.url, '--witness', w.verifierKey])
+      t.equal(clean.code, 0, `the untouched log passes with the witness: ${clean.stdout}${clean.stderr}`)
+      t.match(clean.stdout, new RegExp(`extends the checkpoint of size ${SIZE} that witness witness.test/attacks`))
+    }
 
     const k = 47 // the first entry the attack touches
     await asSuperuser(where, async (db) => {
@@ -185,9 +187,11 @@ for (const attack of ['truncate', 'rewrite'] as const) {
     t.match(kept2.stdout, /TAMPERED/)
 
     await w.stop()
-    const down = await verify(where, ['--witness', w.url])
-    t.equal(down.code, 1, 'a witness that cannot be reached fails the check instead of passing it')
-    t.match(down.stdout, /^UNVERIFIED: cannot read the witness/)
+    if (attack === 'rewrite') {
+      const down = await verify(where, ['--witness', w.url])
+      t.equal(down.code, 1, 'a witness that cannot be reached fails the check instead of passing it')
+      t.match(down.stdout, /^UNVERIFIED: cannot read the witness/)
+    }
   })
 }
 
