@@ -20,7 +20,7 @@ t.test('checkpoints, entries, proofs and export through the API', async (t) => {
     const res = await caller('POST', '/v1/verifications', { subject: { idNumber: p.idNumber }, questions: [{ id: 'property.holds' }], purpose: DEMO_PURPOSE, caseId: 'C-' + p.idNumber.slice(-4) })
     answers.push(res.json().answers[0].auditIndex)
   }
-  await app.services.audit.checkpoint()
+  await app.audit.checkpoint()
 
   const key = await as(CALLER)('GET', '/v1/audit/checkpoint-key')
   t.equal(key.statusCode, 200)

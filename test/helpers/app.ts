@@ -5,6 +5,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../../src/api/app.ts'
 import { Keyring } from '../../src/keys/keyring.ts'
+import { NO_RECEIPTS } from '../../src/receipts/issuer.ts'
 import { mintToken, type TokenClaims } from '../../src/tokens.ts'
 import type { Database } from '../../src/db/client.ts'
 import type { WitnessConfig } from '../../src/config.ts'
@@ -65,7 +66,7 @@ export async function build (t: Teardown, opts: BuildOptions = {}): Promise<Test
     database,
     keyring,
     logger: opts.logger ?? false,
-    ...(opts.receipts === undefined ? {} : { receipts: opts.receipts })
+    ...(opts.receipts === false ? { receipts: NO_RECEIPTS } : {})
   })
   await app.ready()
   t.teardown(async () => { await app.close() })

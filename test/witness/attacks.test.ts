@@ -83,7 +83,7 @@ async function buildLog (where: Place, w: RunningWitness): Promise<string> {
   const key = parseCosignatureV1VerifierKey(w.verifierKey)!
   const a = await build(t, { database, witnesses: [{ name: 'w1', url: w.url, key }] })
   for (let i = 0; i < SIZE; i += EVERY) {
-    await a.app.services.audit.append(Array.from({ length: EVERY }, (_, j) => ({
+    await a.app.audit.append(Array.from({ length: EVERY }, (_, j) => ({
       kind: 'answer' as const,
       actor: { sub: 'housing', role: 'caller' as const },
       caller: 'housing',
@@ -93,7 +93,7 @@ async function buildLog (where: Place, w: RunningWitness): Promise<string> {
       answer: (i + j) % 3 === 0 ? 'no' as const : 'yes' as const,
       subject: ((i + j) % 16).toString(16).repeat(64)
     })))
-    await a.app.services.audit.checkpoint()
+    await a.app.audit.checkpoint()
   }
   let note = ''
   for (let i = 0; i < 200 && note === ''; i++) {

@@ -53,8 +53,8 @@ const cosigned = async (a: TestApp, size: number): Promise<true | null> => {
 /** Entries that change nothing but grow the log, then a checkpoint (as every 10 s in production). */
 async function grow (a: TestApp, n: number): Promise<void> {
   const entry = { kind: 'change' as const, actor: { sub: 'ops-1', role: 'admin' as const }, detail: { test: true } }
-  await a.app.services.audit.append(Array.from({ length: n }, () => entry))
-  await a.app.services.audit.checkpoint()
+  await a.app.audit.append(Array.from({ length: n }, () => entry))
+  await a.app.audit.checkpoint()
 }
 
 async function metric (a: TestApp, name: string, labels: string): Promise<number> {
@@ -94,8 +94,8 @@ t.test('checkpoints are cosigned and published; a 409 is resolved with the witne
   // longer has, gets 409 and resends with a proof from the witness's size.
   await grow(a, 3)
   await until('cosigned 8', async () => await cosigned(a, 8))
-  await a.app.services.audit.append([{ kind: 'change', actor: { sub: 'ops-1', role: 'admin' }, detail: { n: 9 } }])
-  const nine = await writeCheckpoint(a.database, a.app.services.checkpoints, null)
+  await a.app.audit.append([{ kind: 'change', actor: { sub: 'ops-1', role: 'admin' }, detail: { n: 9 } }])
+  const nine = await writeCheckpoint(a.database, a.app.checkpoints, null)
   t.equal(nine?.size, 9)
   const direct = await fetch(w.url + '/add-checkpoint', {
     method: 'POST',
@@ -139,7 +139,7 @@ t.test('a witness that hangs holds up no answer', async (t) => {
   const key = { name, publicKey }
   const a = await build(t, { witnesses: [{ name: 'hung', url, key }], checkpointEntries: 1 })
   const { people } = await loadDemo(a.database, a.keyring, 20)
-  await a.app.services.audit.checkpoint()
+  await a.app.audit.checkpoint()
   await until('a request to the hung witness', async () => (sockets.length > 0 ? true : null))
   const ask = a.as({ sub: DEMO_CLIENT, role: 'caller' })
   for (let i = 0; i < 5; i++) {
