@@ -16,7 +16,8 @@ import { normaliseIdNumber, todayCst } from '../matchers/cn-resident-id.ts'
 import { receiptKeys } from '../receipts/jwk.ts'
 import { receiptEntryMismatches, verifyReceipt, type ReceiptClaims } from '../receipts/receipt.ts'
 import { checkCommitment } from '../receipts/commitment.ts'
-import { openCheckpoint, parseVerifierKey } from '../audit/checkpoint-note.ts'
+import { openCheckpoint } from '../audit/checkpoint-note.ts'
+import { parseEd25519VerifierKey } from '../crypto/signed-note.ts'
 import { parseEntry } from '../audit/entry.ts'
 import { leafHash } from '../audit/hasher.ts'
 import { verifyInclusion } from '../audit/proof-verify.ts'
@@ -121,7 +122,7 @@ async function checkProof (
 ): Promise<void> {
   const vkey = values['checkpoint-key'] ??
     (await getJson(new URL('/v1/audit/checkpoint-key', base)) as { verifierKey?: string }).verifierKey ?? ''
-  const verifier = parseVerifierKey(vkey)
+  const verifier = parseEd25519VerifierKey(vkey)
   if (verifier === null) throw new Invalid('the checkpoint key is not a signed-note verifier key')
   let bearer = values.token ?? (env.SHIFOU_TOKEN === '' ? undefined : env.SHIFOU_TOKEN)
   if (bearer === undefined && env.SHIFOU_JWT_SECRET !== undefined && env.SHIFOU_JWT_SECRET !== '') {
