@@ -142,7 +142,7 @@ function openPostgres (url: string, max: number, timeoutMs: number): Database {
     timeoutMs,
     get available () { return !breaker.isOpen },
     async query<T> (text: string, params: readonly unknown[] = [], opts: QueryOptions = {}) {
-      return await strict.use(async (sql) => await exec(sql)<T>(text, params), opts.deadlineMs ?? timeoutMs)
+      return await strict.use(async (sql) => await exec(sql)<T>(text, params), Math.min(opts.deadlineMs ?? timeoutMs, timeoutMs))
     },
     transaction: executor(strict).transaction,
     async copyIn (table, columns) {
