@@ -128,7 +128,8 @@ function buildBatch (inputs: readonly EntryInput[], range: CompactRange, at: Dat
 }
 
 function unavailableLog (): ShifouError {
-  return new ShifouError('DATABASE_UNAVAILABLE', 'The database is not answering; the audit entry was not written and no answer was given')
+  return new ShifouError('DATABASE_UNAVAILABLE',
+    'The database is not answering; the audit entry was not written and no answer was given')
 }
 
 export class AuditWriter {
@@ -198,7 +199,8 @@ export class AuditWriter {
           // Not yet in a batch: it is never written. In a batch: it may commit without a response.
           const queued = this.#queue.indexOf(pending)
           if (queued >= 0) this.#queue.splice(queued, 1)
-          reject(new ShifouError('DATABASE_UNAVAILABLE', `The audit entry was not committed within ${timeoutMs} ms; no answer was given`))
+          reject(new ShifouError('DATABASE_UNAVAILABLE',
+            `The audit entry was not committed within ${timeoutMs} ms; no answer was given`))
         }, timeoutMs)
       }
       this.#queue.push(pending)
@@ -248,7 +250,9 @@ export class AuditWriter {
         // or ahead of the stored one. The next batch reads it again.
         this.#range = null
         this.failures++
-        const err = isUnavailable(failure) ? unavailableLog() : new ShifouError('AUDIT_UNAVAILABLE', 'The audit log cannot be written; no answer was given')
+        const err = isUnavailable(failure)
+          ? unavailableLog()
+          : new ShifouError('AUDIT_UNAVAILABLE', 'The audit log cannot be written; no answer was given')
         for (const p of batch) {
           if (p.timer !== null) clearTimeout(p.timer)
           p.reject(err)

@@ -83,7 +83,8 @@ export class Lanes {
       }
     }
     let timer: NodeJS.Timeout | undefined
-    const stalled = new Promise<'stalled'>((resolve) => { timer = setTimeout(resolve, Math.max(0, started + deadlineMs - Date.now()), 'stalled') })
+    const left = Math.max(0, started + deadlineMs - Date.now())
+    const stalled = new Promise<'stalled'>((resolve) => { timer = setTimeout(resolve, left, 'stalled') })
     try {
       const outcome = await Promise.race([work.then((value) => ({ value })), stalled])
       if (outcome === 'stalled') {
@@ -204,7 +205,9 @@ export class Lanes {
       // postgres.js would open the socket itself; opening it here lets a discarded lane destroy it.
       socket: (o: { host: string[], port: number[], path: string | false }) => {
         const i = next++ % o.host.length
-        const socket = o.path !== false && o.path !== '' ? net.createConnection(o.path) : net.createConnection(o.port[i] ?? 5432, o.host[i])
+        const socket = o.path !== false && o.path !== ''
+          ? net.createConnection(o.path)
+          : net.createConnection(o.port[i] ?? 5432, o.host[i])
         Object.assign(socket, { host: o.host[i], port: o.port[i] })
         sockets.add(socket)
         socket.once('close', () => sockets.delete(socket))

@@ -21,7 +21,9 @@ const DEADLINE = 500
 /** Long enough that a request waiting for the database to come back would stand out. */
 const FROZEN_MS = 3000
 
-if (postgresBin() === null) throw new Error('this test needs PostgreSQL\'s programs (initdb, pg_ctl): install PostgreSQL or set PG_BIN')
+if (postgresBin() === null) {
+  throw new Error('this test needs PostgreSQL\'s programs (initdb, pg_ctl): install PostgreSQL or set PG_BIN')
+}
 const cluster = await createCluster()
 t.teardown(async () => { await cluster.destroy() })
 const admin = postgres(cluster.url(), { max: 1, onnotice: () => {} })
@@ -38,9 +40,13 @@ let cases = 0
 const ask = async (): Promise<{ status: number, body: Record<string, unknown>, ms: number, type: string }> => {
   const started = Date.now()
   const res = await caller('POST', '/v1/verifications', {
-    subject: { idNumber: people[cases % people.length]!.idNumber }, questions: [{ id: 'property.holds' }], purpose: DEMO_PURPOSE, caseId: 'T-' + String(++cases)
+    subject: { idNumber: people[cases % people.length]!.idNumber },
+    questions: [{ id: 'property.holds' }],
+    purpose: DEMO_PURPOSE,
+    caseId: 'T-' + String(++cases)
   })
-  return { status: res.statusCode, body: res.json(), ms: Date.now() - started, type: String(res.headers['content-type']) }
+  const type = String(res.headers['content-type'])
+  return { status: res.statusCode, body: res.json(), ms: Date.now() - started, type }
 }
 const ready = async (): Promise<{ status: number, body: Record<string, unknown>, ms: number }> => {
   const started = Date.now()
@@ -56,10 +62,12 @@ const firstAnswer = async (limitMs: number): Promise<number> => {
   }
   return Infinity
 }
-const sleepUntil = async (at: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now()))) }
-const verifier = signerFromSeed(TEST_ORIGIN, TEST_CHECKPOINT_SEED)
+const sleepUntil = async (at: number): Promise<void> => {
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())))
+}
+const verifier = { name: TEST_ORIGIN, publicKey: signerFromSeed(TEST_ORIGIN, TEST_CHECKPOINT_SEED).publicKey }
 
-t.test('a frozen database: 503 within the deadline, at once while it stays frozen, answers again once it thaws', async (t) => {
+t.test('a frozen database: 503 within the deadline, at once while frozen, answers again once thawed', async (t) => {
   t.equal((await ask()).status, 200, 'answers while the database answers')
   const before = await database.query<{ n: number }>('select count(*)::int as n from audit_entries')
 
@@ -93,7 +101,7 @@ t.test('a frozen database: 503 within the deadline, at once while it stays froze
 
   // Every answer given has its entry; whatever committed while its caller was told 503 is an entry
   // without a response, and the log stays dense and verifiable.
-  const report = await verifyLog(database, { verifier: { name: TEST_ORIGIN, publicKey: verifier.publicKey }, origin: TEST_ORIGIN })
+  const report = await verifyLog(database, { verifier, origin: TEST_ORIGIN })
   t.same(report.problem, null, 'the log verifies')
   t.ok(report.size > before[0]!.n, 'and grew')
 })
@@ -116,7 +124,8 @@ t.test('a commit never acknowledged may land later: the next batch numbers after
   const writer = new AuditWriter(database)
   t.teardown(async () => { await writer.close() })
   await firstAnswer(3000)
-  const entry = (n: number): Parameters<AuditWriter['append']>[0][0] => ({ kind: 'change', actor: { sub: 'ops-1', role: 'admin' }, code: 'CREATE', detail: { n } })
+  const entry = (n: number): Parameters<AuditWriter['append']>[0][0] =>
+    ({ kind: 'change', actor: { sub: 'ops-1', role: 'admin' }, code: 'CREATE', detail: { n } })
   const [start] = await writer.append([entry(0)])
 
   cluster.signal('SIGSTOP')
@@ -127,7 +136,8 @@ t.test('a commit never acknowledged may land later: the next batch numbers after
   } finally {
     cluster.signal('SIGCONT')
   }
-  t.ok(isShifouError(refused) && refused.code === 'DATABASE_UNAVAILABLE', 'the caller was told the database did not answer')
+  t.ok(isShifouError(refused) && refused.code === 'DATABASE_UNAVAILABLE',
+    'the caller was told the database did not answer')
 
   let next: number | undefined
   const started = Date.now()
@@ -135,10 +145,11 @@ t.test('a commit never acknowledged may land later: the next batch numbers after
     next = await writer.append([entry(2)]).then(([i]) => i, () => undefined)
     if (next === undefined) await new Promise((resolve) => setTimeout(resolve, 25))
   }
-  const late = await database.query<{ index: number }>(`select index from audit_entries where index > $1 and index < $2 order by index`, [start, next])
+  const late = await database.query<{ index: number }>(
+    'select index from audit_entries where index > $1 and index < $2 order by index', [start, next])
   t.ok(late.length <= 1, `${late.length} entry committed without its caller knowing`)
   t.equal(next, start! + 1 + late.length, 'the next entry is numbered right after what is in the log')
-  const report = await verifyLog(database, { verifier: { name: TEST_ORIGIN, publicKey: verifier.publicKey }, origin: TEST_ORIGIN })
+  const report = await verifyLog(database, { verifier, origin: TEST_ORIGIN })
   t.same(report.problem, null, 'the log verifies')
 })
 

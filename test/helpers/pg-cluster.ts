@@ -16,7 +16,8 @@ const run = promisify(execFile)
 export function postgresBin (): string | null {
   if (process.env.PG_BIN !== undefined && process.env.PG_BIN !== '') return process.env.PG_BIN
   try {
-    const versions = readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a))
+    const versions = readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a))
     return versions.length === 0 ? null : join('/usr/lib/postgresql', versions[0]!, 'bin')
   } catch {
     return null
@@ -89,7 +90,9 @@ export async function createCluster (opts: ClusterOptions = {}): Promise<Cluster
   writeFileSync(join(data, 'postgresql.conf'), readFileSync(join(data, 'postgresql.conf'), 'utf8') + '\n' + conf)
   if (asRoot) await run('chown', ['postgres:postgres', join(data, 'postgresql.conf')])
 
-  const ctl = async (...args: string[]): Promise<void> => { await pg('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '60', ...args]) }
+  const ctl = async (...args: string[]): Promise<void> => {
+    await pg('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '60', ...args])
+  }
   const postmaster = (): number => Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0])
   const cluster: Cluster = {
     port,

@@ -82,7 +82,9 @@ export default fp(async (app) => {
         }])
       } catch {
         // A database that does not answer keeps its own code: the refusal could not be audited either.
-        if (err.code !== 'DATABASE_UNAVAILABLE') err = new ShifouError('AUDIT_UNAVAILABLE', 'The audit log cannot be written')
+        if (err.code !== 'DATABASE_UNAVAILABLE') {
+          err = new ShifouError('AUDIT_UNAVAILABLE', 'The audit log cannot be written')
+        }
       }
     }
     app.onProblem?.(err.code, err.status)
