@@ -21,15 +21,18 @@ export type Admission = 'go' | 'trial' | 'refuse'
 
 export class Breaker {
   readonly retryMs: number
+  readonly aliveMs: number
   readonly #now: () => number
   #open = false
   #openedAt = 0
   #trial = false
+  #lastAnswer = -Infinity
   /** Times the breaker opened (a metric). */
   opened = 0
 
-  constructor (opts: { retryMs?: number, now?: () => number } = {}) {
+  constructor (opts: { retryMs?: number, aliveMs?: number, now?: () => number } = {}) {
     this.retryMs = opts.retryMs ?? 250
+    this.aliveMs = opts.aliveMs ?? 1000
     this.#now = opts.now ?? Date.now
   }
 
@@ -49,6 +52,7 @@ export class Breaker {
   answered (): void {
     this.#open = false
     this.#trial = false
+    this.#lastAnswer = this.#now()
   }
 
   /** A connection failed or a statement got no answer in time: the server is down or stalled. */
@@ -57,6 +61,15 @@ export class Breaker {
     this.#open = true
     this.#openedAt = this.#now()
     this.#trial = false
+  }
+
+  /**
+   * A statement got no answer within its deadline. If another one got an answer within the last
+   * `aliveMs`, the server is up and only slow for this one (a lock, a busy moment of a transaction
+   * that made several statements): its connection is discarded, but others are not refused.
+   */
+  stalled (): void {
+    if (this.#now() - this.#lastAnswer >= this.aliveMs) this.failed()
   }
 
   /** A trial that never reached the server (it found no free connection in time): let another try. */

@@ -10,9 +10,9 @@
  * that client closes exactly it. The sockets are opened here (postgres.js's `socket` option) so
  * that a discarded connection is destroyed at once, not left half-closed until the server answers.
  *
- * The server-side timeouts (statement_timeout, lock_timeout, set a little below the deadline)
- * answer a slow statement with an error and keep the connection; the client deadline is for a
- * server that cannot answer at all. Both open or close the breaker (breaker.ts) as they learn.
+ * The server-side statement_timeout, a little below the deadline (timeouts.ts), answers a slow
+ * statement with an error and keeps the connection; the client deadline is for a server that
+ * cannot answer at all. What each use learns goes to the breaker (breaker.ts).
  */
 import net from 'node:net'
 import postgres from 'postgres'
@@ -126,9 +126,10 @@ export class Lanes {
         if (done) return
         done = true
         if (stalled || isConnectionFailure(err)) {
-          breaker.failed()
+          if (stalled) breaker.stalled()
+          else breaker.failed()
           this.#discard(lane)
-          this.#failWaiting()
+          if (breaker.isOpen) this.#failWaiting()
           return
         }
         if (err === null || fromServer(err)) breaker.answered()

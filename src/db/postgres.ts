@@ -44,7 +44,7 @@ async function within<T> (promise: Promise<T>, ms: number): Promise<T> {
 }
 
 export function openPostgres (url: string, max: number, timeoutMs: number): Database {
-  const breaker = new Breaker()
+  const breaker = new Breaker({ aliveMs: Math.min(1000, timeoutMs) })
   // drizzle installs its pass-through parsers and serializers on the client it is given; every
   // lane's client copies them from here.
   const types = { parsers: {}, serializers: {} }
@@ -60,8 +60,7 @@ export function openPostgres (url: string, max: number, timeoutMs: number): Data
   const limits = serverLimits(timeoutMs)
   const strict = lanes(max, timeoutMs, { synchronous_commit: 'on', ...limits })
   const relaxedLanes = lanes(Math.max(2, Math.ceil(max / 2)), timeoutMs, { synchronous_commit: 'off', ...limits })
-  const maintenanceLanes = lanes(Math.max(2, Math.ceil(max / 4)), null,
-    { synchronous_commit: 'on', statement_timeout: 0, lock_timeout: 0 })
+  const maintenance = lanes(Math.max(2, Math.ceil(max / 4)), null, { synchronous_commit: 'on', statement_timeout: 0 })
 
   const executor = (pool: Lanes): Executor & Transactor => ({
     async query<T> (text: string, params: readonly unknown[] = []) {
@@ -73,14 +72,13 @@ export function openPostgres (url: string, max: number, timeoutMs: number): Data
       })) as T)
     }
   })
-  const maintenance = executor(maintenanceLanes)
   const client = drizzleClient(strict, types) as postgres.Sql
   const db = drizzle({ client, schema, casing: 'snake_case' }) as unknown as Db
   return {
     driver: 'postgres',
     db,
     relaxed: executor(relaxedLanes),
-    maintenance,
+    maintenance: executor(maintenance),
     timeoutMs,
     get available () { return !breaker.isOpen },
     async query<T> (text: string, params: readonly unknown[] = [], opts: QueryOptions = {}) {
@@ -90,9 +88,9 @@ export function openPostgres (url: string, max: number, timeoutMs: number): Data
     transaction: executor(strict).transaction,
     async copyIn (table, columns) {
       const statement = `copy ${ident(table)} (${columns.map(ident).join(', ')}) from stdin`
-      return await copySink(maintenanceLanes, statement, timeoutMs)
+      return await copySink(maintenance, statement, timeoutMs)
     },
-    async close () { await Promise.all([strict.close(), relaxedLanes.close(), maintenanceLanes.close()]) }
+    async close () { await Promise.all([strict.close(), relaxedLanes.close(), maintenance.close()]) }
   }
 }
 

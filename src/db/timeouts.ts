@@ -9,14 +9,16 @@ export const DEFAULT_DB_TIMEOUT_MS = 5000
 
 /**
  * The server-side limits of a connection that serves requests. The server gives up a little before
- * the client does, so that a slow statement or a long lock wait is answered with an error
- * (57014, 55P03) on a connection that stays usable; the client's own deadline is for a server that
- * cannot answer at all. A session idle in a transaction for the whole deadline belongs to a client
- * that has given up or vanished (while holding, perhaps, the audit log's lock): the server ends it.
+ * the client does, so that a slow statement, or one waiting for a lock, is answered with an error
+ * (57014) on a connection that stays usable; the client's own deadline is for a server that cannot
+ * answer at all. statement_timeout counts lock waits too, so lock_timeout is left as the database
+ * or role sets it (a lower one stays in force: startup parameters override those settings). A
+ * session idle in a transaction for the whole deadline belongs to a client that has given up or
+ * vanished (while holding, perhaps, the audit log's lock): the server ends it.
  */
 export function serverLimits (timeoutMs: number): Record<string, number> {
   const server = timeoutMs - Math.min(500, Math.floor(timeoutMs / 5))
-  return { statement_timeout: server, lock_timeout: server, idle_in_transaction_session_timeout: timeoutMs }
+  return { statement_timeout: server, idle_in_transaction_session_timeout: timeoutMs }
 }
 
 /**

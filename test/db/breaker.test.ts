@@ -41,3 +41,17 @@ t.test('an answer to a statement sent before the failure closes it too', async (
   breaker.answered()
   t.equal(breaker.admit(), 'go')
 })
+
+t.test('a statement without an answer opens it only if no other statement got one lately', async (t) => {
+  let now = 0
+  const breaker = new Breaker({ aliveMs: 1000, now: () => now })
+  breaker.stalled()
+  t.ok(breaker.isOpen, 'nothing has answered: the server is not answering')
+  breaker.answered()
+  now = 500
+  breaker.stalled()
+  t.notOk(breaker.isOpen, 'another statement was answered 500 ms ago: the server is up, only slow for this one')
+  now = 1500
+  breaker.stalled()
+  t.ok(breaker.isOpen, 'no answer for a second: open')
+})

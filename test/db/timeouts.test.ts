@@ -6,6 +6,9 @@
  * the deadline is 500 ms so the file takes seconds, not minutes.
  */
 import t from 'tap'
+import { execFileSync } from 'node:child_process'
+import { appendFileSync, chownSync, chmodSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import postgres from 'postgres'
 import { openDatabase } from '../../src/db/client.ts'
 import { migrate } from '../../src/db/migrate.ts'
@@ -172,4 +175,40 @@ t.test('a stopped database is refused at once; answers resume within 2 s of it a
   }
   const resumed = await firstAnswer(10_000)
   t.ok(resumed <= 2000, `answers resumed ${resumed} ms after the database accepted connections again`)
+})
+
+t.test('over TLS too, a frozen server\'s connection is discarded and a new one opened', async (t) => {
+  // The lanes open the sockets themselves and postgres.js wraps them in TLS: discarding a lane
+  // must still close the connection, and its successor negotiate TLS afresh.
+  const data = join(cluster.dir, 'data')
+  await cluster.stop('fast')
+  execFileSync('openssl', ['req', '-new', '-x509', '-days', '1', '-nodes', '-subj', '/CN=localhost',
+    '-keyout', join(data, 'server.key'), '-out', join(data, 'server.crt')], { stdio: 'ignore' })
+  const { uid, gid } = statSync(data)
+  for (const file of ['server.key', 'server.crt']) chownSync(join(data, file), uid, gid)
+  chmodSync(join(data, 'server.key'), 0o600)
+  appendFileSync(join(data, 'postgresql.conf'), 'ssl = on\n')
+  await cluster.start()
+  const tls = await openDatabase({ url: cluster.url('shifou') + '?sslmode=require', poolSize: 2, timeoutMs: DEADLINE })
+  t.teardown(async () => { await tls.close() })
+  const encrypted = async (): Promise<boolean> =>
+    (await tls.query<{ ssl: boolean }>('select ssl from pg_stat_ssl where pid = pg_backend_pid()'))[0]!.ssl
+  t.ok(await encrypted(), 'the connection is encrypted')
+  cluster.signal('SIGSTOP')
+  const started = Date.now()
+  let code: unknown
+  try {
+    await tls.query('select 1').catch((err: unknown) => { code = (err as { code?: unknown }).code })
+  } finally {
+    cluster.signal('SIGCONT')
+  }
+  t.equal(code, 'DATABASE_UNAVAILABLE')
+  t.ok(Date.now() - started < DEADLINE + 1000, 'refused within the deadline plus 1 s')
+  let back = false
+  const thawed = Date.now()
+  while (!back && Date.now() - thawed < 5000) {
+    back = await encrypted().catch(() => false)
+    if (!back) await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  t.ok(back, `answers again over TLS ${Date.now() - thawed} ms after the thaw`)
 })
