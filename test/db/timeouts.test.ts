@@ -193,7 +193,16 @@ t.test('over TLS too, a frozen server\'s connection is discarded and a new one o
   t.teardown(async () => { await tls.close() })
   const encrypted = async (): Promise<boolean> =>
     (await tls.query<{ ssl: boolean }>('select ssl from pg_stat_ssl where pid = pg_backend_pid()'))[0]!.ssl
-  t.ok(await encrypted(), 'the connection is encrypted')
+  // The first connection (TCP, TLS, startup) may take longer than 500 ms on a busy machine: retry.
+  const until = async (limitMs: number): Promise<{ ok: boolean, ms: number }> => {
+    const from = Date.now()
+    while (Date.now() - from < limitMs) {
+      if (await encrypted().catch(() => false)) return { ok: true, ms: Date.now() - from }
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+    return { ok: false, ms: Date.now() - from }
+  }
+  t.ok((await until(10_000)).ok, 'the connection is encrypted')
   cluster.signal('SIGSTOP')
   const started = Date.now()
   let code: unknown
@@ -204,11 +213,6 @@ t.test('over TLS too, a frozen server\'s connection is discarded and a new one o
   }
   t.equal(code, 'DATABASE_UNAVAILABLE')
   t.ok(Date.now() - started < DEADLINE + 1000, 'refused within the deadline plus 1 s')
-  let back = false
-  const thawed = Date.now()
-  while (!back && Date.now() - thawed < 5000) {
-    back = await encrypted().catch(() => false)
-    if (!back) await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  t.ok(back, `answers again over TLS ${Date.now() - thawed} ms after the thaw`)
+  const back = await until(5000)
+  t.ok(back.ok && back.ms <= 2000, `answers again over TLS ${back.ms} ms after the thaw`)
 })
