@@ -132,25 +132,33 @@ t.test('a commit never acknowledged may land later: the next batch numbers after
   const [start] = await writer.append([entry(0)])
 
   cluster.signal('SIGSTOP')
-  let refused: unknown = null
+  const refused: unknown[] = []
   try {
-    // The statement reaches the server's socket, then the server freezes before it runs.
-    await writer.append([entry(1)]).catch((err: unknown) => { refused = err })
+    // The first batch's statement reaches the server's socket, then the server freezes before it
+    // runs; the second entry waits behind it in the writer's queue. When the first gets no answer
+    // the breaker opens (nothing has answered since it was sent), so the second is never sent.
+    const first = writer.append([entry(1)]).catch((err: unknown) => { refused.push(err) })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const second = writer.append([entry(2)]).catch((err: unknown) => { refused.push(err) })
+    await Promise.all([first, second])
   } finally {
     cluster.signal('SIGCONT')
   }
-  t.ok(isShifouError(refused) && refused.code === 'DATABASE_UNAVAILABLE',
-    'the caller was told the database did not answer')
+  t.equal(refused.filter((err) => isShifouError(err) && err.code === 'DATABASE_UNAVAILABLE').length, 2,
+    'both callers were told the database did not answer')
 
   let next: number | undefined
   const started = Date.now()
   while (next === undefined && Date.now() - started < 5000) {
-    next = await writer.append([entry(2)]).then(([i]) => i, () => undefined)
+    next = await writer.append([entry(3)]).then(([i]) => i, () => undefined)
     if (next === undefined) await new Promise((resolve) => setTimeout(resolve, 25))
   }
   const late = await database.query<{ index: number }>(
     'select index from audit_entries where index > $1 and index < $2 order by index', [start, next])
   t.ok(late.length <= 1, `${late.length} entry committed without its caller knowing`)
+  const [unsent] = await database.query<{ n: number }>(`select count(*)::int as n from audit_entries
+    where kind = 'change' and convert_from(entry, 'UTF8')::jsonb -> 'detail' ->> 'n' = '2'`)
+  t.equal(unsent!.n, 0, 'the entry that never left the queue was never written')
   t.equal(next, start! + 1 + late.length, 'the next entry is numbered right after what is in the log')
   const report = await verifyLog(database, { verifier, origin: TEST_ORIGIN })
   t.same(report.problem, null, 'the log verifies')
