@@ -101,8 +101,8 @@ export async function loadBench (database: Database, count: number): Promise<num
     input: Readable.from(benchCsv(count))
   })
   const seconds = (Date.now() - started) / 1000
-  await database.query('vacuum (analyze) records')
-  await database.query('checkpoint')
+  await database.maintenance.query('vacuum (analyze) records')
+  await database.maintenance.query('checkpoint')
   return seconds
 }
 

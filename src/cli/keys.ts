@@ -25,7 +25,9 @@ export async function keys (argv: string[], out: (line: string) => void = printL
   }
   loadDotEnv()
   const config = loadConfig()
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 })
+  const database = await openDatabase({
+    url: config.databaseUrl, dataDir: config.dataDir, poolSize: 1, timeoutMs: config.dbTimeoutMs
+  })
   try {
     if (sub === 'list') {
       for (const k of await listSigningKeys(database)) {
