@@ -16,7 +16,11 @@ interface Report { status: number, body: Record<string, unknown> }
 
 export async function load (argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
-    connector: { type: 'string' }, 'as-of': { type: 'string' }, url: { type: 'string' }, token: { type: 'string' }, format: { type: 'string' }
+    connector: { type: 'string' },
+    'as-of': { type: 'string' },
+    url: { type: 'string' },
+    token: { type: 'string' },
+    format: { type: 'string' }
   }, true)
   const connector = required(values.connector, '--connector')
   const asOf = required(values['as-of'], '--as-of')
@@ -57,13 +61,18 @@ export async function load (argv: string[]): Promise<number> {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest
     const req = send(url, {
       method: 'PUT',
-      headers: { authorization: 'Bearer ' + token, 'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson', 'content-length': String(size) }
+      headers: {
+        authorization: 'Bearer ' + token,
+        'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson',
+        'content-length': String(size)
+      }
     }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => {
         try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> })
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>
+          resolve({ status: res.statusCode ?? 0, body })
         } catch {
           resolve({ status: res.statusCode ?? 0, body: {} })
         }
@@ -76,11 +85,13 @@ export async function load (argv: string[]): Promise<number> {
 
   if (report.status === 201) {
     const s = report.body.snapshot as Record<string, unknown>
-    process.stdout.write(`snapshot ${s.id} of ${connector} is active: ${s.rows} rows, ${s.subjects} subjects, ${s.rejectedCount} rejected, as of ${s.asOf}\n`)
+    process.stdout.write(`snapshot ${s.id} of ${connector} is active: ` +
+      `${s.rows} rows, ${s.subjects} subjects, ${s.rejectedCount} rejected, as of ${s.asOf}\n`)
     printRejected(s)
     return 0
   }
-  process.stderr.write(`load failed: ${report.status} ${String(report.body.code ?? '')} ${String(report.body.detail ?? '')}\n`)
+  const { code, detail } = report.body
+  process.stderr.write(`load failed: ${report.status} ${String(code ?? '')} ${String(detail ?? '')}\n`)
   printRejected(report.body)
   return 1
 }
