@@ -16,6 +16,7 @@ import auth from './plugins/auth.ts'
 import json from './plugins/json.ts'
 import metrics from './plugins/metrics.ts'
 import openapi from './plugins/openapi.ts'
+import closing from './plugins/closing.ts'
 import ops from './routes/ops.ts'
 import departments from './routes/v1/departments.ts'
 import connectors from './routes/v1/connectors.ts'
@@ -104,6 +105,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(auth, { issuer: opts.config.issuer, secret: opts.config.jwtSecret, publicKeysFile: opts.config.jwtPublicKeysFile })
   await app.register(json)
   await app.register(metrics)
+  await app.register(closing)
 
   await app.register(ops)
   await app.register(departments)
