@@ -47,6 +47,8 @@ export interface DatabaseOptions {
   poolSize?: number
   /** PGlite only: keep the database in memory (tests). */
   memory?: boolean
+  /** PGlite only: start from this dumped data directory instead of an empty one (tests). */
+  loadDataDir?: Blob
 }
 
 export async function openDatabase (opts: DatabaseOptions): Promise<Database> {
@@ -132,7 +134,7 @@ async function openPglite (opts: DatabaseOptions): Promise<Database> {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
     dataDir = join(dir, 'pgdata')
   }
-  const pg = await PGlite.create(dataDir)
+  const pg = opts.loadDataDir === undefined ? await PGlite.create(dataDir) : await PGlite.create({ dataDir, loadDataDir: opts.loadDataDir })
   const db = drizzlePglite({ client: pg, schema, casing: 'snake_case' }) as unknown as Db
   const exec = (q: Pick<PGlite, 'query'>): Executor => ({
     async query<T> (text: string, params: readonly unknown[] = []) {
