@@ -4,15 +4,15 @@
  * entry's inclusion proof verifies against the signed checkpoint; and a changed leaf is caught.
  */
 import t from 'tap'
-import { build, ADMIN, AUDITOR, TEST_CHECKPOINT_SEED, TEST_ORIGIN } from '../helpers/app.ts'
+import { build, ADMIN, AUDITOR, CALLER, TEST_CHECKPOINT_SEED, TEST_ORIGIN } from '../helpers/app.ts'
+import { callerOf, subjectOf } from '../helpers/claims.ts'
 import { loadDemo, DEMO_CLIENT, DEMO_PURPOSE } from '../../src/demo/demo.ts'
 import { openCheckpoint, signerFromSeed } from '../../src/audit/checkpoint-note.ts'
 import { leafHash } from '../../src/audit/hasher.ts'
 import { verifyInclusion } from '../../src/audit/proof-verify.ts'
 import { checkAccessLog } from '../../src/audit/access-log.ts'
 
-const CALLER = { sub: DEMO_CLIENT, role: 'caller' as const }
-const POLICE = { sub: 'police', role: 'caller' as const }
+const POLICE = callerOf('police')
 const DELAY = 3
 const b = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'))
 const signer = signerFromSeed(TEST_ORIGIN, TEST_CHECKPOINT_SEED)
@@ -27,7 +27,7 @@ interface Page {
 }
 
 t.test('access log', async (t) => {
-  const { app, database, keyring, as } = await build(t)
+  const { database, keyring, as, ask } = await build(t)
   const { people } = await loadDemo(database, keyring, 30)
   const [alice, bob, carol] = people as [typeof people[0], typeof people[0], typeof people[0]]
   const created = await as(ADMIN)('POST', '/v1/clients', {
@@ -38,23 +38,20 @@ t.test('access log', async (t) => {
   const notConfidential = await as(ADMIN)('POST', '/v1/clients', { id: 'leaky', name: 'x', questions: [], purposes: ['x'], disclosureDelaySeconds: 5 })
   t.equal(notConfidential.json().code, 'INVALID_DEFINITION', 'a delay needs a confidential client')
 
-  const ask = async (who: typeof CALLER, idNumber: string, purpose: string, caseId: string): Promise<number> => {
-    const res = await as(who)('POST', '/v1/verifications', { subject: { idNumber }, questions: [{ id: 'property.holds' }], purpose, caseId })
-    return res.statusCode
-  }
-  t.equal(await ask(CALLER, alice.idNumber, DEMO_PURPOSE, 'A-1'), 200)
-  t.equal(await ask(CALLER, bob.idNumber, DEMO_PURPOSE, 'B-1'), 200)
-  t.equal(await ask(CALLER, alice.idNumber, 'marketing', 'A-2'), 403, 'a refused request about alice')
-  t.equal(await ask(CALLER, carol.idNumber, DEMO_PURPOSE, 'C-1'), 200)
-  t.equal(await ask(CALLER, alice.idNumber, DEMO_PURPOSE, 'A-3'), 200)
-  t.equal(await ask(POLICE, alice.idNumber, 'investigation', 'P-1'), 200)
+  const status = async (...args: Parameters<typeof ask>): Promise<number> => (await ask(...args)).statusCode
+  t.equal(await status(CALLER, { idNumber: alice.idNumber, caseId: 'A-1' }), 200)
+  t.equal(await status(CALLER, { idNumber: bob.idNumber, caseId: 'B-1' }), 200)
+  t.equal(await status(CALLER, { idNumber: alice.idNumber, purpose: 'marketing', caseId: 'A-2' }), 403, 'a refused request about alice')
+  t.equal(await status(CALLER, { idNumber: carol.idNumber, caseId: 'C-1' }), 200)
+  t.equal(await status(CALLER, { idNumber: alice.idNumber, caseId: 'A-3' }), 200)
+  t.equal(await status(POLICE, { idNumber: alice.idNumber, purpose: 'investigation', caseId: 'P-1' }), 200)
   t.equal((await as(AUDITOR)('POST', '/v1/audit/subject-search', { idNumber: alice.idNumber, reason: 'Complaint 7 review' })).statusCode, 200)
 
   const pseudonym = keyring.audit.pseudonym(alice.idNumber)
   const expected = async (withPolice: boolean): Promise<number[]> => (await database.query<{ index: number }>(
     `select index from audit_entries where subject = $1 and kind in ('answer', 'refusal') ${withPolice ? '' : "and caller <> 'police'"} order by index`, [pseudonym])).map((r) => Number(r.index))
   const read = async (who: string, query = ''): Promise<Page> => {
-    const res = await as({ sub: 'citizen-' + who.slice(-4), role: 'subject', idNumber: who })('GET', '/v1/me/access-log' + query)
+    const res = await as(subjectOf(who))('GET', '/v1/me/access-log' + query)
     t.equal(res.statusCode, 200, res.body)
     return res.json()
   }
@@ -118,7 +115,7 @@ t.test('access log', async (t) => {
     }
     t.same(seen, await expected(false), 'the pages together are the whole list')
     t.equal(pages, 3)
-    t.equal((await as({ sub: 'c', role: 'subject', idNumber: alice.idNumber })('GET', '/v1/me/access-log?limit=abc')).statusCode, 400)
+    t.equal((await as(subjectOf(alice.idNumber))('GET', '/v1/me/access-log?limit=abc')).statusCode, 400)
   })
 
   await t.test('the confidential caller appears once its delay has passed', async (t) => {
@@ -135,9 +132,11 @@ t.test('access log', async (t) => {
     for (const who of [CALLER, AUDITOR, ADMIN]) {
       const res = await as(who)('GET', '/v1/me/access-log')
       t.equal(res.statusCode, 403, who.role)
+      t.equal(res.json().code, 'FORBIDDEN', who.role + ': FORBIDDEN')
     }
     const none = await read(people[20]!.idNumber)
     t.same(none.entries, [], 'a subject nobody asked about sees an empty list')
-    t.ok(app)
+    t.equal(none.next, null, 'and no further page')
+    t.same(checkAccessLog(none, verifier), [], 'the empty page passes the documented check')
   })
 })

@@ -9,7 +9,10 @@ import { createHmac, createSign, generateKeyPairSync } from 'node:crypto'
 import type { LightMyRequestResponse, RouteOptions } from 'fastify'
 import { buildApp } from '../../src/api/app.ts'
 import { ROLES } from '../../src/principal.ts'
-import { build, testAppConfig, ADMIN, ISSUER, TEST_MASTER, TEST_SECRET } from '../helpers/app.ts'
+import { build, testAppConfig, ADMIN, AUDITOR, CALLER, ISSUER, TEST_MASTER, TEST_SECRET } from '../helpers/app.ts'
+import { stewardOf } from '../helpers/claims.ts'
+import { fileConnector } from '../helpers/registry.ts'
+import { verification } from '../helpers/verifications.ts'
 import { Keyring } from '../../src/keys/keyring.ts'
 import type { TokenClaims } from '../../src/tokens.ts'
 import { testDatabase } from '../helpers/db.ts'
@@ -270,19 +273,14 @@ t.test('role checks: each route serves its roles only; every 403 is one refusal 
   for (const [id, name] of [['dept-a', 'Department A'], ['dept-b', 'Department B']]) {
     t.equal((await admin('POST', '/v1/departments', { id, name })).statusCode, 201)
   }
-  const connector = (id: string, department: string): Record<string, unknown> => ({
-    id, department, title: 'Connector ' + id, kind: 'file', subject: { field: 'id_number', type: 'cn_resident_id' }, fields: [{ name: 'score', type: 'integer' }]
-  })
+  const connector = (id: string, department: string): Record<string, unknown> => fileConnector(id, department, [{ name: 'score', type: 'integer' }])
   t.equal((await admin('POST', '/v1/connectors', connector('conn-a', 'dept-a'))).statusCode, 201)
   t.equal((await admin('POST', '/v1/connectors', connector('conn-b', 'dept-b'))).statusCode, 201)
   const person = makePeople(1, 9)[0]!
   const csv = `id_number,score\n${person.idNumber},7\n`
   const asOf = '2025-01-01'
 
-  const CALLER = { sub: 'demo-housing', role: 'caller' as const }
-  const AUDITOR = { sub: 'aud-1', role: 'auditor' as const }
-  const DEPT_A = { sub: 'steward-a', role: 'dept_admin' as const, dept: 'dept-a' }
-  const verification = { subject: { idNumber: person.idNumber }, questions: [{ id: 'property.holds' }], purpose: 'housing-subsidy', caseId: 'C-1' }
+  const DEPT_A = stewardOf('dept-a')
 
   async function refused (t: Test, who: TokenClaims, method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<void> {
     const what = `${who.role} ${method} ${url}`
@@ -309,7 +307,9 @@ t.test('role checks: each route serves its roles only; every 403 is one refusal 
   t.equal(await countOf('clients'), clientsBefore, 'no client was created')
 
   // Only callers ask
-  for (const who of [AUDITOR, ADMIN, DEPT_A]) await refused(t, who, 'POST', '/v1/verifications', verification)
+  for (const who of [AUDITOR, ADMIN, DEPT_A]) {
+    await refused(t, who, 'POST', '/v1/verifications', verification({ idNumber: person.idNumber, caseId: 'C-1' }))
+  }
   // A dept_admin is not an admin or an auditor
   await refused(t, DEPT_A, 'POST', '/v1/departments', { id: 'dept-c', name: 'Department C' })
   await refused(t, DEPT_A, 'GET', '/v1/audit/entries')
@@ -348,7 +348,7 @@ t.test('role checks: each route serves its roles only; every 403 is one refusal 
   t.equal(created.statusCode, 201, created.body)
   const del = await a('DELETE', '/v1/connectors/conn-a2')
   t.equal(del.statusCode, 204, del.body)
-  t.match(await lastEntry(), { kind: 'change', actor_sub: 'steward-a', actor_role: 'dept_admin' })
+  t.match(await lastEntry(), { kind: 'change', actor_sub: DEPT_A.sub, actor_role: 'dept_admin' })
 })
 
 t.test('400s write no audit entry', async (t) => {

@@ -7,18 +7,18 @@
 import t, { type Test } from 'tap'
 import fc from 'fast-check'
 import type { LightMyRequestResponse } from 'fastify'
-import { build, ADMIN, AUDITOR } from '../helpers/app.ts'
+import { build, ADMIN, AUDITOR, CALLER } from '../helpers/app.ts'
+import { UNLIMITED } from '../helpers/registry.ts'
 import { loadDemo, DEMO_CLIENT, DEMO_PURPOSE } from '../../src/demo/demo.ts'
 import { checkDigit } from '../../src/matchers/cn-resident-id.ts'
 
-const CALLER = { sub: DEMO_CLIENT, role: 'caller' as const }
 const URL = '/v1/verifications'
 
 const { app, database, keyring, as, token } = await build(t)
 const { people } = await loadDemo(database, keyring, 50)
 // This file sends thousands of valid requests about few people (many names per ID): lift the
 // demo caller's abuse limits so that what is tested here is input handling (test/abuse covers them).
-const lifted = await as(ADMIN)('PUT', '/v1/clients/' + DEMO_CLIENT + '/quotas', { quotas: { requestsPerMinute: 1000000, subjectsPerDay: 1000000, subjectsPerCase: 1000000, namesPerSubjectPerDay: 1000000 } })
+const lifted = await as(ADMIN)('PUT', '/v1/clients/' + DEMO_CLIENT + '/quotas', { quotas: UNLIMITED })
 if (lifted.statusCode !== 200) throw new Error(lifted.body)
 const caller = as(CALLER)
 const bearer = 'Bearer ' + token(CALLER)
@@ -235,24 +235,25 @@ t.test('invalid names and a missing name', async (t) => {
 })
 
 t.test('question parameters', async (t) => {
-  const ask = (id: string, params?: unknown): Record<string, unknown> => body({ questions: [{ id, ...(params === undefined ? {} : { params }) }] })
+  /** The valid request asking one question with these params, which may be of any JSON type. */
+  const asking = (id: string, params?: unknown): Record<string, unknown> => body({ questions: [{ id, ...(params === undefined ? {} : { params }) }] })
   const cases: Array<[string, Record<string, unknown>]> = [
-    ['missing', ask('tax.paid_in_year')],
-    ['empty', ask('tax.paid_in_year', {})],
-    ['a string for an integer', ask('tax.paid_in_year', { year: '2025' })],
-    ['a fraction for an integer', ask('tax.paid_in_year', { year: 2025.5 })],
-    ['a boolean for an integer', ask('tax.paid_in_year', { year: true })],
-    ['an unknown param', ask('tax.paid_in_year', { year: 2025, month: 1 })],
-    ['a param for a question with none', ask('property.holds', { year: 2025 })],
-    ['a string for a number', ask('income.at_least', { year: 2025, min: '1000' })],
-    ['a date that does not exist', ask('insurance.active_on', { date: '2025-02-30' })],
-    ['a date in another format', ask('insurance.active_on', { date: '20250101' })],
-    ['a number for a date', ask('insurance.active_on', { date: 20250101 })]
+    ['missing', asking('tax.paid_in_year')],
+    ['empty', asking('tax.paid_in_year', {})],
+    ['a string for an integer', asking('tax.paid_in_year', { year: '2025' })],
+    ['a fraction for an integer', asking('tax.paid_in_year', { year: 2025.5 })],
+    ['a boolean for an integer', asking('tax.paid_in_year', { year: true })],
+    ['an unknown param', asking('tax.paid_in_year', { year: 2025, month: 1 })],
+    ['a param for a question with none', asking('property.holds', { year: 2025 })],
+    ['a string for a number', asking('income.at_least', { year: 2025, min: '1000' })],
+    ['a date that does not exist', asking('insurance.active_on', { date: '2025-02-30' })],
+    ['a date in another format', asking('insurance.active_on', { date: '20250101' })],
+    ['a number for a date', asking('insurance.active_on', { date: 20250101 })]
   ]
   for (const [what, b] of cases) await refused(t, what, b, 400, 'INVALID_PARAM')
-  await refused(t, 'params as an array', ask('tax.paid_in_year', [2025]), 400, 'INVALID_BODY')
-  await refused(t, 'params as null', ask('tax.paid_in_year', null), 400, 'INVALID_BODY')
-  await refused(t, 'a param as an object', ask('tax.paid_in_year', { year: { value: 2025 } }), 400, 'INVALID_BODY')
+  await refused(t, 'params as an array', asking('tax.paid_in_year', [2025]), 400, 'INVALID_BODY')
+  await refused(t, 'params as null', asking('tax.paid_in_year', null), 400, 'INVALID_BODY')
+  await refused(t, 'a param as an object', asking('tax.paid_in_year', { year: { value: 2025 } }), 400, 'INVALID_BODY')
   // and the well-formed ones answer
   const ok = await caller('POST', URL, body({ questions: [{ id: 'tax.paid_in_year', params: { year: 2025 } }, { id: 'income.at_least', params: { year: 2025, min: 1 } }, { id: 'insurance.active_on', params: { date: '2025-01-01' } }] }))
   t.equal(ok.statusCode, 200, ok.body)

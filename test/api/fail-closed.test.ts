@@ -1,24 +1,23 @@
 import t from 'tap'
-import { build } from '../helpers/app.ts'
+import { build, CALLER } from '../helpers/app.ts'
 import { testDatabase } from '../helpers/db.ts'
+import { verification, type Ask } from '../helpers/verifications.ts'
 import type { Database, Executor } from '../../src/db/client.ts'
-import { loadDemo, DEMO_CLIENT, DEMO_PURPOSE } from '../../src/demo/demo.ts'
+import { loadDemo } from '../../src/demo/demo.ts'
 
-const CALLER = { sub: DEMO_CLIENT, role: 'caller' as const }
-const ask = (idNumber: string, caseId = 'C-1'): Record<string, unknown> => ({
-  subject: { idNumber }, questions: [{ id: 'property.holds' }, { id: 'tax.paid_in_year', params: { year: 2025 } }], purpose: DEMO_PURPOSE, caseId
-})
+/** Two questions, so that a refusal could leave half an answer behind. */
+const two = (idNumber: string, caseId = 'C-' + idNumber.slice(-6)): Ask =>
+  ({ idNumber, caseId, questions: ['property.holds', { id: 'tax.paid_in_year', params: { year: 2025 } }] })
 
 t.test('with the audit insert failing, every verification is 503 and no answer leaves', async (t) => {
-  const { database, keyring, as } = await build(t)
+  const { database, keyring, ask } = await build(t)
   const { people } = await loadDemo(database, keyring, 40)
-  const caller = as(CALLER)
-  t.equal((await caller('POST', '/v1/verifications', ask(people[0]!.idNumber))).statusCode, 200, 'answers while the log works')
+  t.equal((await ask(CALLER, two(people[0]!.idNumber))).statusCode, 200, 'answers while the log works')
 
   await database.query(`create function refuse_audit() returns trigger language plpgsql as $$ begin raise exception 'disk full'; end $$`)
   await database.query('create trigger refuse_audit before insert on audit_entries for each row execute function refuse_audit()')
   const before = (await database.query<{ n: number }>('select count(*)::int as n from audit_entries'))[0]!.n
-  const responses = await Promise.all(people.map(async (p) => await caller('POST', '/v1/verifications', ask(p.idNumber, 'C-' + p.idNumber.slice(-6)))))
+  const responses = await Promise.all(people.map(async (p) => await ask(CALLER, two(p.idNumber))))
   for (const res of responses) {
     t.equal(res.statusCode, 503)
     t.equal(res.json().code, 'AUDIT_UNAVAILABLE')
@@ -27,7 +26,7 @@ t.test('with the audit insert failing, every verification is 503 and no answer l
   t.equal((await database.query<{ n: number }>('select count(*)::int as n from audit_entries'))[0]!.n, before, 'nothing was written')
 
   await database.query('drop trigger refuse_audit on audit_entries')
-  t.equal((await caller('POST', '/v1/verifications', ask(people[1]!.idNumber))).statusCode, 200, 'answers again once the log can be written')
+  t.equal((await ask(CALLER, two(people[1]!.idNumber))).statusCode, 200, 'answers again once the log can be written')
 })
 
 /**
@@ -79,7 +78,7 @@ t.test('close finishes every verification in flight and flushes its entry; new r
       const res = await fetch(url + '/v1/verifications', {
         method: 'POST',
         headers: { authorization: 'Bearer ' + token(CALLER), 'content-type': 'application/json' },
-        body: JSON.stringify(ask(idNumber, 'C-' + idNumber.slice(-6)))
+        body: JSON.stringify(verification(two(idNumber)))
       })
       return { status: res.status, body: await res.json() as { answers?: Array<{ auditIndex: number }> } }
     } catch {

@@ -5,29 +5,13 @@
  */
 import t from 'tap'
 import type { LightMyRequestResponse, RouteOptions } from 'fastify'
-import { buildApp } from '../../src/api/app.ts'
-import { Keyring } from '../../src/keys/keyring.ts'
-import { mintToken, type TokenClaims } from '../../src/tokens.ts'
-import { loadDemo, DEMO_CLIENT, DEMO_PURPOSE } from '../../src/demo/demo.ts'
-import { testAppConfig, ISSUER, TEST_MASTER, TEST_SECRET, AUDITOR } from '../helpers/app.ts'
-import { testDatabase } from '../helpers/db.ts'
+import { loadDemo } from '../../src/demo/demo.ts'
+import { build, ADMIN, AUDITOR, CALLER } from '../helpers/app.ts'
+import { verification } from '../helpers/verifications.ts'
 
 const routes: RouteOptions[] = []
-const database = await testDatabase(t)
-const keyring = new Keyring(new Map([[1, TEST_MASTER]]))
-const app = await buildApp({
-  config: testAppConfig(),
-  database,
-  keyring,
-  logger: false,
-  onRoute: (route) => { routes.push(route) }
-})
-t.teardown(async () => { await app.close() })
-await app.ready()
+const { app, database, keyring, token: tokenFor, as } = await build(t, { onRoute: (route) => { routes.push(route) } })
 const { people } = await loadDemo(database, keyring, 20)
-
-const tokenFor = (claims: TokenClaims): string => mintToken(TEST_SECRET, ISSUER, claims, 3600)
-const CALLER: TokenClaims = { sub: DEMO_CLIENT, role: 'caller' }
 
 async function get (url: string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
   return await app.inject({ method: 'GET', url, headers })
@@ -52,20 +36,20 @@ t.test('/metrics counts requests and problems and carries no identifier', async 
   const person = people[0]!
   const token = tokenFor(CALLER)
   const caseId = 'METRICS-CASE-7741'
-  const ask = async (subject: Record<string, unknown>, questions: unknown[] = [{ id: 'identity.name_matches' }]): Promise<LightMyRequestResponse> =>
-    await app.inject({ method: 'POST', url: '/v1/verifications', headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json' }, payload: JSON.stringify({ subject, questions, purpose: DEMO_PURPOSE, caseId }) })
+  const ask = async (subject: { idNumber: string, name?: string }, questions = 'identity.name_matches'): Promise<LightMyRequestResponse> =>
+    await as(token)('POST', '/v1/verifications', verification({ ...subject, questions, caseId }))
 
   t.equal((await ask({ idNumber: person.idNumber, name: person.name })).statusCode, 200)
   const wrongCheck = person.idNumber.slice(0, 17) + (person.idNumber[17] === '0' ? '1' : '0')
   const invalid = await ask({ idNumber: wrongCheck, name: person.name })
   t.equal(invalid.json().code, 'INVALID_ID_NUMBER')
   t.equal((await ask({ idNumber: person.idNumber })).json().code, 'SUBJECT_NAME_REQUIRED')
-  t.equal((await ask({ idNumber: person.idNumber, name: person.name }, [{ id: 'no.such.question' }])).json().code, 'QUESTION_NOT_ALLOWED')
+  t.equal((await ask({ idNumber: person.idNumber, name: person.name }, 'no.such.question')).json().code, 'QUESTION_NOT_ALLOWED')
   t.equal((await get('/v1/departments', { authorization: 'Bearer ' + token })).statusCode, 403)
   t.equal((await get('/v1/departments')).statusCode, 401)
   // identifiers in paths and query strings: unknown routes and filters
   t.equal((await get('/v1/subjects/' + person.idNumber)).statusCode, 404)
-  t.equal((await get('/v1/connectors/' + person.idNumber, { authorization: 'Bearer ' + tokenFor({ sub: 'ops-1', role: 'admin' }) })).statusCode, 404)
+  t.equal((await get('/v1/connectors/' + person.idNumber, { authorization: 'Bearer ' + tokenFor(ADMIN) })).statusCode, 404)
   const filtered = await get('/v1/audit/entries?caseId=' + caseId, { authorization: 'Bearer ' + tokenFor(AUDITOR) })
   t.equal(filtered.statusCode, 200)
 

@@ -8,15 +8,16 @@
  */
 import t from 'tap'
 import { createHash } from 'node:crypto'
-import { build, ADMIN, AUDITOR, TEST_MASTER, TEST_SECRET } from '../helpers/app.ts'
+import { build, ADMIN, AUDITOR, CALLER, TEST_MASTER, TEST_SECRET } from '../helpers/app.ts'
+import { callerOf, stewardOf } from '../helpers/claims.ts'
+import { verification, type Asked } from '../helpers/verifications.ts'
 import { loggerOptions } from '../../src/api/app.ts'
-import { DEMO_CLIENT, DEMO_PURPOSE, loadDemo } from '../../src/demo/demo.ts'
+import { DEMO_PURPOSE, loadDemo } from '../../src/demo/demo.ts'
 import { householdCsv, makePeople, realEstateCsv, type Person } from '../../src/demo/population.ts'
 import type { TokenClaims } from '../../src/tokens.ts'
 
 const CONNECTORS = ['realestate', 'tax', 'social', 'household'] as const
 const HEX64 = /^[0-9a-f]{64}$/
-const CALLER: TokenClaims = { sub: DEMO_CLIENT, role: 'caller' }
 
 const fullWidth = (s: string): string => s.replace(/[0-9]/g, (d) => String.fromCharCode(0xff10 + Number(d))).replace('X', 'Ｘ')
 /** The 15-digit legacy form of an 18-digit ID born in the 1900s (no "19", no check digit). */
@@ -58,7 +59,7 @@ t.test('a full scenario leaves no identifier or name in any table or log line', 
     const sent = form === 0 ? fullWidth(id) : form === 1 ? (legacy(id) ?? id.replace('X', 'x')) : id.replace('X', 'x')
     return JSON.stringify({ id_number: sent, property_type: type, area: Number(area), registered_on: on, owner_phone: '13900000000' }) + '\n'
   }).join('')
-  const re = await call({ sub: 'steward-re', role: 'dept_admin', dept: 'realestate' })('PUT', '/v1/connectors/realestate/snapshot?asOf=' + yesterday(), nd, { 'content-type': 'application/x-ndjson' })
+  const re = await call(stewardOf('realestate'))('PUT', '/v1/connectors/realestate/snapshot?asOf=' + yesterday(), nd, { 'content-type': 'application/x-ndjson' })
   expect('decorated real-estate load', re, 201)
   t.same(re.json().snapshot.ignoredColumns, ['owner_phone'])
 
@@ -68,7 +69,7 @@ t.test('a full scenario leaves no identifier or name in any table or log line', 
   const bad = people.slice(0, 12).map((p, i) => i % 3 === 0
     ? `${p.idNumber.slice(0, 17)}${p.idNumber.endsWith('0') ? '1' : '0'},${p.name}\n`
     : i % 3 === 1 ? `${p.name},${p.name}\n` : `${p.idNumber},${p.name}\u202e\n`)
-  const failed = await call({ sub: 'steward-hh', role: 'dept_admin', dept: 'household' })('PUT', '/v1/connectors/household/snapshot?asOf=' + yesterday(),
+  const failed = await call(stewardOf('household'))('PUT', '/v1/connectors/household/snapshot?asOf=' + yesterday(),
     household.slice(0, 100).join('') + bad.join('') + household.slice(100).join(''), { 'content-type': 'text/csv' })
   expect('failed household load', failed, 422)
   t.equal(failed.json().code, 'REJECT_RATIO_EXCEEDED')
@@ -81,8 +82,9 @@ t.test('a full scenario leaves no identifier or name in any table or log line', 
   /** verification id → the person it was about */
   const about = new Map<string, Person>()
   let cases = 0
-  const verify = async (label: string, person: Person, idNumber: string, name: string | undefined, questions: unknown[], status = 200, purpose = DEMO_PURPOSE, who = caller): Promise<string[]> => {
-    const res = await who('POST', '/v1/verifications', { subject: { idNumber, ...(name === undefined ? {} : { name }) }, questions, purpose, caseId: 'PRIV-' + ++cases })
+  const verify = async (label: string, person: Person, idNumber: string, name: string | undefined, questions: Asked[],
+    status = 200, purpose = DEMO_PURPOSE, who = caller): Promise<string[]> => {
+    const res = await who('POST', '/v1/verifications', verification({ idNumber, ...(name === undefined ? {} : { name }), questions, purpose, caseId: 'PRIV-' + ++cases }))
     expect(label, res, status)
     if (res.statusCode !== 200) return []
     about.set(res.json().id, person)
@@ -102,8 +104,8 @@ t.test('a full scenario leaves no identifier or name in any table or log line', 
   await verify('no name', p4, p4.idNumber, undefined, [{ id: 'property.holds' }, { id: 'insurance.active_on', params: { date: '2024-01-01' } }])
   await verify('wrong purpose', p5, p5.idNumber, p5.name, [{ id: 'property.holds' }], 403, 'curiosity')
   await verify('unknown question', p5, p5.idNumber, p5.name, [{ id: 'criminal.record' }], 403)
-  await verify('question not allowed', p6, p6.idNumber, p6.name, [{ id: 'tax.paid_in_year', params: { year: 2025 } }], 403, DEMO_PURPOSE, call({ sub: 'limited', role: 'caller' }))
-  await verify('allowed question of the limited client', p6, p6.idNumber, undefined, [{ id: 'property.holds' }], 200, DEMO_PURPOSE, call({ sub: 'limited', role: 'caller' }))
+  await verify('question not allowed', p6, p6.idNumber, p6.name, [{ id: 'tax.paid_in_year', params: { year: 2025 } }], 403, DEMO_PURPOSE, call(callerOf('limited')))
+  await verify('allowed question of the limited client', p6, p6.idNumber, undefined, [{ id: 'property.holds' }], 200, DEMO_PURPOSE, call(callerOf('limited')))
   await verify('wrong check digit', p6, p6.idNumber.slice(0, 17) + (p6.idNumber.endsWith('0') ? '1' : '0'), p6.name, [{ id: 'property.holds' }], 400)
   await verify('bad name', p6, p6.idNumber, p6.name + '\u200b', [{ id: 'identity.name_matches' }], 400)
   await verify('name required', p6, p6.idNumber, undefined, [{ id: 'identity.name_matches' }], 400)

@@ -8,7 +8,8 @@ import t from 'tap'
 import * as jose from 'jose'
 import pngjs from 'pngjs'
 import jsQR from 'jsqr'
-import { build, ADMIN, AUDITOR, TEST_MASTER } from '../helpers/app.ts'
+import { build, ADMIN, AUDITOR, CALLER, TEST_MASTER } from '../helpers/app.ts'
+import { callerOf } from '../helpers/claims.ts'
 import { loadDemo, DEMO_CLIENT, DEMO_PURPOSE } from '../../src/demo/demo.ts'
 import { Keyring } from '../../src/keys/keyring.ts'
 import { maskIdNumber } from '../../src/matchers/cn-resident-id.ts'
@@ -17,8 +18,6 @@ import { RECEIPT_TYPE, receiptEntryMismatches, type ReceiptClaims } from '../../
 import { checkCommitment } from '../../src/receipts/commitment.ts'
 import { parseEntry } from '../../src/audit/entry.ts'
 
-const CALLER = { sub: DEMO_CLIENT, role: 'caller' as const }
-interface Answer { question: string, answer: 'yes' | 'no', asOf: string, auditIndex: number, receipt: string, nonce: string }
 
 function qrText (png: Buffer): string | null {
   const image = pngjs.PNG.sync.read(png)
@@ -27,14 +26,9 @@ function qrText (png: Buffer): string | null {
 }
 
 t.test('receipts, rotation and certificates', async (t) => {
-  const { app, database, keyring, as } = await build(t)
+  const { app, database, keyring, as, verified } = await build(t)
   const { people } = await loadDemo(database, keyring, 80)
   const caller = as(CALLER)
-  const ask = async (idNumber: string, questions: unknown[], caseId = 'HS-1'): Promise<{ id: string, answers: Answer[] }> => {
-    const res = await caller('POST', '/v1/verifications', { subject: { idNumber }, questions, purpose: DEMO_PURPOSE, caseId })
-    t.equal(res.statusCode, 200, res.body)
-    return res.json()
-  }
   const jwksOf = async (): Promise<jose.JSONWebKeySet> => {
     const res = await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })
     t.equal(res.statusCode, 200, 'the JWK Set is public')
@@ -46,14 +40,16 @@ t.test('receipts, rotation and certificates', async (t) => {
   let owner: typeof people[number] | undefined
   let nonOwner: typeof people[number] | undefined
   for (const p of people) {
-    const a = (await ask(p.idNumber, [{ id: 'property.holds' }], 'SCAN')).answers[0]!
+    const a = (await verified(CALLER, { idNumber: p.idNumber, caseId: 'SCAN' })).answers[0]!
     if (a.answer === 'yes') owner ??= p; else nonOwner ??= p
     if (owner !== undefined && nonOwner !== undefined) break
   }
   t.ok(owner !== undefined && nonOwner !== undefined, 'the demo has owners and non-owners')
   const person = nonOwner!
 
-  const first = await ask(person.idNumber, [{ id: 'property.none' }, { id: 'tax.paid_in_year', params: { year: 2025 } }], 'HS-2026-0007')
+  const first = await verified(CALLER, {
+    idNumber: person.idNumber, questions: ['property.none', { id: 'tax.paid_in_year', params: { year: 2025 } }], caseId: 'HS-2026-0007'
+  })
   const jwks1 = await jwksOf()
   t.equal(jwks1.keys.length, 1)
   const set1 = jose.createLocalJWKSet(jwks1)
@@ -82,7 +78,7 @@ t.test('receipts, rotation and certificates', async (t) => {
     const rotated = await rotateSigningKey(database, wrapKey, { sub: 'ops-1', role: 'admin' })
     // Other processes wait for their cache (2 s); this one is told at once.
     app.services.receipts!.keys.invalidate()
-    const later = await ask(person.idNumber, [{ id: 'property.none' }], 'HS-2026-0008')
+    const later = await verified(CALLER, { idNumber: person.idNumber, questions: 'property.none', caseId: 'HS-2026-0008' })
     const jwks2 = await jwksOf()
     t.same(jwks2.keys.map((k) => k.kid), [rotated.kid, jwks1.keys[0]!.kid], 'the retired key stays published')
     const set2 = jose.createLocalJWKSet(jwks2)
@@ -113,7 +109,7 @@ t.test('receipts, rotation and certificates', async (t) => {
     t.match(html, /出具时间<\/th><td>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \(UTC\+8\)/, 'the issue time')
     t.equal((html.match(/<svg/g) ?? []).length, 2, 'one QR code per answer, inline')
 
-    const one = await ask(person.idNumber, [{ id: 'property.none' }], 'HS-2026-0009')
+    const one = await verified(CALLER, { idNumber: person.idNumber, questions: 'property.none', caseId: 'HS-2026-0009' })
     const single = await caller('POST', `/v1/verifications/${one.id}/certificate`, { idNumber: person.idNumber, lang: 'zh' })
     t.match(single.body, /<title>无房产证明<\/title>/, 'a proof of no property is titled 无房产证明')
     const en = await caller('POST', `/v1/verifications/${one.id}/certificate`, { idNumber: person.idNumber, lang: 'en' })
@@ -140,7 +136,7 @@ t.test('receipts, rotation and certificates', async (t) => {
     const wrong = await caller('POST', url, { idNumber: owner!.idNumber })
     t.equal(wrong.statusCode, 403, 'another subject\'s ID')
     t.notOk(wrong.body.includes(owner!.idNumber))
-    t.equal((await as({ sub: 'someone-else', role: 'caller' })('POST', url, { idNumber: person.idNumber })).statusCode, 403, 'another caller')
+    t.equal((await as(callerOf('someone-else'))('POST', url, { idNumber: person.idNumber })).statusCode, 403, 'another caller')
     t.equal((await caller('POST', '/v1/verifications/00000000-0000-4000-8000-000000000000/certificate', { idNumber: person.idNumber })).statusCode, 403, 'an unknown verification')
     t.equal(await count(), before + 3, 'each refusal is audited')
     t.equal((await caller('POST', url, { idNumber: '123' })).json().code, 'INVALID_ID_NUMBER')
@@ -153,9 +149,9 @@ t.test('receipts, rotation and certificates', async (t) => {
 })
 
 t.test('receipts off (benchmark only): answers without receipts, no certificate', async (t) => {
-  const { database, keyring, as } = await build(t, { receipts: false })
+  const { database, keyring, as, ask } = await build(t, { receipts: false })
   const { people } = await loadDemo(database, keyring, 10)
-  const res = await as(CALLER)('POST', '/v1/verifications', { subject: { idNumber: people[0]!.idNumber }, questions: [{ id: 'property.holds' }], purpose: DEMO_PURPOSE, caseId: 'X' })
+  const res = await ask(CALLER, { idNumber: people[0]!.idNumber, caseId: 'X' })
   t.equal(res.statusCode, 200)
   t.notOk('receipt' in res.json().answers[0])
   const cert = await as(CALLER)('POST', `/v1/verifications/${res.json().id}/certificate`, { idNumber: people[0]!.idNumber })

@@ -8,7 +8,7 @@ import { Keyring } from '../../src/keys/keyring.ts'
 import { mintToken, type TokenClaims } from '../../src/tokens.ts'
 import type { Database } from '../../src/db/client.ts'
 import { testDatabase, type Teardown } from './db.ts'
-import { verification, type Answer, type Ask } from './verifications.ts'
+import { verification, type Ask, type Verified } from './verifications.ts'
 
 export { ADMIN, AUDITOR, CALLER } from './claims.ts'
 
@@ -30,8 +30,8 @@ export interface TestApp {
   as: (claims: TokenClaims | string) => Call
   /** POST /v1/verifications as `claims` (see verification() for the defaults) */
   ask: (claims: TokenClaims, a: Ask) => Promise<LightMyRequestResponse>
-  /** …and its answers; throws with the response unless it is 200 */
-  answers: (claims: TokenClaims, a: Ask) => Promise<Answer[]>
+  /** …and the verification answered (its id and answers); throws with the response unless it is 200 */
+  verified: (claims: TokenClaims, a: Ask) => Promise<Verified>
 }
 
 export interface BuildOptions {
@@ -91,10 +91,10 @@ export async function build (t: Teardown, opts: BuildOptions = {}): Promise<Test
   }
   const ask = async (claims: TokenClaims, a: Ask): Promise<LightMyRequestResponse> =>
     await as(claims)('POST', '/v1/verifications', verification(a))
-  const answers = async (claims: TokenClaims, a: Ask): Promise<Answer[]> => {
+  const verified = async (claims: TokenClaims, a: Ask): Promise<Verified> => {
     const res = await ask(claims, a)
     if (res.statusCode !== 200) throw new Error(`verification refused (${res.statusCode}): ${res.body}`)
-    return res.json().answers
+    return res.json()
   }
-  return { app, database, keyring, token, as, ask, answers }
+  return { app, database, keyring, token, as, ask, verified }
 }

@@ -1,6 +1,6 @@
 /**
  * Verification requests as the tests send them: `verification({ idNumber, … })` is a request body,
- * and TestApp's `ask`/`answers` (test/helpers/app.ts) post one.
+ * and TestApp's `ask`/`verified` (test/helpers/app.ts) post one.
  */
 import { DEMO_PURPOSE } from '../../src/demo/demo.ts'
 
@@ -18,7 +18,10 @@ export interface Ask {
   caseId?: string
 }
 
-export interface Answer { question: string, answer: 'yes' | 'no', asOf: string, auditIndex: number, receipt?: string, nonce?: string }
+export interface Answer { question: string, answer: 'yes' | 'no', asOf: string, auditIndex: number, receipt: string, nonce: string }
+
+/** A 200 answer to POST /v1/verifications. */
+export interface Verified { id: string, answers: Answer[] }
 
 /** The body of POST /v1/verifications. */
 export function verification (a: Ask): Record<string, unknown> {
