@@ -10,13 +10,13 @@ import { Readable } from 'node:stream'
 import { build, ADMIN } from '../helpers/app.ts'
 import { createTestDatabase, databaseUrl, testDatabase } from '../helpers/db.ts'
 import { openDatabase, type Database } from '../../src/db/client.ts'
-import { migrate } from '../../src/db/migrate.ts'
 import { loadSnapshot } from '../../src/connectors/load.ts'
 import { getConnector } from '../../src/registry/store.ts'
 import { makePeople, type Person } from '../../src/demo/population.ts'
 import { checkDigit } from '../../src/matchers/cn-resident-id.ts'
 import type { Principal } from '../../src/principal.ts'
-import type { TokenClaims } from '../../src/tokens.ts'
+import { callerOf } from '../helpers/claims.ts'
+import { fileConnector, register, UNLIMITED } from '../helpers/registry.ts'
 
 /**
  * On PostgreSQL the file's database gets lock_timeout = 2 s, so that a lock held by another session
@@ -36,43 +36,30 @@ if (databaseUrl !== null) {
     await db.close()
     await created.drop()
   })
-  await migrate(database)
 } else {
   database = await testDatabase(t)
 }
-const { keyring, as } = await build(t, { database })
+const atomic = await build(t, { database })
+const { app, keyring, as, verified } = atomic
 const admin = as(ADMIN)
 const ADMIN_PRINCIPAL: Principal = { sub: ADMIN.sub, role: 'admin' }
-const CALLER: TokenClaims = { sub: 'atomic-tests', role: 'caller' }
+const CALLER = callerOf('atomic-tests')
 const PURPOSE = 'atomicity'
 const AS_OF = new Date(Date.now() + 8 * 3600_000 - 86400_000).toISOString().slice(0, 10)
 const C = 'atom'
 
-async function ok (res: { statusCode: number, body: string }, status: number): Promise<void> {
-  if (res.statusCode !== status) throw new Error(`expected ${status}, got ${res.statusCode}: ${res.body}`)
-}
-
-await ok(await admin('POST', '/v1/departments', { id: 'tax', name: 'Tax Bureau' }), 201)
-await ok(await admin('POST', '/v1/connectors', {
-  id: C,
-  department: 'tax',
-  title: 'Income tax',
-  kind: 'file',
-  subject: { field: 'id_number', type: 'cn_resident_id' },
-  fields: [{ name: 'name', type: 'name' }, { name: 'year', type: 'integer' }, { name: 'amount', type: 'number' }]
-}), 201)
 const QUESTIONS = [
   { id: 'atom.has', title: 'Known', when: { any: {} } },
   { id: 'atom.name', title: 'Name matches', when: { any: { name: { eq: { subject: 'name' } } } } },
   { id: 'atom.paid', title: 'Paid in a year', params: { year: 'integer' }, when: { any: { year: { eq: { param: 'year' } }, amount: { gt: 0 } } } },
   { id: 'atom.income', title: 'Income at least', params: { year: 'integer', min: 'number' }, when: { sum: { field: 'amount', where: { year: { eq: { param: 'year' } } }, gte: { param: 'min' } } } }
 ]
-for (const q of QUESTIONS) await ok(await admin('POST', '/v1/questions', { connector: C, ...q }), 201)
-const BIG = 10_000_000
-await ok(await admin('POST', '/v1/clients', {
-  id: CALLER.sub, name: 'Atomicity tests', questions: QUESTIONS.map((q) => q.id), purposes: [PURPOSE],
-  quotas: { requestsPerMinute: BIG, subjectsPerDay: BIG, subjectsPerCase: BIG, namesPerSubjectPerDay: BIG }
-}), 201)
+await register(atomic, {
+  departments: [{ id: 'tax', name: 'Tax Bureau' }],
+  connectors: [fileConnector(C, 'tax', [{ name: 'name', type: 'name' }, { name: 'year', type: 'integer' }, { name: 'amount', type: 'number' }])],
+  questions: QUESTIONS.map((q) => ({ connector: C, ...q })),
+  clients: [{ id: CALLER.sub, name: 'Atomicity tests', questions: QUESTIONS.map((q) => q.id), purposes: [PURPOSE], quotas: UNLIMITED }]
+})
 
 // ---- data: the snapshot that stays active, and a different one that the failing loads carry ----
 
@@ -108,14 +95,14 @@ let cases = 0
 async function answers (): Promise<string[][]> {
   const out: string[][] = []
   for (const p of SUBJECTS) {
-    const res = await as(CALLER)('POST', '/v1/verifications', {
-      subject: { idNumber: p.idNumber, name: p.name },
-      questions: [{ id: 'atom.has' }, { id: 'atom.name' }, { id: 'atom.paid', params: { year: 2024 } }, { id: 'atom.income', params: { year: 2024, min: 30000 } }],
+    const { answers } = await verified(CALLER, {
+      idNumber: p.idNumber,
+      name: p.name,
+      questions: ['atom.has', 'atom.name', { id: 'atom.paid', params: { year: 2024 } }, { id: 'atom.income', params: { year: 2024, min: 30000 } }],
       purpose: PURPOSE,
       caseId: 'atomic-' + ++cases
     })
-    if (res.statusCode !== 200) throw new Error('verification failed: ' + res.body)
-    out.push(res.json().answers.map((a: { answer: string }) => a.answer))
+    out.push(answers.map((a) => a.answer))
   }
   return out
 }
@@ -132,8 +119,8 @@ async function latestSnapshot (): Promise<{ id: number, status: string, error: s
 
 const first = await loadSnapshot({ database, keyring, actor: ADMIN_PRINCIPAL, connector: await getConnector(database, C), asOf: AS_OF, format: 'csv', input: Readable.from(initialLines()) })
 if (first.status !== 'active' || first.rows !== 80) throw new Error('fixture load failed')
-// The registry cache of the app learns of the direct load after its TTL; make sure it has.
-await new Promise((resolve) => setTimeout(resolve, 1100))
+// The registry cache of the app learns of the direct load after its TTL: tell it now.
+app.services.registry.invalidate()
 const BEFORE = await answers()
 if (!BEFORE.some((a) => a[0] === 'yes') || !BEFORE.some((a) => a[0] === 'no')) throw new Error('fixture: the subjects should be partly known')
 

@@ -15,11 +15,14 @@ import { makeId, makePeople, prng, type Person } from '../../src/demo/population
 import { checkDigit, normaliseIdNumber, todayCst } from '../../src/matchers/cn-resident-id.ts'
 import { normaliseName } from '../../src/matchers/cn-name.ts'
 import type { TokenClaims } from '../../src/tokens.ts'
+import { callerOf, stewardOf } from '../helpers/claims.ts'
+import { fileConnector, register, UNLIMITED } from '../helpers/registry.ts'
+import type { Asked } from '../helpers/verifications.ts'
 
-const { app, database, keyring, token, as } = await build(t)
+const load = await build(t)
+const { app, database, keyring, token, as, verified } = load
 const admin = as(ADMIN)
-const CALLER: TokenClaims = { sub: 'load-tests', role: 'caller' }
-const caller = as(CALLER)
+const CALLER = callerOf('load-tests')
 const PURPOSE = 'load-testing'
 
 /** A calendar date in China Standard Time, `offset` days from today. */
@@ -31,14 +34,9 @@ const HEX64 = /^[0-9a-f]{64}$/
 
 // ---- registry ----------------------------------------------------------------------------------
 
-async function ok (res: { statusCode: number, body: string }, status: number): Promise<void> {
-  if (res.statusCode !== status) throw new Error(`expected ${status}, got ${res.statusCode}: ${res.body}`)
-}
-
-await ok(await admin('POST', '/v1/departments', { id: 'civil', name: 'Civil Affairs' }), 201)
-await ok(await admin('POST', '/v1/departments', { id: 'other', name: 'Other Bureau' }), 201)
-const CIVIL_ADMIN: TokenClaims = { sub: 'steward-civil', role: 'dept_admin', dept: 'civil' }
-const OTHER_ADMIN: TokenClaims = { sub: 'steward-other', role: 'dept_admin', dept: 'other' }
+await register(load, { departments: [{ id: 'civil', name: 'Civil Affairs' }, { id: 'other', name: 'Other Bureau' }] })
+const CIVIL_ADMIN = stewardOf('civil')
+const OTHER_ADMIN = stewardOf('other')
 
 const PEOPLE_FIELDS = [
   { name: 'name', type: 'name' },
@@ -52,9 +50,7 @@ const PEOPLE_FIELDS = [
 const DECLARED = PEOPLE_FIELDS.map((f) => f.name)
 
 async function connector (id: string, fields = PEOPLE_FIELDS, extra: Record<string, unknown> = {}): Promise<void> {
-  await ok(await admin('POST', '/v1/connectors', {
-    id, department: 'civil', title: 'Test connector ' + id, kind: 'file', subject: { field: 'id_number', type: 'cn_resident_id' }, fields, ...extra
-  }), 201)
+  await register(load, { connectors: [fileConnector(id, 'civil', fields, extra)] })
 }
 
 /** The questions asked of every "people" connector, with the params they are asked with. */
@@ -72,22 +68,12 @@ const PEOPLE_QUESTIONS: Array<{ suffix: string, params?: Record<string, string>,
 
 const ALL_CONNECTORS = ['people', 'rejects', 'rejects-nd', 'quoting', 'many', 'ratio', 'columns', 'extra', 'busy', 'stale', 'scoped', 'audited', 'history', 'deco']
 for (const id of ALL_CONNECTORS) await connector(id, PEOPLE_FIELDS, id === 'rejects' || id === 'rejects-nd' ? { maxRejectRatio: 0.5 } : id === 'many' ? { maxRejectRatio: 1 } : {})
-const questionIds: string[] = []
-for (const c of ALL_CONNECTORS) {
-  for (const q of PEOPLE_QUESTIONS) {
-    const id = c + '.' + q.suffix
-    questionIds.push(id)
-    await ok(await admin('POST', '/v1/questions', { id, connector: c, title: q.suffix, ...(q.params === undefined ? {} : { params: q.params }), when: q.when }), 201)
-  }
-}
-const BIG = 10_000_000
-await ok(await admin('POST', '/v1/clients', {
-  id: CALLER.sub,
-  name: 'Load tests',
-  questions: questionIds,
-  purposes: [PURPOSE],
-  quotas: { requestsPerMinute: BIG, subjectsPerDay: BIG, subjectsPerCase: BIG, namesPerSubjectPerDay: BIG }
-}), 201)
+const questions = ALL_CONNECTORS.flatMap((c) => PEOPLE_QUESTIONS.map((q) =>
+  ({ id: c + '.' + q.suffix, connector: c, title: q.suffix, ...(q.params === undefined ? {} : { params: q.params }), when: q.when })))
+await register(load, {
+  questions,
+  clients: [{ id: CALLER.sub, name: 'Load tests', questions: questions.map((q) => q.id), purposes: [PURPOSE], quotas: UNLIMITED }]
+})
 
 // ---- data --------------------------------------------------------------------------------------
 
@@ -136,21 +122,18 @@ function expected (r: Row | undefined): string[] {
 }
 
 let cases = 0
-/** Asks every question of connector `c` about one subject (with a name: the name question needs one). */
-async function ask (c: string, idNumber: string, name: string): Promise<string[]> {
-  const res = await caller('POST', '/v1/verifications', {
-    subject: { idNumber, name },
-    questions: PEOPLE_QUESTIONS.map((q) => ({ id: c + '.' + q.suffix, ...(q.ask === undefined ? {} : { params: q.ask }) })),
-    purpose: PURPOSE,
-    caseId: 'case-' + ++cases
-  })
-  if (res.statusCode !== 200) throw new Error('verification failed: ' + res.body)
-  return res.json().answers.map((a: { answer: string }) => a.answer)
+/** Every question of connector `c` about one subject (with a name: the name question needs one). */
+const everyQuestion = (c: string): Asked[] => PEOPLE_QUESTIONS.map((q) => ({ id: c + '.' + q.suffix, ...(q.ask === undefined ? {} : { params: q.ask }) }))
+
+/** The answers to every question of connector `c` about one subject. */
+async function answersOf (c: string, idNumber: string, name: string): Promise<string[]> {
+  const { answers } = await verified(CALLER, { idNumber, name, questions: everyQuestion(c), purpose: PURPOSE, caseId: 'case-' + ++cases })
+  return answers.map((a) => a.answer)
 }
 
 async function askAll (c: string, subjects: readonly Person[]): Promise<string[][]> {
   const out: string[][] = []
-  for (const p of subjects) out.push(await ask(c, p.idNumber, p.name))
+  for (const p of subjects) out.push(await answersOf(c, p.idNumber, p.name))
   return out
 }
 
@@ -345,8 +328,8 @@ t.test('rejected CSV rows are listed by line (header = line 1), field and code',
   t.equal(s.rows, 29)
   t.equal(s.subjects, 29)
   // A rejected row is not stored, not even partly: its (valid) subject is unknown.
-  t.same(await ask('rejects', d!.id, d!.name!), expected(undefined), 'the subject of a rejected row is unknown')
-  t.same(await ask('rejects', goodRows[1]!.id, goodRows[1]!.name!), expected(goodRows[1]), 'an accepted row answers')
+  t.same(await answersOf('rejects', d!.id, d!.name!), expected(undefined), 'the subject of a rejected row is unknown')
+  t.same(await answersOf('rejects', goodRows[1]!.id, goodRows[1]!.name!), expected(goodRows[1]), 'an accepted row answers')
   const listed = (await admin('GET', '/v1/connectors/rejects/snapshots')).json().snapshots[0]
   t.same(listed.rejected, s.rejected, 'the history keeps the rejected rows')
   t.equal(listed.rejectedCount, 10)
@@ -405,8 +388,8 @@ t.test('rejected NDJSON rows are listed by line, blank lines counted; JSON types
   ])
   t.equal(s.rejectedCount, 9)
   t.equal(s.rows, 30)
-  t.same(await ask('rejects-nd', c!.id, c!.name!), expected(undefined))
-  t.same(await ask('rejects-nd', goodRows[1]!.id, goodRows[1]!.name!), expected(goodRows[1]), 'the CRLF line was read')
+  t.same(await answersOf('rejects-nd', c!.id, c!.name!), expected(undefined))
+  t.same(await answersOf('rejects-nd', goodRows[1]!.id, goodRows[1]!.name!), expected(goodRows[1]), 'the CRLF line was read')
 })
 
 t.test('a CSV file that is not CSV (bad quoting) is a 400 naming the line, not a 500', async (t) => {
@@ -536,7 +519,7 @@ t.test('extra columns are dropped, never stored, and listed in ignoredColumns', 
   t.notOk(text.includes('Secret Lane'), 'extra values are not in the records table')
   t.notOk(text.includes('13800138'), 'extra values are not in the records table')
   t.notOk(text.includes('phone'))
-  t.same(await ask('extra', rows[2]!.id, rows[2]!.name!), expected(rows[2]), 'the declared fields answer')
+  t.same(await answersOf('extra', rows[2]!.id, rows[2]!.name!), expected(rows[2]), 'the declared fields answer')
 
   // NDJSON: keys that appear in any row are ignored and listed.
   const nd = rows.map((r, i) => i === 5 ? JSON.stringify({ ...JSON.parse(ndLine(r)), email: 'someone@example.invalid' }) + '\n' : ndLine(r)).join('')
@@ -717,11 +700,11 @@ t.test('decorated IDs load and answer for the canonical ID', async (t) => {
   for (const id of canonical) t.ok(stored.has(keys.subjectHash(id).toString('hex')), 'stored under the hash of the canonical ID')
   const names = rows.map((r) => r.name)
   for (let i = 0; i < canonical.length; i++) {
-    const answers = await ask('deco', canonical[i]!, names[i]!)
+    const answers = await answersOf('deco', canonical[i]!, names[i]!)
     t.same(answers.slice(0, 2), ['yes', 'yes'], 'the canonical ID is known and its name matches')
   }
   // The same subjects asked in decorated form are the same subjects.
-  t.same((await ask('deco', legacy15, '周芳')).slice(0, 2), ['yes', 'yes'])
-  t.same((await ask('deco', fullWidth(withX.idNumber.slice(0, 17)) + 'ｘ', withX.name)).slice(0, 2), ['yes', 'yes'])
-  t.same((await ask('deco', plain[0]!.idNumber, '王芳')).slice(0, 2), ['yes', 'no'], 'another name does not match')
+  t.same((await answersOf('deco', legacy15, '周芳')).slice(0, 2), ['yes', 'yes'])
+  t.same((await answersOf('deco', fullWidth(withX.idNumber.slice(0, 17)) + 'ｘ', withX.name)).slice(0, 2), ['yes', 'yes'])
+  t.same((await answersOf('deco', plain[0]!.idNumber, '王芳')).slice(0, 2), ['yes', 'no'], 'another name does not match')
 })

@@ -17,7 +17,8 @@ import { databaseUrl } from '../helpers/db.ts'
 import { openDatabase, type Database } from '../../src/db/client.ts'
 import { migrate } from '../../src/db/migrate.ts'
 import { checkDigit } from '../../src/matchers/cn-resident-id.ts'
-import type { TokenClaims } from '../../src/tokens.ts'
+import { callerOf } from '../helpers/claims.ts'
+import { fileConnector, register } from '../helpers/registry.ts'
 
 /**
  * A full garbage collection before each memory sample. Under tap (whose async hooks track every
@@ -47,20 +48,17 @@ if (databaseUrl === null) {
   })
   await migrate(db)
 }
-const { app, database, keyring, token, as } = await build(t, onDisk === undefined ? {} : { database: onDisk })
-const admin = as(ADMIN)
-const CALLER: TokenClaims = { sub: 'stream-tests', role: 'caller' }
+const stream = await build(t, onDisk === undefined ? {} : { database: onDisk })
+const { app, database, keyring, token, verified } = stream
+const CALLER = callerOf('stream-tests')
 const AS_OF = new Date(Date.now() + 8 * 3600_000 - 86400_000).toISOString().slice(0, 10)
 
-for (const [url, body] of [
-  ['/v1/departments', { id: 'tax', name: 'Tax Bureau' }],
-  ['/v1/connectors', { id: 'big', department: 'tax', title: 'Income tax', kind: 'file', subject: { field: 'id_number', type: 'cn_resident_id' }, fields: [{ name: 'year', type: 'integer' }, { name: 'amount', type: 'number' }] }],
-  ['/v1/questions', { id: 'big.income', connector: 'big', title: 'Income', params: { min: 'number' }, when: { sum: { field: 'amount', gte: { param: 'min' } } } }],
-  ['/v1/clients', { id: CALLER.sub, name: 'Stream tests', questions: ['big.income'], purposes: ['test'] }]
-] as const) {
-  const res = await admin('POST', url, body)
-  if (res.statusCode !== 201) throw new Error(res.body)
-}
+await register(stream, {
+  departments: [{ id: 'tax', name: 'Tax Bureau' }],
+  connectors: [fileConnector('big', 'tax', [{ name: 'year', type: 'integer' }, { name: 'amount', type: 'number' }])],
+  questions: [{ id: 'big.income', connector: 'big', title: 'Income', params: { min: 'number' }, when: { sum: { field: 'amount', gte: { param: 'min' } } } }],
+  clients: [{ id: CALLER.sub, name: 'Stream tests', questions: ['big.income'], purposes: ['test'] }]
+})
 
 /** Subject i: distinct valid IDs (20,000 birth dates × sequence numbers). */
 function idNumber (i: number): string {
@@ -135,10 +133,10 @@ t.test(`${ROWS} rows stream in with bounded memory`, async (t) => {
     t.same(stored.map((r) => r.attrs).sort((a, b) => a.year - b.year), [{ year: 2024, amount: i % 50000 }, { year: 2025, amount: (i % 50000) + 1 }], `subject ${i}`)
   }
   const last = SUBJECTS - 1
-  const ask = async (min: number): Promise<string> => {
-    const r = await as(CALLER)('POST', '/v1/verifications', { subject: { idNumber: idNumber(last) }, questions: [{ id: 'big.income', params: { min } }], purpose: 'test', caseId: 'stream-1' })
-    return r.json().answers[0].answer
+  const answerTo = async (min: number): Promise<string> => {
+    const { answers } = await verified(CALLER, { idNumber: idNumber(last), questions: { id: 'big.income', params: { min } }, purpose: 'test', caseId: 'stream-1' })
+    return answers[0]!.answer
   }
   const total = 2 * (last % 50000) + 1
-  t.same([await ask(total), await ask(total + 1)], ['yes', 'no'], 'the last subject of the file answers')
+  t.same([await answerTo(total), await answerTo(total + 1)], ['yes', 'no'], 'the last subject of the file answers')
 })

@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as jose from 'jose'
-import { build, ADMIN } from '../helpers/app.ts'
+import { build, ADMIN, CALLER } from '../helpers/app.ts'
+import { verification } from '../helpers/verifications.ts'
 import { testDatabase } from '../helpers/db.ts'
 import { loadDemo, DEMO_CLIENT, DEMO_PURPOSE, DEMO_QUESTIONS } from '../../src/demo/demo.ts'
 import { consentSubjectHash } from '../../src/consent/subject.ts'
@@ -19,7 +20,6 @@ import { parseConsentIssuers } from '../../src/consent/issuers.ts'
 import { parseEntry } from '../../src/audit/entry.ts'
 import type { Database } from '../../src/db/client.ts'
 
-const CALLER = { sub: DEMO_CLIENT, role: 'caller' as const }
 const Q = 'property.none.consented'
 const dir = mkdtempSync(join(tmpdir(), 'shifou-consent-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -90,7 +90,8 @@ t.test('consent', async (t) => {
   const listed = (await caller('GET', '/v1/questions')).json().questions as Array<{ id: string, requiresConsent: boolean }>
   t.same(listed.filter((x) => x.requiresConsent).map((x) => x.id), [Q], 'the caller sees which questions need consent')
 
-  const body = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({ subject: { idNumber: person.idNumber }, questions: [{ id: Q }], purpose: DEMO_PURPOSE, caseId: 'K-1', ...extra })
+  const body = (extra: Record<string, unknown> = {}): Record<string, unknown> =>
+    ({ ...verification({ idNumber: person.idNumber, questions: Q, caseId: 'K-1' }), ...extra })
   const last = async (): Promise<{ kind: string, code?: string, consent?: string, question?: string }> => {
     const [row] = await database.query<{ entry: Uint8Array }>('select entry from audit_entries order by index desc limit 1')
     return parseEntry(new Uint8Array(row!.entry))
