@@ -514,6 +514,7 @@ t.test('extra columns are dropped, never stored, and listed in ignoredColumns', 
   t.same(s.ignoredColumns, ['phone', 'home_address'])
   t.equal(s.rows, 12)
   const stored = await records(s.id)
+  t.equal(stored.length, 12, 'every row is stored')
   for (const r of stored) t.same(Object.keys(r.attrs).sort(), [...DECLARED].sort())
   const text = JSON.stringify(await database.query(`select t::text from records_s${s.id} t`))
   t.notOk(text.includes('Secret Lane'), 'extra values are not in the records table')

@@ -106,5 +106,6 @@ t.test('messages never echo a value', async t => {
   t.equal(r.ok, false)
   if (!r.ok) t.notMatch(r.message, /110101/)
   const s = validateParams({ p: 'date' }, { p: '110101199003077777' })
+  t.equal(s.ok, false)
   if (!s.ok) t.notMatch(s.message, /110101/)
 })
