@@ -41,7 +41,11 @@ t.test('judge: thresholds at their boundaries', async (t) => {
 
 const app = await build(t)
 const { people } = await loadDemo(app.database, app.keyring, 100)
-const observations = async (): Promise<number> => { await app.app.services.abuse!.drain(); return app.app.services.abuse!.observations }
+/** Observations the detectors have made so far, once they have judged everything sent. */
+const observations = async (): Promise<number> => {
+  await app.app.admission.drain()
+  return app.app.admission.observations
+}
 
 t.test('a sequence-code probe sent with decorated IDs raises the probe alert; counting uses canonical IDs', async (t) => {
   await addClient(app, 'prober', {})
@@ -169,7 +173,7 @@ t.test('a legitimate high-volume day raises no alert (false-positive control)', 
   const csv = Readable.from(['id_number,year,amount\n', ...county.map((id) => `${id},2025,1000\n`)])
   const connector = await getConnector(app.database, 'tax')
   await loadSnapshot({ database: app.database, keyring: app.keyring, actor: { sub: 't', role: 'admin' }, connector, asOf: '2026-11-01', format: 'csv', input: csv })
-  app.app.services.registry.invalidate()
+  app.app.registry.invalidate()
   const clients = ['housing-a', 'housing-b', 'school-c']
   await register(app, {
     clients: clients.map((id) => ({

@@ -35,7 +35,7 @@ export interface RaisedAlert {
 
 /** The alerts raised so far (once the detectors have judged everything sent), as an auditor reads them. */
 export async function alertsOf (t: TestApp, kind?: string, of: { client?: string, organisation?: string } = {}): Promise<RaisedAlert[]> {
-  await t.app.services.abuse?.drain()
+  await t.app.admission.drain()
   const res = await t.as(AUDITOR)('GET', '/v1/audit/alerts' + (kind === undefined ? '' : '?kind=' + kind))
   if (res.statusCode !== 200) throw new Error(res.body)
   return (res.json().alerts as RaisedAlert[])

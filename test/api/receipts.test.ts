@@ -17,6 +17,7 @@ import { WRAP_KEY_INFO, rotateSigningKey } from '../../src/receipts/keys.ts'
 import { RECEIPT_TYPE, receiptEntryMismatches, type ReceiptClaims } from '../../src/receipts/receipt.ts'
 import { checkCommitment } from '../../src/receipts/commitment.ts'
 import { parseEntry } from '../../src/audit/entry.ts'
+import type { ReceiptService } from '../../src/receipts/service.ts'
 
 
 function qrText (png: Buffer): string | null {
@@ -77,7 +78,8 @@ t.test('receipts, rotation and certificates', async (t) => {
     const wrapKey = new Keyring(new Map([[1, TEST_MASTER]])).derive(WRAP_KEY_INFO)
     const rotated = await rotateSigningKey(database, wrapKey, { sub: 'ops-1', role: 'admin' })
     // Other processes wait for their cache (2 s); this one is told at once.
-    app.services.receipts!.keys.invalidate()
+    const service = app.receipts as ReceiptService
+    service.keys.invalidate()
     const later = await verified(CALLER, { idNumber: person.idNumber, questions: 'property.none', caseId: 'HS-2026-0008' })
     const jwks2 = await jwksOf()
     t.same(jwks2.keys.map((k) => k.kid), [rotated.kid, jwks1.keys[0]!.kid], 'the retired key stays published')

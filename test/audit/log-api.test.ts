@@ -18,7 +18,7 @@ t.test('checkpoints, entries, proofs and export through the API', async (t) => {
     const [answer] = (await verified(CALLER, { idNumber: p.idNumber, caseId: 'C-' + p.idNumber.slice(-4) })).answers
     answers.push(answer!.auditIndex)
   }
-  await app.services.audit.checkpoint()
+  await app.audit.checkpoint()
 
   const key = await caller('GET', '/v1/audit/checkpoint-key')
   t.equal(key.statusCode, 200)

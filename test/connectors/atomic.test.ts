@@ -120,7 +120,7 @@ async function latestSnapshot (): Promise<{ id: number, status: string, error: s
 const first = await loadSnapshot({ database, keyring, actor: ADMIN_PRINCIPAL, connector: await getConnector(database, C), asOf: AS_OF, format: 'csv', input: Readable.from(initialLines()) })
 if (first.status !== 'active' || first.rows !== 80) throw new Error('fixture load failed')
 // The registry cache of the app learns of the direct load after its TTL: tell it now.
-app.services.registry.invalidate()
+app.registry.invalidate()
 const BEFORE = await answers()
 if (!BEFORE.some((a) => a[0] === 'yes') || !BEFORE.some((a) => a[0] === 'no')) throw new Error('fixture: the subjects should be partly known')
 

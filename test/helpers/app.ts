@@ -5,6 +5,7 @@
 import type { FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fastify'
 import { buildApp } from '../../src/api/app.ts'
 import { Keyring } from '../../src/keys/keyring.ts'
+import { NO_RECEIPTS } from '../../src/receipts/issuer.ts'
 import { mintToken, type TokenClaims } from '../../src/tokens.ts'
 import type { Database } from '../../src/db/client.ts'
 import { testDatabase, type Teardown } from './db.ts'
@@ -73,7 +74,7 @@ export async function build (t: Teardown, opts: BuildOptions = {}): Promise<Test
     database,
     keyring,
     logger: opts.logger ?? false,
-    ...(opts.receipts === undefined ? {} : { receipts: opts.receipts }),
+    ...(opts.receipts === false ? { receipts: NO_RECEIPTS } : {}),
     ...(opts.onRoute === undefined ? {} : { onRoute: opts.onRoute })
   })
   await app.ready()

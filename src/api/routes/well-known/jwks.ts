@@ -4,22 +4,23 @@
  * listed so that old receipts keep verifying.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { JwksResponse } from '../schemas/receipts.ts'
+import { JwksResponse } from '../../schemas/receipts.ts'
 
 const wellKnown: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/.well-known/jwks.json', {
+  app.get('/jwks.json', {
     config: { roles: 'public' },
     schema: {
       tags: ['receipts'],
-      description: 'The receipt verification keys as a JWK Set (RFC 7517): Ed25519, alg EdDSA; the current key first, retired keys after it.',
+      description: 'The receipt verification keys as a JWK Set (RFC 7517): Ed25519, alg EdDSA; ' +
+        'the current key first, retired keys after it.',
       response: { 200: JwksResponse, 404: JwksResponse }
     }
   }, async (_request, reply) => {
-    const receipts = app.services.receipts
     // Short caching: a rotation is visible to verifiers within a minute.
     reply.header('cache-control', 'public, max-age=60')
-    if (receipts === null) return reply.code(404).send({ keys: [] })
-    return await receipts.jwks() as never
+    const jwks = await app.receipts.jwks()
+    if (jwks === null) return reply.code(404).send({ keys: [] })
+    return jwks
   })
 }
 

@@ -8,27 +8,35 @@
  * not (the writer does this at most once per log size), so every entry comes with its proof.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { accessEntries, inclusionProofs } from '../../../audit/access-log.ts'
-import { latestCheckpoint } from '../../../audit/checkpoint-store.ts'
-import { withErrors } from '../../schemas/common.ts'
-import { AccessLogQuery, AccessLogResponse } from '../../schemas/receipts.ts'
+import { accessEntries, inclusionProofs } from '../../../../audit/access-log.ts'
+import { latestCheckpoint } from '../../../../audit/checkpoint-store.ts'
+import { withErrors } from '../../../schemas/common.ts'
+import { AccessLogQuery, AccessLogResponse } from '../../../schemas/receipts.ts'
+import { b64 } from '../audit/entry-view.ts'
 
 export const ACCESS_LOG_VERIFY = 'To check this page: ' +
-  '(1) Fetch the checkpoint key (GET /v1/audit/checkpoint-key, or better a copy obtained elsewhere) and check that checkpoint.note is a C2SP signed note by that key whose origin, size and root are checkpoint.origin, checkpoint.size and checkpoint.root. ' +
-  '(2) For each entry, decode leaf (base64): it is the entry\'s RFC 8785 JSON; check that its index is the entry\'s index and its subject is the `subject` above. ' +
-  '(3) Compute leafHash = SHA-256(0x00 ‖ leaf) and verify proof as an RFC 9162 §2.1.3.2 inclusion proof of leafHash at index in the tree of checkpoint.size leaves with root checkpoint.root. ' +
-  '(4) Keep the checkpoint: any later checkpoint must extend it (GET /v1/audit/proofs/consistency?from=&to=), which shows that no entry was removed or changed since. ' +
-  'Every receipt you hold (claim idx) must appear here with the same index. Entries of confidential callers appear only after their disclosure delay; re-read from the start to see them.'
+  '(1) Fetch the checkpoint key (GET /v1/audit/checkpoint-key, or better a copy obtained elsewhere) and check ' +
+  'that checkpoint.note is a C2SP signed note by that key whose origin, size and root are checkpoint.origin, ' +
+  'checkpoint.size and checkpoint.root. ' +
+  '(2) For each entry, decode leaf (base64): it is the entry\'s RFC 8785 JSON; check that its index is the ' +
+  'entry\'s index and its subject is the `subject` above. ' +
+  '(3) Compute leafHash = SHA-256(0x00 ‖ leaf) and verify proof as an RFC 9162 §2.1.3.2 inclusion proof of ' +
+  'leafHash at index in the tree of checkpoint.size leaves with root checkpoint.root. ' +
+  '(4) Keep the checkpoint: any later checkpoint must extend it (GET /v1/audit/proofs/consistency?from=&to=), ' +
+  'which shows that no entry was removed or changed since. ' +
+  'Every receipt you hold (claim idx) must appear here with the same index. Entries of confidential callers ' +
+  'appear only after their disclosure delay; re-read from the start to see them.'
 
 const me: FastifyPluginAsyncTypebox = async (app) => {
-  const { database, keyring, registry, audit, checkpoints } = app.services
+  const { database, keyring, registry, audit, checkpoints } = app
 
-  app.get('/v1/me/access-log', {
+  app.get('/access-log', {
     config: { roles: ['subject'] },
     schema: {
       tags: ['access log'],
-      description: 'The requests of callers about you (answers and refusals), oldest first, paged, each with its canonical bytes and its inclusion proof against a signed checkpoint. ' +
-        'Callers registered as confidential appear only after their disclosure delay. `verify` says how to check the page.',
+      description: 'The requests of callers about you (answers and refusals), oldest first, paged, each with its ' +
+        'canonical bytes and its inclusion proof against a signed checkpoint. Callers registered as confidential ' +
+        'appear only after their disclosure delay. `verify` says how to check the page.',
       querystring: AccessLogQuery,
       response: withErrors({ 200: AccessLogResponse })
     }
@@ -45,7 +53,6 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
     const size = checkpoint?.size ?? 0
     const proofs = await inclusionProofs(database, page.entries.map((e) => e.entry.index).filter((i) => i < size), size)
     const state = await registry.current()
-    const b64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
     return {
       subject,
       entries: page.entries.map(({ entry: e, bytes }) => ({
@@ -63,7 +70,9 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
         leaf: b64(bytes),
         proof: proofs.get(e.index)?.map(b64) ?? null
       })),
-      checkpoint: checkpoint === null ? null : { origin: checkpoints.origin, size: checkpoint.size, root: b64(checkpoint.root), note: checkpoint.note },
+      checkpoint: checkpoint === null
+        ? null
+        : { origin: checkpoints.origin, size: checkpoint.size, root: b64(checkpoint.root), note: checkpoint.note },
       next: page.next,
       verify: ACCESS_LOG_VERIFY
     }

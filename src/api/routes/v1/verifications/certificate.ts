@@ -9,24 +9,26 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@fastify/type-provider-typebox'
-import { maskIdNumber, normaliseIdNumber, todayCst } from '../../../matchers/cn-resident-id.ts'
-import { ShifouError } from '../../../errors.ts'
-import { answerEntriesOf } from '../../../receipts/reissue.ts'
-import { renderCertificate } from '../../../receipts/certificate.ts'
-import { qrPng, qrSvg } from '../../../receipts/qr.ts'
-import { withErrors } from '../../schemas/common.ts'
-import { CertificateBody, VerificationParams } from '../../schemas/receipts.ts'
+import { maskIdNumber, normaliseIdNumber, todayCst } from '../../../../matchers/cn-resident-id.ts'
+import { ShifouError } from '../../../../errors.ts'
+import { answerEntriesOf } from '../../../../receipts/reissue.ts'
+import { renderCertificate } from '../../../../receipts/certificate.ts'
+import { qrPng, qrSvg } from '../../../../receipts/qr.ts'
+import { withErrors } from '../../../schemas/common.ts'
+import { CertificateBody, VerificationParams } from '../../../schemas/receipts.ts'
 
 const receipts: FastifyPluginAsyncTypebox = async (app) => {
-  const { database, keyring, registry } = app.services
+  const { database, keyring, registry, receipts } = app
 
-  app.post('/v1/verifications/:id/certificate', {
+  app.post('/:id/certificate', {
     config: { roles: ['caller'] },
     bodyLimit: 4 * 1024,
     schema: {
       tags: ['receipts'],
-      description: 'The printable certificate of one of your verifications (format html, lang zh or en), or the QR code of one answer\'s receipt (format svg or png; `question` picks the answer when there are several). ' +
-        'The body carries the subject\'s ID number, which must be the verification\'s subject (403 otherwise); the page shows only its masked form (4406**********123X) and not the receipts\' nonces. ' +
+      description: 'The printable certificate of one of your verifications (format html, lang zh or en), or the QR ' +
+        'code of one answer\'s receipt (format svg or png; `question` picks the answer when there are several). ' +
+        'The body carries the subject\'s ID number, which must be the verification\'s subject (403 otherwise); ' +
+        'the page shows only its masked form (4406**********123X) and not the receipts\' nonces. ' +
         'The receipts in the QR codes are byte for byte those returned with the answers.',
       params: VerificationParams,
       body: CertificateBody,
@@ -41,10 +43,10 @@ const receipts: FastifyPluginAsyncTypebox = async (app) => {
     if (entries.length === 0 || entries.some((e) => e.caller !== principal.sub)) {
       throw new ShifouError('FORBIDDEN', 'No verification of yours with this id is about this subject')
     }
-    const service = app.services.receipts
-    if (service === null) throw new ShifouError('CONFLICT', 'This service answers without receipts')
-    const issued = await Promise.all(entries.map(async (e) => await service.reissue(e, id.value)))
-    if (issued.some((r) => r === null)) throw new ShifouError('CONFLICT', 'This verification was answered without receipts')
+    const issued = await Promise.all(entries.map(async (e) => await receipts.reissue(e, id.value)))
+    if (issued.some((r) => r === null)) {
+      throw new ShifouError('CONFLICT', 'This verification was answered without receipts')
+    }
     const receiptsOf = issued.map((r) => r!.receipt)
 
     const format = request.body.format ?? 'html'
@@ -52,7 +54,11 @@ const receipts: FastifyPluginAsyncTypebox = async (app) => {
       const pick = request.body.question === undefined
         ? (entries.length === 1 ? 0 : -1)
         : entries.findIndex((e) => e.question === request.body.question)
-      if (pick < 0) throw new ShifouError('INVALID_BODY', request.body.question === undefined ? 'This verification has several answers: name one in `question`' : 'This verification did not ask that question')
+      if (pick < 0) {
+        throw new ShifouError('INVALID_BODY', request.body.question === undefined
+          ? 'This verification has several answers: name one in `question`'
+          : 'This verification did not ask that question')
+      }
       if (format === 'svg') return reply.type('image/svg+xml; charset=utf-8').send(await qrSvg(receiptsOf[pick]!))
       return reply.type('image/png').send(await qrPng(receiptsOf[pick]!))
     }
@@ -67,7 +73,7 @@ const receipts: FastifyPluginAsyncTypebox = async (app) => {
       callerName: state.clients.get(principal.sub)?.name ?? principal.sub,
       purpose: first.purpose ?? '',
       caseId: first.caseId ?? '',
-      issuer: service.context.issuer,
+      issuer: receipts.context.issuer,
       kid: first.receiptKid ?? '',
       answers: await Promise.all(entries.map(async (e, i) => ({
         question: e.question ?? '',
