@@ -92,9 +92,9 @@ function syntheticRow (i: number): string {
 }
 
 let cases = 0
+/** The answers to every question about each of SUBJECTS (asked all at once, as many callers would). */
 async function answers (): Promise<string[][]> {
-  const out: string[][] = []
-  for (const p of SUBJECTS) {
+  return await Promise.all(SUBJECTS.map(async (p) => {
     const { answers } = await verified(CALLER, {
       idNumber: p.idNumber,
       name: p.name,
@@ -102,9 +102,8 @@ async function answers (): Promise<string[][]> {
       purpose: PURPOSE,
       caseId: 'atomic-' + ++cases
     })
-    out.push(answers.map((a) => a.answer))
-  }
-  return out
+    return answers.map((a) => a.answer)
+  }))
 }
 
 async function activeId (): Promise<number> {
