@@ -19,13 +19,29 @@ import { loadSnapshot } from '../../src/connectors/load.ts'
 import { addClient, alertsOf, decorate, samePrefix } from './helpers.ts'
 
 t.test('judge: thresholds at their boundaries', async (t) => {
-  const base = { subjects: 100, unknown: 0, orgSubjects: null, orgUnknown: null, prefixSubjects: 1, prefixUnknown: 0, names: 1 }
+  const base = {
+    subjects: 100,
+    unknown: 0,
+    orgSubjects: null,
+    orgUnknown: null,
+    prefixSubjects: 1,
+    prefixUnknown: 0,
+    names: 1
+  }
   t.same(judge(base), [])
   t.same(judge({ ...base, unknown: 20 }), [], '20% unknown is not above 20%')
   t.same(judge({ ...base, unknown: 21 }).map((f) => f.kind), ['UNKNOWN_SUBJECTS'])
   t.same(judge({ ...base, subjects: 49, unknown: 49 }), [], 'too few subjects to judge a share')
-  t.same(judge({ ...base, subjects: 50, unknown: 11 }).map((f) => f.kind), ['UNKNOWN_SUBJECTS'], 'judged from 50 subjects on')
-  t.same(judge({ ...base, prefixSubjects: 3, prefixUnknown: 2 }).map((f) => f.kind), ['PREFIX_PROBE'], '3 same-prefix IDs, 2 misses')
+  t.same(
+    judge({ ...base, subjects: 50, unknown: 11 }).map((f) => f.kind),
+    ['UNKNOWN_SUBJECTS'],
+    'judged from 50 subjects on'
+  )
+  t.same(
+    judge({ ...base, prefixSubjects: 3, prefixUnknown: 2 }).map((f) => f.kind),
+    ['PREFIX_PROBE'],
+    '3 same-prefix IDs, 2 misses'
+  )
   t.same(judge({ ...base, prefixSubjects: 3, prefixUnknown: 1 }), [], 'same-prefix hits are not a probe')
   t.same(judge({ ...base, prefixSubjects: 2, prefixUnknown: 2 }), [])
   t.equal(prefixThreshold(DEFAULT_THRESHOLDS, 5000), 5, 'the threshold grows with volume')
@@ -47,27 +63,32 @@ const observations = async (): Promise<number> => {
   return app.app.admission.observations
 }
 
-t.test('a sequence-code probe sent with decorated IDs raises the probe alert; counting uses canonical IDs', async (t) => {
-  await addClient(app, 'prober', {})
-  const PROBER = callerOf('prober')
-  const target = people[7]!.idNumber
-  // The real person, then sequence codes around it: almost all of them exist nowhere.
-  const seqs = [1, 3, 5, 7, 9].map((s) => samePrefix(target, (Number(target.slice(14, 17)) + s * 2) % 1000))
-  for (const id of [target, ...seqs]) {
-    const res = await app.ask(PROBER, { idNumber: decorate(id), caseId: 'PROBE-' + id.slice(-3) })
-    t.equal(res.statusCode, 200)
+t.test(
+  'a sequence-code probe sent with decorated IDs raises the probe alert; counting uses canonical IDs',
+  async (t) => {
+    await addClient(app, 'prober', {})
+    const PROBER = callerOf('prober')
+    const target = people[7]!.idNumber
+    // The real person, then sequence codes around it: almost all of them exist nowhere.
+    const seqs = [1, 3, 5, 7, 9].map((s) => samePrefix(target, (Number(target.slice(14, 17)) + s * 2) % 1000))
+    for (const id of [target, ...seqs]) {
+      const res = await app.ask(PROBER, { idNumber: decorate(id), caseId: 'PROBE-' + id.slice(-3) })
+      t.equal(res.statusCode, 200)
+    }
+    // One ID in several encodings is one subject.
+    t.equal((await app.ask(PROBER, { idNumber: target.toLowerCase(), caseId: 'PROBE-x' })).statusCode, 200)
+    t.equal((await app.ask(PROBER, { idNumber: '\u3000' + target + ' ', caseId: 'PROBE-y' })).statusCode, 200)
+    const subjects = await app.database.query<{ n: number }>(
+      `select count(*)::int as n from usage_subjects where client_id = 'prober'`
+    )
+    t.equal(subjects[0]!.n, 6, 'six distinct canonical subjects')
+    const alerts = await alertsOf(app, 'PREFIX_PROBE')
+    t.equal(alerts.length, 1, 'one probe alert')
+    t.equal(alerts[0]!.client, 'prober')
+    t.ok(Number(alerts[0]!.detail.misses) >= 2)
+    t.notMatch(JSON.stringify(alerts), target.slice(0, 14), 'the alert does not carry the prefix')
   }
-  // One ID in several encodings is one subject.
-  t.equal((await app.ask(PROBER, { idNumber: target.toLowerCase(), caseId: 'PROBE-x' })).statusCode, 200)
-  t.equal((await app.ask(PROBER, { idNumber: '\u3000' + target + ' ', caseId: 'PROBE-y' })).statusCode, 200)
-  const subjects = await app.database.query<{ n: number }>(`select count(*)::int as n from usage_subjects where client_id = 'prober'`)
-  t.equal(subjects[0]!.n, 6, 'six distinct canonical subjects')
-  const alerts = await alertsOf(app, 'PREFIX_PROBE')
-  t.equal(alerts.length, 1, 'one probe alert')
-  t.equal(alerts[0]!.client, 'prober')
-  t.ok(Number(alerts[0]!.detail.misses) >= 2)
-  t.notMatch(JSON.stringify(alerts), target.slice(0, 14), 'the alert does not carry the prefix')
-})
+)
 
 t.test('autoSuspend: an alert suspends the client, audited', async (t) => {
   await addClient(app, 'suspect', {}, { autoSuspend: true })
@@ -92,7 +113,13 @@ t.test('an organisation is judged across its clients', async (t) => {
   const rand = prng(99)
   const clients = ['org-a', 'org-b', 'org-c']
   await register(app, {
-    clients: clients.map((id) => ({ id, organisation: 'same-org', questions: ['property.holds'], purposes: [DEMO_PURPOSE], quotas: { subjectsPerDay: 30 } }))
+    clients: clients.map((id) => ({
+      id,
+      organisation: 'same-org',
+      questions: ['property.holds'],
+      purposes: [DEMO_PURPOSE],
+      quotas: { subjectsPerDay: 30 }
+    }))
   })
   // Each client stays under 30 subjects (and under the per-client share rule's 50-subject minimum),
   // asking only about IDs no department knows: together they are 75 subjects, all unknown.
@@ -130,38 +157,60 @@ t.test('an alert of the day is stored once; a detector that keeps firing does no
     await monitor.drain()
   }
   t.equal(inserts, 1, 'one insert for fifty findings of one kind and scope')
-  const [row] = await app.database.query<{ n: number }>(`select count(*)::int as n from alerts where client_id = 'busy'`)
+  const [row] = await app.database.query<{ n: number }>(
+    `select count(*)::int as n from alerts where client_id = 'busy'`
+  )
   t.equal(Number(row!.n), 1, 'one alert stored')
   monitor.refused(client, 'subjectsPerDay', Buffer.alloc(32, 1), now)
   await monitor.drain()
   t.equal(inserts, 2, 'another scope is stored')
 })
 
-t.test('only answers that bring the detectors something new are observed, and the detectors still judge them', async (t) => {
-  await addClient(app, 'rechecker', {})
-  const RECHECKER = callerOf('rechecker')
-  const observed = async (a: { idNumber: string, caseId: string, name?: string }): Promise<number> => {
-    const before = await observations()
-    const res = await app.ask(RECHECKER, a)
-    t.equal(res.statusCode, 200, res.body)
-    return await observations() - before
+t.test(
+  'only answers that bring the detectors something new are observed, and the detectors still judge them',
+  async (t) => {
+    await addClient(app, 'rechecker', {})
+    const RECHECKER = callerOf('rechecker')
+    const observed = async (a: { idNumber: string, caseId: string, name?: string }): Promise<number> => {
+      const before = await observations()
+      const res = await app.ask(RECHECKER, a)
+      t.equal(res.statusCode, 200, res.body)
+      return (await observations()) - before
+    }
+    const p = people[3]!
+    t.equal(await observed({ idNumber: p.idNumber, caseId: 'R-1' }), 1, 'a subject new today is observed')
+    t.equal(
+      await observed({ idNumber: p.idNumber, caseId: 'R-2' }),
+      0,
+      'the same subject again is not, in another case too'
+    )
+    t.equal(await observed({ idNumber: decorate(p.idNumber), caseId: 'R-3' }), 0, 'nor written differently')
+    t.equal(
+      await observed({ idNumber: p.idNumber, caseId: 'R-4', name: p.name }),
+      1,
+      'a name not tried against it today is'
+    )
+    t.equal(await observed({ idNumber: p.idNumber, caseId: 'R-5', name: p.name }), 0, 'the same name again is not')
+    t.equal(await observed({ idNumber: p.idNumber, caseId: 'R-6', name: '张三' }), 1, 'another name is')
+    t.equal(await observed({ idNumber: p.idNumber, caseId: 'R-7', name: '李四' }), 1, 'and a third')
+    t.equal(
+      (await alertsOf(app, 'NAME_GUESSING', { client: 'rechecker' })).length,
+      1,
+      'three names against one ID are still judged guessing'
+    )
+    t.equal(await observed({ idNumber: people[4]!.idNumber, caseId: 'R-8' }), 1, 'another subject is observed')
+    const [row] = await app.database.query<{ n: number }>(
+      `select count(*)::int as n from usage_subjects where client_id = 'rechecker' and known is not null`
+    )
+    t.equal(Number(row!.n), 2, 'each subject was marked known or unknown once')
+    const metrics = await app.app.inject({ method: 'GET', url: '/metrics' })
+    t.match(
+      metrics.body,
+      new RegExp(`shifou_detector_observations ${await observations()}\\b`),
+      'the count is exported'
+    )
   }
-  const p = people[3]!
-  t.equal(await observed({ idNumber: p.idNumber, caseId: 'R-1' }), 1, 'a subject new today is observed')
-  t.equal(await observed({ idNumber: p.idNumber, caseId: 'R-2' }), 0, 'the same subject again is not, in another case too')
-  t.equal(await observed({ idNumber: decorate(p.idNumber), caseId: 'R-3' }), 0, 'nor written differently')
-  t.equal(await observed({ idNumber: p.idNumber, caseId: 'R-4', name: p.name }), 1, 'a name not tried against it today is')
-  t.equal(await observed({ idNumber: p.idNumber, caseId: 'R-5', name: p.name }), 0, 'the same name again is not')
-  t.equal(await observed({ idNumber: p.idNumber, caseId: 'R-6', name: '张三' }), 1, 'another name is')
-  t.equal(await observed({ idNumber: p.idNumber, caseId: 'R-7', name: '李四' }), 1, 'and a third')
-  t.equal((await alertsOf(app, 'NAME_GUESSING', { client: 'rechecker' })).length, 1, 'three names against one ID are still judged guessing')
-  t.equal(await observed({ idNumber: people[4]!.idNumber, caseId: 'R-8' }), 1, 'another subject is observed')
-  const [row] = await app.database.query<{ n: number }>(
-    `select count(*)::int as n from usage_subjects where client_id = 'rechecker' and known is not null`)
-  t.equal(Number(row!.n), 2, 'each subject was marked known or unknown once')
-  const metrics = await app.app.inject({ method: 'GET', url: '/metrics' })
-  t.match(metrics.body, new RegExp(`shifou_detector_observations ${await observations()}\\b`), 'the count is exported')
-})
+)
 
 t.test('a legitimate high-volume day raises no alert (false-positive control)', async (t) => {
   // One county, 2,400 existing people asked about by three clients of one organisation: at 800
@@ -172,12 +221,24 @@ t.test('a legitimate high-volume day raises no alert (false-positive control)', 
   const county = [...new Set(Array.from({ length: 2400 }, () => makeId(rand, '440106')))]
   const csv = Readable.from(['id_number,year,amount\n', ...county.map((id) => `${id},2025,1000\n`)])
   const connector = await getConnector(app.database, 'tax')
-  await loadSnapshot({ database: app.database, keyring: app.keyring, actor: { sub: 't', role: 'admin' }, connector, asOf: '2026-11-01', format: 'csv', input: csv })
+  await loadSnapshot({
+    database: app.database,
+    keyring: app.keyring,
+    actor: { sub: 't', role: 'admin' },
+    connector,
+    asOf: '2026-11-01',
+    format: 'csv',
+    input: csv
+  })
   app.app.registry.invalidate()
   const clients = ['housing-a', 'housing-b', 'school-c']
   await register(app, {
     clients: clients.map((id) => ({
-      id, organisation: 'county-gov', questions: ['tax.paid_in_year'], purposes: [DEMO_PURPOSE], quotas: { subjectsPerDay: 5000, requestsPerMinute: 100000 }
+      id,
+      organisation: 'county-gov',
+      questions: ['tax.paid_in_year'],
+      purposes: [DEMO_PURPOSE],
+      quotas: { subjectsPerDay: 5000, requestsPerMinute: 100000 }
     }))
   })
   const unknown = makePeople(30, 4242).map((p) => p.idNumber) // ~1% people no department knows (newcomers)
@@ -187,17 +248,34 @@ t.test('a legitimate high-volume day raises no alert (false-positive control)', 
   for (const [k, id] of clients.entries()) {
     const mine = [...county.slice(k * share, (k + 1) * share), ...unknown.slice(k * 10, k * 10 + 10)]
     for (let i = 0; i < mine.length; i += 50) {
-      const batch = await Promise.all(mine.slice(i, i + 50).map(async (idNumber, j) =>
-        await app.ask(callerOf(id), { idNumber, questions: { id: 'tax.paid_in_year', params: { year: 2025 } }, caseId: `${id}-${i + j}` })))
+      const batch = await Promise.all(
+        mine
+          .slice(i, i + 50)
+          .map(
+            async (idNumber, j) =>
+              await app.ask(callerOf(id), {
+                idNumber,
+                questions: { id: 'tax.paid_in_year', params: { year: 2025 } },
+                caseId: `${id}-${i + j}`
+              })
+          )
+      )
       refused.push(...batch.filter((r) => r.statusCode !== 200).map((r) => r.body))
       n += batch.length
     }
   }
   t.same(refused, [], `all ${n} verifications answered`)
-  const [pairs] = await app.database.query<{ n: number }>(`select count(*)::int as n from (select client_id, prefix from usage_subjects
-    where client_id = any($1) group by client_id, prefix having count(*) >= 2) x`, [clients])
-  t.comment(`${n} verifications by ${clients.length} clients of one organisation, one county; same-prefix groups of real people: ${pairs!.n}`)
+  const [pairs] = await app.database.query<{ n: number }>(
+    `select count(*)::int as n from (select client_id, prefix from usage_subjects
+    where client_id = any($1) group by client_id, prefix having count(*) >= 2) x`,
+    [clients]
+  )
+  t.comment(
+    `${n} verifications by ${clients.length} clients of one organisation, one county; same-prefix groups of real people: ${pairs!.n}`
+  )
   t.ok(pairs!.n > 0, 'the trace does contain same-prefix groups of real people')
-  const alerts = (await alertsOf(app)).filter((a) => clients.includes(a.client ?? '') || a.organisation === 'county-gov')
+  const alerts = (await alertsOf(app)).filter(
+    (a) => clients.includes(a.client ?? '') || a.organisation === 'county-gov'
+  )
   t.same(alerts, [], 'no alert')
 })

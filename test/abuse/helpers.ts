@@ -6,11 +6,23 @@ import { DEMO_PURPOSE } from '../../src/demo/demo.ts'
 import { checkDigit } from '../../src/matchers/cn-resident-id.ts'
 
 /** A client of the demo's questions and purpose with these quotas (the rest default). */
-export async function addClient (t: TestApp, id: string, quotas: Record<string, number>, extra: Record<string, unknown> = {}): Promise<void> {
+export async function addClient (
+  t: TestApp,
+  id: string,
+  quotas: Record<string, number>,
+  extra: Record<string, unknown> = {}
+): Promise<void> {
   await register(t, {
-    clients: [{
-      id, organisation: 'org-' + id, questions: ['property.holds', 'identity.name_matches', 'tax.paid_in_year'], purposes: [DEMO_PURPOSE], quotas, ...extra
-    }]
+    clients: [
+      {
+        id,
+        organisation: 'org-' + id,
+        questions: ['property.holds', 'identity.name_matches', 'tax.paid_in_year'],
+        purposes: [DEMO_PURPOSE],
+        quotas,
+        ...extra
+      }
+    ]
   })
 }
 
@@ -34,10 +46,17 @@ export interface RaisedAlert {
 }
 
 /** The alerts raised so far (once the detectors have judged everything sent), as an auditor reads them. */
-export async function alertsOf (t: TestApp, kind?: string, of: { client?: string, organisation?: string } = {}): Promise<RaisedAlert[]> {
+export async function alertsOf (
+  t: TestApp,
+  kind?: string,
+  of: { client?: string, organisation?: string } = {}
+): Promise<RaisedAlert[]> {
   await t.app.admission.drain()
   const res = await t.as(AUDITOR)('GET', '/v1/audit/alerts' + (kind === undefined ? '' : '?kind=' + kind))
   if (res.statusCode !== 200) throw new Error(res.body)
-  return (res.json().alerts as RaisedAlert[])
-    .filter((a) => (of.client === undefined || a.client === of.client) && (of.organisation === undefined || a.organisation === of.organisation))
+  return (res.json().alerts as RaisedAlert[]).filter(
+    (a) =>
+      (of.client === undefined || a.client === of.client) &&
+      (of.organisation === undefined || a.organisation === of.organisation)
+  )
 }

@@ -24,7 +24,19 @@ const verifier = { name: TEST_ORIGIN, publicKey: signer.publicKey }
 
 interface Page {
   subject: string
-  entries: Array<{ index: number, at: string, kind: string, caller: string, callerName: string | null, question: string | null, purpose: string | null, caseId: string | null, code: string | null, leaf: string, proof: string[] | null }>
+  entries: Array<{
+    index: number
+    at: string
+    kind: string
+    caller: string
+    callerName: string | null
+    question: string | null
+    purpose: string | null
+    caseId: string | null
+    code: string | null
+    leaf: string
+    proof: string[] | null
+  }>
   checkpoint: { origin: string, size: number, root: string, note: string }
   next: string | null
   verify: string
@@ -43,23 +55,42 @@ t.test('access log', async (t) => {
   }
   await confidential('police', 'Police investigations', 'investigation', POLICE_DELAY)
   await confidential('inspection', 'Tax inspection', 'inspection', INSPECTION_DELAY)
-  const notConfidential = await as(ADMIN)('POST', '/v1/clients', { id: 'leaky', name: 'x', questions: [], purposes: ['x'], disclosureDelaySeconds: 5 })
+  const notConfidential = await as(ADMIN)('POST', '/v1/clients', {
+    id: 'leaky',
+    name: 'x',
+    questions: [],
+    purposes: ['x'],
+    disclosureDelaySeconds: 5
+  })
   t.equal(notConfidential.json().code, 'INVALID_DEFINITION', 'a delay needs a confidential client')
 
   const status = async (...args: Parameters<typeof ask>): Promise<number> => (await ask(...args)).statusCode
   t.equal(await status(CALLER, { idNumber: alice.idNumber, caseId: 'A-1' }), 200)
   t.equal(await status(CALLER, { idNumber: bob.idNumber, caseId: 'B-1' }), 200)
-  t.equal(await status(CALLER, { idNumber: alice.idNumber, purpose: 'marketing', caseId: 'A-2' }), 403, 'a refused request about alice')
+  t.equal(
+    await status(CALLER, { idNumber: alice.idNumber, purpose: 'marketing', caseId: 'A-2' }),
+    403,
+    'a refused request about alice'
+  )
   t.equal(await status(CALLER, { idNumber: carol.idNumber, caseId: 'C-1' }), 200)
   t.equal(await status(CALLER, { idNumber: alice.idNumber, caseId: 'A-3' }), 200)
   t.equal(await status(POLICE, { idNumber: alice.idNumber, purpose: 'investigation', caseId: 'P-1' }), 200)
-  t.equal((await as(AUDITOR)('POST', '/v1/audit/subject-search', { idNumber: alice.idNumber, reason: 'Complaint 7 review' })).statusCode, 200)
+  t.equal(
+    (await as(AUDITOR)('POST', '/v1/audit/subject-search', { idNumber: alice.idNumber, reason: 'Complaint 7 review' }))
+      .statusCode,
+    200
+  )
 
   const pseudonym = keyring.audit.pseudonym(alice.idNumber)
   /** The entries about alice, but those of the confidential callers not named. */
-  const expected = async (visible: string[] = []): Promise<number[]> => (await database.query<{ index: number }>(
-    `select index from audit_entries where subject = $1 and kind in ('answer', 'refusal')
-      and (caller not in ('police', 'inspection') or caller = any($2)) order by index`, [pseudonym, visible])).map((r) => Number(r.index))
+  const expected = async (visible: string[] = []): Promise<number[]> =>
+    (
+      await database.query<{ index: number }>(
+        `select index from audit_entries where subject = $1 and kind in ('answer', 'refusal')
+      and (caller not in ('police', 'inspection') or caller = any($2)) order by index`,
+        [pseudonym, visible]
+      )
+    ).map((r) => Number(r.index))
   const read = async (who: string, query = ''): Promise<Page> => {
     const res = await as(subjectOf(who))('GET', '/v1/me/access-log' + query)
     t.equal(res.statusCode, 200, res.body)
@@ -69,10 +100,26 @@ t.test('access log', async (t) => {
   await t.test('exactly the entries about the subject, confidential callers hidden', async (t) => {
     const page = await read(alice.idNumber)
     t.equal(page.subject, pseudonym)
-    t.same(page.entries.map((e) => e.index), await expected(), 'the answers and the refusal about alice, and nothing else')
+    t.same(
+      page.entries.map((e) => e.index),
+      await expected(),
+      'the answers and the refusal about alice, and nothing else'
+    )
     t.equal(page.entries.length, 3)
-    t.same(page.entries.map((e) => [e.kind, e.caseId, e.code]), [['answer', 'A-1', null], ['refusal', 'A-2', 'PURPOSE_NOT_ALLOWED'], ['answer', 'A-3', null]])
-    t.match(page.entries[0], { caller: DEMO_CLIENT, callerName: 'Demo housing subsidy approval system', question: 'property.holds', purpose: DEMO_PURPOSE })
+    t.same(
+      page.entries.map((e) => [e.kind, e.caseId, e.code]),
+      [
+        ['answer', 'A-1', null],
+        ['refusal', 'A-2', 'PURPOSE_NOT_ALLOWED'],
+        ['answer', 'A-3', null]
+      ]
+    )
+    t.match(page.entries[0], {
+      caller: DEMO_CLIENT,
+      callerName: 'Demo housing subsidy approval system',
+      question: 'property.holds',
+      purpose: DEMO_PURPOSE
+    })
     t.notOk(page.entries.some((e) => e.caller === 'police'), 'the police request is not shown yet')
     t.notOk(JSON.stringify(page).includes(alice.idNumber), 'the ID number is not in the response')
     t.equal(page.next, null)
@@ -83,7 +130,10 @@ t.test('access log', async (t) => {
 
   await t.test('every entry is proved in the signed log', async (t) => {
     const page = await read(alice.idNumber)
-    t.ok(page.checkpoint.size > Math.max(...page.entries.map((e) => e.index)), 'a checkpoint covering the page was signed')
+    t.ok(
+      page.checkpoint.size > Math.max(...page.entries.map((e) => e.index)),
+      'a checkpoint covering the page was signed'
+    )
     const opened = openCheckpoint(page.checkpoint.note, verifier, { origin: TEST_ORIGIN })
     t.ok(opened.ok, 'the checkpoint note is signed by the published key')
     const root = opened.ok ? opened.checkpoint.root : new Uint8Array(32)
@@ -93,7 +143,10 @@ t.test('access log', async (t) => {
       const entry = JSON.parse(Buffer.from(leaf).toString())
       t.equal(entry.subject, pseudonym, `entry ${e.index} names alice's pseudonym`)
       t.equal(entry.index, e.index)
-      t.ok(verifyInclusion(e.index, page.checkpoint.size, leafHash(leaf), e.proof!.map(b), root), `entry ${e.index}: the inclusion proof verifies`)
+      t.ok(
+        verifyInclusion(e.index, page.checkpoint.size, leafHash(leaf), e.proof!.map(b), root),
+        `entry ${e.index}: the inclusion proof verifies`
+      )
     }
     t.same(checkAccessLog(page, verifier), [], 'the documented check passes')
     t.match(page.verify, /RFC 9162/)
@@ -130,13 +183,24 @@ t.test('access log', async (t) => {
 
   await t.test('a confidential caller appears once its delay has passed', async (t) => {
     t.equal(await status(INSPECTOR, { idNumber: alice.idNumber, purpose: 'inspection', caseId: 'I-1' }), 200)
-    const [asked] = await database.query<{ at: string }>(`select to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at
+    const [asked] = await database.query<{
+      at: string
+    }>(`select to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at
       from audit_entries where caller = 'inspection' and kind = 'answer'`)
     const wait = Date.parse(asked!.at) + INSPECTION_DELAY * 1000 + 250 - Date.now()
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
     const page = await read(alice.idNumber)
-    t.same(page.entries.map((e) => e.index), await expected(['inspection']), 'now with the inspection request; the police one is still hidden')
-    t.match(page.entries.at(-1), { caller: 'inspection', callerName: 'Tax inspection', purpose: 'inspection', caseId: 'I-1' })
+    t.same(
+      page.entries.map((e) => e.index),
+      await expected(['inspection']),
+      'now with the inspection request; the police one is still hidden'
+    )
+    t.match(page.entries.at(-1), {
+      caller: 'inspection',
+      callerName: 'Tax inspection',
+      purpose: 'inspection',
+      caseId: 'I-1'
+    })
     t.same(checkAccessLog(page, verifier), [])
   })
 

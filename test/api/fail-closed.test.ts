@@ -14,8 +14,12 @@ t.test('with the audit insert failing, every verification is 503 and no answer l
   const { people } = await loadDemo(database, keyring, 40)
   t.equal((await ask(CALLER, two(people[0]!.idNumber))).statusCode, 200, 'answers while the log works')
 
-  await database.query(`create function refuse_audit() returns trigger language plpgsql as $$ begin raise exception 'disk full'; end $$`)
-  await database.query('create trigger refuse_audit before insert on audit_entries for each row execute function refuse_audit()')
+  await database.query(
+    `create function refuse_audit () returns trigger language plpgsql as $$ begin raise exception 'disk full'; end $$`
+  )
+  await database.query(
+    'create trigger refuse_audit before insert on audit_entries for each row execute function refuse_audit ()'
+  )
   const before = (await database.query<{ n: number }>('select count(*)::int as n from audit_entries'))[0]!.n
   const responses = await Promise.all(people.map(async (p) => await ask(CALLER, two(p.idNumber))))
   for (const res of responses) {
@@ -23,7 +27,11 @@ t.test('with the audit insert failing, every verification is 503 and no answer l
     t.equal(res.json().code, 'AUDIT_UNAVAILABLE')
     t.notMatch(res.body, /"answer"|"yes"|"no"/, 'the body carries no answer')
   }
-  t.equal((await database.query<{ n: number }>('select count(*)::int as n from audit_entries'))[0]!.n, before, 'nothing was written')
+  t.equal(
+    (await database.query<{ n: number }>('select count(*)::int as n from audit_entries'))[0]!.n,
+    before,
+    'nothing was written'
+  )
 
   await database.query('drop trigger refuse_audit on audit_entries')
   t.equal((await ask(CALLER, two(people[1]!.idNumber))).statusCode, 200, 'answers again once the log can be written')
@@ -73,14 +81,16 @@ t.test('close finishes every verification in flight and flushes its entry; new r
     received++
     res.on('finish', () => { answered++ })
   })
-  const post = async (idNumber: string): Promise<{ status: number, body: { answers?: Array<{ auditIndex: number }> } }> => {
+  const post = async (
+    idNumber: string
+  ): Promise<{ status: number, body: { answers?: Array<{ auditIndex: number }> } }> => {
     try {
       const res = await fetch(url + '/v1/verifications', {
         method: 'POST',
         headers: { authorization: 'Bearer ' + token(CALLER), 'content-type': 'application/json' },
         body: JSON.stringify(verification(two(idNumber)))
       })
-      return { status: res.status, body: await res.json() as { answers?: Array<{ auditIndex: number }> } }
+      return { status: res.status, body: (await res.json()) as { answers?: Array<{ auditIndex: number }> } }
     } catch {
       return { status: 0, body: {} }
     }
@@ -98,9 +108,15 @@ t.test('close finishes every verification in flight and flushes its entry; new r
   await closed
   t.ok(Date.now() - started < 20_000, 'close does not wait for keep-alive connections to time out')
   const responses = await Promise.all(inflight)
-  t.same(responses.map((r) => r.status), people.map(() => 200), `all ${people.length} requests in flight when close began are answered`)
+  t.same(
+    responses.map((r) => r.status),
+    people.map(() => 200),
+    `all ${people.length} requests in flight when close began are answered`
+  )
   const indices = responses.flatMap((r) => r.body.answers!.map((a) => a.auditIndex))
   t.equal(indices.length, 2 * people.length, 'two answers each')
-  const rows = await raw.query<{ index: number }>('select index from audit_entries where index = any($1::bigint[])', [indices])
+  const rows = await raw.query<{ index: number }>('select index from audit_entries where index = any($1::bigint[])', [
+    indices
+  ])
   t.equal(rows.length, indices.length, 'every answer given has its committed entry')
 })

@@ -22,14 +22,21 @@ t.test('demo scenario: ask, audit, search', async (t) => {
   t.equal(body.answers[0].answer, 'yes', 'name matches its own ID')
   t.match(body.answers[0].asOf, /^\d{4}-\d{2}-\d{2}$/)
 
-  const wrongName = await verified(CALLER, { idNumber: person.idNumber, name: person.name + '伟', caseId: 'HS-2026-0001' })
+  const wrongName = await verified(CALLER, {
+    idNumber: person.idNumber,
+    name: person.name + '伟',
+    caseId: 'HS-2026-0001'
+  })
   t.equal(wrongName.answers[0]!.answer, 'no')
 
   const entries = await as(AUDITOR)('GET', '/v1/audit/entries?kind=answer&caller=' + DEMO_CLIENT)
   t.equal(entries.statusCode, 200, entries.body)
   t.equal(entries.json().entries.length, 4)
 
-  const search = await as(AUDITOR)('POST', '/v1/audit/subject-search', { idNumber: person.idNumber, reason: 'Complaint 42 review' })
+  const search = await as(AUDITOR)('POST', '/v1/audit/subject-search', {
+    idNumber: person.idNumber,
+    reason: 'Complaint 42 review'
+  })
   t.equal(search.statusCode, 200, search.body)
   t.equal(search.json().entries.filter((e: { kind: string }) => e.kind === 'answer').length, 4)
 

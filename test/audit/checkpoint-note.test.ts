@@ -34,12 +34,23 @@ t.test('the exact format, checked with node:crypto directly', async (t) => {
   const blob = Buffer.from(match?.[2] ?? '', 'base64')
   t.equal(blob.length, 4 + 64)
   // key ID = SHA-256(name ‖ "\n" ‖ 0x01 ‖ public key)[:4] (signed-note, Ed25519 type 0x01)
-  const id = createHash('sha256').update(ORIGIN + '\n').update(Buffer.of(1)).update(signer.publicKey).digest().subarray(0, 4)
+  const id = createHash('sha256')
+    .update(ORIGIN + '\n')
+    .update(Buffer.of(1))
+    .update(signer.publicKey)
+    .digest()
+    .subarray(0, 4)
   t.same(blob.subarray(0, 4), id)
   const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), signer.publicKey])
   const publicKey = createPublicKey({ key: spki, format: 'der', type: 'spki' })
-  t.ok(verify(null, Buffer.from(body + '\n'), publicKey, blob.subarray(4)), 'Ed25519 over the body, final newline included')
-  t.equal(verifierKey(verifier), `${ORIGIN}+${id.toString('hex')}+${b64(Buffer.concat([Buffer.of(1), signer.publicKey]))}`)
+  t.ok(
+    verify(null, Buffer.from(body + '\n'), publicKey, blob.subarray(4)),
+    'Ed25519 over the body, final newline included'
+  )
+  t.equal(
+    verifierKey(verifier),
+    `${ORIGIN}+${id.toString('hex')}+${b64(Buffer.concat([Buffer.of(1), signer.publicKey]))}`
+  )
 })
 
 // The example of golang.org/x/mod/sumdb/note (note_test.go): key, text and signature.
@@ -47,7 +58,9 @@ t.test('reproduces the Go signed-note example byte for byte', async (t) => {
   const vkey = 'PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW'
   const skey = 'PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz'
   const text = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
-  const signed = text + '\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n'
+  const signed =
+    text +
+    '\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n'
   const seed = Buffer.from(skey.split('+').slice(4).join('+'), 'base64').subarray(1) // base64 may hold '+'
   const peter = signerFromSeed('PeterNeumann', seed)
   t.equal(verifierKey(peter), vkey)
@@ -81,7 +94,11 @@ t.test('keys: the verifier must have signed it', async (t) => {
   const code = (r: ReturnType<typeof openCheckpoint>) => (r.ok ? 'ok' : r.code)
   const stranger = signerFromSeed('stranger', new Uint8Array(32).fill(9))
   t.equal(code(openCheckpoint(note, { ...verifier, name: 'other.example/log' })), 'UNKNOWN_KEY', 'wrong key name')
-  t.equal(code(openCheckpoint(note, { name: ORIGIN, publicKey: stranger.publicKey })), 'UNKNOWN_KEY', 'wrong public key')
+  t.equal(
+    code(openCheckpoint(note, { name: ORIGIN, publicKey: stranger.publicKey })),
+    'UNKNOWN_KEY',
+    'wrong public key'
+  )
   t.equal(code(openCheckpoint(note, verifier, { origin: 'another.log' })), 'ORIGIN_MISMATCH')
 
   // A second signature by an unknown key (a witness, say) is ignored, before or after ours.
@@ -135,12 +152,21 @@ t.test('malformed notes and checkpoints', async (t) => {
 t.test('verifier keys', async (t) => {
   const vkey = verifierKey(verifier)
   t.same(parseVerifierKey(vkey), verifier)
-  const bad = [vkey + '+', vkey.replace('+', '-'), vkey.slice(0, -4), vkey.replace(/\+[0-9a-f]{8}\+/, '+00000000+'), 'a+b', '']
+  const bad = [
+    vkey + '+',
+    vkey.replace('+', '-'),
+    vkey.slice(0, -4),
+    vkey.replace(/\+[0-9a-f]{8}\+/, '+00000000+'),
+    'a+b',
+    ''
+  ]
   for (const k of bad) t.equal(parseVerifierKey(k), null, k)
   // A key whose base64 has a '+' in it.
   let seed = 0
   let plus = signerFromSeed('plus', new Uint8Array(32))
-  while (!verifierKey(plus).split('+').slice(2).join('+').includes('+')) plus = signerFromSeed('plus', new Uint8Array(32).fill(++seed))
+  while (!verifierKey(plus).split('+').slice(2).join('+').includes('+')) {
+    plus = signerFromSeed('plus', new Uint8Array(32).fill(++seed))
+  }
   t.same(parseVerifierKey(verifierKey(plus)), { name: 'plus', publicKey: plus.publicKey }, verifierKey(plus))
 })
 
@@ -169,7 +195,10 @@ t.test('opening never throws', async (t) => {
   const noteLike = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 300 }),
     fc.string({ unit: 'grapheme', maxLength: 100 }).map((s) => `${body}\n\n\u2014 ${s}\n`),
-    fc.tuple(fc.nat({ max: note.length }), fc.string({ maxLength: 8 })).map(([i, s]) => note.slice(0, i) + s + note.slice(i)))
+    fc
+      .tuple(fc.nat({ max: note.length }), fc.string({ maxLength: 8 }))
+      .map(([i, s]) => note.slice(0, i) + s + note.slice(i))
+  )
   fc.assert(fc.property(noteLike, (text) => {
     const r = openCheckpoint(text, verifier)
     return r.ok ? text === note : typeof r.code === 'string'

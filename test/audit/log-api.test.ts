@@ -35,10 +35,17 @@ t.test('checkpoints, entries, proofs and export through the API', async (t) => {
 
   for (const index of [0, answers[0]!, answers[19]!, cp.size - 1]) {
     const entry = (await auditor('GET', `/v1/audit/entries/${index}`)).json()
-    t.same(Buffer.from(leafHash(b(entry.leaf))), Buffer.from(b(entry.leafHash)), 'the leaf hash is SHA-256(0x00 ‖ leaf bytes)')
+    t.same(
+      Buffer.from(leafHash(b(entry.leaf))),
+      Buffer.from(b(entry.leafHash)),
+      'the leaf hash is SHA-256(0x00 ‖ leaf bytes)'
+    )
     t.equal(JSON.parse(Buffer.from(entry.leaf, 'base64').toString()).index, index)
     const proof = (await auditor('GET', `/v1/audit/proofs/inclusion?index=${index}&size=${cp.size}`)).json()
-    t.ok(verifyInclusion(index, cp.size, b(proof.leafHash), proof.proof.map(b), b(cp.root)), `entry ${index} is in the signed tree`)
+    t.ok(
+      verifyInclusion(index, cp.size, b(proof.leafHash), proof.proof.map(b), b(cp.root)),
+      `entry ${index} is in the signed tree`
+    )
   }
   // A caller reads its own entries only.
   t.equal((await caller('GET', `/v1/audit/entries/${answers[3]}`)).statusCode, 200)
@@ -51,7 +58,10 @@ t.test('checkpoints, entries, proofs and export through the API', async (t) => {
   t.same(Buffer.from(leafHash(b(older.json().leaf))), Buffer.from(b(older.json().leafHash)), 'with its leaf hash')
   const consistency = (await auditor('GET', `/v1/audit/proofs/consistency?from=7&to=${cp.size}`)).json()
   const root7 = (await import('../../src/audit/tree-store.ts')).storedRoot
-  t.ok(verifyConsistency(7, cp.size, consistency.proof.map(b), await root7(database, 7), b(cp.root)), 'the size-7 tree is a prefix of the signed one')
+  t.ok(
+    verifyConsistency(7, cp.size, consistency.proof.map(b), await root7(database, 7), b(cp.root)),
+    'the size-7 tree is a prefix of the signed one'
+  )
   t.equal((await auditor('GET', `/v1/audit/proofs/inclusion?index=${cp.size}&size=${cp.size}`)).statusCode, 400)
   t.equal((await auditor('GET', `/v1/audit/proofs/consistency?from=0&to=3`)).statusCode, 400)
 
@@ -65,10 +75,15 @@ t.test('checkpoints, entries, proofs and export through the API', async (t) => {
   t.match(csv.body.split('\n')[0], /^index,at,kind,/)
   t.equal((await auditor('GET', '/v1/audit/export?format=xml')).statusCode, 400)
   t.equal((await caller('GET', '/v1/audit/export?format=jsonl')).statusCode, 403)
-  const exports = await database.query<{ n: number }>(`select count(*)::int as n from audit_entries where kind = 'export'`)
+  const exports = await database.query<{ n: number }>(
+    `select count(*)::int as n from audit_entries where kind = 'export'`
+  )
   t.equal(exports[0]!.n, 2, 'each export is an audit entry')
 
-  const report = await verifyLog(database, { verifier: { name: TEST_ORIGIN, publicKey: signer.publicKey }, origin: TEST_ORIGIN })
+  const report = await verifyLog(database, {
+    verifier: { name: TEST_ORIGIN, publicKey: signer.publicKey },
+    origin: TEST_ORIGIN
+  })
   t.same(report.problem, null)
   t.ok(report.ok && report.checkpoints > 1, `${report.size} entries and ${report.checkpoints} checkpoints verify`)
 })

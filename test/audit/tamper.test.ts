@@ -31,10 +31,13 @@ const verifier = { name: ORIGIN, publicKey: signer.publicKey }
 const EVERY = 25
 const TABLES = ['audit_entries', 'audit_nodes', 'audit_checkpoints'] as const
 
-const seed = process.env.TAMPER_SEED !== undefined && process.env.TAMPER_SEED !== '' ? Number(process.env.TAMPER_SEED) >>> 0 : randomInt(2 ** 31)
-const TRIALS = process.env.TAMPER_TRIALS !== undefined && process.env.TAMPER_TRIALS !== '' ? Number(process.env.TAMPER_TRIALS) : 5
+const seed =
+  process.env.TAMPER_SEED !== undefined && process.env.TAMPER_SEED !== ''
+    ? Number(process.env.TAMPER_SEED) >>> 0
+    : randomInt(2 ** 31)
+const TRIALS =
+  process.env.TAMPER_TRIALS !== undefined && process.env.TAMPER_TRIALS !== '' ? Number(process.env.TAMPER_TRIALS) : 5
 t.comment(`TAMPER_SEED=${seed} (set TAMPER_SEED=${seed} to replay this run)`)
-
 
 const rand = prng(seed)
 /** An integer in [lo, hi]. */
@@ -54,7 +57,12 @@ function randomInput (): EntryInput {
       verification: hexOf(16),
       caller,
       question: pick(['property.holds', 'residence.in', 'age.atLeast']),
-      params: { year: between(1990, 2030), ok: rand() < 0.5, s: pick(WORDS), f: pick([0.1, 1.5e-7, 1e21, -3, 2 ** 53 - 1]) },
+      params: {
+        year: between(1990, 2030),
+        ok: rand() < 0.5,
+        s: pick(WORDS),
+        f: pick([0.1, 1.5e-7, 1e21, -3, 2 ** 53 - 1])
+      },
       purpose: pick(['housing-subsidy', 'tax', '稅務']),
       caseId: 'C-' + between(1, 9999),
       answer: rand() < 0.5 ? 'yes' : 'no',
@@ -65,15 +73,43 @@ function randomInput (): EntryInput {
       norm: 'n1'
     }
   }
-  if (r < 0.85) return { kind: 'refusal', actor: { sub: caller, role: 'caller' }, caller, question: 'property.holds', code: pick(['QUOTA_EXCEEDED', 'FORBIDDEN']) }
-  if (r < 0.9) return { kind: 'subject-search', actor: { sub: 'aud-1', role: 'auditor' }, subject: hexOf(64), caseId: 'A-' + between(1, 99) }
-  if (r < 0.95) return { kind: 'load', actor: { sub: 'ops-1', role: 'admin' }, snapshot: between(1, 40), detail: { rows: between(0, 1e6), name: pick(WORDS), nested: { list: [1, 'x', null, true] } } }
-  return { kind: 'change', actor: { sub: 'ops-1', role: 'admin' }, detail: { resource: 'client', id: caller, op: pick(['create', 'update']) } }
+  if (r < 0.85) {
+    return {
+      kind: 'refusal',
+      actor: { sub: caller, role: 'caller' },
+      caller,
+      question: 'property.holds',
+      code: pick(['QUOTA_EXCEEDED', 'FORBIDDEN'])
+    }
+  }
+  if (r < 0.9) {
+    return {
+      kind: 'subject-search',
+      actor: { sub: 'aud-1', role: 'auditor' },
+      subject: hexOf(64),
+      caseId: 'A-' + between(1, 99)
+    }
+  }
+  if (r < 0.95) {
+    return {
+      kind: 'load',
+      actor: { sub: 'ops-1', role: 'admin' },
+      snapshot: between(1, 40),
+      detail: { rows: between(0, 1e6), name: pick(WORDS), nested: { list: [1, 'x', null, true] } }
+    }
+  }
+  return {
+    kind: 'change',
+    actor: { sub: 'ops-1', role: 'admin' },
+    detail: { resource: 'client', id: caller, op: pick(['create', 'update']) }
+  }
 }
 
 /** Builds a log of `size` entries, signing a checkpoint every EVERY entries and at the end. */
 async function buildLog (db: Database, size: number): Promise<void> {
-  const writer = new AuditWriter(db, { checkpoints: { signer, origin: ORIGIN, everyEntries: EVERY, everyMs: 3_600_000 } })
+  const writer = new AuditWriter(db, {
+    checkpoints: { signer, origin: ORIGIN, everyEntries: EVERY, everyMs: 3_600_000 }
+  })
   for (let start = 0; start < size; start += EVERY) {
     const end = Math.min(size, start + EVERY)
     const requests: EntryInput[][] = []
@@ -136,9 +172,12 @@ function falsify (e: Entry): Entry {
 /** Stores `e` at its index with consistent bytes, leaf hash and columns (the audit_nodes are left alone). */
 async function overwriteEntry (db: Executor, e: Entry): Promise<void> {
   const bytes = canonicalBytes(e)
-  await db.query(`update audit_entries set kind = $2, actor_sub = $3, actor_role = $4, caller = $5, question = $6, purpose = $7,
+  await db.query(
+    `update audit_entries set kind = $2, actor_sub = $3, actor_role = $4, caller = $5, question = $6, purpose = $7,
       case_id = $8, answer = $9, code = $10, subject = $11, verification = $12, snapshot = $13, entry = $14, leaf_hash = $15
-    where index = $1`, [e.index, ...columnsOf(e), Buffer.from(bytes), Buffer.from(leafHash(bytes))])
+    where index = $1`,
+    [e.index, ...columnsOf(e), Buffer.from(bytes), Buffer.from(leafHash(bytes))]
+  )
 }
 
 /** Deletes audit_nodes and writes them again from the stored leaf hashes (what an attacker recomputes). */
@@ -157,10 +196,17 @@ async function rewriteFrom (db: Executor, k: number): Promise<void> {
   await overwriteEntry(db, falsify(await readEntry(db, k)))
   const rows = (await entryRows(db)).filter((r) => r.index > k).map((r) => {
     const bytes = canonicalBytes(parseEntry(r.entry))
-    return { index: r.index, entry: Buffer.from(bytes).toString('hex'), leaf: Buffer.from(leafHash(bytes)).toString('hex') }
+    return {
+      index: r.index,
+      entry: Buffer.from(bytes).toString('hex'),
+      leaf: Buffer.from(leafHash(bytes)).toString('hex')
+    }
   })
-  await db.query(`update audit_entries a set entry = decode(x.entry, 'hex'), leaf_hash = decode(x.leaf, 'hex')
-    from jsonb_to_recordset($1::jsonb) as x(index bigint, entry text, leaf text) where a.index = x.index`, [JSON.stringify(rows)])
+  await db.query(
+    `update audit_entries a set entry = decode(x.entry, 'hex'), leaf_hash = decode(x.leaf, 'hex')
+    from jsonb_to_recordset($1::jsonb) as x(index bigint, entry text, leaf text) where a.index = x.index`,
+    [JSON.stringify(rows)]
+  )
   await rebuildNodes(db)
 }
 
@@ -183,7 +229,10 @@ t.test('tampering with a signed audit log is detected and located (AU2a–AU2i)'
   const sizes = checkpoints.map((c) => c.size)
   t.comment(`built ${size} entries and ${checkpoints.length} checkpoints in ${Date.now() - built} ms`)
   t.equal(sizes[sizes.length - 1], size, 'the last checkpoint covers the whole log')
-  t.ok(sizes.every((s, i) => s - (sizes[i - 1] ?? 0) <= EVERY), `a checkpoint at least every ${EVERY} entries: ${sizes.join(' ')}`)
+  t.ok(
+    sizes.every((s, i) => s - (sizes[i - 1] ?? 0) <= EVERY),
+    `a checkpoint at least every ${EVERY} entries: ${sizes.join(' ')}`
+  )
   const latest = checkpoints[checkpoints.length - 1]!.note
   const pristine = await verify(db, latest)
   t.same(pristine, { ok: true, size, checkpoints: checkpoints.length, problem: null }, 'the untouched log verifies')
@@ -195,7 +244,12 @@ t.test('tampering with a signed audit log is detected and located (AU2a–AU2i)'
   const boundaries = near.flatMap((s) => [s - 2, s - 1, s])
 
   /** One trial, undone afterwards: the tampering, then the verifier's report (and `expect`'s further checks). */
-  const trial = async (t: Test, name: string, tamper: (tx: Executor) => Promise<void>, expect: (report: VerifyReport, tx: Executor) => unknown): Promise<void> => {
+  const trial = async (
+    t: Test,
+    name: string,
+    tamper: (tx: Executor) => Promise<void>,
+    expect: (report: VerifyReport, tx: Executor) => unknown
+  ): Promise<void> => {
     await undone(db, async (tx) => {
       await tamper(tx)
       const report = await verify(tx)
@@ -209,33 +263,76 @@ t.test('tampering with a signed audit log is detected and located (AU2a–AU2i)'
   }
 
   t.test('AU2a: one field updated at k is reported at k', async (t) => {
-    const answered = (await db.query<{ index: number }>('select index from audit_entries where answer is not null order by index')).map((r) => Number(r.index))
+    const answered = (
+      await db.query<{ index: number }>('select index from audit_entries where answer is not null order by index')
+    ).map((r) => Number(r.index))
     const fields: Array<{ field: string, eligible: number[], tamper: (db: Executor, k: number) => Promise<void> }> = [
       {
         field: 'the answer in the entry bytes only',
         eligible: answered,
         tamper: async (db, k) => {
           const e = await readEntry(db, k)
-          await db.query('update audit_entries set entry = $2 where index = $1', [k, Buffer.from(canonicalBytes(falsify(e)))])
+          await db.query('update audit_entries set entry = $2 where index = $1', [
+            k,
+            Buffer.from(canonicalBytes(falsify(e)))
+          ])
         }
       },
-      { field: 'the answer column', eligible: answered, tamper: async (db, k) => { await db.query('update audit_entries set answer = case answer when \'yes\' then \'no\' else \'yes\' end where index = $1', [k]) } },
-      { field: 'the caller column', eligible: [], tamper: async (db, k) => { await db.query('update audit_entries set caller = \'mallory\' where index = $1', [k]) } },
-      { field: 'the at column (time)', eligible: [], tamper: async (db, k) => { await db.query('update audit_entries set at = at - interval \'1 day\' where index = $1', [k]) } },
-      { field: 'the subject column', eligible: [], tamper: async (db, k) => { await db.query('update audit_entries set subject = $2 where index = $1', [k, hexOf(64)]) } },
+      {
+        field: 'the answer column',
+        eligible: answered,
+        tamper: async (db, k) => {
+          await db.query(
+            "update audit_entries set answer = case answer when 'yes' then 'no' else 'yes' end where index = $1",
+            [k]
+          )
+        }
+      },
+      {
+        field: 'the caller column',
+        eligible: [],
+        tamper: async (db, k) => {
+          await db.query("update audit_entries set caller = 'mallory' where index = $1", [k])
+        }
+      },
+      {
+        field: 'the at column (time)',
+        eligible: [],
+        tamper: async (db, k) => {
+          await db.query("update audit_entries set at = at - interval '1 day' where index = $1", [k])
+        }
+      },
+      {
+        field: 'the subject column',
+        eligible: [],
+        tamper: async (db, k) => {
+          await db.query('update audit_entries set subject = $2 where index = $1', [k, hexOf(64)])
+        }
+      },
       {
         field: 'the entry bytes and leaf hash (columns left)',
         eligible: answered,
         tamper: async (db, k) => {
           const bytes = canonicalBytes(falsify(await readEntry(db, k)))
-          await db.query('update audit_entries set entry = $2, leaf_hash = $3 where index = $1', [k, Buffer.from(bytes), Buffer.from(leafHash(bytes))])
+          await db.query('update audit_entries set entry = $2, leaf_hash = $3 where index = $1', [
+            k,
+            Buffer.from(bytes),
+            Buffer.from(leafHash(bytes))
+          ])
         }
       }
     ]
     for (const { field, eligible, tamper } of fields) {
-      const ks = eligible.length > 0
-        ? [...new Set([eligible[0]!, eligible[eligible.length - 1]!, ...Array.from({ length: TRIALS }, () => pick(eligible))])]
-        : positions(0, size - 1, [0, size - 1])
+      const ks =
+        eligible.length > 0
+          ? [
+              ...new Set([
+                eligible[0]!,
+                eligible[eligible.length - 1]!,
+                ...Array.from({ length: TRIALS }, () => pick(eligible))
+              ])
+            ]
+          : positions(0, size - 1, [0, size - 1])
       for (const k of ks) {
         await trial(t, `${field} at ${k}`, async (db) => { await tamper(db, k) }, (report) => {
           t.equal(report.problem?.index, k, `${field} at ${k}: first bad index ${k}`)
@@ -263,11 +360,24 @@ t.test('tampering with a signed audit log is detected and located (AU2a–AU2i)'
         await db.query('update audit_entries set index = index + 1000000000 where index > $1', [k])
         await db.query('update audit_entries set index = index - 1000000000 + 1 where index > 1000000000')
         // A forged entry that is consistent on its own: its bytes name index k + 1, its leaf hash is right.
-        const forged = makeEntry({ kind: 'answer', actor: { sub: 'client-1', role: 'caller' }, caller: 'client-1', question: 'property.holds', answer: 'no', subject: hexOf(64) }, k + 1, new Date())
+        const forged = makeEntry(
+          {
+            kind: 'answer',
+            actor: { sub: 'client-1', role: 'caller' },
+            caller: 'client-1',
+            question: 'property.holds',
+            answer: 'no',
+            subject: hexOf(64)
+          },
+          k + 1,
+          new Date()
+        )
         const bytes = canonicalBytes(forged)
-        await db.query(`insert into audit_entries (index, at, kind, actor_sub, actor_role, caller, question, purpose, case_id, answer, code,
+        await db.query(
+          `insert into audit_entries (index, at, kind, actor_sub, actor_role, caller, question, purpose, case_id, answer, code,
             subject, verification, snapshot, entry, leaf_hash) values ($1, $2::timestamptz, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-        [k + 1, forged.at, ...columnsOf(forged), Buffer.from(bytes), Buffer.from(leafHash(bytes))])
+          [k + 1, forged.at, ...columnsOf(forged), Buffer.from(bytes), Buffer.from(leafHash(bytes))]
+        )
       }, (report) => {
         t.equal(report.problem?.index, k + 1, `inserted at ${k + 1}: first bad index ${k + 1}`)
       })
@@ -299,7 +409,9 @@ t.test('tampering with a signed audit log is detected and located (AU2a–AU2i)'
       const cleanNodes = rand() < 0.5
       await trial(t, `truncate the last ${m}${cleanNodes ? ' and their tree nodes' : ''}`, async (db) => {
         await db.query('delete from audit_entries where index >= $1', [size - m])
-        if (cleanNodes) await db.query('delete from audit_nodes where (index + 1) * (2::bigint ^ level)::bigint > $1', [size - m])
+        if (cleanNodes) {
+          await db.query('delete from audit_nodes where (index + 1) * (2::bigint ^ level)::bigint > $1', [size - m])
+        }
       }, async (report, db) => {
         t.equal(report.problem?.index, size - m, `truncated ${m}: first bad index ${size - m}`)
         // The attacker also deletes the checkpoints that cover the removed entries: only a copy
@@ -319,8 +431,14 @@ t.test('tampering with a signed audit log is detected and located (AU2a–AU2i)'
     for (const k of positions(0, size - 1, [0, size - 1, ...boundaries])) {
       await trial(t, `rewrite from ${k}`, async (db) => { await rewriteFrom(db, k) }, (report) => {
         const p = report.problem
-        t.ok(p !== null && p.index <= k && p.through !== undefined && k <= p.through, `rewrite at ${k} lies in the reported range ${p?.index}…${p?.through}`)
-        t.ok(p !== null && p.through !== undefined && p.through - p.index + 1 <= EVERY, `the range is at most ${EVERY} entries wide`)
+        t.ok(
+          p !== null && p.index <= k && p.through !== undefined && k <= p.through,
+          `rewrite at ${k} lies in the reported range ${p?.index}…${p?.through}`
+        )
+        t.ok(
+          p !== null && p.through !== undefined && p.through - p.index + 1 <= EVERY,
+          `the range is at most ${EVERY} entries wide`
+        )
       })
     }
     await untouched(t)
@@ -339,21 +457,32 @@ t.test('tampering with a signed audit log is detected and located (AU2a–AU2i)'
         for (const cp of checkpoints) {
           while (range.size < cp.size) range.append(leaves[range.size]!)
           const note = signCheckpoint({ origin: ORIGIN, size: cp.size, root: range.root() }, signer)
-          await db.query('insert into audit_checkpoints (size, root, note, created_at) values ($1, $2, $3, $4::timestamptz)',
-            [cp.size, Buffer.from(range.root()), note, cp.createdAt])
+          await db.query(
+            'insert into audit_checkpoints (size, root, note, created_at) values ($1, $2, $3, $4::timestamptz)',
+            [cp.size, Buffer.from(range.root()), note, cp.createdAt]
+          )
         }
         // What the verifier cannot do: everything the database holds is consistent and validly signed.
         const inside = await verify(db)
         t.ok(inside.ok, `rewrite from ${k}, re-signed: the database alone passes (only an external copy catches this)`)
-        for (const [which, note] of [['the latest checkpoint', latest], ['a checkpoint covering k', covering]] as const) {
+        for (const [which, note] of [
+          ['the latest checkpoint', latest],
+          ['a checkpoint covering k', covering]
+        ] as const) {
           const report = await verify(db, note)
           const p = report.problem
           t.notOk(report.ok, `rewrite from ${k}, re-signed: caught against ${which}`)
-          t.ok(p !== null && p.index <= k && p.through !== undefined && k <= p.through, `the rewrite at ${k} lies in ${p?.index}…${p?.through}`)
+          t.ok(
+            p !== null && p.index <= k && p.through !== undefined && k <= p.through,
+            `the rewrite at ${k} lies in ${p?.index}…${p?.through}`
+          )
         }
         if (older.length > 0) {
           const before = pick(older)
-          t.ok((await verify(db, before.note)).ok, `a kept checkpoint of size ${before.size} ≤ ${k} still matches: the prefix it signed is intact`)
+          t.ok(
+            (await verify(db, before.note)).ok,
+            `a kept checkpoint of size ${before.size} ≤ ${k} still matches: the prefix it signed is intact`
+          )
         }
       })
     }
@@ -361,24 +490,39 @@ t.test('tampering with a signed audit log is detected and located (AU2a–AU2i)'
   })
 
   t.test('AU2h: a flipped bit in a stored hash is located', async (t) => {
-    const nodes = (await db.query<{ level: number, index: number }>('select level, index from audit_nodes order by level, index'))
-      .map((n) => ({ level: Number(n.level), index: Number(n.index) }))
-    const chosen = [nodes[0]!, nodes[nodes.length - 1]!, ...nodes.filter((n) => n.level === Math.max(...nodes.map((m) => m.level))), ...Array.from({ length: TRIALS }, () => pick(nodes))]
+    const nodes = (
+      await db.query<{ level: number, index: number }>('select level, index from audit_nodes order by level, index')
+    ).map((n) => ({ level: Number(n.level), index: Number(n.index) }))
+    const chosen = [
+      nodes[0]!,
+      nodes[nodes.length - 1]!,
+      ...nodes.filter((n) => n.level === Math.max(...nodes.map((m) => m.level))),
+      ...Array.from({ length: TRIALS }, () => pick(nodes))
+    ]
     for (const node of chosen) {
       const first = node.index * 2 ** node.level
       const last = first + 2 ** node.level - 1
       const bit = between(0, 255)
       await trial(t, `bit ${bit} of node (${node.level}, ${node.index})`, async (db) => {
-        await db.query('update audit_nodes set hash = set_bit(hash, $3, 1 - get_bit(hash, $3)) where level = $1 and index = $2', [node.level, node.index, bit])
+        await db.query(
+          'update audit_nodes set hash = set_bit(hash, $3, 1 - get_bit(hash, $3)) where level = $1 and index = $2',
+          [node.level, node.index, bit]
+        )
       }, (report) => {
         const p = report.problem
-        t.ok(p !== null && p.index <= first && p.through !== undefined && last <= p.through, `leaves ${first}…${last} under the node lie in the reported ${p?.index}…${p?.through}`)
+        t.ok(
+          p !== null && p.index <= first && p.through !== undefined && last <= p.through,
+          `leaves ${first}…${last} under the node lie in the reported ${p?.index}…${p?.through}`
+        )
       })
     }
     for (const k of positions(0, size - 1, [0, size - 1])) {
       const bit = between(0, 255)
       await trial(t, `bit ${bit} of leaf hash ${k}`, async (db) => {
-        await db.query('update audit_entries set leaf_hash = set_bit(leaf_hash, $2, 1 - get_bit(leaf_hash, $2)) where index = $1', [k, bit])
+        await db.query(
+          'update audit_entries set leaf_hash = set_bit(leaf_hash, $2, 1 - get_bit(leaf_hash, $2)) where index = $1',
+          [k, bit]
+        )
       }, (report) => {
         t.equal(report.problem?.index, k, `leaf hash ${k}: first bad index ${k}`)
       })
@@ -387,7 +531,10 @@ t.test('tampering with a signed audit log is detected and located (AU2a–AU2i)'
       const cp = i === 0 ? checkpoints[checkpoints.length - 1]! : pick(checkpoints)
       const bit = between(0, 255)
       await trial(t, `bit ${bit} of the root of checkpoint ${cp.size}`, async (db) => {
-        await db.query('update audit_checkpoints set root = set_bit(root, $2, 1 - get_bit(root, $2)) where size = $1', [cp.size, bit])
+        await db.query('update audit_checkpoints set root = set_bit(root, $2, 1 - get_bit(root, $2)) where size = $1', [
+          cp.size,
+          bit
+        ])
       }, (report) => {
         t.equal(report.problem?.through, cp.size - 1, `the checkpoint at ${cp.size} is named`)
       })
@@ -396,12 +543,23 @@ t.test('tampering with a signed audit log is detected and located (AU2a–AU2i)'
   })
 
   t.test('the append-only triggers refuse UPDATE, DELETE and TRUNCATE (AU3)', async (t) => {
-    const counts = async (): Promise<number[]> => await Promise.all(TABLES.map(async (table) => Number((await db.query<{ n: number }>(`select count(*)::int as n from ${table}`))[0]!.n)))
+    const counts = async (): Promise<number[]> =>
+      await Promise.all(
+        TABLES.map(async (table) =>
+          Number((await db.query<{ n: number }>(`select count(*)::int as n from ${table}`))[0]!.n)
+        )
+      )
     const before = await counts()
     const statements = [
-      'update audit_entries set answer = \'no\' where index = 0', 'delete from audit_entries where index = 0', 'truncate audit_entries',
-      'update audit_nodes set hash = hash where level = 1', 'delete from audit_nodes', 'truncate audit_nodes',
-      'update audit_checkpoints set note = note', 'delete from audit_checkpoints where size > 0', 'truncate audit_checkpoints'
+      "update audit_entries set answer = 'no' where index = 0",
+      'delete from audit_entries where index = 0',
+      'truncate audit_entries',
+      'update audit_nodes set hash = hash where level = 1',
+      'delete from audit_nodes',
+      'truncate audit_nodes',
+      'update audit_checkpoints set note = note',
+      'delete from audit_checkpoints where size > 0',
+      'truncate audit_checkpoints'
     ]
     for (const statement of statements) {
       await t.rejects(db.query(statement), { code: '42501', message: /append-only/ }, statement)
@@ -420,7 +578,10 @@ t.test('AU2i: untouched logs verify, 20 times over (no false positives)', async 
       for (const table of TABLES) await tx.query(`alter table ${table} enable trigger user`)
     })
     const every = between(1, 80)
-    const writer = new AuditWriter(db, { maxBatch: between(1, 60), checkpoints: { signer, origin: ORIGIN, everyEntries: every, everyMs: 3_600_000 } })
+    const writer = new AuditWriter(db, {
+      maxBatch: between(1, 60),
+      checkpoints: { signer, origin: ORIGIN, everyEntries: every, everyMs: 3_600_000 }
+    })
     let total = 0
     const target = between(1, 250)
     while (total < target) {
@@ -442,7 +603,11 @@ t.test('AU2i: untouched logs verify, 20 times over (no false positives)', async 
     }
     const checkpoints = await allCheckpoints(db)
     const report = await verify(db)
-    t.same(report, { ok: true, size: total, checkpoints: checkpoints.length, problem: null }, `round ${round}: ${total} entries, a checkpoint every ${every}: ok`)
+    t.same(
+      report,
+      { ok: true, size: total, checkpoints: checkpoints.length, problem: null },
+      `round ${round}: ${total} entries, a checkpoint every ${every}: ok`
+    )
     const kept = pick(checkpoints)
     t.ok((await verify(db, kept.note)).ok, `round ${round}: consistent with its checkpoint at ${kept.size}`)
   }

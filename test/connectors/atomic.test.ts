@@ -51,14 +51,38 @@ const C = 'atom'
 const QUESTIONS = [
   { id: 'atom.has', title: 'Known', when: { any: {} } },
   { id: 'atom.name', title: 'Name matches', when: { any: { name: { eq: { subject: 'name' } } } } },
-  { id: 'atom.paid', title: 'Paid in a year', params: { year: 'integer' }, when: { any: { year: { eq: { param: 'year' } }, amount: { gt: 0 } } } },
-  { id: 'atom.income', title: 'Income at least', params: { year: 'integer', min: 'number' }, when: { sum: { field: 'amount', where: { year: { eq: { param: 'year' } } }, gte: { param: 'min' } } } }
+  {
+    id: 'atom.paid',
+    title: 'Paid in a year',
+    params: { year: 'integer' },
+    when: { any: { year: { eq: { param: 'year' } }, amount: { gt: 0 } } }
+  },
+  {
+    id: 'atom.income',
+    title: 'Income at least',
+    params: { year: 'integer', min: 'number' },
+    when: { sum: { field: 'amount', where: { year: { eq: { param: 'year' } } }, gte: { param: 'min' } } }
+  }
 ]
 await register(atomic, {
   departments: [{ id: 'tax', name: 'Tax Bureau' }],
-  connectors: [fileConnector(C, 'tax', [{ name: 'name', type: 'name' }, { name: 'year', type: 'integer' }, { name: 'amount', type: 'number' }])],
+  connectors: [
+    fileConnector(C, 'tax', [
+      { name: 'name', type: 'name' },
+      { name: 'year', type: 'integer' },
+      { name: 'amount', type: 'number' }
+    ])
+  ],
   questions: QUESTIONS.map((q) => ({ connector: C, ...q })),
-  clients: [{ id: CALLER.sub, name: 'Atomicity tests', questions: QUESTIONS.map((q) => q.id), purposes: [PURPOSE], quotas: UNLIMITED }]
+  clients: [
+    {
+      id: CALLER.sub,
+      name: 'Atomicity tests',
+      questions: QUESTIONS.map((q) => q.id),
+      purposes: [PURPOSE],
+      quotas: UNLIMITED
+    }
+  ]
 })
 
 // ---- data: the snapshot that stays active, and a different one that the failing loads carry ----
@@ -98,7 +122,12 @@ async function answers (): Promise<string[][]> {
     const { answers } = await verified(CALLER, {
       idNumber: p.idNumber,
       name: p.name,
-      questions: ['atom.has', 'atom.name', { id: 'atom.paid', params: { year: 2024 } }, { id: 'atom.income', params: { year: 2024, min: 30000 } }],
+      questions: [
+        'atom.has',
+        'atom.name',
+        { id: 'atom.paid', params: { year: 2024 } },
+        { id: 'atom.income', params: { year: 2024, min: 30000 } }
+      ],
       purpose: PURPOSE,
       caseId: 'atomic-' + ++cases
     })
@@ -107,22 +136,36 @@ async function answers (): Promise<string[][]> {
 }
 
 async function activeId (): Promise<number> {
-  const [row] = await database.query<{ id: number }>('select active_snapshot_id as id from connectors where id = $1', [C])
+  const [row] = await database.query<{ id: number }>('select active_snapshot_id as id from connectors where id = $1', [
+    C
+  ])
   return Number(row!.id)
 }
 
 async function latestSnapshot (): Promise<{ id: number, status: string, error: string | null }> {
-  const [row] = await database.query<{ id: number, status: string, error: string | null }>('select id, status, error from snapshots where connector_id = $1 order by id desc limit 1', [C])
+  const [row] = await database.query<{ id: number, status: string, error: string | null }>(
+    'select id, status, error from snapshots where connector_id = $1 order by id desc limit 1',
+    [C]
+  )
   return { id: Number(row!.id), status: row!.status, error: row!.error }
 }
 
-const first = await loadSnapshot({ database, keyring, actor: ADMIN_PRINCIPAL, connector: await getConnector(database, C), asOf: AS_OF, format: 'csv', input: Readable.from(initialLines()) })
+const first = await loadSnapshot({
+  database,
+  keyring,
+  actor: ADMIN_PRINCIPAL,
+  connector: await getConnector(database, C),
+  asOf: AS_OF,
+  format: 'csv',
+  input: Readable.from(initialLines())
+})
 if (first.status !== 'active' || first.rows !== 80) throw new Error('fixture load failed')
 // The registry cache of the app learns of the direct load after its TTL: tell it now.
 app.registry.invalidate()
 const BEFORE = await answers()
-if (!BEFORE.some((a) => a[0] === 'yes') || !BEFORE.some((a) => a[0] === 'no')) throw new Error('fixture: the subjects should be partly known')
-
+if (!BEFORE.some((a) => a[0] === 'yes') || !BEFORE.some((a) => a[0] === 'no')) {
+  throw new Error('fixture: the subjects should be partly known')
+}
 /** Everything a failed load must leave as it was. */
 async function unchanged (t: Test, expectedError: string): Promise<void> {
   const failed = await latestSnapshot()
@@ -134,10 +177,19 @@ async function unchanged (t: Test, expectedError: string): Promise<void> {
   t.equal(view.json().activeSnapshot.status, 'active')
   const tables = await database.query('select tablename from pg_tables where tablename = $1', ['records_s' + failed.id])
   t.same(tables, [], 'no records table of the failed snapshot is left')
-  const [n] = await database.query<{ n: number }>('select count(*)::int as n from records where snapshot_id = $1', [failed.id])
+  const [n] = await database.query<{ n: number }>('select count(*)::int as n from records where snapshot_id = $1', [
+    failed.id
+  ])
   t.equal(Number(n!.n), 0, 'no record of the failed snapshot is visible')
-  t.same(await database.query(`select id from snapshots where connector_id = $1 and status = 'loading'`, [C]), [], 'no load is left running')
-  const [entry] = await database.query<{ code: string }>(`select code from audit_entries where kind = 'load' and snapshot = $1`, [failed.id])
+  t.same(
+    await database.query(`select id from snapshots where connector_id = $1 and status = 'loading'`, [C]),
+    [],
+    'no load is left running'
+  )
+  const [entry] = await database.query<{ code: string }>(
+    `select code from audit_entries where kind = 'load' and snapshot = $1`,
+    [failed.id]
+  )
   t.equal(entry?.code, expectedError, 'the failed load is in the audit log')
   t.same(await answers(), BEFORE, 'the 50 subjects get the same answers as before')
 }
@@ -160,7 +212,18 @@ t.test('(a) the upload is cut off halfway: loader input that errors', async (t) 
   const connector = await getConnector(database, C)
   const rows = nextRows()
   t.test('CSV', async (t) => {
-    await t.rejects(loadSnapshot({ database, keyring, actor: ADMIN_PRINCIPAL, connector, asOf: AS_OF, format: 'csv', input: cutOff(HEADER, rows, rows.length / 2) }), { message: 'upload cut off' })
+    await t.rejects(
+      loadSnapshot({
+        database,
+        keyring,
+        actor: ADMIN_PRINCIPAL,
+        connector,
+        asOf: AS_OF,
+        format: 'csv',
+        input: cutOff(HEADER, rows, rows.length / 2)
+      }),
+      { message: 'upload cut off' }
+    )
     await unchanged(t, 'LOAD_FAILED')
   })
   t.test('NDJSON', async (t) => {
@@ -168,14 +231,36 @@ t.test('(a) the upload is cut off halfway: loader input that errors', async (t) 
       const [id, name, year, amount] = line.trim().split(',')
       return JSON.stringify({ id_number: id, name, year: Number(year), amount: Number(amount) }) + '\n'
     })
-    await t.rejects(loadSnapshot({ database, keyring, actor: ADMIN_PRINCIPAL, connector, asOf: AS_OF, format: 'ndjson', input: cutOff('', nd, nd.length / 2) }), { message: 'upload cut off' })
+    await t.rejects(
+      loadSnapshot({
+        database,
+        keyring,
+        actor: ADMIN_PRINCIPAL,
+        connector,
+        asOf: AS_OF,
+        format: 'ndjson',
+        input: cutOff('', nd, nd.length / 2)
+      }),
+      { message: 'upload cut off' }
+    )
     await unchanged(t, 'LOAD_FAILED')
   })
   t.test('after more rows than one COPY slice (rows already written to the table)', async (t) => {
     // PGlite sends COPY data in 8 MB slices: 70,000 rows are more than one, so the error comes after
     // rows reached the new table on both drivers.
     function * synthetic (): Generator<string> { for (let i = 0; ; i++) yield syntheticRow(i) }
-    await t.rejects(loadSnapshot({ database, keyring, actor: ADMIN_PRINCIPAL, connector, asOf: AS_OF, format: 'csv', input: cutOff(HEADER, synthetic(), 70_000) }), { message: 'upload cut off' })
+    await t.rejects(
+      loadSnapshot({
+        database,
+        keyring,
+        actor: ADMIN_PRINCIPAL,
+        connector,
+        asOf: AS_OF,
+        format: 'csv',
+        input: cutOff(HEADER, synthetic(), 70_000)
+      }),
+      { message: 'upload cut off' }
+    )
     const failed = await latestSnapshot()
     const [row] = await database.query<{ rows: number }>('select rows from snapshots where id = $1', [failed.id])
     t.ok(Number(row!.rows) >= 60_000, 'the rows were read and written before the failure')
@@ -185,7 +270,9 @@ t.test('(a) the upload is cut off halfway: loader input that errors', async (t) 
 
 t.test('(b) the file turns bad in its second half: 422 over HTTP', async (t) => {
   const good = nextRows()
-  const bad = good.map((line) => line.replace(/^(\d{17})./, (_, first17: string) => first17 + (checkDigit(first17) === '0' ? '1' : '0')))
+  const bad = good.map((line) =>
+    line.replace(/^(\d{17})./, (_, first17: string) => first17 + (checkDigit(first17) === '0' ? '1' : '0'))
+  )
   const body = HEADER + good.join('') + bad.join('')
   const res = await admin('PUT', `/v1/connectors/${C}/snapshot?asOf=${AS_OF}`, body, { 'content-type': 'text/csv' })
   t.equal(res.statusCode, 422, res.body.slice(0, 300))
@@ -198,27 +285,33 @@ t.test('(b) the file turns bad in its second half: 422 over HTTP', async (t) => 
 t.test('(c) the database fails in the activating transaction', async (t) => {
   // The load entry is written last in the transaction that attaches the table, supersedes the
   // previous snapshot and switches the connector: refusing it must undo all of that.
-  await database.query(`create function test_refuse_activation() returns trigger language plpgsql as $$
+  await database.query(`create function test_refuse_activation () returns trigger language plpgsql as $$
     begin
       if new.kind = 'load' and new.code = 'ACTIVE' then raise exception 'simulated failure'; end if;
       return new;
     end $$`)
-  await database.query('create trigger test_refuse_activation before insert on audit_entries for each row execute function test_refuse_activation()')
+  await database.query(
+    'create trigger test_refuse_activation before insert on audit_entries for each row execute function test_refuse_activation ()'
+  )
   try {
-    const res = await admin('PUT', `/v1/connectors/${C}/snapshot?asOf=${AS_OF}`, HEADER + nextRows().join(''), { 'content-type': 'text/csv' })
+    const res = await admin('PUT', `/v1/connectors/${C}/snapshot?asOf=${AS_OF}`, HEADER + nextRows().join(''), {
+      'content-type': 'text/csv'
+    })
     t.equal(res.statusCode, 500, res.body)
     t.equal(res.json().code, 'INTERNAL')
     t.notMatch(res.body, 'simulated', 'the database message is not echoed')
   } finally {
     await database.query('drop trigger test_refuse_activation on audit_entries')
-    await database.query('drop function test_refuse_activation()')
+    await database.query('drop function test_refuse_activation ()')
   }
   await unchanged(t, 'LOAD_FAILED')
 })
 
 t.test('(c2) the attach step cannot get its lock (PostgreSQL)', async (t) => {
   if (url === null) {
-    t.comment('PGlite is one session in this process: no other session can hold a conflicting lock on the records table, so this case runs on PostgreSQL only; (c) covers a database failure on both drivers')
+    t.comment(
+      'PGlite is one session in this process: no other session can hold a conflicting lock on the records table, so this case runs on PostgreSQL only; (c) covers a database failure on both drivers'
+    )
     return
   }
   const locker = postgres(url, { max: 1, onnotice: () => {} })
@@ -250,7 +343,9 @@ t.test('(c2) the attach step cannot get its lock (PostgreSQL)', async (t) => {
 
 t.test('the same data loads once nothing fails, and then the answers change', async (t) => {
   // Shows the checks above could see a change: the failing loads carried different answers.
-  const res = await admin('PUT', `/v1/connectors/${C}/snapshot?asOf=${AS_OF}`, HEADER + nextRows().join(''), { 'content-type': 'text/csv' })
+  const res = await admin('PUT', `/v1/connectors/${C}/snapshot?asOf=${AS_OF}`, HEADER + nextRows().join(''), {
+    'content-type': 'text/csv'
+  })
   t.equal(res.statusCode, 201, res.body)
   t.equal(await activeId(), res.json().snapshot.id)
   const [previous] = await database.query<{ status: string }>('select status from snapshots where id = $1', [first.id])

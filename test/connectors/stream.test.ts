@@ -55,8 +55,21 @@ const AS_OF = new Date(Date.now() + 8 * 3600_000 - 86400_000).toISOString().slic
 
 await register(stream, {
   departments: [{ id: 'tax', name: 'Tax Bureau' }],
-  connectors: [fileConnector('big', 'tax', [{ name: 'year', type: 'integer' }, { name: 'amount', type: 'number' }])],
-  questions: [{ id: 'big.income', connector: 'big', title: 'Income', params: { min: 'number' }, when: { sum: { field: 'amount', gte: { param: 'min' } } } }],
+  connectors: [
+    fileConnector('big', 'tax', [
+      { name: 'year', type: 'integer' },
+      { name: 'amount', type: 'number' }
+    ])
+  ],
+  questions: [
+    {
+      id: 'big.income',
+      connector: 'big',
+      title: 'Income',
+      params: { min: 'number' },
+      when: { sum: { field: 'amount', gte: { param: 'min' } } }
+    }
+  ],
   clients: [{ id: CALLER.sub, name: 'Stream tests', questions: ['big.income'], purposes: ['test'] }]
 })
 
@@ -117,7 +130,9 @@ t.test(`${ROWS} rows stream in with bounded memory`, async (t) => {
     clearInterval(sampler)
   }
   const growth = rssMax - rssBefore
-  t.comment(`${database.driver}: ${ROWS} rows in ${Date.now() - started} ms; RSS ${Math.round(rssBefore / 1e6)} MB before, +${Math.round(growth / 1e6)} MB at most (${samples} samples)`)
+  t.comment(
+    `${database.driver}: ${ROWS} rows in ${Date.now() - started} ms; RSS ${Math.round(rssBefore / 1e6)} MB before, +${Math.round(growth / 1e6)} MB at most (${samples} samples)`
+  )
   t.equal(res.statusCode, 201, res.body.slice(0, 300))
   t.equal(produced, ROWS / CHUNK, 'the whole file was read')
   const s = res.json().snapshot
@@ -125,16 +140,38 @@ t.test(`${ROWS} rows stream in with bounded memory`, async (t) => {
   t.ok(samples >= 5, 'memory was sampled every 100 ms during the load')
   t.ok(growth < 200 * 1024 * 1024, `RSS grew by less than 200 MB (${Math.round(growth / 1e6)} MB)`)
 
-  const [count] = await database.query<{ n: number, s: number }>('select count(*)::int as n, count(distinct subject_hash)::int as s from records where snapshot_id = $1', [s.id])
-  t.same({ n: Number(count!.n), s: Number(count!.s) }, { n: ROWS, s: SUBJECTS }, 'every row is stored, under one hash per subject')
+  const [count] = await database.query<{ n: number, s: number }>(
+    'select count(*)::int as n, count(distinct subject_hash)::int as s from records where snapshot_id = $1',
+    [s.id]
+  )
+  t.same(
+    { n: Number(count!.n), s: Number(count!.s) },
+    { n: ROWS, s: SUBJECTS },
+    'every row is stored, under one hash per subject'
+  )
   const keys = keyring.connector('big', 1)
   for (const i of [0, 1, 12_345, SUBJECTS - 1]) {
-    const stored = await database.query<{ attrs: { year: number, amount: number } }>('select attrs from records where snapshot_id = $1 and subject_hash = $2', [s.id, keys.subjectHash(idNumber(i))])
-    t.same(stored.map((r) => r.attrs).sort((a, b) => a.year - b.year), [{ year: 2024, amount: i % 50000 }, { year: 2025, amount: (i % 50000) + 1 }], `subject ${i}`)
+    const stored = await database.query<{ attrs: { year: number, amount: number } }>(
+      'select attrs from records where snapshot_id = $1 and subject_hash = $2',
+      [s.id, keys.subjectHash(idNumber(i))]
+    )
+    t.same(
+      stored.map((r) => r.attrs).sort((a, b) => a.year - b.year),
+      [
+        { year: 2024, amount: i % 50000 },
+        { year: 2025, amount: (i % 50000) + 1 }
+      ],
+      `subject ${i}`
+    )
   }
   const last = SUBJECTS - 1
   const answerTo = async (min: number): Promise<string> => {
-    const { answers } = await verified(CALLER, { idNumber: idNumber(last), questions: { id: 'big.income', params: { min } }, purpose: 'test', caseId: 'stream-1' })
+    const { answers } = await verified(CALLER, {
+      idNumber: idNumber(last),
+      questions: { id: 'big.income', params: { min } },
+      purpose: 'test',
+      caseId: 'stream-1'
+    })
     return answers[0]!.answer
   }
   const total = 2 * (last % 50000) + 1

@@ -20,7 +20,12 @@ export const TEST_ORIGIN = 'test.shifou.local/audit'
 export const ISSUER = 'shifou'
 
 /** A request with a bearer token: method, URL, body (an object is sent as JSON), extra headers. */
-export type Call = (method: string, url: string, body?: unknown, headers?: Record<string, string>) => Promise<LightMyRequestResponse>
+export type Call = (
+  method: string,
+  url: string,
+  body?: unknown,
+  headers?: Record<string, string>
+) => Promise<LightMyRequestResponse>
 
 export interface TestApp {
   app: FastifyInstance
@@ -86,7 +91,11 @@ export async function build (t: Teardown, opts: BuildOptions = {}): Promise<Test
     return await app.inject({
       method: method as 'GET',
       url,
-      headers: { authorization: 'Bearer ' + bearer, ...(json ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: {
+        authorization: 'Bearer ' + bearer,
+        ...(json ? { 'content-type': 'application/json' } : {}),
+        ...headers
+      },
       ...(body === undefined ? {} : { payload: json ? JSON.stringify(body) : body })
     })
   }

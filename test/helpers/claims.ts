@@ -15,4 +15,8 @@ export const callerOf = (sub: string): TokenClaims => ({ sub, role: 'caller' })
 /** A department's steward, who may manage its connectors only. */
 export const stewardOf = (dept: string): TokenClaims => ({ sub: 'steward-' + dept, role: 'dept_admin', dept })
 /** A citizen signed in with their ID number (reads their own access log). */
-export const subjectOf = (idNumber: string): TokenClaims => ({ sub: 'citizen-' + idNumber.slice(-4), role: 'subject', idNumber })
+export const subjectOf = (idNumber: string): TokenClaims => ({
+  sub: 'citizen-' + idNumber.slice(-4),
+  role: 'subject',
+  idNumber
+})

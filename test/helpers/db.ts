@@ -36,7 +36,10 @@ function migrationsHash (): string {
     const path = join(dir, name)
     return statSync(path).isDirectory() ? files(path) : [path]
   })
-  for (const path of [...files(MIGRATIONS_FOLDER), fileURLToPath(new URL('../../src/db/migrate.ts', import.meta.url))]) {
+  for (const path of [
+    ...files(MIGRATIONS_FOLDER),
+    fileURLToPath(new URL('../../src/db/migrate.ts', import.meta.url))
+  ]) {
     hash.update(path.slice(MIGRATIONS_FOLDER.length)).update('\0').update(readFileSync(path)).update('\0')
   }
   return hash.digest('hex').slice(0, 16)
@@ -108,7 +111,9 @@ async function ensureTemplate (): Promise<void> {
  * Creates a PostgreSQL database and returns its URL and a function that drops it: migrated (a copy
  * of the template), or with `{ empty: true }` as `create database` makes it. Requires DATABASE_URL.
  */
-export async function createTestDatabase (opts: { empty?: boolean } = {}): Promise<{ url: string, drop: () => Promise<void> }> {
+export async function createTestDatabase (
+  opts: { empty?: boolean } = {}
+): Promise<{ url: string, drop: () => Promise<void> }> {
   if (databaseUrl === null) throw new Error('createTestDatabase needs DATABASE_URL')
   const name = 'shifou_t_' + randomBytes(6).toString('hex')
   if (opts.empty !== true) await ensureTemplate()
@@ -152,7 +157,11 @@ async function migratedDataDir (): Promise<Blob> {
           query: async <T>(text: string, params: readonly unknown[] = []) => (await q.query<T>(text, [...params])).rows
         })
         // migrate() needs only these two of a Database's methods.
-        const executor = { ...exec(pg), transaction: async <T>(fn: (tx: Executor) => Promise<T>) => await pg.transaction(async (tx) => await fn(exec(tx))) }
+        const executor = {
+          ...exec(pg),
+          transaction: async <T>(fn: (tx: Executor) => Promise<T>) =>
+            await pg.transaction(async (tx) => await fn(exec(tx)))
+        }
         await migrate(executor as unknown as Database)
         const tarball = await pg.dumpDataDir('none')
         const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`

@@ -13,7 +13,12 @@ export interface Registration {
 }
 
 /** Quotas no test that is not about limits reaches. */
-export const UNLIMITED = { requestsPerMinute: 10_000_000, subjectsPerDay: 10_000_000, subjectsPerCase: 10_000_000, namesPerSubjectPerDay: 10_000_000 }
+export const UNLIMITED = {
+  requestsPerMinute: 10_000_000,
+  subjectsPerDay: 10_000_000,
+  subjectsPerCase: 10_000_000,
+  namesPerSubjectPerDay: 10_000_000
+}
 
 /** Throws unless the response has this status (set-up steps: a failure there is not what a test checks). */
 export function expectStatus (res: { statusCode: number, body: string }, status: number): void {
@@ -21,8 +26,21 @@ export function expectStatus (res: { statusCode: number, body: string }, status:
 }
 
 /** A file connector keyed by a resident ID in the column id_number. */
-export function fileConnector (id: string, department: string, fields: Array<{ name: string, type: string }>, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { id, department, title: 'Connector ' + id, kind: 'file', subject: { field: 'id_number', type: 'cn_resident_id' }, fields, ...extra }
+export function fileConnector (
+  id: string,
+  department: string,
+  fields: Array<{ name: string, type: string }>,
+  extra: Record<string, unknown> = {}
+): Record<string, unknown> {
+  return {
+    id,
+    department,
+    title: 'Connector ' + id,
+    kind: 'file',
+    subject: { field: 'id_number', type: 'cn_resident_id' },
+    fields,
+    ...extra
+  }
 }
 
 /** Registers departments, then connectors, then questions, then clients (a client's name defaults to its id). */

@@ -18,7 +18,14 @@ export interface Ask {
   caseId?: string
 }
 
-export interface Answer { question: string, answer: 'yes' | 'no', asOf: string, auditIndex: number, receipt: string, nonce: string }
+export interface Answer {
+  question: string
+  answer: 'yes' | 'no'
+  asOf: string
+  auditIndex: number
+  receipt: string
+  nonce: string
+}
 
 /** A 200 answer to POST /v1/verifications. */
 export interface Verified { id: string, answers: Answer[] }

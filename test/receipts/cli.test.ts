@@ -46,7 +46,11 @@ t.test('receipt verify', async (t) => {
   const { app, database, keyring, verified, token } = await build(t)
   const { people } = await loadDemo(database, keyring, 20)
   const person = people[3]!
-  const { answers } = await verified(CALLER, { idNumber: person.idNumber, questions: { id: 'tax.paid_in_year', params: { year: 2025 } }, caseId: 'CLI-1' })
+  const { answers } = await verified(CALLER, {
+    idNumber: person.idNumber,
+    questions: { id: 'tax.paid_in_year', params: { year: 2025 } },
+    caseId: 'CLI-1'
+  })
   const { receipt, nonce, auditIndex } = answers[0]!
   const jwksFile = join(dir, 'jwks.json')
   writeFileSync(jwksFile, (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).body)
@@ -61,7 +65,16 @@ t.test('receipt verify', async (t) => {
     shifou(['receipt', 'verify', tampered, '--jwks', jwksFile]),
     shifou(['receipt', 'verify', receipt, '--jwks', jwksFile, '--id-number', person.idNumber, '--nonce=' + nonce]),
     shifou(['receipt', 'verify', receipt, '--jwks', jwksFile, '--id-number', people[4]!.idNumber, '--nonce=' + nonce]),
-    shifou(['receipt', 'verify', receipt, '--jwks', jwksFile, '--id-number', person.idNumber, '--nonce=AAAAAAAAAAAAAAAAAAAAAA']),
+    shifou([
+      'receipt',
+      'verify',
+      receipt,
+      '--jwks',
+      jwksFile,
+      '--id-number',
+      person.idNumber,
+      '--nonce=AAAAAAAAAAAAAAAAAAAAAA'
+    ]),
     shifou(['receipt', 'verify', receipt, '--jwks', jwksFile, '--id-number', person.idNumber]),
     shifou(['receipt', 'verify', receipt, '--jwks', emptyJwks])
   ])
@@ -96,7 +109,12 @@ t.test('receipt verify', async (t) => {
     shifou(['receipt', 'verify', receipt, '--url', url, '--proof'])
   ])
   t.equal(proof.code, 0, proof.stdout + proof.stderr)
-  t.match(proof.stdout, new RegExp(`audit: entry ${auditIndex} matches the receipt and is in the log, checkpoint of \\d+ entries signed by test.shifou.local/audit`))
+  t.match(
+    proof.stdout,
+    new RegExp(
+      `audit: entry ${auditIndex} matches the receipt and is in the log, checkpoint of \\d+ entries signed by test.shifou.local/audit`
+    )
+  )
   t.equal(minted.code, 0, 'a caller token minted from SHIFOU_JWT_SECRET: ' + minted.stdout + minted.stderr)
   t.equal(stranger.code, 1, 'another caller may not read the entry')
   t.match(stranger.stdout, /INVALID: .*403/)
@@ -158,7 +176,9 @@ t.test('keys rotate through the CLI', async (t) => {
   const keys = await listSigningKeys(database)
   t.same(keys.map((k) => k.status), ['retired', 'current'])
   t.match(run.stdout, new RegExp(`new current receipt key: ${keys[1]!.kid}`))
-  const [entry] = await database.query<{ actor_sub: string, code: string }>("select actor_sub, code from audit_entries where kind = 'change' order by index desc limit 1")
+  const [entry] = await database.query<{ actor_sub: string, code: string }>(
+    "select actor_sub, code from audit_entries where kind = 'change' order by index desc limit 1"
+  )
   t.same(entry, { actor_sub: 'ops-7', code: 'ROTATE' }, 'the rotation is an audit entry')
   t.equal((await shifou(['keys', 'spin'], env)).code, 2, 'an unknown subcommand is a usage error')
 })
@@ -174,7 +194,18 @@ t.test('load: a service that cannot be reached is an error at once, not a wait',
   const file = join(dir, 'tiny.csv')
   writeFileSync(file, 'id_number,year,amount\n11010519491231002X,2025,100\n')
   const started = Date.now()
-  const run = await shifou(['load', '--connector', 'tax', '--as-of', '2026-11-27', '--url', `http://127.0.0.1:${port}`, '--token', 'x', file])
+  const run = await shifou([
+    'load',
+    '--connector',
+    'tax',
+    '--as-of',
+    '2026-11-27',
+    '--url',
+    `http://127.0.0.1:${port}`,
+    '--token',
+    'x',
+    file
+  ])
   t.equal(run.code, 1, run.stderr)
   t.match(run.stderr, /ECONNREFUSED/)
   t.ok(Date.now() - started < 10_000, 'it ends within seconds')
