@@ -270,9 +270,8 @@ t.test('a legitimate high-volume day raises no alert (false-positive control)', 
     where client_id = any($1) group by client_id, prefix having count(*) >= 2) x`,
     [clients]
   )
-  t.comment(
-    `${n} verifications by ${clients.length} clients of one organisation, one county; same-prefix groups of real people: ${pairs!.n}`
-  )
+  t.comment(`${n} verifications by ${clients.length} clients of one organisation, one county; ` +
+    `same-prefix groups of real people: ${pairs!.n}`)
   t.ok(pairs!.n > 0, 'the trace does contain same-prefix groups of real people')
   const alerts = (await alertsOf(app)).filter(
     (a) => clients.includes(a.client ?? '') || a.organisation === 'county-gov'

@@ -55,7 +55,8 @@ t.test(
     t.same(
       [...new Set(rest.map((r) => r.statusCode))],
       [429],
-      `all ${rest.length} further requests are 429 (${elapsed} ms${databaseUrl !== null ? ', with the records locked' : ''})`
+      `all ${rest.length} further requests are 429 (${elapsed} ms` +
+      `${databaseUrl !== null ? ', with the records locked' : ''})`
     )
     t.equal(rest[0]!.json().code, 'QUOTA_EXCEEDED')
     t.equal(rest[0]!.json().limit, 'subjectsPerDay')
@@ -63,7 +64,8 @@ t.test(
     t.notMatch(rest[0]!.body, people[300]!.idNumber)
 
     const counts = await app.database.query<{ kind: string, code: string | null, n: number }>(
-      `select kind, code, count(*)::int as n from audit_entries where caller = 'flooder' group by kind, code order by kind`
+      `select kind, code, count(*)::int as n from audit_entries where caller = 'flooder'
+        group by kind, code order by kind`
     )
     t.same(
       counts.map((c) => [c.kind, c.code, c.n]),
@@ -180,9 +182,8 @@ t.test(
   'limits are shared by two service processes and survive a restart; a limiter that cannot be consulted refuses',
   async (t) => {
     if (databaseUrl === null) {
-      t.comment(
-        'PGlite holds one connection in one process: two service processes need PostgreSQL (DATABASE_URL); the fail-closed part runs here'
-      )
+      t.comment('PGlite holds one connection in one process: two service processes need PostgreSQL ' +
+        '(DATABASE_URL); the fail-closed part runs here')
     }
     const created = databaseUrl === null ? null : await createTestDatabase()
     if (created !== null) t.teardown(created.drop)
@@ -252,9 +253,11 @@ t.test("a subject's row of the day is found through the primary key, whatever th
   // With an index leading (client, day, prefix) the planner could take it for a lookup of one
   // subject and read every subject the client had asked about that day, on every request.
   await app.database.query(`insert into usage_subjects (client_id, day, subject, prefix)
-    select 'c', date '2026-11-28', decode(md5(g::text), 'hex'), decode(md5((g % 50)::text), 'hex') from generate_series(1, 2000) g`)
+    select 'c', date '2026-11-28', decode(md5(g::text), 'hex'), decode(md5((g % 50)::text), 'hex')
+    from generate_series(1, 2000) g`)
   const [plan] = await app.database.query<{ 'QUERY PLAN': unknown }>(`explain (format json)
-    select 1 from usage_subjects where client_id = 'c' and day = date '2026-11-28' and subject = decode(md5('7'), 'hex')`)
+    select 1 from usage_subjects
+    where client_id = 'c' and day = date '2026-11-28' and subject = decode(md5('7'), 'hex')`)
   const text = JSON.stringify(plan!['QUERY PLAN'])
   t.match(text, /usage_subjects_client_id_day_subject_pk/, 'the lookup uses the primary key')
 })

@@ -224,7 +224,9 @@ t.test('prototype pollution is refused and pollutes nothing', async (t) => {
     ['__proto__ in subject', `{"subject":{"idNumber":${id},"name":${name},"__proto__":{"polluted":"yes"}},${rest}}`],
     [
       '__proto__ in params',
-      `{"subject":{"idNumber":${id},"name":${name}},"questions":[{"id":"tax.paid_in_year","params":{"year":2025,"__proto__":{"polluted":"yes"}}}],"purpose":"${DEMO_PURPOSE}","caseId":"C-1"}`
+      `{"subject":{"idNumber":${id},"name":${name}},` +
+      '"questions":[{"id":"tax.paid_in_year","params":{"year":2025,"__proto__":{"polluted":"yes"}}}],' +
+      `"purpose":"${DEMO_PURPOSE}","caseId":"C-1"}`
     ],
     ['escaped __proto__', `{"\\u005f_proto__":{"polluted":"yes"},"subject":{"idNumber":${id},"name":${name}},${rest}}`],
     [
@@ -237,7 +239,9 @@ t.test('prototype pollution is refused and pollutes nothing', async (t) => {
     ],
     [
       'constructor.prototype in a question',
-      `{"subject":{"idNumber":${id},"name":${name}},"questions":[{"id":"property.holds","constructor":{"prototype":{"polluted":"yes"}}}],"purpose":"${DEMO_PURPOSE}","caseId":"C-1"}`
+      `{"subject":{"idNumber":${id},"name":${name}},` +
+      '"questions":[{"id":"property.holds","constructor":{"prototype":{"polluted":"yes"}}}],' +
+      `"purpose":"${DEMO_PURPOSE}","caseId":"C-1"}`
     ]
   ]
   for (const [what, text] of cases) await refused(t, what, text, 400, 'INVALID_BODY')
@@ -247,8 +251,11 @@ t.test('prototype pollution is refused and pollutes nothing', async (t) => {
 })
 
 t.test('ill-formed strings: lone surrogates, NUL, invalid UTF-8', async (t) => {
+  /** The rest of a request body after its subject, as JSON text. */
+  const ASK_PROPERTY = `"questions":[{"id":"property.holds"}],"purpose":"${DEMO_PURPOSE}","caseId":"C-1"}`
   const rest = (caseId: string, name: string): string =>
-    `{"subject":{"idNumber":"${ID}","name":"${name}"},"questions":[{"id":"identity.name_matches"}],"purpose":"${DEMO_PURPOSE}","caseId":"${caseId}"}`
+    `{"subject":{"idNumber":"${ID}","name":"${name}"},"questions":[{"id":"identity.name_matches"}],` +
+    `"purpose":"${DEMO_PURPOSE}","caseId":"${caseId}"}`
   await refused(t, 'lone high surrogate in name', rest('C-1', NAME + '\\ud800'), 400, 'INVALID_BODY')
   await refused(t, 'lone low surrogate in name', rest('C-1', '\\udc00' + NAME), 400, 'INVALID_BODY')
   await refused(t, 'reversed surrogate pair in name', rest('C-1', '\\udc00\\ud800'), 400, 'INVALID_BODY')
@@ -256,7 +263,7 @@ t.test('ill-formed strings: lone surrogates, NUL, invalid UTF-8', async (t) => {
   await refused(
     t,
     'lone surrogate in idNumber',
-    `{"subject":{"idNumber":"${ID}\\ud800"},"questions":[{"id":"property.holds"}],"purpose":"${DEMO_PURPOSE}","caseId":"C-1"}`,
+    `{"subject":{"idNumber":"${ID}\\ud800"},` + ASK_PROPERTY,
     400,
     'INVALID_BODY'
   )
@@ -265,14 +272,14 @@ t.test('ill-formed strings: lone surrogates, NUL, invalid UTF-8', async (t) => {
   await refused(
     t,
     'NUL in idNumber',
-    `{"subject":{"idNumber":"${ID}\\u0000"},"questions":[{"id":"property.holds"}],"purpose":"${DEMO_PURPOSE}","caseId":"C-1"}`,
+    `{"subject":{"idNumber":"${ID}\\u0000"},` + ASK_PROPERTY,
     400,
     'INVALID_BODY'
   )
   await refused(
     t,
     'NUL in a key',
-    `{"subject":{"idNumber":"${ID}","na\\u0000me":"x"},"questions":[{"id":"property.holds"}],"purpose":"${DEMO_PURPOSE}","caseId":"C-1"}`,
+    `{"subject":{"idNumber":"${ID}","na\\u0000me":"x"},` + ASK_PROPERTY,
     400,
     'INVALID_BODY'
   )

@@ -15,10 +15,10 @@ t.test('with the audit insert failing, every verification is 503 and no answer l
   t.equal((await ask(CALLER, two(people[0]!.idNumber))).statusCode, 200, 'answers while the log works')
 
   await database.query(
-    `create function refuse_audit () returns trigger language plpgsql as $$ begin raise exception 'disk full'; end $$`
+    `create function refuse_audit() returns trigger language plpgsql as $$ begin raise exception 'disk full'; end $$`
   )
   await database.query(
-    'create trigger refuse_audit before insert on audit_entries for each row execute function refuse_audit ()'
+    'create trigger refuse_audit before insert on audit_entries for each row execute function refuse_audit()'
   )
   const before = (await database.query<{ n: number }>('select count(*)::int as n from audit_entries'))[0]!.n
   const responses = await Promise.all(people.map(async (p) => await ask(CALLER, two(p.idNumber))))

@@ -254,7 +254,8 @@ t.test('a full scenario leaves no identifier or name in any table or log line', 
     const rows = await database.query<{ row: string }>(`select t::text as row from "${tablename}" t`)
     for (const r of rows) dump.push(r.row)
     const bytea = await database.query<{ column_name: string }>(
-      `select column_name from information_schema.columns where table_schema = 'public' and table_name = $1 and data_type = 'bytea'`,
+      `select column_name from information_schema.columns
+        where table_schema = 'public' and table_name = $1 and data_type = 'bytea'`,
       [tablename]
     )
     for (const { column_name: column } of bytea) {
@@ -325,7 +326,8 @@ t.test('a full scenario leaves no identifier or name in any table or log line', 
   const stored = new Map<string, Set<string>>()
   for (const c of CONNECTORS) {
     const rows = await database.query<{ h: string }>(
-      `select distinct encode(r.subject_hash, 'hex') as h from records r join snapshots s on s.id = r.snapshot_id where s.connector_id = $1`,
+      `select distinct encode(r.subject_hash, 'hex') as h
+        from records r join snapshots s on s.id = r.snapshot_id where s.connector_id = $1`,
       [c]
     )
     stored.set(c, new Set(rows.map((r) => r.h)))
@@ -371,7 +373,8 @@ t.test('a full scenario leaves no identifier or name in any table or log line', 
     kind: string
     code: string | null
   }>(
-    `select verification, subject, entry, kind, code from audit_entries where kind in ('answer', 'refusal') and verification is not null order by index`
+    `select verification, subject, entry, kind, code from audit_entries
+      where kind in ('answer', 'refusal') and verification is not null order by index`
   )
   t.ok(answers.filter((a) => a.kind === 'answer').length >= 15)
   for (const a of answers) {

@@ -137,7 +137,8 @@ t.test('receipts, rotation and certificates', async (t) => {
     for (const a of first.answers) {
       t.ok(
         html.includes(a.receipt),
-        `the receipt of ${a.question} is the one first returned, byte for byte (rebuilt from its entry after a rotation)`
+        `the receipt of ${a.question} is the one first returned, byte for byte ` +
+        '(rebuilt from its entry after a rotation)'
       )
       t.notOk(html.includes(a.nonce), 'the nonce is not printed')
       t.ok(html.includes(`<td>${a.auditIndex}</td>`), 'the audit index is printed')

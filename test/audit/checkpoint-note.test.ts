@@ -58,9 +58,8 @@ t.test('reproduces the Go signed-note example byte for byte', async (t) => {
   const vkey = 'PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW'
   const skey = 'PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz'
   const text = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
-  const signed =
-    text +
-    '\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n'
+  const signed = text + '\n\u2014 PeterNeumann ' +
+    'x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n'
   const seed = Buffer.from(skey.split('+').slice(4).join('+'), 'base64').subarray(1) // base64 may hold '+'
   const peter = signerFromSeed('PeterNeumann', seed)
   t.equal(verifierKey(peter), vkey)

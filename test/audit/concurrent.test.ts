@@ -99,9 +99,8 @@ function switches (appended: Array<[number, string]>, owner: (tag: string) => st
 }
 
 if (databaseUrl === null) {
-  t.comment(
-    'PGlite is one connection inside one process: there is no second process to race with (set DATABASE_URL for that). Two writers with their own cached trees still interleave on it.'
-  )
+  t.comment('PGlite is one connection inside one process: there is no second process to race with ' +
+    '(set DATABASE_URL for that). Two writers with their own cached trees still interleave on it.')
   t.test('two writers with their own cached trees interleave on one embedded database', async (t) => {
     const database = await openDatabase({ url: null, memory: true })
     t.teardown(async () => { await database.close() })
@@ -179,8 +178,7 @@ if (databaseUrl === null) {
     await checkLog(t, database, appended)
     const mixed = switches(appended, (tag) => tag.slice(0, 2))
     t.ok(mixed >= 10, `the two processes' batches interleave (${mixed} switches)`)
-    t.comment(
-      `this process: ${writer.batches} transactions, ${writer.checkpointsWritten} checkpoints; the worker: ${result.batches} transactions, ${result.checkpoints} checkpoints`
-    )
+    t.comment(`this process: ${writer.batches} transactions, ${writer.checkpointsWritten} checkpoints; ` +
+      `the worker: ${result.batches} transactions, ${result.checkpoints} checkpoints`)
   })
 }

@@ -174,7 +174,8 @@ async function overwriteEntry (db: Executor, e: Entry): Promise<void> {
   const bytes = canonicalBytes(e)
   await db.query(
     `update audit_entries set kind = $2, actor_sub = $3, actor_role = $4, caller = $5, question = $6, purpose = $7,
-      case_id = $8, answer = $9, code = $10, subject = $11, verification = $12, snapshot = $13, entry = $14, leaf_hash = $15
+      case_id = $8, answer = $9, code = $10, subject = $11, verification = $12, snapshot = $13, entry = $14,
+      leaf_hash = $15
     where index = $1`,
     [e.index, ...columnsOf(e), Buffer.from(bytes), Buffer.from(leafHash(bytes))]
   )
@@ -374,8 +375,9 @@ t.test('tampering with a signed audit log is detected and located (AU2a–AU2i)'
         )
         const bytes = canonicalBytes(forged)
         await db.query(
-          `insert into audit_entries (index, at, kind, actor_sub, actor_role, caller, question, purpose, case_id, answer, code,
-            subject, verification, snapshot, entry, leaf_hash) values ($1, $2::timestamptz, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+          `insert into audit_entries (index, at, kind, actor_sub, actor_role, caller, question, purpose, case_id,
+            answer, code, subject, verification, snapshot, entry, leaf_hash)
+          values ($1, $2::timestamptz, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
           [k + 1, forged.at, ...columnsOf(forged), Buffer.from(bytes), Buffer.from(leafHash(bytes))]
         )
       }, (report) => {
@@ -390,9 +392,10 @@ t.test('tampering with a signed audit log is detected and located (AU2a–AU2i)'
       const whole = rand() < 0.5
       await trial(t, `swap ${k} and ${k + 1} (${whole ? 'whole rows' : 'entry bytes and leaf hashes'})`, async (db) => {
         const set = whole
-          ? `entry = b.entry, leaf_hash = b.leaf_hash, at = b.at, kind = b.kind, actor_sub = b.actor_sub, actor_role = b.actor_role,
-             caller = b.caller, question = b.question, purpose = b.purpose, case_id = b.case_id, answer = b.answer, code = b.code,
-             subject = b.subject, verification = b.verification, snapshot = b.snapshot`
+          ? `entry = b.entry, leaf_hash = b.leaf_hash, at = b.at, kind = b.kind, actor_sub = b.actor_sub,
+             actor_role = b.actor_role, caller = b.caller, question = b.question, purpose = b.purpose,
+             case_id = b.case_id, answer = b.answer, code = b.code, subject = b.subject,
+             verification = b.verification, snapshot = b.snapshot`
           : 'entry = b.entry, leaf_hash = b.leaf_hash'
         await db.query(`update audit_entries a set ${set} from audit_entries b
           where (a.index = $1 and b.index = $1 + 1) or (a.index = $1 + 1 and b.index = $1)`, [k])

@@ -54,9 +54,9 @@ t.test('a failing write rejects every waiting append (fail closed) and the write
   const database = await testDatabase(t)
   const writer = new AuditWriter(database)
   await database.query(
-    `create function refuse () returns trigger language plpgsql as $$ begin raise exception 'refused'; end $$`
+    `create function refuse() returns trigger language plpgsql as $$ begin raise exception 'refused'; end $$`
   )
-  await database.query('create trigger refuse before insert on audit_entries for each row execute function refuse ()')
+  await database.query('create trigger refuse before insert on audit_entries for each row execute function refuse()')
   const all = await Promise.allSettled([writer.append([answer(1)]), writer.append([answer(2)])])
   t.same(all.map((r) => r.status), ['rejected', 'rejected'])
   t.match((all[0] as PromiseRejectedResult).reason, { code: 'AUDIT_UNAVAILABLE' })

@@ -285,13 +285,14 @@ t.test('(b) the file turns bad in its second half: 422 over HTTP', async (t) => 
 t.test('(c) the database fails in the activating transaction', async (t) => {
   // The load entry is written last in the transaction that attaches the table, supersedes the
   // previous snapshot and switches the connector: refusing it must undo all of that.
-  await database.query(`create function test_refuse_activation () returns trigger language plpgsql as $$
+  await database.query(`create function test_refuse_activation() returns trigger language plpgsql as $$
     begin
       if new.kind = 'load' and new.code = 'ACTIVE' then raise exception 'simulated failure'; end if;
       return new;
     end $$`)
   await database.query(
-    'create trigger test_refuse_activation before insert on audit_entries for each row execute function test_refuse_activation ()'
+    `create trigger test_refuse_activation before insert on audit_entries
+      for each row execute function test_refuse_activation()`
   )
   try {
     const res = await admin('PUT', `/v1/connectors/${C}/snapshot?asOf=${AS_OF}`, HEADER + nextRows().join(''), {
@@ -302,16 +303,15 @@ t.test('(c) the database fails in the activating transaction', async (t) => {
     t.notMatch(res.body, 'simulated', 'the database message is not echoed')
   } finally {
     await database.query('drop trigger test_refuse_activation on audit_entries')
-    await database.query('drop function test_refuse_activation ()')
+    await database.query('drop function test_refuse_activation()')
   }
   await unchanged(t, 'LOAD_FAILED')
 })
 
 t.test('(c2) the attach step cannot get its lock (PostgreSQL)', async (t) => {
   if (url === null) {
-    t.comment(
-      'PGlite is one session in this process: no other session can hold a conflicting lock on the records table, so this case runs on PostgreSQL only; (c) covers a database failure on both drivers'
-    )
+    t.comment('PGlite is one session in this process: no other session can hold a conflicting lock on the ' +
+      'records table, so this case runs on PostgreSQL only; (c) covers a database failure on both drivers')
     return
   }
   const locker = postgres(url, { max: 1, onnotice: () => {} })
@@ -329,7 +329,8 @@ t.test('(c2) the attach step cannot get its lock (PostgreSQL)', async (t) => {
   try {
     await locked
     const started = Date.now()
-    const res = await admin('PUT', `/v1/connectors/${C}/snapshot?asOf=${AS_OF}`, HEADER + nextRows().join(''), { 'content-type': 'text/csv' })
+    const res = await admin('PUT', `/v1/connectors/${C}/snapshot?asOf=${AS_OF}`, HEADER + nextRows().join(''),
+      { 'content-type': 'text/csv' })
     t.equal(res.statusCode, 503, res.body)
     t.equal(res.json().code, 'DATABASE_UNAVAILABLE', 'a lock timeout is a temporary condition: retry later')
     t.ok(Date.now() - started >= 1900, 'the load waited for the lock until lock_timeout')

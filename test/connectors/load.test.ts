@@ -270,7 +270,8 @@ async function activeId (c: string): Promise<number | null> {
 /** Records of a snapshot read straight from its table: subject hash (hex) and attributes. */
 async function records (snapshotId: number): Promise<Array<{ h: string, v: number, attrs: Record<string, unknown> }>> {
   const rows = await database.query<{ h: string, v: number, attrs: Record<string, unknown> }>(
-    `select encode(subject_hash, 'hex') as h, key_version as v, attrs from records_s${snapshotId} order by 1, attrs::text`
+    `select encode(subject_hash, 'hex') as h, key_version as v, attrs
+      from records_s${snapshotId} order by 1, attrs::text`
   )
   return rows.map((r) => ({ h: r.h, v: Number(r.v), attrs: r.attrs }))
 }
@@ -855,7 +856,8 @@ t.test('every load is an audit entry, without identifiers; so is a failed one', 
     subject: string | null
     entry: Uint8Array
   }>(
-    `select index, code, snapshot, actor_sub, subject, entry from audit_entries where kind = 'load' and snapshot in (${[id, badId, missingId].map(Number).join(', ')}) order by index`
+    `select index, code, snapshot, actor_sub, subject, entry from audit_entries
+      where kind = 'load' and snapshot in (${[id, badId, missingId].map(Number).join(', ')}) order by index`
   )
   t.same(entries.map((e) => [Number(e.snapshot), e.code, e.actor_sub]), [
     [id, 'ACTIVE', CIVIL_ADMIN.sub],

@@ -130,9 +130,8 @@ t.test(`${ROWS} rows stream in with bounded memory`, async (t) => {
     clearInterval(sampler)
   }
   const growth = rssMax - rssBefore
-  t.comment(
-    `${database.driver}: ${ROWS} rows in ${Date.now() - started} ms; RSS ${Math.round(rssBefore / 1e6)} MB before, +${Math.round(growth / 1e6)} MB at most (${samples} samples)`
-  )
+  t.comment(`${database.driver}: ${ROWS} rows in ${Date.now() - started} ms; RSS ${Math.round(rssBefore / 1e6)} MB ` +
+    `before, +${Math.round(growth / 1e6)} MB at most (${samples} samples)`)
   t.equal(res.statusCode, 201, res.body.slice(0, 300))
   t.equal(produced, ROWS / CHUNK, 'the whole file was read')
   const s = res.json().snapshot

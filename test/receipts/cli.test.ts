@@ -111,9 +111,8 @@ t.test('receipt verify', async (t) => {
   t.equal(proof.code, 0, proof.stdout + proof.stderr)
   t.match(
     proof.stdout,
-    new RegExp(
-      `audit: entry ${auditIndex} matches the receipt and is in the log, checkpoint of \\d+ entries signed by test.shifou.local/audit`
-    )
+    new RegExp(`audit: entry ${auditIndex} matches the receipt and is in the log, ` +
+      'checkpoint of \\d+ entries signed by test.shifou.local/audit')
   )
   t.equal(minted.code, 0, 'a caller token minted from SHIFOU_JWT_SECRET: ' + minted.stdout + minted.stderr)
   t.equal(stranger.code, 1, 'another caller may not read the entry')
