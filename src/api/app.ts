@@ -11,7 +11,7 @@ import type { Keyring } from '../keys/keyring.ts'
 import type { Admission } from '../abuse/admission.ts'
 import type { ReceiptIssuer } from '../receipts/issuer.ts'
 import { Problem } from './schemas/common.ts'
-import { signerFromSeed } from '../audit/checkpoint-note.ts'
+import { ed25519SignerFromSeed } from '../crypto/signed-note.ts'
 import database from './plugins/database.ts'
 import keys from './plugins/keys.ts'
 import events from './plugins/events.ts'
@@ -25,6 +25,7 @@ import errors from './plugins/errors.ts'
 import openapi from './plugins/openapi.ts'
 import auth from './plugins/auth.ts'
 import json from './plugins/json.ts'
+import witnesses from './plugins/witnesses.ts'
 import metrics from './plugins/metrics.ts'
 import closing from './plugins/closing.ts'
 import routes from './routes/index.ts'
@@ -32,7 +33,7 @@ import routes from './routes/index.ts'
 export interface AppOptions {
   config: Pick<Config, 'issuer' | 'jwtSecret' | 'jwtPublicKeysFile' | 'logLevel' | 'checkpointKey' | 'auditOrigin' |
     'checkpointEntries' | 'checkpointSeconds'> &
-    Partial<Pick<Config, 'receiptIssuer' | 'consentIssuersFile'>>
+    Partial<Pick<Config, 'receiptIssuer' | 'consentIssuersFile' | 'witnesses'>>
   database: Database
   keyring: Keyring
   ownsDatabase?: boolean
@@ -86,7 +87,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   if (opts.onRoute !== undefined) app.addHook('onRoute', opts.onRoute)
   app.addSchema(Problem)
   const checkpoints = {
-    signer: signerFromSeed(opts.config.auditOrigin, opts.config.checkpointKey),
+    signer: ed25519SignerFromSeed(opts.config.auditOrigin, opts.config.checkpointKey),
     origin: opts.config.auditOrigin,
     everyEntries: opts.config.checkpointEntries,
     everyMs: opts.config.checkpointSeconds * 1000
@@ -104,6 +105,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(consent, { issuersFile: opts.config.consentIssuersFile ?? null })
   await app.register(records)
   await app.register(limits, opts.admission === undefined ? {} : { override: opts.admission })
+  await app.register(witnesses, { witnesses: opts.config.witnesses ?? [] })
   await app.register(errors)
   await app.register(openapi)
   await app.register(auth, {

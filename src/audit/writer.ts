@@ -132,6 +132,7 @@ export class AuditWriter {
   #queue: Pending[] = []
   #flushing: Promise<void> | null = null
   #closed = false
+  readonly #checkpointListeners: Array<(checkpoint: { size: number, note: string }) => void> = []
   /** Number of batches that failed (exported as a metric). */
   failures = 0
   batches = 0
@@ -148,6 +149,14 @@ export class AuditWriter {
   }
 
   /**
+   * Calls `listener` after each checkpoint this writer signs (the witnesses are sent it). Listeners
+   * must not throw and must not block: an answer never waits for them.
+   */
+  onCheckpoint (listener: (checkpoint: { size: number, note: string }) => void): void {
+    this.#checkpointListeners.push(listener)
+  }
+
+  /**
    * Signs a checkpoint of the log as it is now, unless the latest one already covers it. Runs one
    * at a time; called every N entries, every T ms and on close.
    */
@@ -159,6 +168,9 @@ export class AuditWriter {
       if (written !== null) {
         this.#lastCheckpoint = written.size
         this.checkpointsWritten++
+        for (const listener of this.#checkpointListeners) {
+          try { listener(written) } catch {}
+        }
       }
     })().finally(() => { this.#checkpointing = null })
     await this.#checkpointing

@@ -9,7 +9,8 @@ import t from 'tap'
 import { build, ADMIN, AUDITOR, CALLER, TEST_CHECKPOINT_SEED, TEST_ORIGIN } from '../helpers/app.ts'
 import { callerOf, subjectOf } from '../helpers/claims.ts'
 import { loadDemo, DEMO_CLIENT, DEMO_PURPOSE } from '../../src/demo/demo.ts'
-import { openCheckpoint, signerFromSeed } from '../../src/audit/checkpoint-note.ts'
+import { openCheckpoint } from '../../src/audit/checkpoint-note.ts'
+import { ed25519SignerFromSeed } from '../../src/crypto/signed-note.ts'
 import { leafHash } from '../../src/audit/hasher.ts'
 import { verifyInclusion } from '../../src/audit/proof-verify.ts'
 import { checkAccessLog } from '../../src/audit/access-log.ts'
@@ -19,7 +20,7 @@ const INSPECTOR = callerOf('inspection')
 const POLICE_DELAY = 3600
 const INSPECTION_DELAY = 2
 const b = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'))
-const signer = signerFromSeed(TEST_ORIGIN, TEST_CHECKPOINT_SEED)
+const signer = ed25519SignerFromSeed(TEST_ORIGIN, TEST_CHECKPOINT_SEED)
 const verifier = { name: TEST_ORIGIN, publicKey: signer.publicKey }
 
 interface Page {

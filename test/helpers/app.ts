@@ -8,6 +8,7 @@ import { Keyring } from '../../src/keys/keyring.ts'
 import { NO_RECEIPTS } from '../../src/receipts/issuer.ts'
 import { mintToken, type TokenClaims } from '../../src/tokens.ts'
 import type { Database } from '../../src/db/client.ts'
+import type { WitnessConfig } from '../../src/config.ts'
 import { testDatabase, type Teardown } from './db.ts'
 import { verification, type Ask, type Verified } from './verifications.ts'
 
@@ -52,6 +53,8 @@ export interface BuildOptions {
   receipts?: boolean
   /** sees every route as it is registered (the route-inventory test) */
   onRoute?: (route: RouteOptions) => void
+  /** SHIFOU_WITNESSES, as loaded (test/witness) */
+  witnesses?: WitnessConfig[]
 }
 
 /** The configuration every test app is built with (tests that call buildApp themselves use it too). */
@@ -73,9 +76,12 @@ const isRaw = (body: unknown): body is string | Buffer => typeof body === 'strin
 export async function build (t: Teardown, opts: BuildOptions = {}): Promise<TestApp> {
   const database = opts.database ?? await testDatabase(t)
   const keyring = new Keyring(opts.masterKeys ?? new Map([[1, TEST_MASTER]]))
-  const consent = opts.consentIssuersFile === undefined ? {} : { consentIssuersFile: opts.consentIssuersFile }
   const app = await buildApp({
-    config: { ...testAppConfig(opts), ...consent },
+    config: {
+      ...testAppConfig(opts),
+      ...(opts.consentIssuersFile === undefined ? {} : { consentIssuersFile: opts.consentIssuersFile }),
+      ...(opts.witnesses === undefined ? {} : { witnesses: opts.witnesses })
+    },
     database,
     keyring,
     logger: opts.logger ?? false,

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events'
 import fp from 'fastify-plugin'
 import type { AlertKind } from '../../abuse/detectors.ts'
 import type { ErrorCode } from '../../errors.ts'
+import type { FeedResult } from '../../witness/feeder.ts'
 
 export interface AppEvents {
   /** an abuse detector raised an alert (design §10) */
@@ -15,6 +16,8 @@ export interface AppEvents {
   answer: [{ answer: 'yes' | 'no' }]
   /** an error response was sent */
   problem: [{ code: ErrorCode, status: number }]
+  /** a checkpoint was sent to a witness (design §14.5): cosigned, or why not */
+  witness: [{ witness: string, result: FeedResult }]
 }
 
 declare module 'fastify' {

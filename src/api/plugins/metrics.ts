@@ -32,6 +32,22 @@ export default fp(async (app) => {
   app.events.on('answer', ({ answer }) => { answers.inc({ answer }) })
   app.events.on('problem', ({ code, status }) => { problems.inc({ code, status: String(status) }) })
   app.events.on('alert', ({ kind }) => { alerts.inc({ kind }) })
+  const witnessRequests = counter('shifou_witness_requests_total', 'Checkpoints sent to witnesses, by witness ' +
+    'and result (cosigned, conflict, refused, unavailable, bad_cosignature, ahead, error)', ['witness', 'result'])
+  const witnessFailures = counter('shifou_witness_failures_total',
+    'Attempts to get a checkpoint cosigned that failed (retried later; answers are unaffected)', ['witness'])
+  app.events.on('witness', ({ witness, result }) => {
+    witnessRequests.inc({ witness, result })
+    if (result !== 'cosigned' && result !== 'conflict') witnessFailures.inc({ witness })
+  })
+  const { witnesses } = app
+  new Gauge({
+    name: 'shifou_witness_cosigned_size',
+    help: 'The log size each witness last cosigned, as this process knows it',
+    labelNames: ['witness'],
+    registers: [registry],
+    collect () { for (const s of witnesses.sizes()) this.set({ witness: s.witness }, s.size) }
+  })
 
   const { audit, admission } = app
   gauge('shifou_audit_pending_entries', 'Audit entries waiting for the next group commit', () => audit.pending)
@@ -53,4 +69,4 @@ export default fp(async (app) => {
     reply.type(registry.contentType)
     return await registry.metrics()
   })
-}, { name: 'metrics', dependencies: ['audit', 'limits', 'events'] })
+}, { name: 'metrics', dependencies: ['audit', 'limits', 'events', 'witnesses'] })

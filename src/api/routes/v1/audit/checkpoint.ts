@@ -4,7 +4,8 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { latestCheckpoint } from '../../../../audit/checkpoint-store.ts'
-import { verifierKey } from '../../../../audit/checkpoint-note.ts'
+import { cosignaturesAt } from '../../../../audit/cosignature-store.ts'
+import { ed25519VerifierKey } from '../../../../crypto/signed-note.ts'
 import { ShifouError } from '../../../../errors.ts'
 import { withErrors } from '../../../schemas/common.ts'
 import { CheckpointKeyResponse, CheckpointResponse } from '../../../schemas/log.ts'
@@ -23,19 +24,30 @@ const checkpoint: FastifyPluginAsyncTypebox = async (app) => {
       description: 'The checkpoint signing key, published so anyone can verify checkpoints.',
       response: { 200: CheckpointKeyResponse }
     }
-  }, async () => ({ origin, verifierKey: verifierKey(signer), publicKey: b64(signer.publicKey) }))
+  }, async () => ({ origin, verifierKey: ed25519VerifierKey(signer), publicKey: b64(signer.publicKey) }))
 
   app.get('/checkpoint', {
     config: { roles: ['auditor', 'caller', 'subject'] },
     schema: {
       tags,
-      description: 'The latest signed checkpoint (C2SP tlog-checkpoint).',
+      description: 'The latest signed checkpoint (C2SP tlog-checkpoint), with the witnesses\' cosignatures ' +
+        '(C2SP tlog-cosignature) received so far.',
       response: withErrors({ 200: CheckpointResponse }, 404)
     }
   }, async () => {
     const cp = await latestCheckpoint(database)
     if (cp === null) throw new ShifouError('NOT_FOUND', 'No checkpoint has been signed yet')
-    return { origin, size: cp.size, root: b64(cp.root), note: cp.note, createdAt: cp.createdAt }
+    const cosignatures = await cosignaturesAt(database, cp.size)
+    return {
+      origin,
+      size: cp.size,
+      root: b64(cp.root),
+      // Readers that do not know a witness's key ignore its line (c2sp.org/signed-note).
+      note: cp.note + cosignatures.map((c) => c.signature + '\n').join(''),
+      createdAt: cp.createdAt,
+      cosignatures: cosignatures.map(({ witness, keyId, cosignedAt, signature }) =>
+        ({ witness, keyId, cosignedAt, signature }))
+    }
   })
 }
 
