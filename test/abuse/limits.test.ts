@@ -5,6 +5,7 @@ import { createTestDatabase, databaseUrl, testDatabase } from '../helpers/db.ts'
 import { openDatabase } from '../../src/db/client.ts'
 import { loadDemo } from '../../src/demo/demo.ts'
 import { addClient, alertsOf } from './helpers.ts'
+import { ADMIT_ALL } from '../../src/abuse/admission.ts'
 import { callerOf } from '../helpers/claims.ts'
 
 /**
@@ -260,4 +261,23 @@ t.test("a subject's row of the day is found through the primary key, whatever th
     where client_id = 'c' and day = date '2026-11-28' and subject = decode(md5('7'), 'hex')`)
   const text = JSON.stringify(plan!['QUERY PLAN'])
   t.match(text, /usage_subjects_client_id_day_subject_pk/, 'the lookup uses the primary key')
+})
+
+t.test('limits off (benchmark only): every request is answered from the records, none is counted', async (t) => {
+  const bench = await build(t, { admission: ADMIT_ALL })
+  const { people } = await loadDemo(bench.database, bench.keyring, 20)
+  await addClient(bench, 'unlimited', { subjectsPerDay: 1, requestsPerMinute: 1 })
+  const UNLIMITED_CALLER = callerOf('unlimited')
+  const answers = []
+  for (const p of people.slice(0, 5)) {
+    const res = await bench.ask(UNLIMITED_CALLER, { idNumber: p.idNumber, name: p.name, caseId: 'B-1' })
+    t.equal(res.statusCode, 200, 'five subjects and five requests past a limit of one: ' + res.body)
+    answers.push(res.json().answers[0].answer)
+  }
+  t.same(answers, ['yes', 'yes', 'yes', 'yes', 'yes'], 'each name matches its own ID: the records were read')
+  const [counted] = await bench.database.query<{ n: number }>(
+    `select (select count(*) from usage_subjects where client_id = 'unlimited') +
+      (select count(*) from usage_requests where client_id = 'unlimited') as n`)
+  t.equal(Number(counted!.n), 0, 'nothing was counted')
+  t.same(await alertsOf(bench, undefined, { client: 'unlimited' }), [], 'and nothing observed')
 })

@@ -43,7 +43,7 @@ const atomic = await build(t, { database })
 const { app, keyring, as, verified } = atomic
 const admin = as(ADMIN)
 const ADMIN_PRINCIPAL: Principal = { sub: ADMIN.sub, role: 'admin' }
-const CALLER = callerOf('atomic-tests')
+const CLIENT = callerOf('atomic-tests')
 const PURPOSE = 'atomicity'
 const AS_OF = new Date(Date.now() + 8 * 3600_000 - 86400_000).toISOString().slice(0, 10)
 const C = 'atom'
@@ -76,7 +76,7 @@ await register(atomic, {
   questions: QUESTIONS.map((q) => ({ connector: C, ...q })),
   clients: [
     {
-      id: CALLER.sub,
+      id: CLIENT.sub,
       name: 'Atomicity tests',
       questions: QUESTIONS.map((q) => q.id),
       purposes: [PURPOSE],
@@ -119,7 +119,7 @@ let cases = 0
 /** The answers to every question about each of SUBJECTS (asked all at once, as many callers would). */
 async function answers (): Promise<string[][]> {
   return await Promise.all(SUBJECTS.map(async (p) => {
-    const { answers } = await verified(CALLER, {
+    const { answers } = await verified(CLIENT, {
       idNumber: p.idNumber,
       name: p.name,
       questions: [

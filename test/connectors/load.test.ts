@@ -22,7 +22,7 @@ import type { Asked } from '../helpers/verifications.ts'
 const load = await build(t)
 const { app, database, keyring, token, as, verified } = load
 const admin = as(ADMIN)
-const CALLER = callerOf('load-tests')
+const CLIENT = callerOf('load-tests')
 const PURPOSE = 'load-testing'
 
 /** A calendar date in China Standard Time, `offset` days from today. */
@@ -133,7 +133,7 @@ await register(load, {
   questions,
   clients: [
     {
-      id: CALLER.sub,
+      id: CLIENT.sub,
       name: 'Load tests',
       questions: questions.map((q) => q.id),
       purposes: [PURPOSE],
@@ -214,7 +214,7 @@ const everyQuestion = (c: string): Asked[] =>
 
 /** The answers to every question of connector `c` about one subject. */
 async function answersOf (c: string, idNumber: string, name: string): Promise<string[]> {
-  const { answers } = await verified(CALLER, {
+  const { answers } = await verified(CLIENT, {
     idNumber,
     name,
     questions: everyQuestion(c),
@@ -812,7 +812,7 @@ t.test('a dept_admin of another department may not load (403) and nothing is loa
   for (const [claims, body, headers] of [
     [OTHER_ADMIN, toCsv(peopleRows), CSV],
     [OTHER_ADMIN, peopleRows.map(ndLine).join(''), NDJSON],
-    [CALLER, toCsv(peopleRows), CSV],
+    [CLIENT, toCsv(peopleRows), CSV],
     [AUDITOR, toCsv(peopleRows), CSV]
   ] as const) {
     const res = await put(claims, 'scoped', body, headers)

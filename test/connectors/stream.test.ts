@@ -50,7 +50,8 @@ if (databaseUrl === null) {
 }
 const stream = await build(t, onDisk === undefined ? {} : { database: onDisk })
 const { app, database, keyring, token, verified } = stream
-const CALLER = callerOf('stream-tests')
+/** The client of this file's question (the demo's CALLER has no access to it). */
+const CLIENT = callerOf('stream-tests')
 const AS_OF = new Date(Date.now() + 8 * 3600_000 - 86400_000).toISOString().slice(0, 10)
 
 await register(stream, {
@@ -70,7 +71,7 @@ await register(stream, {
       when: { sum: { field: 'amount', gte: { param: 'min' } } }
     }
   ],
-  clients: [{ id: CALLER.sub, name: 'Stream tests', questions: ['big.income'], purposes: ['test'] }]
+  clients: [{ id: CLIENT.sub, name: 'Stream tests', questions: ['big.income'], purposes: ['test'] }]
 })
 
 /** Subject i: distinct valid IDs (20,000 birth dates × sequence numbers). */
@@ -165,7 +166,7 @@ t.test(`${ROWS} rows stream in with bounded memory`, async (t) => {
   }
   const last = SUBJECTS - 1
   const answerTo = async (min: number): Promise<string> => {
-    const { answers } = await verified(CALLER, {
+    const { answers } = await verified(CLIENT, {
       idNumber: idNumber(last),
       questions: { id: 'big.income', params: { min } },
       purpose: 'test',

@@ -9,6 +9,7 @@ import { NO_RECEIPTS } from '../../src/receipts/issuer.ts'
 import { mintToken, type TokenClaims } from '../../src/tokens.ts'
 import type { Database } from '../../src/db/client.ts'
 import type { WitnessConfig } from '../../src/config.ts'
+import type { Admission } from '../../src/abuse/admission.ts'
 import { testDatabase, type Teardown } from './db.ts'
 import { verification, type Ask, type Verified } from './verifications.ts'
 
@@ -55,6 +56,8 @@ export interface BuildOptions {
   onRoute?: (route: RouteOptions) => void
   /** SHIFOU_WITNESSES, as loaded (test/witness) */
   witnesses?: WitnessConfig[]
+  /** replaces the limiter and detectors (ADMIT_ALL: what the benchmarks run without limits) */
+  admission?: Admission
 }
 
 /** The configuration every test app is built with (tests that call buildApp themselves use it too). */
@@ -86,7 +89,8 @@ export async function build (t: Teardown, opts: BuildOptions = {}): Promise<Test
     keyring,
     logger: opts.logger ?? false,
     ...(opts.receipts === false ? { receipts: NO_RECEIPTS } : {}),
-    ...(opts.onRoute === undefined ? {} : { onRoute: opts.onRoute })
+    ...(opts.onRoute === undefined ? {} : { onRoute: opts.onRoute }),
+    ...(opts.admission === undefined ? {} : { admission: opts.admission })
   })
   await app.ready()
   t.teardown(async () => { await app.close() })
