@@ -179,9 +179,11 @@ async function migratedDataDir (): Promise<Blob> {
 
 export async function testDatabase (t: Teardown, opts: { poolSize?: number } = {}): Promise<Database> {
   const created = databaseUrl === null ? null : await createTestDatabase()
+  // A generous deadline: these tests are about behaviour, on machines shared by several test runs,
+  // where a statement taking 5 s is slowness, not a fault. test/db/timeouts.test.ts tests deadlines.
   const database = created === null
     ? await openDatabase({ url: null, memory: true, loadDataDir: await migratedDataDir() })
-    : await openDatabase({ url: created.url, poolSize: opts.poolSize ?? 10 })
+    : await openDatabase({ url: created.url, poolSize: opts.poolSize ?? 10, timeoutMs: 60_000 })
   t.teardown(async () => {
     await database.close()
     await created?.drop()
