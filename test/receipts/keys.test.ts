@@ -56,13 +56,18 @@ t.test('one current key, even when several processes start at once', async (t) =
 
 t.test('rotation retires the current key, keeps it published, and is audited', async (t) => {
   const database = await testDatabase(t)
+  // Two processes' caches: one whose TTL (100 ms) passes, one whose TTL (a minute) cannot pass during
+  // the test, however slow the machine (a single 100 ms cache was read after its TTL under load).
   const cache = new SigningKeys(database, wrapKey, 100)
+  const held = new SigningKeys(database, wrapKey, 60_000)
   await cache.init()
+  await held.init()
   const first = await cache.current()
+  t.equal((await held.current()).kid, first.kid, 'both processes sign with the current key')
   const rotated = await rotateSigningKey(database, wrapKey, { sub: 'ops-1', role: 'admin' })
   t.same(rotated.retired, [first.kid])
   t.not(rotated.kid, first.kid)
-  t.equal((await cache.current()).kid, first.kid, 'within its TTL a process still signs with the key it knows')
+  t.equal((await held.current()).kid, first.kid, 'within its TTL a process still signs with the key it knows')
   await new Promise((resolve) => setTimeout(resolve, 150))
   const second = await cache.current()
   t.equal(second.kid, rotated.kid, 'after its TTL the process signs with the new key')
