@@ -10,13 +10,15 @@
  * runs initdb (about 4 s) where loading the dump takes about 1 s.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import {
+  existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import { PGlite } from '@electric-sql/pglite'
-import { openDatabase, type Database, type Executor } from '../../src/db/client.ts'
+import { openDatabase, type Database } from '../../src/db/client.ts'
 import { migrate, MIGRATIONS_FOLDER } from '../../src/db/migrate.ts'
 
 export interface Teardown { teardown(fn: () => unknown): void }
@@ -151,24 +153,28 @@ async function migratedDataDir (): Promise<Blob> {
   dump ??= (async () => {
     const file = join(tmpdir(), `shifou-pglite-${PGLITE_VERSION}-${HASH}.tar`)
     if (!existsSync(file)) {
-      const pg = await PGlite.create()
+      // Dumps of other migrations or PGlite versions, a day old: a branch switched away from.
+      for (const old of readdirSync(tmpdir()).filter((f) => /^shifou-pglite-.*\.tar$/.test(f))) {
+        const path = join(tmpdir(), old)
+        if (Date.now() - statSync(path).mtimeMs > STALE_MS) rmSync(path, { force: true })
+      }
+      // Migrated through the service's own client on a data directory on disk, then dumped.
+      const dir = mkdtempSync(join(tmpdir(), 'shifou-pglite-build-'))
       try {
-        const exec = (q: Pick<PGlite, 'query'>): Executor => ({
-          query: async <T>(text: string, params: readonly unknown[] = []) => (await q.query<T>(text, [...params])).rows
-        })
-        // migrate() needs only these two of a Database's methods.
-        const executor = {
-          ...exec(pg),
-          transaction: async <T>(fn: (tx: Executor) => Promise<T>) =>
-            await pg.transaction(async (tx) => await fn(exec(tx)))
+        const database = await openDatabase({ url: null, dataDir: dir })
+        await migrate(database)
+        await database.close()
+        const pg = await PGlite.create(join(dir, 'pgdata'))
+        try {
+          const tarball = await pg.dumpDataDir('none')
+          const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`
+          writeFileSync(partial, Buffer.from(await tarball.arrayBuffer()))
+          renameSync(partial, file)
+        } finally {
+          await pg.close()
         }
-        await migrate(executor as unknown as Database)
-        const tarball = await pg.dumpDataDir('none')
-        const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`
-        writeFileSync(partial, Buffer.from(await tarball.arrayBuffer()))
-        renameSync(partial, file)
       } finally {
-        await pg.close()
+        rmSync(dir, { recursive: true, force: true })
       }
     }
     return new Blob([readFileSync(file)])
