@@ -27,6 +27,7 @@ import auth from './plugins/auth.ts'
 import json from './plugins/json.ts'
 import witnesses from './plugins/witnesses.ts'
 import metrics from './plugins/metrics.ts'
+import closing from './plugins/closing.ts'
 import routes from './routes/index.ts'
 
 /** The configuration the app needs (src/config.ts); the rest of Config is the CLI's. */
@@ -117,6 +118,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   })
   await app.register(json)
   await app.register(metrics)
+  await app.register(closing)
   await app.register(routes)
   return app
 }

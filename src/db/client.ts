@@ -71,6 +71,8 @@ export interface DatabaseOptions {
   timeoutMs?: number
   /** PGlite only: keep the database in memory (tests). */
   memory?: boolean
+  /** PGlite only: start from this dumped data directory instead of an empty one (tests). */
+  loadDataDir?: Blob
 }
 
 export async function openDatabase (opts: DatabaseOptions): Promise<Database> {

@@ -21,7 +21,9 @@ export async function openPglite (opts: DatabaseOptions): Promise<Database> {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
     dataDir = join(dir, 'pgdata')
   }
-  const pg = await PGlite.create(dataDir)
+  const pg = opts.loadDataDir === undefined
+    ? await PGlite.create(dataDir)
+    : await PGlite.create({ dataDir, loadDataDir: opts.loadDataDir })
   const db = drizzle({ client: pg, schema, casing: 'snake_case' }) as unknown as Db
   const exec = (q: Pick<PGlite, 'query'>): Executor => ({
     async query<T> (text: string, params: readonly unknown[] = []) {

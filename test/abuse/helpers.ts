@@ -1,22 +1,29 @@
-/** Shared set-up of the abuse tests: the demo, extra clients with chosen limits, decorated IDs. */
-import { ADMIN, type TestApp } from '../helpers/app.ts'
+/** Shared set-up of the abuse tests: extra clients with chosen limits, decorated IDs, the alerts raised. */
+import type { TestApp } from '../helpers/app.ts'
+import { AUDITOR } from '../helpers/claims.ts'
+import { register } from '../helpers/registry.ts'
 import { DEMO_PURPOSE } from '../../src/demo/demo.ts'
 import { checkDigit } from '../../src/matchers/cn-resident-id.ts'
 
-export async function addClient (t: TestApp, id: string, quotas: Record<string, number>, extra: Record<string, unknown> = {}): Promise<void> {
-  const res = await t.as(ADMIN)('POST', '/v1/clients', {
-    id, name: id, organisation: 'org-' + id, questions: ['property.holds', 'identity.name_matches', 'tax.paid_in_year'], purposes: [DEMO_PURPOSE], quotas, ...extra
+/** A client of the demo's questions and purpose with these quotas (the rest default). */
+export async function addClient (
+  t: TestApp,
+  id: string,
+  quotas: Record<string, number>,
+  extra: Record<string, unknown> = {}
+): Promise<void> {
+  await register(t, {
+    clients: [
+      {
+        id,
+        organisation: 'org-' + id,
+        questions: ['property.holds', 'identity.name_matches', 'tax.paid_in_year'],
+        purposes: [DEMO_PURPOSE],
+        quotas,
+        ...extra
+      }
+    ]
   })
-  if (res.statusCode !== 201) throw new Error('client not created: ' + res.body)
-}
-
-export function ask (idNumber: string, caseId: string, name?: string): Record<string, unknown> {
-  return {
-    subject: name === undefined ? { idNumber } : { idNumber, name },
-    questions: [name === undefined ? { id: 'property.holds' } : { id: 'identity.name_matches' }],
-    purpose: DEMO_PURPOSE,
-    caseId
-  }
 }
 
 /** Full-width digits and a lower-case x: the same ID, written as a person might type it. */
@@ -30,9 +37,26 @@ export function samePrefix (id: string, seq: number): string {
   return first17 + checkDigit(first17)
 }
 
-export async function alertsOf (t: TestApp, kind?: string): Promise<Array<{ kind: string, client: string | null, detail: Record<string, unknown>, suspended: boolean }>> {
+export interface RaisedAlert {
+  kind: string
+  client: string | null
+  organisation: string | null
+  detail: Record<string, unknown>
+  suspended: boolean
+}
+
+/** The alerts raised so far (once the detectors have judged everything sent), as an auditor reads them. */
+export async function alertsOf (
+  t: TestApp,
+  kind?: string,
+  of: { client?: string, organisation?: string } = {}
+): Promise<RaisedAlert[]> {
   await t.app.admission.drain()
-  const res = await t.as({ sub: 'aud-1', role: 'auditor' })('GET', '/v1/audit/alerts' + (kind === undefined ? '' : '?kind=' + kind))
+  const res = await t.as(AUDITOR)('GET', '/v1/audit/alerts' + (kind === undefined ? '' : '?kind=' + kind))
   if (res.statusCode !== 200) throw new Error(res.body)
-  return res.json().alerts
+  return (res.json().alerts as RaisedAlert[]).filter(
+    (a) =>
+      (of.client === undefined || a.client === of.client) &&
+      (of.organisation === undefined || a.organisation === of.organisation)
+  )
 }

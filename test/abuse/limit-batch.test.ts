@@ -14,13 +14,25 @@ const SNAPSHOT = 999_999
 const QUOTAS = { requestsPerMinute: 14, subjectsPerDay: 5, subjectsPerCase: 2, namesPerSubjectPerDay: 2 }
 
 const tag = (n: number): Buffer => Buffer.alloc(32, n)
+/** The columns compared of each client-keyed usage table, after the client. */
+const COLUMNS: Record<string, string> = {
+  usage_subjects: 'day, subject, substr(organisation, 2) as org, prefix, known',
+  usage_requests: 'minute, count',
+  usage_daily: 'day, subjects',
+  usage_case_subjects: 'case_id, subject',
+  usage_names: 'day, subject, name'
+}
 
 t.test('a batch is decided and recorded as its requests one at a time would be', async (t) => {
   const db = await testDatabase(t)
   // Records of subjects 0-3 in a snapshot of their own: subjects 4-7 are unknown to it.
   await db.query(`create table records_s${SNAPSHOT} partition of records for values in (${SNAPSHOT})`)
-  for (let s = 0; s < 4; s++) await db.query('insert into records (snapshot_id, subject_hash, key_version, attrs) values ($1, $2, 1, $3::jsonb)', [SNAPSHOT, tag(s), JSON.stringify({ n: s })])
-
+  for (let s = 0; s < 4; s++) {
+    await db.query(
+      'insert into records (snapshot_id, subject_hash, key_version, attrs) values ($1, $2, 1, $3::jsonb)',
+      [SNAPSHOT, tag(s), JSON.stringify({ n: s })]
+    )
+  }
   const rand = prng(2026)
   const pick = (n: number): number => Math.floor(rand() * n)
   let refusedBatches = 0
@@ -30,7 +42,12 @@ t.test('a batch is decided and recorded as its requests one at a time would be',
     const now = new Date(Date.UTC(2026, 11, 6 + Math.floor(b / 20), 3, b % 20 >> 2, 10))
     const day = cstDay(now)
     const size = 1 + pick(8)
-    const requests = Array.from({ length: size }, () => ({ client: pick(3), subject: pick(8), case: pick(12), name: pick(4) }))
+    const requests = Array.from({ length: size }, () => ({
+      client: pick(3),
+      subject: pick(8),
+      case: pick(12),
+      name: pick(4)
+    }))
     const input = (prefix: string, r: typeof requests[number]): QuotaInput => ({
       client: prefix + r.client,
       organisation: r.client === 2 ? null : prefix + 'org',
@@ -53,10 +70,41 @@ t.test('a batch is decided and recorded as its requests one at a time would be',
       const q = input('e', r)
       const [d] = await db.query<{ code: string | null, fresh: boolean }>(
         'select code, fresh from shifou_quota_check($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
-        [q.client, q.organisation, q.now.toISOString(), day, q.subject, q.prefix, q.caseId, q.name, QUOTAS.requestsPerMinute, QUOTAS.subjectsPerDay, QUOTAS.subjectsPerCase, QUOTAS.namesPerSubjectPerDay])
-      const records = d!.code === null ? (await db.query<{ attrs: unknown }>('select attrs from records where snapshot_id = $1 and subject_hash = $2', [SNAPSHOT, q.subject])).map((x) => x.attrs) : []
+        [
+          q.client,
+          q.organisation,
+          q.now.toISOString(),
+          day,
+          q.subject,
+          q.prefix,
+          q.caseId,
+          q.name,
+          QUOTAS.requestsPerMinute,
+          QUOTAS.subjectsPerDay,
+          QUOTAS.subjectsPerCase,
+          QUOTAS.namesPerSubjectPerDay
+        ]
+      )
+      const records =
+        d!.code === null
+          ? (
+              await db.query<{ attrs: unknown }>(
+                'select attrs from records where snapshot_id = $1 and subject_hash = $2',
+                [SNAPSHOT, q.subject]
+              )
+            ).map((x) => x.attrs)
+          : []
       if (d!.code === null && d!.fresh) {
-        await db.query('select * from shifou_observe($1, $2, $3, $4, $5, $6, $7, $8)', [q.client, q.organisation, day, q.subject, q.prefix, records.length > 0 ? true : null, [], []])
+        await db.query('select * from shifou_observe($1, $2, $3, $4, $5, $6, $7, $8)', [
+          q.client,
+          q.organisation,
+          day,
+          q.subject,
+          q.prefix,
+          records.length > 0 ? true : null,
+          [],
+          []
+        ])
       }
       single[i] = { limit: d!.code, fresh: d!.code === null && d!.fresh, records: d!.code === null ? [records] : [[]] }
     }
@@ -65,14 +113,33 @@ t.test('a batch is decided and recorded as its requests one at a time would be',
     if (single.some((d) => d.limit !== null)) refusedBatches++
     else passedBatches++
 
-    for (const table of ['usage_requests', 'usage_subjects', 'usage_daily', 'usage_case_subjects', 'usage_names', 'usage_org_daily']) {
-      const columns = table === 'usage_org_daily' ? 'substr(organisation, 2) as who, day, subjects' : `substr(client_id, 2) as who, ${table === 'usage_subjects' ? 'day, subject, substr(organisation, 2) as org, prefix, known' : table === 'usage_requests' ? 'minute, count' : table === 'usage_daily' ? 'day, subjects' : table === 'usage_case_subjects' ? 'case_id, subject' : 'day, subject, name'}`
+    for (const table of [
+      'usage_requests',
+      'usage_subjects',
+      'usage_daily',
+      'usage_case_subjects',
+      'usage_names',
+      'usage_org_daily'
+    ]) {
+      const columns = table === 'usage_org_daily'
+        ? 'substr(organisation, 2) as who, day, subjects'
+        : 'substr(client_id, 2) as who, ' + COLUMNS[table]
       const owner = table === 'usage_org_daily' ? 'organisation' : 'client_id'
-      const rows = async (p: string): Promise<unknown[]> => await db.query(`select ${columns} from ${table} where ${owner} like '${p}%' order by 1, 2, 3${table === 'usage_subjects' || table === 'usage_names' ? ', 4' : ''}`)
+      const order = table === 'usage_subjects' || table === 'usage_names' ? '1, 2, 3, 4' : '1, 2, 3'
+      const rows = async (p: string): Promise<unknown[]> =>
+        await db.query(`select ${columns} from ${table} where ${owner} like '${p}%' order by ${order}`)
       t.same(await rows('b'), await rows('e'), `batch ${b}: ${table} the same`)
     }
-    const misses = async (p: string): Promise<unknown[]> => await db.query(`select regexp_replace(scope, '^(client|org):' || $1, '') as who, day, unknown from usage_misses where scope like 'client:' || $1 || '%' or scope like 'org:' || $1 || '%' order by 1, 2`, [p])
+    const misses = async (p: string): Promise<unknown[]> =>
+      await db.query(
+        `select regexp_replace(scope, '^(client|org):' || $1, '') as who, day, unknown from usage_misses
+          where scope like 'client:' || $1 || '%' or scope like 'org:' || $1 || '%' order by 1, 2`,
+        [p]
+      )
     t.same(await misses('b'), await misses('e'), `batch ${b}: usage_misses the same`)
   }
-  t.ok(passedBatches > 5 && refusedBatches > 5, `both paths taken: ${passedBatches} batches within every limit, ${refusedBatches} with a refusal`)
+  t.ok(
+    passedBatches > 5 && refusedBatches > 5,
+    `both paths taken: ${passedBatches} batches within every limit, ${refusedBatches} with a refusal`
+  )
 })

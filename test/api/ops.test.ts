@@ -5,29 +5,13 @@
  */
 import t from 'tap'
 import type { LightMyRequestResponse, RouteOptions } from 'fastify'
-import { buildApp } from '../../src/api/app.ts'
-import { Keyring } from '../../src/keys/keyring.ts'
-import { mintToken, type TokenClaims } from '../../src/tokens.ts'
-import { loadDemo, DEMO_CLIENT, DEMO_PURPOSE } from '../../src/demo/demo.ts'
-import { testAppConfig, ISSUER, TEST_MASTER, TEST_SECRET, AUDITOR } from '../helpers/app.ts'
-import { testDatabase } from '../helpers/db.ts'
+import { loadDemo } from '../../src/demo/demo.ts'
+import { build, ADMIN, AUDITOR, CALLER } from '../helpers/app.ts'
+import { verification } from '../helpers/verifications.ts'
 
 const routes: RouteOptions[] = []
-const database = await testDatabase(t)
-const keyring = new Keyring(new Map([[1, TEST_MASTER]]))
-const app = await buildApp({
-  config: testAppConfig(),
-  database,
-  keyring,
-  logger: false,
-  onRoute: (route) => { routes.push(route) }
-})
-t.teardown(async () => { await app.close() })
-await app.ready()
+const { app, database, keyring, token: tokenFor, as } = await build(t, { onRoute: (route) => { routes.push(route) } })
 const { people } = await loadDemo(database, keyring, 20)
-
-const tokenFor = (claims: TokenClaims): string => mintToken(TEST_SECRET, ISSUER, claims, 3600)
-const CALLER: TokenClaims = { sub: DEMO_CLIENT, role: 'caller' }
 
 async function get (url: string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
   return await app.inject({ method: 'GET', url, headers })
@@ -52,20 +36,29 @@ t.test('/metrics counts requests and problems and carries no identifier', async 
   const person = people[0]!
   const token = tokenFor(CALLER)
   const caseId = 'METRICS-CASE-7741'
-  const ask = async (subject: Record<string, unknown>, questions: unknown[] = [{ id: 'identity.name_matches' }]): Promise<LightMyRequestResponse> =>
-    await app.inject({ method: 'POST', url: '/v1/verifications', headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json' }, payload: JSON.stringify({ subject, questions, purpose: DEMO_PURPOSE, caseId }) })
+  const ask = async (
+    subject: { idNumber: string, name?: string },
+    questions = 'identity.name_matches'
+  ): Promise<LightMyRequestResponse> =>
+    await as(token)('POST', '/v1/verifications', verification({ ...subject, questions, caseId }))
 
   t.equal((await ask({ idNumber: person.idNumber, name: person.name })).statusCode, 200)
   const wrongCheck = person.idNumber.slice(0, 17) + (person.idNumber[17] === '0' ? '1' : '0')
   const invalid = await ask({ idNumber: wrongCheck, name: person.name })
   t.equal(invalid.json().code, 'INVALID_ID_NUMBER')
   t.equal((await ask({ idNumber: person.idNumber })).json().code, 'SUBJECT_NAME_REQUIRED')
-  t.equal((await ask({ idNumber: person.idNumber, name: person.name }, [{ id: 'no.such.question' }])).json().code, 'QUESTION_NOT_ALLOWED')
+  t.equal(
+    (await ask({ idNumber: person.idNumber, name: person.name }, 'no.such.question')).json().code,
+    'QUESTION_NOT_ALLOWED'
+  )
   t.equal((await get('/v1/departments', { authorization: 'Bearer ' + token })).statusCode, 403)
   t.equal((await get('/v1/departments')).statusCode, 401)
   // identifiers in paths and query strings: unknown routes and filters
   t.equal((await get('/v1/subjects/' + person.idNumber)).statusCode, 404)
-  t.equal((await get('/v1/connectors/' + person.idNumber, { authorization: 'Bearer ' + tokenFor({ sub: 'ops-1', role: 'admin' }) })).statusCode, 404)
+  t.equal(
+    (await get('/v1/connectors/' + person.idNumber, { authorization: 'Bearer ' + tokenFor(ADMIN) })).statusCode,
+    404
+  )
   const filtered = await get('/v1/audit/entries?caseId=' + caseId, { authorization: 'Bearer ' + tokenFor(AUDITOR) })
   t.equal(filtered.statusCode, 200)
 
@@ -85,8 +78,16 @@ t.test('/metrics counts requests and problems and carries no identifier', async 
   t.match(text, /shifou_problems_total\{code="NOT_FOUND",status="404"\} [1-9]/)
   t.match(text, /shifou_answers_total\{answer="yes"\} [1-9]/)
 
-  for (const [what, value] of [['ID number', person.idNumber], ['wrong ID number', wrongCheck], ['ID without check digit', person.idNumber.slice(0, 17)],
-    ['name', person.name], ['case id', caseId], ['token', token], ['token signature', token.split('.')[2]!], ['question asked', 'no.such.question']] as const) {
+  for (const [what, value] of [
+    ['ID number', person.idNumber],
+    ['wrong ID number', wrongCheck],
+    ['ID without check digit', person.idNumber.slice(0, 17)],
+    ['name', person.name],
+    ['case id', caseId],
+    ['token', token],
+    ['token signature', token.split('.')[2]!],
+    ['question asked', 'no.such.question']
+  ] as const) {
     t.notOk(text.includes(value), `/metrics does not carry the ${what}`)
   }
   // Every route label is a registered route pattern (or 'unknown'), never a raw URL.
@@ -100,24 +101,53 @@ t.test('/openapi.json describes every /v1 route', async (t) => {
   const res = await get('/openapi.json')
   t.equal(res.statusCode, 200)
   t.match(res.headers['content-type'], /^application\/json/)
-  const doc = JSON.parse(res.body) as { openapi: string, paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Record<string, unknown> }> }, responses: Record<string, unknown> }>> }
+  const doc = JSON.parse(res.body) as {
+    openapi: string
+    paths: Record<
+      string,
+      Record<
+        string,
+        {
+          requestBody?: { content: Record<string, { schema: Record<string, unknown> }> }
+          responses: Record<string, unknown>
+        }
+      >
+    >
+  }
   t.match(doc.openapi, /^3\./)
 
-  const v1 = routes.filter((r) => r.url.startsWith('/v1/')).flatMap((r) => ([] as string[]).concat(r.method).filter((m) => m !== 'HEAD')
-    .map((m) => [m.toLowerCase(), r.url.replace(/:(\w+)/g, '{$1}'), r.config?.roles === 'public'] as const))
+  const v1 = routes
+    .filter((r) => r.url.startsWith('/v1/'))
+    .flatMap((r) =>
+      ([] as string[])
+        .concat(r.method)
+        .filter((m) => m !== 'HEAD')
+        .map((m) => [m.toLowerCase(), r.url.replace(/:(\w+)/g, '{$1}'), r.config?.roles === 'public'] as const)
+    )
   t.ok(v1.length >= 20, `${v1.length} /v1 operations`)
   for (const [method, path, isPublic] of v1) {
     const op = doc.paths[path]?.[method]
     t.ok(op !== undefined, `${method.toUpperCase()} ${path} is documented`)
     // a route behind a token documents its refusals (a public one cannot give them)
-    if (!isPublic) t.ok(op?.responses['401'] !== undefined && op?.responses['403'] !== undefined, `${method.toUpperCase()} ${path} documents 401 and 403`)
+    if (!isPublic) {
+      t.ok(
+        op?.responses['401'] !== undefined && op?.responses['403'] !== undefined,
+        `${method.toUpperCase()} ${path} documents 401 and 403`
+      )
+    }
   }
   for (const path of ['/healthz', '/readyz']) t.ok(doc.paths[path]?.get !== undefined, path + ' is documented')
 
   const verify = doc.paths['/v1/verifications']!.post!
   const schema = verify.requestBody!.content['application/json']!.schema as {
-    type: string, required: string[], additionalProperties: boolean,
-    properties: { subject: { properties: { idNumber: { type: string } }, additionalProperties: boolean }, questions: { maxItems: number, minItems: number }, caseId: { pattern: string } }
+    type: string
+    required: string[]
+    additionalProperties: boolean
+    properties: {
+      subject: { properties: { idNumber: { type: string } }, additionalProperties: boolean }
+      questions: { maxItems: number, minItems: number }
+      caseId: { pattern: string }
+    }
   }
   t.equal(schema.type, 'object')
   t.same([...schema.required].sort(), ['caseId', 'purpose', 'questions', 'subject'])
@@ -127,7 +157,9 @@ t.test('/openapi.json describes every /v1 route', async (t) => {
   t.equal(schema.properties.questions.maxItems, 20)
   t.equal(schema.properties.questions.minItems, 1)
   t.ok(schema.properties.caseId.pattern.length > 0)
-  for (const status of ['200', '400', '401', '403', '413', '415', '429', '503']) t.ok(verify.responses[status] !== undefined, `POST /v1/verifications documents ${status}`)
+  for (const status of ['200', '400', '401', '403', '413', '415', '429', '503']) {
+    t.ok(verify.responses[status] !== undefined, `POST /v1/verifications documents ${status}`)
+  }
 })
 
 t.test('/docs serves Swagger UI', async (t) => {

@@ -55,13 +55,35 @@ t.test('through the app: a kept token is accepted again, a changed one never', a
     return input + '.' + createHmac('sha256', secret).update(input).digest('base64url')
   }
   const good = sign({ sub: 'ops-1', role: 'admin', aud: 'shifou', iss: ISSUER, iat: now, exp: now + 3600 })
-  const get = async (authorization: string): Promise<number> => (await app.inject({ method: 'GET', url: '/v1/departments', headers: { authorization } })).statusCode
+  const get = async (authorization: string): Promise<number> =>
+    (await app.inject({ method: 'GET', url: '/v1/departments', headers: { authorization } })).statusCode
   t.equal(await get('Bearer ' + good), 200, 'first use: verified')
   t.equal(await get('Bearer ' + good), 200, 'second use: kept')
   t.equal(await get('Bearer ' + good + 'x'), 401, 'a longer token is not the kept one')
   t.equal(await get('Bearer ' + good.slice(0, -1)), 401, 'nor a shorter one')
   const [h, , s] = good.split('.')
-  t.equal(await get('Bearer ' + h + '.' + b64({ sub: 'ops-1', role: 'admin', aud: 'shifou', iss: ISSUER, iat: now, exp: now + 7200 }) + '.' + s), 401, 'nor one with another payload and the kept signature')
-  t.equal(await get('Bearer ' + sign({ sub: 'ops-1', role: 'admin', aud: 'shifou', iss: ISSUER, iat: now, exp: now + 3600 }, 'another secret of at least thirty-two bytes')), 401, 'nor one signed with another key')
+  t.equal(
+    await get(
+      'Bearer ' +
+      h +
+      '.' +
+      b64({ sub: 'ops-1', role: 'admin', aud: 'shifou', iss: ISSUER, iat: now, exp: now + 7200 }) +
+      '.' +
+      s
+    ),
+    401,
+    'nor one with another payload and the kept signature'
+  )
+  t.equal(
+    await get(
+      'Bearer ' +
+      sign(
+        { sub: 'ops-1', role: 'admin', aud: 'shifou', iss: ISSUER, iat: now, exp: now + 3600 },
+        'another secret of at least thirty-two bytes'
+      )
+    ),
+    401,
+    'nor one signed with another key'
+  )
   t.equal(await get('bearer ' + good), 200, 'another spelling of the scheme goes to the verifier, which takes it')
 })

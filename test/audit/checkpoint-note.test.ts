@@ -36,12 +36,23 @@ t.test('the exact format, checked with node:crypto directly', async (t) => {
   const blob = Buffer.from(match?.[2] ?? '', 'base64')
   t.equal(blob.length, 4 + 64)
   // key ID = SHA-256(name ‖ "\n" ‖ 0x01 ‖ public key)[:4] (signed-note, Ed25519 type 0x01)
-  const id = createHash('sha256').update(ORIGIN + '\n').update(Buffer.of(1)).update(signer.publicKey).digest().subarray(0, 4)
+  const id = createHash('sha256')
+    .update(ORIGIN + '\n')
+    .update(Buffer.of(1))
+    .update(signer.publicKey)
+    .digest()
+    .subarray(0, 4)
   t.same(blob.subarray(0, 4), id)
   const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), signer.publicKey])
   const publicKey = createPublicKey({ key: spki, format: 'der', type: 'spki' })
-  t.ok(verify(null, Buffer.from(body + '\n'), publicKey, blob.subarray(4)), 'Ed25519 over the body, final newline included')
-  t.equal(verifierKey(verifier), `${ORIGIN}+${id.toString('hex')}+${b64(Buffer.concat([Buffer.of(1), signer.publicKey]))}`)
+  t.ok(
+    verify(null, Buffer.from(body + '\n'), publicKey, blob.subarray(4)),
+    'Ed25519 over the body, final newline included'
+  )
+  t.equal(
+    verifierKey(verifier),
+    `${ORIGIN}+${id.toString('hex')}+${b64(Buffer.concat([Buffer.of(1), signer.publicKey]))}`
+  )
 })
 
 t.test('a valid note that is not a checkpoint is refused as malformed', async (t) => {
@@ -71,7 +82,11 @@ t.test('keys: the verifier must have signed it', async (t) => {
   const code = (r: ReturnType<typeof openCheckpoint>) => (r.ok ? 'ok' : r.code)
   const stranger = signerFromSeed('stranger', new Uint8Array(32).fill(9))
   t.equal(code(openCheckpoint(note, { ...verifier, name: 'other.example/log' })), 'UNKNOWN_KEY', 'wrong key name')
-  t.equal(code(openCheckpoint(note, { name: ORIGIN, publicKey: stranger.publicKey })), 'UNKNOWN_KEY', 'wrong public key')
+  t.equal(
+    code(openCheckpoint(note, { name: ORIGIN, publicKey: stranger.publicKey })),
+    'UNKNOWN_KEY',
+    'wrong public key'
+  )
   t.equal(code(openCheckpoint(note, verifier, { origin: 'another.log' })), 'ORIGIN_MISMATCH')
 
   // A second signature by an unknown key (a witness, say) is ignored, before or after ours.
@@ -147,7 +162,10 @@ t.test('opening never throws', async (t) => {
   const noteLike = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 300 }),
     fc.string({ unit: 'grapheme', maxLength: 100 }).map((s) => `${body}\n\n\u2014 ${s}\n`),
-    fc.tuple(fc.nat({ max: note.length }), fc.string({ maxLength: 8 })).map(([i, s]) => note.slice(0, i) + s + note.slice(i)))
+    fc
+      .tuple(fc.nat({ max: note.length }), fc.string({ maxLength: 8 }))
+      .map(([i, s]) => note.slice(0, i) + s + note.slice(i))
+  )
   fc.assert(fc.property(noteLike, (text) => {
     const r = openCheckpoint(text, verifier)
     return r.ok ? text === note : typeof r.code === 'string'

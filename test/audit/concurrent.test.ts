@@ -24,7 +24,13 @@ const checkpoints = { signer, origin: ORIGIN, everyEntries: 50, everyMs: 3_600_0
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const WORKER = fileURLToPath(new URL('../fixtures/append-worker.ts', import.meta.url))
 
-const input = (tag: string): EntryInput => ({ kind: 'answer', actor: { sub: 'c', role: 'caller' }, caller: 'c', question: tag, answer: 'no' })
+const input = (tag: string): EntryInput => ({
+  kind: 'answer',
+  actor: { sub: 'c', role: 'caller' },
+  caller: 'c',
+  question: tag,
+  answer: 'no'
+})
 
 /** A fresh database, migrated once, and `pools` separate connection pools to it (as separate processes have). */
 async function processes (t: Teardown, pools: number): Promise<{ url: string, databases: Database[] }> {
@@ -40,23 +46,36 @@ async function processes (t: Teardown, pools: number): Promise<{ url: string, da
 }
 
 /** Appends `count` requests of one to three entries from each of `tasks` concurrent tasks. */
-async function appendFrom (writer: AuditWriter, prefix: string, tasks: number, count: number): Promise<Array<Array<[number, string]>>> {
+async function appendFrom (
+  writer: AuditWriter,
+  prefix: string,
+  tasks: number,
+  count: number
+): Promise<Array<Array<[number, string]>>> {
   const requests: Array<Array<[number, string]>> = []
-  await Promise.all(Array.from({ length: tasks }, async (_, task) => {
-    for (let i = 0; i < count; i++) {
-      const tags = Array.from({ length: 1 + (i % 3) }, (_, j) => `${prefix}-${task}-${i}-${j}`)
-      const indices = await writer.append(tags.map(input))
-      requests.push(indices.map((index, j) => [index, tags[j]!]))
-    }
-  }))
+  await Promise.all(
+    Array.from({ length: tasks }, async (_, task) => {
+      for (let i = 0; i < count; i++) {
+        const tags = Array.from({ length: 1 + (i % 3) }, (_, j) => `${prefix}-${task}-${i}-${j}`)
+        const indices = await writer.append(tags.map(input))
+        requests.push(indices.map((index, j) => [index, tags[j]!]))
+      }
+    })
+  )
   return requests
 }
 
 /** Checks indices are dense and distinct, each holds the entry its request wrote, and the log verifies. */
 async function checkLog (t: Test, database: Database, appended: Array<[number, string]>): Promise<void> {
   const indices = appended.map(([index]) => index).sort((a, b) => a - b)
-  t.same(indices, Array.from({ length: appended.length }, (_, i) => i), `${appended.length} entries got distinct indices 0…${appended.length - 1}`)
-  const rows = await database.query<{ index: number, question: string }>('select index, question from audit_entries order by index')
+  t.same(
+    indices,
+    Array.from({ length: appended.length }, (_, i) => i),
+    `${appended.length} entries got distinct indices 0…${appended.length - 1}`
+  )
+  const rows = await database.query<{ index: number, question: string }>(
+    'select index, question from audit_entries order by index'
+  )
   t.same(rows.map((r) => Number(r.index)), indices, 'the stored indices are dense: 0…n−1 without gaps')
   const stored = new Map(rows.map((r) => [Number(r.index), r.question]))
   const wrong = appended.filter(([index, tag]) => stored.get(index) !== tag)
@@ -64,7 +83,11 @@ async function checkLog (t: Test, database: Database, appended: Array<[number, s
   const cps = await allCheckpoints(database)
   t.equal(cps[cps.length - 1]?.size, appended.length, 'the last checkpoint covers the whole log')
   const report = await verifyLog(database, { verifier: { name: ORIGIN, publicKey: signer.publicKey }, origin: ORIGIN })
-  t.same(report, { ok: true, size: appended.length, checkpoints: cps.length, problem: null }, `the log and its ${cps.length} checkpoints verify`)
+  t.same(
+    report,
+    { ok: true, size: appended.length, checkpoints: cps.length, problem: null },
+    `the log and its ${cps.length} checkpoints verify`
+  )
 }
 
 /** How often consecutive indices belong to different writers. */
@@ -75,9 +98,9 @@ function switches (appended: Array<[number, string]>, owner: (tag: string) => st
   return n
 }
 
-
 if (databaseUrl === null) {
-  t.comment('PGlite is one connection inside one process: there is no second process to race with (set DATABASE_URL for that). Two writers with their own cached trees still interleave on it.')
+  t.comment('PGlite is one connection inside one process: there is no second process to race with ' +
+    '(set DATABASE_URL for that). Two writers with their own cached trees still interleave on it.')
   t.test('two writers with their own cached trees interleave on one embedded database', async (t) => {
     const database = await openDatabase({ url: null, memory: true })
     t.teardown(async () => { await database.close() })
@@ -104,7 +127,10 @@ if (databaseUrl === null) {
     await checkLog(t, databases[0]!, appended)
     const mixed = switches(appended, (tag) => tag.slice(0, 2))
     t.ok(mixed >= 10, `the two writers' batches interleave (${mixed} switches)`)
-    t.ok(writers.every((w) => w.batches < TASKS * COUNT), `group commit: ${writers.map((w) => w.batches).join(' and ')} transactions for ${TASKS * COUNT} requests each`)
+    t.ok(
+      writers.every((w) => w.batches < TASKS * COUNT),
+      `group commit: ${writers.map((w) => w.batches).join(' and ')} transactions for ${TASKS * COUNT} requests each`
+    )
     t.comment(`checkpoints written: ${writers.map((w) => w.checkpointsWritten).join(' and ')}`)
   })
 
@@ -142,12 +168,17 @@ if (databaseUrl === null) {
     const ours = (await appendFrom(writer, 'me', 8, 50)).flat()
     await writer.close()
     t.equal(await exited, 0, 'the worker process exited cleanly')
-    const result = JSON.parse(output[output.length - 1]!) as { appended: Array<[number, string]>, batches: number, checkpoints: number }
+    const result = JSON.parse(output[output.length - 1]!) as {
+      appended: Array<[number, string]>
+      batches: number
+      checkpoints: number
+    }
     t.equal(result.appended.length, 8 * 50 * 1.5, 'the worker appended all its entries')
     const appended = [...ours, ...result.appended]
     await checkLog(t, database, appended)
     const mixed = switches(appended, (tag) => tag.slice(0, 2))
     t.ok(mixed >= 10, `the two processes' batches interleave (${mixed} switches)`)
-    t.comment(`this process: ${writer.batches} transactions, ${writer.checkpointsWritten} checkpoints; the worker: ${result.batches} transactions, ${result.checkpoints} checkpoints`)
+    t.comment(`this process: ${writer.batches} transactions, ${writer.checkpointsWritten} checkpoints; ` +
+      `the worker: ${result.batches} transactions, ${result.checkpoints} checkpoints`)
   })
 }

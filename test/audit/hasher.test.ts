@@ -9,11 +9,23 @@ t.test('RFC 6962 / 9162 hasher known answers', async (t) => {
   // echo -n | sha256sum
   t.equal(hex(EMPTY_ROOT), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'empty root')
   // echo -n 00 | xxd -r -p | sha256sum
-  t.equal(hex(leafHash(new Uint8Array(0))), '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d', 'empty leaf')
+  t.equal(
+    hex(leafHash(new Uint8Array(0))),
+    '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+    'empty leaf'
+  )
   // echo -n 004C313233343536 | xxd -r -p | sha256sum
-  t.equal(hex(leafHash(text('L123456'))), '395aa064aa4c29f7010acfe3f25db9485bbd4b91897b6ad7ad547639252b4d56', 'leaf "L123456"')
+  t.equal(
+    hex(leafHash(text('L123456'))),
+    '395aa064aa4c29f7010acfe3f25db9485bbd4b91897b6ad7ad547639252b4d56',
+    'leaf "L123456"'
+  )
   // echo -n 014E3132334E343536 | xxd -r -p | sha256sum
-  t.equal(hex(nodeHash(text('N123'), text('N456'))), 'aa217fe888e47007fa15edab33c2b492a722cb106c64667fc2b044444de66bbb', 'node ("N123", "N456")')
+  t.equal(
+    hex(nodeHash(text('N123'), text('N456'))),
+    'aa217fe888e47007fa15edab33c2b492a722cb106c64667fc2b044444de66bbb',
+    'node ("N123", "N456")'
+  )
 })
 
 t.test('nodeHash is SHA-256(0x01 ‖ left ‖ right)', async (t) => {

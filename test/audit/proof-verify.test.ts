@@ -41,26 +41,45 @@ t.test('inclusion vectors', async (t) => {
   const files = jsonFiles(join(FIXTURES, 'inclusion'))
   const failed: string[] = []
   for (const file of files) {
-    const v = readVector(file) as { leafIdx: bigint, treeSize: bigint, root: Uint8Array, leafHash: Uint8Array, proof: Uint8Array[], wantErr: boolean }
+    const v = readVector(file) as {
+      leafIdx: bigint
+      treeSize: bigint
+      root: Uint8Array
+      leafHash: Uint8Array
+      proof: Uint8Array[]
+      wantErr: boolean
+    }
     const ok = verifyInclusion(v.leafIdx, v.treeSize, v.leafHash, v.proof, v.root)
     const okNumbers = verifyInclusion(asNumber(v.leafIdx), asNumber(v.treeSize), v.leafHash, v.proof, v.root)
     if (ok === v.wantErr || okNumbers !== ok) failed.push(relative(FIXTURES, file))
   }
   t.equal(files.length, 98, 'all inclusion vectors found')
-  t.equal(failed.length, 0, `${failed.length} of ${files.length} failed${failed.length > 0 ? ': ' + failed.join(', ') : ''}`)
+  t.equal(
+    failed.length,
+    0,
+    `${failed.length} of ${files.length} failed${failed.length > 0 ? ': ' + failed.join(', ') : ''}`
+  )
 })
 
 t.test('consistency vectors', async (t) => {
   const files = jsonFiles(join(FIXTURES, 'consistency'))
   const failed: string[] = []
   for (const file of files) {
-    const v = readVector(file) as { size1: bigint, size2: bigint, root1: Uint8Array, root2: Uint8Array, proof: Uint8Array[], wantErr: boolean }
+    const v = readVector(file) as {
+      size1: bigint
+      size2: bigint
+      root1: Uint8Array
+      root2: Uint8Array
+      proof: Uint8Array[]
+      wantErr: boolean
+    }
     const ok = verifyConsistency(v.size1, v.size2, v.proof, v.root1, v.root2)
     const okNumbers = verifyConsistency(asNumber(v.size1), asNumber(v.size2), v.proof, v.root1, v.root2)
     if (ok === v.wantErr || okNumbers !== ok) failed.push(relative(FIXTURES, file))
   }
   t.equal(files.length, 98, 'all consistency vectors found')
-  t.equal(failed.length, 0, `${failed.length} of ${files.length} failed${failed.length > 0 ? ': ' + failed.join(', ') : ''}`)
+  const which = failed.length > 0 ? ': ' + failed.join(', ') : ''
+  t.equal(failed.length, 0, `${failed.length} of ${files.length} failed${which}`)
 })
 
 t.test('the failure says what is wrong', async (t) => {
@@ -77,7 +96,10 @@ t.test('the failure says what is wrong', async (t) => {
   t.equal(code(rootFromInclusionProof(5, 8, leaf.subarray(1), proof)), 'BAD_HASH')
   t.equal(code(rootFromInclusionProof(5, 8, leaf, proof.slice(1))), 'WRONG_PROOF_SIZE')
   t.equal(code(rootFromInclusionProof(5, 8, leaf, [...proof, root])), 'WRONG_PROOF_SIZE')
-  t.equal(code(rootFromInclusionProof(5, 8, leaf, [proof[0] as Uint8Array, new Uint8Array(3), proof[2] as Uint8Array])), 'BAD_HASH')
+  t.equal(
+    code(rootFromInclusionProof(5, 8, leaf, [proof[0] as Uint8Array, new Uint8Array(3), proof[2] as Uint8Array])),
+    'BAD_HASH'
+  )
 
   const cons = rfc.proof(6, 8)
   const root6 = unhex(RFC_TREE.roots[5])
@@ -111,7 +133,8 @@ t.test('generated proofs verify; every mutation of them fails', async (t) => {
   // corruptConsistencyProof), on every proof of trees up to 40 leaves.
   const tree = new ReferenceTree(numberedEntries(40))
   const other = new Uint8Array(32).fill(0xab)
-  const flip = (proof: Uint8Array[], i: number) => proof.map((p, j) => (j === i ? p.map((b, k) => (k === 0 ? b ^ 8 : b)) : p))
+  const flip = (proof: Uint8Array[], i: number) =>
+    proof.map((p, j) => (j === i ? p.map((b, k) => (k === 0 ? b ^ 8 : b)) : p))
   const wrong: string[] = []
   for (let size = 1; size <= 40; size++) {
     const root = tree.mth(0, size)
@@ -131,8 +154,29 @@ t.test('generated proofs verify; every mutation of them fails', async (t) => {
         ['trailing root', index, size, leaf, [...proof, root], root],
         ['preceding garbage', index, size, leaf, [new Uint8Array(0), ...proof], root],
         ['preceding root', index, size, leaf, [root, ...proof], root],
-        ...proof.map((_, i) => [`flipped proof[${i}]`, index, size, leaf, flip(proof, i), root] as [string, number, number, Uint8Array, Uint8Array[], Uint8Array]),
-        ...(proof.length > 0 ? [['removed component', index, size, leaf, proof.slice(0, -1), root] as [string, number, number, Uint8Array, Uint8Array[], Uint8Array]] : [])
+        ...proof.map(
+          (_, i) =>
+            [`flipped proof[${i}]`, index, size, leaf, flip(proof, i), root] as [
+              string,
+              number,
+              number,
+              Uint8Array,
+              Uint8Array[],
+              Uint8Array
+            ]
+        ),
+        ...(proof.length > 0
+          ? [
+              ['removed component', index, size, leaf, proof.slice(0, -1), root] as [
+                string,
+                number,
+                number,
+                Uint8Array,
+                Uint8Array[],
+                Uint8Array
+              ]
+            ]
+          : [])
       ]
       for (const [desc, i, n, l, p, r] of probes) {
         if (verifyInclusion(i, n, l, p, r)) wrong.push(`${desc} ${index}/${size}`)
@@ -156,7 +200,17 @@ t.test('generated proofs verify; every mutation of them fails', async (t) => {
         ['trailing root1', size1, size, [...proof, root1], root1, root],
         ['preceding root2', size1, size, [root, ...proof], root1, root],
         ['truncated proof', size1, size, proof.slice(0, -1), root1, root],
-        ...proof.map((_, i) => [`flipped proof[${i}]`, size1, size, flip(proof, i), root1, root] as [string, number, number, Uint8Array[], Uint8Array, Uint8Array])
+        ...proof.map(
+          (_, i) =>
+            [`flipped proof[${i}]`, size1, size, flip(proof, i), root1, root] as [
+              string,
+              number,
+              number,
+              Uint8Array[],
+              Uint8Array,
+              Uint8Array
+            ]
+        )
       ]
       for (const [desc, s1, s2, p, r1, r2] of probes) {
         if (verifyConsistency(s1, s2, p, r1, r2)) wrong.push(`${desc} ${size1} → ${size}`)

@@ -42,7 +42,9 @@ function checkInclusion (index: number, size: number): string | null {
 function checkConsistency (size1: number, size2: number): string | null {
   const proof = consistencyProof(size1, size2, storeAt(size2))
   if (hexes(proof).join() !== hexes(tree.proof(size1, size2)).join()) return `PROOF(${size1}, ${size2})`
-  if (!verifyConsistency(size1, size2, proof, tree.mth(0, size1), tree.mth(0, size2))) return `verify ${size1} → ${size2}`
+  if (!verifyConsistency(size1, size2, proof, tree.mth(0, size1), tree.mth(0, size2))) {
+    return `verify ${size1} → ${size2}`
+  }
   return null
 }
 
@@ -86,7 +88,9 @@ t.test('consistency proofs equal PROOF and verify, every 1 <= size1 <= size2 <= 
 })
 
 t.test('consistency proofs, sampled pairs up to 300', async (t) => {
-  const pair = fc.integer({ min: 1, max: 300 }).chain((size2) => fc.tuple(fc.integer({ min: 1, max: size2 }), fc.constant(size2)))
+  const pair = fc
+    .integer({ min: 1, max: 300 })
+    .chain((size2) => fc.tuple(fc.integer({ min: 1, max: size2 }), fc.constant(size2)))
   fc.assert(fc.property(pair, ([size1, size2]) => checkConsistency(size1, size2) === null), { seed, numRuns: 3000 })
   t.pass('3000 pairs')
 })
@@ -96,8 +100,13 @@ t.test('large trees: 1000, 4097 and 65537 leaves, sampled', async (t) => {
   const indexIn = (size: number) => fc.integer({ min: 0, max: size - 1 })
   fc.assert(fc.property(sizes.chain((size) => fc.tuple(fc.constant(size), indexIn(size))), ([size, index]) =>
     checkInclusion(index, size) === null), { seed, numRuns: 400 })
-  fc.assert(fc.property(sizes.chain((size) => fc.tuple(fc.integer({ min: 1, max: size }), fc.constant(size))), ([size1, size2]) =>
-    checkConsistency(size1, size2) === null), { seed, numRuns: 400 })
+  fc.assert(
+    fc.property(
+      sizes.chain((size) => fc.tuple(fc.integer({ min: 1, max: size }), fc.constant(size))),
+      ([size1, size2]) => checkConsistency(size1, size2) === null
+    ),
+    { seed, numRuns: 400 }
+  )
   for (const size of [1000, 4097, LARGE]) {
     t.equal(checkInclusion(0, size), null, `first leaf of ${size}`)
     t.equal(checkInclusion(size - 1, size), null, `last leaf of ${size}`)

@@ -17,7 +17,10 @@ import { storedConsistencyProof, storedInclusionProof, storedRoot } from '../../
 import { verifyConsistency, verifyInclusion } from '../../src/audit/proof-verify.ts'
 import { ReferenceTree, hex, sha256 } from './reference.ts'
 
-const seed = process.env.TREE_SEED !== undefined && process.env.TREE_SEED !== '' ? Number(process.env.TREE_SEED) >>> 0 : randomInt(2 ** 31)
+const seed =
+  process.env.TREE_SEED !== undefined && process.env.TREE_SEED !== ''
+    ? Number(process.env.TREE_SEED) >>> 0
+    : randomInt(2 ** 31)
 t.comment(`TREE_SEED=${seed} (set TREE_SEED=${seed} to replay this run)`)
 
 const rand = prng(seed)
@@ -27,19 +30,30 @@ const between = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi
 let counter = 0
 const input = (): EntryInput => {
   const i = counter++
-  return { kind: 'answer', actor: { sub: 'c' + (i % 3), role: 'caller' }, caller: 'c' + (i % 3), question: 'q' + i, answer: i % 2 === 0 ? 'yes' : 'no', params: { n: i, s: '是否'.repeat(i % 4) } }
+  return {
+    kind: 'answer',
+    actor: { sub: 'c' + (i % 3), role: 'caller' },
+    caller: 'c' + (i % 3),
+    question: 'q' + i,
+    answer: i % 2 === 0 ? 'yes' : 'no',
+    params: { n: i, s: '是否'.repeat(i % 4) }
+  }
 }
 
 /** The entry bytes stored from index `from` on, appended to `into`. */
 async function readEntries (db: Database, from: number, into: Uint8Array[]): Promise<void> {
-  const rows = await db.query<{ index: number, entry: Uint8Array }>('select index, entry from audit_entries where index >= $1 order by index', [from])
+  const rows = await db.query<{ index: number, entry: Uint8Array }>(
+    'select index, entry from audit_entries where index >= $1 order by index',
+    [from]
+  )
   for (const r of rows) {
     if (Number(r.index) !== into.length) throw new Error(`row ${r.index} where ${into.length} was expected`)
     into.push(new Uint8Array(r.entry))
   }
 }
 
-const same = (a: Uint8Array[], b: Uint8Array[]): boolean => a.length === b.length && a.every((h, i) => hex(h) === hex(b[i]!))
+const same = (a: Uint8Array[], b: Uint8Array[]): boolean =>
+  a.length === b.length && a.every((h, i) => hex(h) === hex(b[i]!))
 
 t.test('stored roots and proofs equal the reference for every size up to 300', async (t) => {
   const db = await testDatabase(t)
@@ -69,14 +83,23 @@ t.test('stored roots and proofs equal the reference for every size up to 300', a
     const from = entries.length
     await readEntries(db, from, entries)
     // The tree as it stands after this append: leaf hashes and root.
-    const leaves = await db.query<{ leaf_hash: Uint8Array }>('select leaf_hash from audit_entries where index >= $1 order by index', [from])
-    const leavesOk = leaves.length === entries.length - from && leaves.every((l, i) => hex(new Uint8Array(l.leaf_hash)) === hex(ref.leafHash(from + i)))
+    const leaves = await db.query<{ leaf_hash: Uint8Array }>(
+      'select leaf_hash from audit_entries where index >= $1 order by index',
+      [from]
+    )
+    const leavesOk =
+      leaves.length === entries.length - from &&
+      leaves.every((l, i) => hex(new Uint8Array(l.leaf_hash)) === hex(ref.leafHash(from + i)))
     const rootOk = hex(await storedRoot(db, entries.length)) === hex(ref.mth(0, entries.length))
     if (!leavesOk || !rootOk) badAppends.push(entries.length)
     appends++
   }
   t.equal(entries.length, TARGET, `${TARGET} entries`)
-  t.same(badAppends, [], `after each of ${appends} appends, the leaf hashes are SHA-256(0x00 ‖ entry) and the root is the reference MTH`)
+  t.same(
+    badAppends,
+    [],
+    `after each of ${appends} appends, the leaf hashes are SHA-256(0x00 ‖ entry) and the root is the reference MTH`
+  )
 
   const badRoots: number[] = []
   const badInclusions: string[] = []
@@ -86,15 +109,34 @@ t.test('stored roots and proofs equal the reference for every size up to 300', a
     // The first and last leaves, and one drawn at random.
     for (const index of new Set([0, size - 1, between(0, size - 1)])) {
       const proof = await storedInclusionProof(db, index, size)
-      if (!same(proof, ref.path(index, size)) || !verifyInclusion(index, size, ref.leafHash(index), proof, ref.mth(0, size))) badInclusions.push(`${index} in ${size}`)
+      if (
+        !same(proof, ref.path(index, size)) ||
+        !verifyInclusion(index, size, ref.leafHash(index), proof, ref.mth(0, size))
+      )
+        badInclusions.push(`${index} in ${size}`)
       inclusions++
     }
   }
   t.same(badRoots, [], 'storedRoot equals the reference MTH for every size 1…300')
   t.same(badInclusions, [], `${inclusions} inclusion proofs equal the reference PATH and verify`)
 
-  const pairs: Array<[number, number]> = [[1, 1], [1, 2], [1, TARGET], [TARGET, TARGET], [2, 3], [3, 4], [4, 8], [7, 8], [63, 64], [64, 65],
-    [127, 128], [128, 256], [255, 256], [256, TARGET], [TARGET - 1, TARGET]]
+  const pairs: Array<[number, number]> = [
+    [1, 1],
+    [1, 2],
+    [1, TARGET],
+    [TARGET, TARGET],
+    [2, 3],
+    [3, 4],
+    [4, 8],
+    [7, 8],
+    [63, 64],
+    [64, 65],
+    [127, 128],
+    [128, 256],
+    [255, 256],
+    [256, TARGET],
+    [TARGET - 1, TARGET]
+  ]
   for (let i = 0; i < 400; i++) {
     const n = between(1, TARGET)
     pairs.push([between(1, n), n])
@@ -102,7 +144,9 @@ t.test('stored roots and proofs equal the reference for every size up to 300', a
   const badConsistency: string[] = []
   for (const [m, n] of pairs) {
     const proof = await storedConsistencyProof(db, m, n)
-    if (!same(proof, ref.proof(m, n)) || !verifyConsistency(m, n, proof, ref.mth(0, m), ref.mth(0, n))) badConsistency.push(`${m} → ${n}`)
+    if (!same(proof, ref.proof(m, n)) || !verifyConsistency(m, n, proof, ref.mth(0, m), ref.mth(0, n))) {
+      badConsistency.push(`${m} → ${n}`)
+    }
   }
   t.same(badConsistency, [], `${pairs.length} consistency proofs equal the reference PROOF and verify`)
 
@@ -143,12 +187,25 @@ t.test('a 5,000-entry log appended in batches of 1,000', async (t) => {
   for (const size of [5000, 4096, 4097, 1000, 2000, 3000, 4000, between(1, 4999), between(1, 4999)]) {
     t.equal(hex(await storedRoot(db, size)), hex(ref.mth(0, size)), `root at ${size}`)
   }
-  for (const [index, size] of [[0, 5000], [4999, 5000], [4096, 5000], [between(0, 4999), 5000], [between(0, 2999), 3000]] as Array<[number, number]>) {
+  for (const [index, size] of [
+    [0, 5000],
+    [4999, 5000],
+    [4096, 5000],
+    [between(0, 4999), 5000],
+    [between(0, 2999), 3000]
+  ] as Array<[number, number]>) {
     const proof = await storedInclusionProof(db, index, size)
     t.ok(same(proof, ref.path(index, size)), `inclusion of ${index} in ${size} equals the reference`)
     t.ok(verifyInclusion(index, size, ref.leafHash(index), proof, ref.mth(0, size)), 'and verifies')
   }
-  for (const [m, n] of [[1, 5000], [1000, 5000], [4096, 5000], [4999, 5000], [between(1, 4999), 5000], [between(1, 2500), between(2500, 5000)]] as Array<[number, number]>) {
+  for (const [m, n] of [
+    [1, 5000],
+    [1000, 5000],
+    [4096, 5000],
+    [4999, 5000],
+    [between(1, 4999), 5000],
+    [between(1, 2500), between(2500, 5000)]
+  ] as Array<[number, number]>) {
     const proof = await storedConsistencyProof(db, m, n)
     t.ok(same(proof, ref.proof(m, n)), `consistency ${m} → ${n} equals the reference`)
     t.ok(verifyConsistency(m, n, proof, ref.mth(0, m), ref.mth(0, n)), 'and verifies')

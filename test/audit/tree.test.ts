@@ -16,7 +16,9 @@ t.test('bit helpers agree with BigInt on 53-bit values', async (t) => {
     const B = BigInt(b)
     if (bitLength(a) !== A.toString(2).replace(/^0$/, '').length) return `bitLength(${a})`
     if (onesCount(a) !== A.toString(2).split('1').length - 1) return `onesCount(${a})`
-    if (a > 0 && trailingZeros(a) !== A.toString(2).length - A.toString(2).lastIndexOf('1') - 1) return `trailingZeros(${a})`
+    if (a > 0 && trailingZeros(a) !== A.toString(2).length - A.toString(2).lastIndexOf('1') - 1) {
+      return `trailingZeros(${a})`
+    }
     if (BigInt(xor(a, b)) !== (A ^ B)) return `xor(${a}, ${b})`
     if (BigInt(shiftRight(a, 7)) !== A >> 7n) return `shiftRight(${a}, 7)`
     if (isPowerOfTwo(a) !== (A > 0n && (A & (A - 1n)) === 0n)) return `isPowerOfTwo(${a})`
@@ -79,7 +81,11 @@ t.test('inclusionProofNodes', async (t) => {
   for (const [size, index, ids, ephemeral] of cases) {
     const nodes = inclusionProofNodes(index, size)
     t.same(plain(nodes.ids), plain(ids), `index ${index}, size ${size}`)
-    t.same(nodes.ephemeral && [nodes.ephemeral.begin, nodes.ephemeral.end], ephemeral ?? null, `rehash, index ${index}, size ${size}`)
+    t.same(
+      nodes.ephemeral && [nodes.ephemeral.begin, nodes.ephemeral.end],
+      ephemeral ?? null,
+      `rehash, index ${index}, size ${size}`
+    )
   }
   t.same(inclusionProofNodes(0, 7).ephemeral?.id, id(2, 1), 'the ephemeral node is l')
 })
@@ -109,7 +115,11 @@ t.test('consistencyProofNodes', async (t) => {
   for (const [size1, size2, ids, ephemeral] of cases) {
     const nodes = consistencyProofNodes(size1, size2)
     t.same(plain(nodes.ids), plain(ids), `${size1} → ${size2}`)
-    t.same(nodes.ephemeral && [nodes.ephemeral.begin, nodes.ephemeral.end], ephemeral ?? null, `rehash, ${size1} → ${size2}`)
+    t.same(
+      nodes.ephemeral && [nodes.ephemeral.begin, nodes.ephemeral.end],
+      ephemeral ?? null,
+      `rehash, ${size1} → ${size2}`
+    )
   }
 })
 
@@ -117,10 +127,14 @@ t.test('every proof node is perfect in the tree it proves (storage never needs m
   const bad: string[] = []
   for (let size = 1; size <= 130; size++) {
     for (let index = 0; index < size; index++) {
-      if (!inclusionProofNodes(index, size).ids.every((n) => isPerfectIn(n, size))) bad.push(`inclusion ${index}/${size}`)
+      if (!inclusionProofNodes(index, size).ids.every((n) => isPerfectIn(n, size))) {
+        bad.push(`inclusion ${index}/${size}`)
+      }
     }
     for (let size1 = 1; size1 <= size; size1++) {
-      if (!consistencyProofNodes(size1, size).ids.every((n) => isPerfectIn(n, size))) bad.push(`consistency ${size1}/${size}`)
+      if (!consistencyProofNodes(size1, size).ids.every((n) => isPerfectIn(n, size))) {
+        bad.push(`consistency ${size1}/${size}`)
+      }
     }
   }
   t.same(bad, [])

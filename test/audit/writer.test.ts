@@ -6,7 +6,14 @@ import { leafHash } from '../../src/audit/hasher.ts'
 import type { EntryInput } from '../../src/audit/entry.ts'
 
 const actor = { sub: 'c1', role: 'caller' }
-const answer = (i: number): EntryInput => ({ kind: 'answer', actor, caller: 'c1', question: 'q' + i, answer: i % 2 === 0 ? 'yes' : 'no', params: { year: 2025, ok: true, s: 'x"y' } })
+const answer = (i: number): EntryInput => ({
+  kind: 'answer',
+  actor,
+  caller: 'c1',
+  question: 'q' + i,
+  answer: i % 2 === 0 ? 'yes' : 'no',
+  params: { year: 2025, ok: true, s: 'x"y' }
+})
 
 t.test('concurrent appends are group-committed with dense indices and canonical bytes', async (t) => {
   const database = await testDatabase(t)
@@ -33,7 +40,11 @@ t.test('the audit tables are append-only', async (t) => {
   const database = await testDatabase(t)
   const writer = new AuditWriter(database)
   await writer.append([answer(1)])
-  for (const statement of ['update audit_entries set answer = \'no\'', 'delete from audit_entries', 'truncate audit_entries']) {
+  for (const statement of [
+    "update audit_entries set answer = 'no'",
+    'delete from audit_entries',
+    'truncate audit_entries'
+  ]) {
     await t.rejects(database.query(statement), /append-only/, statement)
   }
   t.equal((await database.query('select count(*)::int as n from audit_entries'))[0]!.n, 1)
@@ -42,7 +53,9 @@ t.test('the audit tables are append-only', async (t) => {
 t.test('a failing write rejects every waiting append (fail closed) and the writer recovers', async (t) => {
   const database = await testDatabase(t)
   const writer = new AuditWriter(database)
-  await database.query(`create function refuse() returns trigger language plpgsql as $$ begin raise exception 'refused'; end $$`)
+  await database.query(
+    `create function refuse() returns trigger language plpgsql as $$ begin raise exception 'refused'; end $$`
+  )
   await database.query('create trigger refuse before insert on audit_entries for each row execute function refuse()')
   const all = await Promise.allSettled([writer.append([answer(1)]), writer.append([answer(2)])])
   t.same(all.map((r) => r.status), ['rejected', 'rejected'])

@@ -10,13 +10,13 @@ import { Readable } from 'node:stream'
 import { build, ADMIN } from '../helpers/app.ts'
 import { createTestDatabase, databaseUrl, testDatabase } from '../helpers/db.ts'
 import { openDatabase, type Database } from '../../src/db/client.ts'
-import { migrate } from '../../src/db/migrate.ts'
 import { loadSnapshot } from '../../src/connectors/load.ts'
 import { getConnector } from '../../src/registry/store.ts'
 import { makePeople, type Person } from '../../src/demo/population.ts'
 import { checkDigit } from '../../src/matchers/cn-resident-id.ts'
 import type { Principal } from '../../src/principal.ts'
-import type { TokenClaims } from '../../src/tokens.ts'
+import { callerOf } from '../helpers/claims.ts'
+import { fileConnector, register, UNLIMITED } from '../helpers/registry.ts'
 
 /**
  * On PostgreSQL the file's database gets lock_timeout = 2 s, so that a lock held by another session
@@ -36,43 +36,54 @@ if (databaseUrl !== null) {
     await db.close()
     await created.drop()
   })
-  await migrate(database)
 } else {
   database = await testDatabase(t)
 }
-const { keyring, as } = await build(t, { database })
+const atomic = await build(t, { database })
+const { app, keyring, as, verified } = atomic
 const admin = as(ADMIN)
 const ADMIN_PRINCIPAL: Principal = { sub: ADMIN.sub, role: 'admin' }
-const CALLER: TokenClaims = { sub: 'atomic-tests', role: 'caller' }
+const CLIENT = callerOf('atomic-tests')
 const PURPOSE = 'atomicity'
 const AS_OF = new Date(Date.now() + 8 * 3600_000 - 86400_000).toISOString().slice(0, 10)
 const C = 'atom'
 
-async function ok (res: { statusCode: number, body: string }, status: number): Promise<void> {
-  if (res.statusCode !== status) throw new Error(`expected ${status}, got ${res.statusCode}: ${res.body}`)
-}
-
-await ok(await admin('POST', '/v1/departments', { id: 'tax', name: 'Tax Bureau' }), 201)
-await ok(await admin('POST', '/v1/connectors', {
-  id: C,
-  department: 'tax',
-  title: 'Income tax',
-  kind: 'file',
-  subject: { field: 'id_number', type: 'cn_resident_id' },
-  fields: [{ name: 'name', type: 'name' }, { name: 'year', type: 'integer' }, { name: 'amount', type: 'number' }]
-}), 201)
 const QUESTIONS = [
   { id: 'atom.has', title: 'Known', when: { any: {} } },
   { id: 'atom.name', title: 'Name matches', when: { any: { name: { eq: { subject: 'name' } } } } },
-  { id: 'atom.paid', title: 'Paid in a year', params: { year: 'integer' }, when: { any: { year: { eq: { param: 'year' } }, amount: { gt: 0 } } } },
-  { id: 'atom.income', title: 'Income at least', params: { year: 'integer', min: 'number' }, when: { sum: { field: 'amount', where: { year: { eq: { param: 'year' } } }, gte: { param: 'min' } } } }
+  {
+    id: 'atom.paid',
+    title: 'Paid in a year',
+    params: { year: 'integer' },
+    when: { any: { year: { eq: { param: 'year' } }, amount: { gt: 0 } } }
+  },
+  {
+    id: 'atom.income',
+    title: 'Income at least',
+    params: { year: 'integer', min: 'number' },
+    when: { sum: { field: 'amount', where: { year: { eq: { param: 'year' } } }, gte: { param: 'min' } } }
+  }
 ]
-for (const q of QUESTIONS) await ok(await admin('POST', '/v1/questions', { connector: C, ...q }), 201)
-const BIG = 10_000_000
-await ok(await admin('POST', '/v1/clients', {
-  id: CALLER.sub, name: 'Atomicity tests', questions: QUESTIONS.map((q) => q.id), purposes: [PURPOSE],
-  quotas: { requestsPerMinute: BIG, subjectsPerDay: BIG, subjectsPerCase: BIG, namesPerSubjectPerDay: BIG }
-}), 201)
+await register(atomic, {
+  departments: [{ id: 'tax', name: 'Tax Bureau' }],
+  connectors: [
+    fileConnector(C, 'tax', [
+      { name: 'name', type: 'name' },
+      { name: 'year', type: 'integer' },
+      { name: 'amount', type: 'number' }
+    ])
+  ],
+  questions: QUESTIONS.map((q) => ({ connector: C, ...q })),
+  clients: [
+    {
+      id: CLIENT.sub,
+      name: 'Atomicity tests',
+      questions: QUESTIONS.map((q) => q.id),
+      purposes: [PURPOSE],
+      quotas: UNLIMITED
+    }
+  ]
+})
 
 // ---- data: the snapshot that stays active, and a different one that the failing loads carry ----
 
@@ -105,38 +116,56 @@ function syntheticRow (i: number): string {
 }
 
 let cases = 0
+/** The answers to every question about each of SUBJECTS (asked all at once, as many callers would). */
 async function answers (): Promise<string[][]> {
-  const out: string[][] = []
-  for (const p of SUBJECTS) {
-    const res = await as(CALLER)('POST', '/v1/verifications', {
-      subject: { idNumber: p.idNumber, name: p.name },
-      questions: [{ id: 'atom.has' }, { id: 'atom.name' }, { id: 'atom.paid', params: { year: 2024 } }, { id: 'atom.income', params: { year: 2024, min: 30000 } }],
+  return await Promise.all(SUBJECTS.map(async (p) => {
+    const { answers } = await verified(CLIENT, {
+      idNumber: p.idNumber,
+      name: p.name,
+      questions: [
+        'atom.has',
+        'atom.name',
+        { id: 'atom.paid', params: { year: 2024 } },
+        { id: 'atom.income', params: { year: 2024, min: 30000 } }
+      ],
       purpose: PURPOSE,
       caseId: 'atomic-' + ++cases
     })
-    if (res.statusCode !== 200) throw new Error('verification failed: ' + res.body)
-    out.push(res.json().answers.map((a: { answer: string }) => a.answer))
-  }
-  return out
+    return answers.map((a) => a.answer)
+  }))
 }
 
 async function activeId (): Promise<number> {
-  const [row] = await database.query<{ id: number }>('select active_snapshot_id as id from connectors where id = $1', [C])
+  const [row] = await database.query<{ id: number }>('select active_snapshot_id as id from connectors where id = $1', [
+    C
+  ])
   return Number(row!.id)
 }
 
 async function latestSnapshot (): Promise<{ id: number, status: string, error: string | null }> {
-  const [row] = await database.query<{ id: number, status: string, error: string | null }>('select id, status, error from snapshots where connector_id = $1 order by id desc limit 1', [C])
+  const [row] = await database.query<{ id: number, status: string, error: string | null }>(
+    'select id, status, error from snapshots where connector_id = $1 order by id desc limit 1',
+    [C]
+  )
   return { id: Number(row!.id), status: row!.status, error: row!.error }
 }
 
-const first = await loadSnapshot({ database, keyring, actor: ADMIN_PRINCIPAL, connector: await getConnector(database, C), asOf: AS_OF, format: 'csv', input: Readable.from(initialLines()) })
+const first = await loadSnapshot({
+  database,
+  keyring,
+  actor: ADMIN_PRINCIPAL,
+  connector: await getConnector(database, C),
+  asOf: AS_OF,
+  format: 'csv',
+  input: Readable.from(initialLines())
+})
 if (first.status !== 'active' || first.rows !== 80) throw new Error('fixture load failed')
-// The registry cache of the app learns of the direct load after its TTL; make sure it has.
-await new Promise((resolve) => setTimeout(resolve, 1100))
+// The registry cache of the app learns of the direct load after its TTL: tell it now.
+app.registry.invalidate()
 const BEFORE = await answers()
-if (!BEFORE.some((a) => a[0] === 'yes') || !BEFORE.some((a) => a[0] === 'no')) throw new Error('fixture: the subjects should be partly known')
-
+if (!BEFORE.some((a) => a[0] === 'yes') || !BEFORE.some((a) => a[0] === 'no')) {
+  throw new Error('fixture: the subjects should be partly known')
+}
 /** Everything a failed load must leave as it was. */
 async function unchanged (t: Test, expectedError: string): Promise<void> {
   const failed = await latestSnapshot()
@@ -148,10 +177,19 @@ async function unchanged (t: Test, expectedError: string): Promise<void> {
   t.equal(view.json().activeSnapshot.status, 'active')
   const tables = await database.query('select tablename from pg_tables where tablename = $1', ['records_s' + failed.id])
   t.same(tables, [], 'no records table of the failed snapshot is left')
-  const [n] = await database.query<{ n: number }>('select count(*)::int as n from records where snapshot_id = $1', [failed.id])
+  const [n] = await database.query<{ n: number }>('select count(*)::int as n from records where snapshot_id = $1', [
+    failed.id
+  ])
   t.equal(Number(n!.n), 0, 'no record of the failed snapshot is visible')
-  t.same(await database.query(`select id from snapshots where connector_id = $1 and status = 'loading'`, [C]), [], 'no load is left running')
-  const [entry] = await database.query<{ code: string }>(`select code from audit_entries where kind = 'load' and snapshot = $1`, [failed.id])
+  t.same(
+    await database.query(`select id from snapshots where connector_id = $1 and status = 'loading'`, [C]),
+    [],
+    'no load is left running'
+  )
+  const [entry] = await database.query<{ code: string }>(
+    `select code from audit_entries where kind = 'load' and snapshot = $1`,
+    [failed.id]
+  )
   t.equal(entry?.code, expectedError, 'the failed load is in the audit log')
   t.same(await answers(), BEFORE, 'the 50 subjects get the same answers as before')
 }
@@ -174,7 +212,18 @@ t.test('(a) the upload is cut off halfway: loader input that errors', async (t) 
   const connector = await getConnector(database, C)
   const rows = nextRows()
   t.test('CSV', async (t) => {
-    await t.rejects(loadSnapshot({ database, keyring, actor: ADMIN_PRINCIPAL, connector, asOf: AS_OF, format: 'csv', input: cutOff(HEADER, rows, rows.length / 2) }), { message: 'upload cut off' })
+    await t.rejects(
+      loadSnapshot({
+        database,
+        keyring,
+        actor: ADMIN_PRINCIPAL,
+        connector,
+        asOf: AS_OF,
+        format: 'csv',
+        input: cutOff(HEADER, rows, rows.length / 2)
+      }),
+      { message: 'upload cut off' }
+    )
     await unchanged(t, 'LOAD_FAILED')
   })
   t.test('NDJSON', async (t) => {
@@ -182,14 +231,36 @@ t.test('(a) the upload is cut off halfway: loader input that errors', async (t) 
       const [id, name, year, amount] = line.trim().split(',')
       return JSON.stringify({ id_number: id, name, year: Number(year), amount: Number(amount) }) + '\n'
     })
-    await t.rejects(loadSnapshot({ database, keyring, actor: ADMIN_PRINCIPAL, connector, asOf: AS_OF, format: 'ndjson', input: cutOff('', nd, nd.length / 2) }), { message: 'upload cut off' })
+    await t.rejects(
+      loadSnapshot({
+        database,
+        keyring,
+        actor: ADMIN_PRINCIPAL,
+        connector,
+        asOf: AS_OF,
+        format: 'ndjson',
+        input: cutOff('', nd, nd.length / 2)
+      }),
+      { message: 'upload cut off' }
+    )
     await unchanged(t, 'LOAD_FAILED')
   })
   t.test('after more rows than one COPY slice (rows already written to the table)', async (t) => {
     // PGlite sends COPY data in 8 MB slices: 70,000 rows are more than one, so the error comes after
     // rows reached the new table on both drivers.
     function * synthetic (): Generator<string> { for (let i = 0; ; i++) yield syntheticRow(i) }
-    await t.rejects(loadSnapshot({ database, keyring, actor: ADMIN_PRINCIPAL, connector, asOf: AS_OF, format: 'csv', input: cutOff(HEADER, synthetic(), 70_000) }), { message: 'upload cut off' })
+    await t.rejects(
+      loadSnapshot({
+        database,
+        keyring,
+        actor: ADMIN_PRINCIPAL,
+        connector,
+        asOf: AS_OF,
+        format: 'csv',
+        input: cutOff(HEADER, synthetic(), 70_000)
+      }),
+      { message: 'upload cut off' }
+    )
     const failed = await latestSnapshot()
     const [row] = await database.query<{ rows: number }>('select rows from snapshots where id = $1', [failed.id])
     t.ok(Number(row!.rows) >= 60_000, 'the rows were read and written before the failure')
@@ -199,7 +270,9 @@ t.test('(a) the upload is cut off halfway: loader input that errors', async (t) 
 
 t.test('(b) the file turns bad in its second half: 422 over HTTP', async (t) => {
   const good = nextRows()
-  const bad = good.map((line) => line.replace(/^(\d{17})./, (_, first17: string) => first17 + (checkDigit(first17) === '0' ? '1' : '0')))
+  const bad = good.map((line) =>
+    line.replace(/^(\d{17})./, (_, first17: string) => first17 + (checkDigit(first17) === '0' ? '1' : '0'))
+  )
   const body = HEADER + good.join('') + bad.join('')
   const res = await admin('PUT', `/v1/connectors/${C}/snapshot?asOf=${AS_OF}`, body, { 'content-type': 'text/csv' })
   t.equal(res.statusCode, 422, res.body.slice(0, 300))
@@ -217,9 +290,14 @@ t.test('(c) the database fails in the activating transaction', async (t) => {
       if new.kind = 'load' and new.code = 'ACTIVE' then raise exception 'simulated failure'; end if;
       return new;
     end $$`)
-  await database.query('create trigger test_refuse_activation before insert on audit_entries for each row execute function test_refuse_activation()')
+  await database.query(
+    `create trigger test_refuse_activation before insert on audit_entries
+      for each row execute function test_refuse_activation()`
+  )
   try {
-    const res = await admin('PUT', `/v1/connectors/${C}/snapshot?asOf=${AS_OF}`, HEADER + nextRows().join(''), { 'content-type': 'text/csv' })
+    const res = await admin('PUT', `/v1/connectors/${C}/snapshot?asOf=${AS_OF}`, HEADER + nextRows().join(''), {
+      'content-type': 'text/csv'
+    })
     t.equal(res.statusCode, 500, res.body)
     t.equal(res.json().code, 'INTERNAL')
     t.notMatch(res.body, 'simulated', 'the database message is not echoed')
@@ -232,7 +310,8 @@ t.test('(c) the database fails in the activating transaction', async (t) => {
 
 t.test('(c2) the attach step cannot get its lock (PostgreSQL)', async (t) => {
   if (url === null) {
-    t.comment('PGlite is one session in this process: no other session can hold a conflicting lock on the records table, so this case runs on PostgreSQL only; (c) covers a database failure on both drivers')
+    t.comment('PGlite is one session in this process: no other session can hold a conflicting lock on the ' +
+      'records table, so this case runs on PostgreSQL only; (c) covers a database failure on both drivers')
     return
   }
   const locker = postgres(url, { max: 1, onnotice: () => {} })
@@ -250,7 +329,8 @@ t.test('(c2) the attach step cannot get its lock (PostgreSQL)', async (t) => {
   try {
     await locked
     const started = Date.now()
-    const res = await admin('PUT', `/v1/connectors/${C}/snapshot?asOf=${AS_OF}`, HEADER + nextRows().join(''), { 'content-type': 'text/csv' })
+    const res = await admin('PUT', `/v1/connectors/${C}/snapshot?asOf=${AS_OF}`, HEADER + nextRows().join(''),
+      { 'content-type': 'text/csv' })
     t.equal(res.statusCode, 503, res.body)
     t.equal(res.json().code, 'DATABASE_UNAVAILABLE', 'a lock timeout is a temporary condition: retry later')
     t.ok(Date.now() - started >= 1900, 'the load waited for the lock until lock_timeout')
@@ -265,7 +345,9 @@ t.test('(c2) the attach step cannot get its lock (PostgreSQL)', async (t) => {
 
 t.test('the same data loads once nothing fails, and then the answers change', async (t) => {
   // Shows the checks above could see a change: the failing loads carried different answers.
-  const res = await admin('PUT', `/v1/connectors/${C}/snapshot?asOf=${AS_OF}`, HEADER + nextRows().join(''), { 'content-type': 'text/csv' })
+  const res = await admin('PUT', `/v1/connectors/${C}/snapshot?asOf=${AS_OF}`, HEADER + nextRows().join(''), {
+    'content-type': 'text/csv'
+  })
   t.equal(res.statusCode, 201, res.body)
   t.equal(await activeId(), res.json().snapshot.id)
   const [previous] = await database.query<{ status: string }>('select status from snapshots where id = $1', [first.id])

@@ -9,7 +9,9 @@ import { Readable } from 'node:stream'
 import { csvRows, type SourceRow } from '../../src/connectors/rows.ts'
 
 /** Records as { line, cells }, `csvLines` split as the converter splits them (blank lines skipped). */
-async function records (chunks: string[]): Promise<{ columns: string[] | null, rows: Array<{ line: number, cells: string[] }>, miscounted: number }> {
+async function records (
+  chunks: string[]
+): Promise<{ columns: string[] | null, rows: Array<{ line: number, cells: string[] }>, miscounted: number }> {
   const source = await csvRows(Readable.from(chunks.map((c) => Buffer.from(c))))
   const rows: Array<{ line: number, cells: string[] }> = []
   let miscounted = 0
@@ -33,23 +35,35 @@ const cell = fc.oneof(
 )
 const line = fc.array(cell, { minLength: 1, maxLength: 4 }).map((cells) => cells.join(','))
 const eol = fc.constantFrom('\n', '\r\n')
-const file = fc.tuple(fc.array(fc.tuple(fc.oneof(line, fc.constant('')), eol), { minLength: 1, maxLength: 40 }), fc.boolean())
+const file = fc
+  .tuple(fc.array(fc.tuple(fc.oneof(line, fc.constant('')), eol), { minLength: 1, maxLength: 40 }), fc.boolean())
   .map(([lines, trailing]) => 'h1,h2,h3\n' + lines.map(([l, e]) => l + e).join('') + (trailing ? 'x,y' : ''))
   .chain((text) => fc.constantFrom('', '\n', '\r\n\n').map((blank) => blank + text))
 
 t.test('the same records and lines whatever the chunks', async (t) => {
-  await fc.assert(fc.asyncProperty(file, fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 20 }), async (text, cuts) => {
-    const whole = await records([text])
-    const chunks: string[] = []
-    let pos = 0
-    for (let i = 0; pos < text.length; i++) {
-      const n = cuts[i % cuts.length]!
-      chunks.push(text.slice(pos, pos + n))
-      pos += n
-    }
-    const cut = await records(chunks)
-    return whole.miscounted === 0 && whole.columns?.join(',') === 'h1,h2,h3' && JSON.stringify(cut) === JSON.stringify(whole)
-  }), { numRuns: 300 })
+  await fc.assert(
+    fc.asyncProperty(
+      file,
+      fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 20 }),
+      async (text, cuts) => {
+        const whole = await records([text])
+        const chunks: string[] = []
+        let pos = 0
+        for (let i = 0; pos < text.length; i++) {
+          const n = cuts[i % cuts.length]!
+          chunks.push(text.slice(pos, pos + n))
+          pos += n
+        }
+        const cut = await records(chunks)
+        return (
+          whole.miscounted === 0 &&
+          whole.columns?.join(',') === 'h1,h2,h3' &&
+          JSON.stringify(cut) === JSON.stringify(whole)
+        )
+      }
+    ),
+    { numRuns: 300 }
+  )
   t.pass('300 files, each cut into chunks of 1 to 60 characters')
 })
 

@@ -17,7 +17,8 @@ import { databaseUrl } from '../helpers/db.ts'
 import { openDatabase, type Database } from '../../src/db/client.ts'
 import { migrate } from '../../src/db/migrate.ts'
 import { checkDigit } from '../../src/matchers/cn-resident-id.ts'
-import type { TokenClaims } from '../../src/tokens.ts'
+import { callerOf } from '../helpers/claims.ts'
+import { fileConnector, register } from '../helpers/registry.ts'
 
 /**
  * A full garbage collection before each memory sample. Under tap (whose async hooks track every
@@ -47,20 +48,31 @@ if (databaseUrl === null) {
   })
   await migrate(db)
 }
-const { app, database, keyring, token, as } = await build(t, onDisk === undefined ? {} : { database: onDisk })
-const admin = as(ADMIN)
-const CALLER: TokenClaims = { sub: 'stream-tests', role: 'caller' }
+const stream = await build(t, onDisk === undefined ? {} : { database: onDisk })
+const { app, database, keyring, token, verified } = stream
+/** The client of this file's question (the demo's CALLER has no access to it). */
+const CLIENT = callerOf('stream-tests')
 const AS_OF = new Date(Date.now() + 8 * 3600_000 - 86400_000).toISOString().slice(0, 10)
 
-for (const [url, body] of [
-  ['/v1/departments', { id: 'tax', name: 'Tax Bureau' }],
-  ['/v1/connectors', { id: 'big', department: 'tax', title: 'Income tax', kind: 'file', subject: { field: 'id_number', type: 'cn_resident_id' }, fields: [{ name: 'year', type: 'integer' }, { name: 'amount', type: 'number' }] }],
-  ['/v1/questions', { id: 'big.income', connector: 'big', title: 'Income', params: { min: 'number' }, when: { sum: { field: 'amount', gte: { param: 'min' } } } }],
-  ['/v1/clients', { id: CALLER.sub, name: 'Stream tests', questions: ['big.income'], purposes: ['test'] }]
-] as const) {
-  const res = await admin('POST', url, body)
-  if (res.statusCode !== 201) throw new Error(res.body)
-}
+await register(stream, {
+  departments: [{ id: 'tax', name: 'Tax Bureau' }],
+  connectors: [
+    fileConnector('big', 'tax', [
+      { name: 'year', type: 'integer' },
+      { name: 'amount', type: 'number' }
+    ])
+  ],
+  questions: [
+    {
+      id: 'big.income',
+      connector: 'big',
+      title: 'Income',
+      params: { min: 'number' },
+      when: { sum: { field: 'amount', gte: { param: 'min' } } }
+    }
+  ],
+  clients: [{ id: CLIENT.sub, name: 'Stream tests', questions: ['big.income'], purposes: ['test'] }]
+})
 
 /** Subject i: distinct valid IDs (20,000 birth dates × sequence numbers). */
 function idNumber (i: number): string {
@@ -119,7 +131,8 @@ t.test(`${ROWS} rows stream in with bounded memory`, async (t) => {
     clearInterval(sampler)
   }
   const growth = rssMax - rssBefore
-  t.comment(`${database.driver}: ${ROWS} rows in ${Date.now() - started} ms; RSS ${Math.round(rssBefore / 1e6)} MB before, +${Math.round(growth / 1e6)} MB at most (${samples} samples)`)
+  t.comment(`${database.driver}: ${ROWS} rows in ${Date.now() - started} ms; RSS ${Math.round(rssBefore / 1e6)} MB ` +
+    `before, +${Math.round(growth / 1e6)} MB at most (${samples} samples)`)
   t.equal(res.statusCode, 201, res.body.slice(0, 300))
   t.equal(produced, ROWS / CHUNK, 'the whole file was read')
   const s = res.json().snapshot
@@ -127,18 +140,40 @@ t.test(`${ROWS} rows stream in with bounded memory`, async (t) => {
   t.ok(samples >= 5, 'memory was sampled every 100 ms during the load')
   t.ok(growth < 200 * 1024 * 1024, `RSS grew by less than 200 MB (${Math.round(growth / 1e6)} MB)`)
 
-  const [count] = await database.query<{ n: number, s: number }>('select count(*)::int as n, count(distinct subject_hash)::int as s from records where snapshot_id = $1', [s.id])
-  t.same({ n: Number(count!.n), s: Number(count!.s) }, { n: ROWS, s: SUBJECTS }, 'every row is stored, under one hash per subject')
+  const [count] = await database.query<{ n: number, s: number }>(
+    'select count(*)::int as n, count(distinct subject_hash)::int as s from records where snapshot_id = $1',
+    [s.id]
+  )
+  t.same(
+    { n: Number(count!.n), s: Number(count!.s) },
+    { n: ROWS, s: SUBJECTS },
+    'every row is stored, under one hash per subject'
+  )
   const keys = keyring.connector('big', 1)
   for (const i of [0, 1, 12_345, SUBJECTS - 1]) {
-    const stored = await database.query<{ attrs: { year: number, amount: number } }>('select attrs from records where snapshot_id = $1 and subject_hash = $2', [s.id, keys.subjectHash(idNumber(i))])
-    t.same(stored.map((r) => r.attrs).sort((a, b) => a.year - b.year), [{ year: 2024, amount: i % 50000 }, { year: 2025, amount: (i % 50000) + 1 }], `subject ${i}`)
+    const stored = await database.query<{ attrs: { year: number, amount: number } }>(
+      'select attrs from records where snapshot_id = $1 and subject_hash = $2',
+      [s.id, keys.subjectHash(idNumber(i))]
+    )
+    t.same(
+      stored.map((r) => r.attrs).sort((a, b) => a.year - b.year),
+      [
+        { year: 2024, amount: i % 50000 },
+        { year: 2025, amount: (i % 50000) + 1 }
+      ],
+      `subject ${i}`
+    )
   }
   const last = SUBJECTS - 1
-  const ask = async (min: number): Promise<string> => {
-    const r = await as(CALLER)('POST', '/v1/verifications', { subject: { idNumber: idNumber(last) }, questions: [{ id: 'big.income', params: { min } }], purpose: 'test', caseId: 'stream-1' })
-    return r.json().answers[0].answer
+  const answerTo = async (min: number): Promise<string> => {
+    const { answers } = await verified(CLIENT, {
+      idNumber: idNumber(last),
+      questions: { id: 'big.income', params: { min } },
+      purpose: 'test',
+      caseId: 'stream-1'
+    })
+    return answers[0]!.answer
   }
   const total = 2 * (last % 50000) + 1
-  t.same([await ask(total), await ask(total + 1)], ['yes', 'no'], 'the last subject of the file answers')
+  t.same([await answerTo(total), await answerTo(total + 1)], ['yes', 'no'], 'the last subject of the file answers')
 })

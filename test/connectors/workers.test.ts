@@ -34,13 +34,27 @@ function people (): Array<Record<string, unknown>> {
 }
 
 function csv (rows: Array<Record<string, unknown>>): string {
-  const cell = (v: unknown): string => { const s = String(v); return /[",\n]/.test(s) ? '"' + s.replaceAll('"', '""') + '"' : s }
+  const cell = (v: unknown): string => {
+    const s = String(v)
+    return /[",\n]/.test(s) ? '"' + s.replaceAll('"', '""') + '"' : s
+  }
   const header = Object.keys(rows[0]!)
-  return header.join(',') + '\n' + rows.map((r, i) => i % 101 === 9 ? 'short,row' : header.map((h) => cell(r[h])).join(',')).join('\n') + '\n'
+  return (
+    header.join(',') +
+    '\n' +
+    rows.map((r, i) => (i % 101 === 9 ? 'short,row' : header.map((h) => cell(r[h])).join(','))).join('\n') +
+    '\n'
+  )
 }
 
 function ndjson (rows: Array<Record<string, unknown>>): string {
-  return rows.map((r, i) => i % 101 === 9 ? '{not json' : JSON.stringify({ ...r, age: typeof r.age === 'number' ? r.age : r.age })).join('\n') + '\n'
+  return (
+    rows
+      .map((r, i) =>
+        i % 101 === 9 ? '{not json' : JSON.stringify({ ...r, age: typeof r.age === 'number' ? r.age : r.age })
+      )
+      .join('\n') + '\n'
+  )
 }
 
 /** The body in pieces of 2 KiB, as a network delivers it: the reader yields a batch of rows a piece. */
@@ -59,18 +73,45 @@ t.test('worker threads make the snapshot the loading thread makes', async (t) =>
   for (const [format, body] of [['csv', csv(rows)], ['ndjson', ndjson(rows)]] as const) {
     // Both loads into one connector, so that both are hashed under the same keys.
     const id = 'w-' + format
-    await createConnector(deps, ADMIN, { id, department: 'civil', title: id, kind: 'file', subject: { field: 'id_number', type: 'cn_resident_id' }, fields: FIELDS, maxRejectRatio: 0.5 })
+    await createConnector(deps, ADMIN, {
+      id,
+      department: 'civil',
+      title: id,
+      kind: 'file',
+      subject: { field: 'id_number', type: 'cn_resident_id' },
+      fields: FIELDS,
+      maxRejectRatio: 0.5
+    })
     const results: Array<{ report: LoadResult, records: Array<{ h: string, attrs: unknown }> }> = []
     for (const workers of [{ count: 0, afterRows: 0 }, { count: 2, afterRows: 500 }]) {
       const started = ConvertWorkers.started
-      const report = await loadSnapshot({ database, keyring, actor: ADMIN, connector: await getConnector(database, id), asOf: '2026-11-01', format, input: pieces(body), workers })
+      const report = await loadSnapshot({
+        database,
+        keyring,
+        actor: ADMIN,
+        connector: await getConnector(database, id),
+        asOf: '2026-11-01',
+        format,
+        input: pieces(body),
+        workers
+      })
       t.equal(ConvertWorkers.started - started, workers.count, `${format}: ${workers.count} worker threads started`)
-      const records = await database.query<{ h: string, attrs: unknown }>(`select encode(subject_hash, 'hex') as h, attrs from records where snapshot_id = $1 order by 1, 2::text`, [report.id])
+      const records = await database.query<{ h: string, attrs: unknown }>(
+        `select encode(subject_hash, 'hex') as h, attrs from records where snapshot_id = $1 order by 1, 2::text`,
+        [report.id]
+      )
       results.push({ report, records })
     }
     const [here, threads] = results
-    t.ok(here!.report.rows > ROWS * 0.8, `${format}: ${here!.report.rows} rows loaded, ${here!.report.rejectedCount} rejected`)
-    t.same([...new Set(here!.report.rejected.map((r) => r.code))].sort(), ['INVALID_ID_NUMBER', 'INVALID_NAME', 'INVALID_VALUE', 'MALFORMED_ROW'], `${format}: rows rejected for every kind of fault`)
+    t.ok(
+      here!.report.rows > ROWS * 0.8,
+      `${format}: ${here!.report.rows} rows loaded, ${here!.report.rejectedCount} rejected`
+    )
+    t.same(
+      [...new Set(here!.report.rejected.map((r) => r.code))].sort(),
+      ['INVALID_ID_NUMBER', 'INVALID_NAME', 'INVALID_VALUE', 'MALFORMED_ROW'],
+      `${format}: rows rejected for every kind of fault`
+    )
     t.equal(threads!.report.rows, here!.report.rows, `${format}: the same rows loaded`)
     t.equal(threads!.report.subjects, here!.report.subjects, `${format}: the same subjects`)
     t.same(threads!.report.rejected, here!.report.rejected, `${format}: the same rejected rows, in file order`)

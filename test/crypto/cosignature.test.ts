@@ -21,8 +21,11 @@ const signer = cosignatureV1Signer(witness, () => T * 1000 + 999)
 const code = (r: ReturnType<typeof openNote>): string => (r.ok ? 'ok' : r.code)
 
 t.test('the signed message is the spec example', async (t) => {
-  t.equal(Buffer.from(cosignatureV1Message(BigInt(T), Buffer.from(body))).toString(),
-    'cosignature/v1\ntime 1679315147\nexample.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n')
+  t.equal(
+    Buffer.from(cosignatureV1Message(BigInt(T), Buffer.from(body))).toString(),
+    'cosignature/v1\ntime 1679315147\nexample.com/behind-the-sofa\n20852163\n' +
+    'CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n'
+  )
   t.throws(() => cosignatureV1Message(-1n, new Uint8Array()), RangeError)
   t.throws(() => cosignatureV1Message(2n ** 63n, new Uint8Array()), RangeError)
 })

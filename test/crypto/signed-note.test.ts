@@ -16,7 +16,8 @@ t.test('reproduces the Go signed-note example byte for byte', async (t) => {
   const vkey = 'PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW'
   const skey = 'PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz'
   const text = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
-  const signed = text + '\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n'
+  const signed = text + '\n\u2014 PeterNeumann ' +
+    'x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n'
   const seed = Buffer.from(skey.split('+').slice(4).join('+'), 'base64').subarray(1) // base64 may hold '+'
   const peter = ed25519SignerFromSeed('PeterNeumann', seed)
   t.equal(ed25519VerifierKey(peter), vkey)
@@ -32,7 +33,8 @@ t.test('reproduces the Go signed-note example byte for byte', async (t) => {
 // The example of the spec (§Verifier keys, "Example").
 t.test('verifies the signed-note spec example', async (t) => {
   const vkey = 'example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k'
-  const note = 'This is an example message.\n\n\u2014 example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n'
+  const note = 'This is an example message.\n\n\u2014 example.com/foo ' +
+    'Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n'
   const key = parseEd25519VerifierKey(vkey)
   t.ok(key)
   t.equal(code(openNote(note, [ed25519NoteVerifier(key!)])), 'ok')

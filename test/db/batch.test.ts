@@ -22,7 +22,13 @@ t.test('items handed in while a batch is out go together in the next, results in
 
 t.test('a batch is at most maxBatch items', async (t) => {
   const sizes: number[] = []
-  const b = new StatementBatcher<number, number>(async (items) => { sizes.push(items.length); return items }, { maxBatch: 3 })
+  const b = new StatementBatcher<number, number>(
+    async (items) => {
+      sizes.push(items.length)
+      return items
+    },
+    { maxBatch: 3 }
+  )
   const all = await Promise.all(Array.from({ length: 10 }, async (_, i) => await b.submit(i)))
   t.same(all, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
   t.same(sizes, [1, 3, 3, 3], 'the first alone, then batches of three')

@@ -40,7 +40,7 @@ const started = Date.now()
 const cluster = await createCluster()
 say(`PostgreSQL cluster on port ${cluster.port} in ${cluster.dir}`)
 const services: Array<{ signal: (s: NodeJS.Signals) => void, exited: Promise<unknown> }> = []
-let failed = false
+let failed: boolean
 try {
   const admin = postgres(cluster.url(), { max: 1, onnotice: () => {} })
   await admin.unsafe('create database shifou')
@@ -113,7 +113,7 @@ try {
   const seconds = ((Date.now() - started) / 1000).toFixed(0)
   process.stdout.write([
     `Fault suite, ${when}, ${machine}; SHIFOU_DB_TIMEOUT_MS ${TIMEOUT_MS};` +
-      ` capacity ${Math.round(capacity)} answers/s, load ${ctx.rate} requests/s`,
+    ` capacity ${Math.round(capacity)} answers/s, load ${ctx.rate} requests/s`,
     '',
     table(rows),
     '',

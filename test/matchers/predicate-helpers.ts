@@ -2,7 +2,13 @@
  * Shared fixtures of the predicate tests: one connector schema with a field of every type, one
  * param of every type, and a fake keyed hash that is easy to read in a record.
  */
-import type { CompiledPredicate, EvalContext, FieldType, ParamType, StoredRecord } from '../../src/matchers/predicate.ts'
+import type {
+  CompiledPredicate,
+  EvalContext,
+  FieldType,
+  ParamType,
+  StoredRecord
+} from '../../src/matchers/predicate.ts'
 import { compilePredicate } from '../../src/matchers/predicate.ts'
 
 export const FIELDS: Record<string, FieldType> = {

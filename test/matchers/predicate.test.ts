@@ -18,7 +18,13 @@ const TABLE: Row[] = [
   ['lte', true, true, false]
 ]
 
-interface Boundary { field: string, below: string | number, equal: string | number, above: string | number, param: string }
+interface Boundary {
+  field: string
+  below: string | number
+  equal: string | number
+  above: string | number
+  param: string
+}
 const BOUNDARIES: Boundary[] = [
   { field: 'n', below: 9, equal: 10, above: 11, param: 'pi' },
   { field: 'n', below: -1, equal: 0, above: 1, param: 'pi' },
@@ -29,29 +35,36 @@ const BOUNDARIES: Boundary[] = [
   { field: 'd', below: '2023-12-31', equal: '2024-01-01', above: '2024-01-02', param: 'pd' }
 ]
 
-t.test('ordered operators at their boundaries, with a literal and with a param', async t => {
+t.test('ordered operators at their boundaries, with a literal and with a param', async (t) => {
   for (const { field, below, equal, above, param } of BOUNDARIES) {
     for (const [op, b, e, a] of TABLE) {
-      const forms: Array<[string, unknown, Record<string, string | number>]> = [['literal', equal, {}], ['param', { param }, { [param]: equal }]]
+      const forms: Array<[string, unknown, Record<string, string | number>]> = [
+        ['literal', equal, {}],
+        ['param', { param }, { [param]: equal }]
+      ]
       for (const [label, value, params] of forms) {
         const p = compile({ any: { [field]: { [op]: value } } })
-        const got = [below, equal, above].map(v => p.evaluate([{ [field]: v }], ctx(params)))
+        const got = [below, equal, above].map((v) => p.evaluate([{ [field]: v }], ctx(params)))
         t.same(got, [b, e, a], `${field} ${op} ${label} ${JSON.stringify(equal)}`)
       }
     }
     const inp = compile({ any: { [field]: { in: [equal] } } })
-    t.same([below, equal, above].map(v => inp.evaluate([{ [field]: v }], ctx())), [false, true, false], `${field} in [${String(equal)}]`)
+    t.same(
+      [below, equal, above].map((v) => inp.evaluate([{ [field]: v }], ctx())),
+      [false, true, false],
+      `${field} in [${String(equal)}]`
+    )
   }
 })
 
-t.test('an integer param compares with a number field and a number param with an integer field', async t => {
+t.test('an integer param compares with a number field and a number param with an integer field', async (t) => {
   t.equal(ev({ any: { x: { gte: { param: 'pi' } } } }, [{ x: 2.5 }], ctx({ pi: 2 })), true)
   t.equal(ev({ any: { x: { gte: { param: 'pi' } } } }, [{ x: 1.5 }], ctx({ pi: 2 })), false)
   t.equal(ev({ any: { n: { lt: { param: 'pn' } } } }, [{ n: 2 }], ctx({ pn: 2.5 })), true)
   t.equal(ev({ any: { n: { eq: { param: 'pn' } } } }, [{ n: 2 }], ctx({ pn: 2.5 })), false)
 })
 
-t.test('eq, ne and in on string and boolean fields', async t => {
+t.test('eq, ne and in on string and boolean fields', async (t) => {
   t.equal(ev({ any: { s: { eq: 'a' } } }, [{ s: 'a' }]), true)
   t.equal(ev({ any: { s: { eq: 'a' } } }, [{ s: 'A' }]), false)
   t.equal(ev({ any: { s: { ne: 'a' } } }, [{ s: 'b' }]), true)
@@ -72,11 +85,26 @@ t.test('eq, ne and in on string and boolean fields', async t => {
   t.equal(ev({ any: { n: { in: [0] } } }, [{ n: false }]), false)
 })
 
-t.test('a null field fails every comparison but eq null and satisfies ne null only when not null', async t => {
+t.test('a null field fails every comparison but eq null and satisfies ne null only when not null', async (t) => {
   const cases: Array<[string, string, unknown]> = [
-    ['n', 'eq', 1], ['n', 'ne', 1], ['n', 'gt', 1], ['n', 'gte', 1], ['n', 'lt', 1], ['n', 'lte', 1], ['n', 'in', [1]],
-    ['x', 'ne', 0.5], ['x', 'lt', 100], ['d', 'ne', '2024-01-01'], ['d', 'lte', '9999-12-31'], ['d', 'gte', '0001-01-01'],
-    ['s', 'ne', 'a'], ['s', 'in', ['a']], ['b', 'ne', true], ['b', 'eq', false], ['h', 'eq', 'v'], ['h', 'in', ['v']]
+    ['n', 'eq', 1],
+    ['n', 'ne', 1],
+    ['n', 'gt', 1],
+    ['n', 'gte', 1],
+    ['n', 'lt', 1],
+    ['n', 'lte', 1],
+    ['n', 'in', [1]],
+    ['x', 'ne', 0.5],
+    ['x', 'lt', 100],
+    ['d', 'ne', '2024-01-01'],
+    ['d', 'lte', '9999-12-31'],
+    ['d', 'gte', '0001-01-01'],
+    ['s', 'ne', 'a'],
+    ['s', 'in', ['a']],
+    ['b', 'ne', true],
+    ['b', 'eq', false],
+    ['h', 'eq', 'v'],
+    ['h', 'in', ['v']]
   ]
   for (const [field, op, value] of cases) {
     const p = compile({ any: { [field]: { [op]: value } } })
@@ -84,7 +112,11 @@ t.test('a null field fails every comparison but eq null and satisfies ne null on
     t.equal(p.evaluate([{}], ctx()), false, `missing ${field} ${op}`)
   }
   t.equal(ev({ any: { n: { ne: { param: 'pi' } } } }, [{ n: null }], ctx({ pi: 1 })), false, 'ne param on null')
-  t.equal(ev({ any: { nm: { ne: { subject: 'name' } } } }, [{ nm: null }], ctx({}, 'x')), false, 'ne subject name on null')
+  t.equal(
+    ev({ any: { nm: { ne: { subject: 'name' } } } }, [{ nm: null }], ctx({}, 'x')),
+    false,
+    'ne subject name on null'
+  )
   for (const field of ['n', 'x', 'd', 's', 'b']) {
     t.equal(ev({ any: { [field]: { eq: null } } }, [{ [field]: null }]), true, `eq null on null ${field}`)
     t.equal(ev({ any: { [field]: { eq: null } } }, [{}]), true, `eq null on missing ${field}`)
@@ -97,7 +129,7 @@ t.test('a null field fails every comparison but eq null and satisfies ne null on
   t.equal(ev({ any: { b: { ne: null } } }, [{ b: false }]), true, 'ne null on false')
 })
 
-t.test('inherited properties of a record read as null', async t => {
+t.test('inherited properties of a record read as null', async (t) => {
   // an own 'constructor' field, as a connector may declare one; the records below lack it
   const fields = Object.fromEntries([['constructor', 'string']]) as Record<string, FieldType>
   const p = compile({ any: { constructor: { eq: null } } }, fields, {})
@@ -105,7 +137,7 @@ t.test('inherited properties of a record read as null', async t => {
   t.equal(compile({ any: { constructor: { ne: null } } }, fields, {}).evaluate([{}], ctx()), false)
 })
 
-t.test('no records', async t => {
+t.test('no records', async (t) => {
   t.equal(ev({ any: {} }, []), false, 'any {}')
   t.equal(ev({ all: {} }, []), false, 'all {} needs a record')
   t.equal(ev({ all: { n: { eq: null } } }, []), false, 'all is not vacuous')
@@ -121,7 +153,7 @@ t.test('no records', async t => {
   t.equal(ev({ or: [{ any: {} }, { count: { eq: 0 } }] }, []), true)
 })
 
-t.test('any, all and count over several records', async t => {
+t.test('any, all and count over several records', async (t) => {
   const rs = [{ n: 1 }, { n: 2 }, { n: 3 }, { n: null }]
   t.equal(ev({ any: {} }, rs), true)
   t.equal(ev({ any: { n: { gt: 3 } } }, rs), false)
@@ -145,7 +177,7 @@ t.test('any, all and count over several records', async t => {
   t.equal(ev({ count: { in: [1, { param: 'pi' }] } }, rs, ctx({ pi: 4 })), true)
 })
 
-t.test('sum skips nulls, filters with where and compares exactly', async t => {
+t.test('sum skips nulls, filters with where and compares exactly', async (t) => {
   const rs: StoredRecord[] = [{ n: 5, x: 0.1 }, { n: null, x: 0.2 }, { n: 7, x: null }, { n: 3 }]
   t.equal(ev({ sum: { field: 'n', eq: 15 } }, rs), true)
   t.equal(ev({ sum: { field: 'n', gte: 15 } }, rs), true)
@@ -175,7 +207,7 @@ t.test('sum skips nulls, filters with where and compares exactly', async t => {
   t.equal(ev({ sum: { field: 'n', gt: 2 ** 53 } }, [{ n: Number.MAX_SAFE_INTEGER }, { n: 1 }]), false)
 })
 
-t.test('and, or and not at predicate level', async t => {
+t.test('and, or and not at predicate level', async (t) => {
   const rs = [{ n: 1, s: 'a' }]
   const yes = { any: { n: { eq: 1 } } }
   const no = { any: { n: { eq: 2 } } }
@@ -193,7 +225,7 @@ t.test('and, or and not at predicate level', async t => {
   t.equal(ev({ not: { not: yes } }, rs), true)
 })
 
-t.test('and, or and not at condition level, and several keys in one condition', async t => {
+t.test('and, or and not at condition level, and several keys in one condition', async (t) => {
   const r = [{ n: 5, s: 'a', d: '2024-06-01' }]
   t.equal(ev({ any: { n: { gte: 1, lte: 5 } } }, r), true, 'two comparisons on one field are ANDed')
   t.equal(ev({ any: { n: { gte: 1, lt: 5 } } }, r), false)
@@ -208,21 +240,36 @@ t.test('and, or and not at condition level, and several keys in one condition', 
   t.equal(ev({ any: { not: { n: { eq: 5 } } } }, r), false)
   t.equal(ev({ any: { not: { n: { eq: 4 } } } }, r), true)
   t.equal(ev({ any: { not: {} } }, r), false, 'not {} is false')
-  t.equal(ev({ any: { n: { eq: 5 }, or: [{ s: { eq: 'b' } }], not: { d: { eq: null } } } }, r), false, 'every key must hold')
+  t.equal(
+    ev({ any: { n: { eq: 5 }, or: [{ s: { eq: 'b' } }], not: { d: { eq: null } } } }, r),
+    false,
+    'every key must hold'
+  )
   t.equal(ev({ any: { n: { eq: 5 }, or: [{ s: { eq: 'a' } }], not: { d: { eq: null } } } }, r), true)
   // a null field fails n eq 5, so its negation holds
   t.equal(ev({ any: { not: { n: { eq: 5 } } } }, [{ n: null }]), true)
 })
 
-t.test('hashed fields compare keyed hashes, once per evaluation', async t => {
+t.test('hashed fields compare keyed hashes, once per evaluation', async (t) => {
   let calls = 0
-  const counting = { params: { ps: 'v2' }, subjectName: null, hashField: (f: string, v: string) => { calls++; return fakeHash(f, v) } }
+  const counting = {
+    params: { ps: 'v2' },
+    subjectName: null,
+    hashField: (f: string, v: string) => {
+      calls++
+      return fakeHash(f, v)
+    }
+  }
   const rs = [{ h: 'h:h:v1' }, { h: 'h:h:v3' }, { h: 'h:h:v2' }]
   t.equal(compile({ any: { h: { eq: { param: 'ps' } } } }).evaluate(rs, counting), true)
   t.equal(calls, 1, 'one hash for three records')
   t.equal(compile({ any: { h: { eq: 'v3' } } }).evaluate(rs, counting), true)
   t.equal(compile({ any: { h: { eq: 'v4' } } }).evaluate(rs, counting), false)
-  t.equal(compile({ any: { h: { eq: 'h:h:v1' } } }).evaluate(rs, counting), false, 'the literal is hashed, not compared raw')
+  t.equal(
+    compile({ any: { h: { eq: 'h:h:v1' } } }).evaluate(rs, counting),
+    false,
+    'the literal is hashed, not compared raw'
+  )
   t.equal(compile({ any: { h: { in: ['v9', { param: 'ps' }] } } }).evaluate([{ h: 'h:h:v2' }], counting), true)
   t.equal(compile({ any: { h: { in: ['v9', 'v8'] } } }).evaluate(rs, counting), false)
   calls = 0
@@ -234,7 +281,7 @@ t.test('hashed fields compare keyed hashes, once per evaluation', async t => {
   t.same(compile({ any: { n: { eq: 1 } } }).hashedFields, [])
 })
 
-t.test('name fields compare with the hash of the subject name', async t => {
+t.test('name fields compare with the hash of the subject name', async (t) => {
   const p = compile({ any: { nm: { eq: { subject: 'name' } } } })
   t.equal(p.usesSubjectName, true)
   t.same(p.hashedFields, ['nm'])
@@ -248,14 +295,14 @@ t.test('name fields compare with the hash of the subject name', async t => {
   t.equal(compile({ any: { n: { eq: 1 } } }).usesSubjectName, false)
 })
 
-t.test('evaluation refuses params that validateParams would have refused', async t => {
+t.test('evaluation refuses params that validateParams would have refused', async (t) => {
   const p = compile({ any: { n: { eq: { param: 'pi' } } } })
   t.throws(() => p.evaluate([{ n: 1 }], ctx({})), /param "pi"/)
   t.throws(() => p.evaluate([{ n: 1 }], ctx({ pi: '1' })), /param "pi"/)
   t.equal(p.evaluate([{ n: 1 }], ctx({ pi: 1, unused: 'x' })), true)
 })
 
-t.test('the six example questions of design §6', async t => {
+t.test('the six example questions of design §6', async (t) => {
   const realestate = { parcel: 'string' } as const
   const holds = compile({ any: {} }, realestate, {})
   const none = compile({ not: { any: {} } }, realestate, {})
@@ -266,7 +313,10 @@ t.test('the six example questions of design §6', async t => {
 
   const tax = { year: 'integer', amount: 'number' } as const
   const taxRecords: StoredRecord[] = [
-    { year: 2024, amount: 1200.5 }, { year: 2025, amount: 0 }, { year: 2025, amount: 300.25 }, { year: 2023, amount: null }
+    { year: 2024, amount: 1200.5 },
+    { year: 2025, amount: 0 },
+    { year: 2025, amount: 300.25 },
+    { year: 2023, amount: null }
   ]
   const paid = compile({ any: { year: { eq: { param: 'year' } }, amount: { gt: 0 } } }, tax, { year: 'integer' })
   t.equal(paid.evaluate(taxRecords, ctx({ year: 2025 })), true, 'tax.paid_in_year 2025')
@@ -300,7 +350,15 @@ t.test('the six example questions of design §6', async t => {
   const household = { name: 'name', relation: 'string' } as const
   const matches = compile({ any: { name: { eq: { subject: 'name' } } } }, household, {})
   t.equal(matches.usesSubjectName, true)
-  t.equal(matches.evaluate([{ name: fakeHash('name', '王小明'), relation: 'head' }], ctx({}, '王小明')), true, 'identity.name_matches')
-  t.equal(matches.evaluate([{ name: fakeHash('name', '王小明'), relation: 'head' }], ctx({}, '王晓明')), false, 'identity.name_matches: other name')
+  t.equal(
+    matches.evaluate([{ name: fakeHash('name', '王小明'), relation: 'head' }], ctx({}, '王小明')),
+    true,
+    'identity.name_matches'
+  )
+  t.equal(
+    matches.evaluate([{ name: fakeHash('name', '王小明'), relation: 'head' }], ctx({}, '王晓明')),
+    false,
+    'identity.name_matches: other name'
+  )
   t.equal(matches.evaluate([], ctx({}, '王小明')), false, 'identity.name_matches: unknown subject')
 })

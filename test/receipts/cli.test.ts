@@ -9,9 +9,10 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { build, TEST_CHECKPOINT_SEED, TEST_MASTER, TEST_SECRET } from '../helpers/app.ts'
+import { build, AUDITOR, CALLER, TEST_CHECKPOINT_SEED, TEST_MASTER, TEST_SECRET } from '../helpers/app.ts'
+import { callerOf } from '../helpers/claims.ts'
 import { createTestDatabase, databaseUrl } from '../helpers/db.ts'
-import { loadDemo, DEMO_CLIENT, DEMO_PURPOSE } from '../../src/demo/demo.ts'
+import { loadDemo } from '../../src/demo/demo.ts'
 import { openDatabase } from '../../src/db/client.ts'
 import { migrate } from '../../src/db/migrate.ts'
 import { Keyring } from '../../src/keys/keyring.ts'
@@ -42,42 +43,56 @@ async function shifou (args: string[], env: Record<string, string> = {}): Promis
 }
 
 t.test('receipt verify', async (t) => {
-  const { app, database, keyring, as, token } = await build(t)
+  const { app, database, keyring, verified, token } = await build(t)
   const { people } = await loadDemo(database, keyring, 20)
   const person = people[3]!
-  const res = await as({ sub: DEMO_CLIENT, role: 'caller' })('POST', '/v1/verifications',
-    { subject: { idNumber: person.idNumber }, questions: [{ id: 'tax.paid_in_year', params: { year: 2025 } }], purpose: DEMO_PURPOSE, caseId: 'CLI-1' })
-  t.equal(res.statusCode, 200, res.body)
-  const { receipt, nonce, auditIndex } = res.json().answers[0]
+  const { answers } = await verified(CALLER, {
+    idNumber: person.idNumber,
+    questions: { id: 'tax.paid_in_year', params: { year: 2025 } },
+    caseId: 'CLI-1'
+  })
+  const { receipt, nonce, auditIndex } = answers[0]!
   const jwksFile = join(dir, 'jwks.json')
   writeFileSync(jwksFile, (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).body)
 
-  const ok = await shifou(['receipt', 'verify', receipt, '--jwks', jwksFile])
+  const i = receipt.lastIndexOf('.') + 10
+  const tampered = receipt.slice(0, i) + (receipt[i] === 'A' ? 'B' : 'A') + receipt.slice(i + 1)
+  const emptyJwks = join(dir, 'empty.json')
+  writeFileSync(emptyJwks, '{"keys":[]}')
+  // Separate processes, started together: each pays for its own start-up of Node and tsx.
+  const [ok, bad, subject, otherId, otherNonce, usage, unknown] = await Promise.all([
+    shifou(['receipt', 'verify', receipt, '--jwks', jwksFile]),
+    shifou(['receipt', 'verify', tampered, '--jwks', jwksFile]),
+    shifou(['receipt', 'verify', receipt, '--jwks', jwksFile, '--id-number', person.idNumber, '--nonce=' + nonce]),
+    shifou(['receipt', 'verify', receipt, '--jwks', jwksFile, '--id-number', people[4]!.idNumber, '--nonce=' + nonce]),
+    shifou([
+      'receipt',
+      'verify',
+      receipt,
+      '--jwks',
+      jwksFile,
+      '--id-number',
+      person.idNumber,
+      '--nonce=AAAAAAAAAAAAAAAAAAAAAA'
+    ]),
+    shifou(['receipt', 'verify', receipt, '--jwks', jwksFile, '--id-number', person.idNumber]),
+    shifou(['receipt', 'verify', receipt, '--jwks', emptyJwks])
+  ])
   t.equal(ok.code, 0, ok.stdout + ok.stderr)
   t.match(ok.stdout, /signature: valid \(EdDSA, key /)
   t.match(ok.stdout, new RegExp(`audit index ${auditIndex} in test.shifou.local/audit`))
   t.match(ok.stdout, /VALID\n$/)
 
-  const i = receipt.lastIndexOf('.') + 10
-  const tampered = receipt.slice(0, i) + (receipt[i] === 'A' ? 'B' : 'A') + receipt.slice(i + 1)
-  const bad = await shifou(['receipt', 'verify', tampered, '--jwks', jwksFile])
   t.equal(bad.code, 1, 'a changed character: exit 1')
   t.match(bad.stdout, /^INVALID: bad signature/m)
 
-  const subject = await shifou(['receipt', 'verify', receipt, '--jwks', jwksFile, '--id-number', person.idNumber, '--nonce=' + nonce])
   t.equal(subject.code, 0, subject.stdout)
   t.match(subject.stdout, /subject: the receipt is about this ID number/)
-  const otherId = await shifou(['receipt', 'verify', receipt, '--jwks', jwksFile, '--id-number', people[4]!.idNumber, '--nonce=' + nonce])
   t.equal(otherId.code, 1, 'another ID: exit 1')
   t.match(otherId.stdout, /INVALID: the subject commitment does not match/)
   t.notOk(otherId.stdout.includes(people[4]!.idNumber), 'the ID is not echoed')
-  const otherNonce = await shifou(['receipt', 'verify', receipt, '--jwks', jwksFile, '--id-number', person.idNumber, '--nonce=AAAAAAAAAAAAAAAAAAAAAA'])
   t.equal(otherNonce.code, 1, 'another nonce: exit 1')
-  const usage = await shifou(['receipt', 'verify', receipt, '--jwks', jwksFile, '--id-number', person.idNumber])
   t.equal(usage.code, 2, '--id-number without --nonce is a usage error')
-  const emptyJwks = join(dir, 'empty.json')
-  writeFileSync(emptyJwks, '{"keys":[]}')
-  const unknown = await shifou(['receipt', 'verify', receipt, '--jwks', emptyJwks])
   t.equal(unknown.code, 1)
   t.match(unknown.stdout, /INVALID: key .* is not published/)
 
@@ -86,23 +101,30 @@ t.test('receipt verify', async (t) => {
   const address = app.server.address()
   const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
   await app.audit.checkpoint()
-  const proof = await shifou(['receipt', 'verify', receipt, '--url', url, '--proof', '--token', token({ sub: DEMO_CLIENT, role: 'caller' })])
+  const secret = { SHIFOU_JWT_SECRET: Buffer.from(TEST_SECRET).toString('base64') }
+  const [proof, minted, stranger, noToken] = await Promise.all([
+    shifou(['receipt', 'verify', receipt, '--url', url, '--proof', '--token', token(CALLER)]),
+    shifou(['receipt', 'verify', receipt, '--url', url, '--proof'], secret),
+    shifou(['receipt', 'verify', receipt, '--url', url, '--proof', '--token', token(callerOf('someone-else'))]),
+    shifou(['receipt', 'verify', receipt, '--url', url, '--proof'])
+  ])
   t.equal(proof.code, 0, proof.stdout + proof.stderr)
-  t.match(proof.stdout, new RegExp(`audit: entry ${auditIndex} matches the receipt and is in the log, checkpoint of \\d+ entries signed by test.shifou.local/audit`))
-  const minted = await shifou(['receipt', 'verify', receipt, '--url', url, '--proof'], { SHIFOU_JWT_SECRET: Buffer.from(TEST_SECRET).toString('base64') })
+  t.match(
+    proof.stdout,
+    new RegExp(`audit: entry ${auditIndex} matches the receipt and is in the log, ` +
+      'checkpoint of \\d+ entries signed by test.shifou.local/audit')
+  )
   t.equal(minted.code, 0, 'a caller token minted from SHIFOU_JWT_SECRET: ' + minted.stdout + minted.stderr)
-  const stranger = await shifou(['receipt', 'verify', receipt, '--url', url, '--proof', '--token', token({ sub: 'someone-else', role: 'caller' })])
   t.equal(stranger.code, 1, 'another caller may not read the entry')
   t.match(stranger.stdout, /INVALID: .*403/)
-  const noToken = await shifou(['receipt', 'verify', receipt, '--url', url, '--proof'])
   t.equal(noToken.code, 2, '--proof without any way to a token is a usage error')
 
   // A validly signed receipt whose index points at another entry fails --proof (called in-process).
   const lines: string[] = []
-  const io = { out: (l: string) => lines.push(l), env: { SHIFOU_TOKEN: token({ sub: 'aud-1', role: 'auditor' }) } }
+  const io = { out: (l: string) => lines.push(l), env: { SHIFOU_TOKEN: token(AUDITOR) } }
   t.equal(await receiptCommand(['verify', receipt, '--url', url, '--proof'], io), 0, lines.join('\n'))
   const [h, p] = receipt.split('.')
-  const claims = JSON.parse(Buffer.from(p, 'base64url').toString())
+  const claims = JSON.parse(Buffer.from(p!, 'base64url').toString())
   const { signReceipt } = await import('../../src/receipts/receipt.ts')
   const key = (await app.receipts.signer())!
   const moved = signReceipt({ ...claims, idx: auditIndex - 1 }, key)
@@ -153,7 +175,9 @@ t.test('keys rotate through the CLI', async (t) => {
   const keys = await listSigningKeys(database)
   t.same(keys.map((k) => k.status), ['retired', 'current'])
   t.match(run.stdout, new RegExp(`new current receipt key: ${keys[1]!.kid}`))
-  const [entry] = await database.query<{ actor_sub: string, code: string }>("select actor_sub, code from audit_entries where kind = 'change' order by index desc limit 1")
+  const [entry] = await database.query<{ actor_sub: string, code: string }>(
+    "select actor_sub, code from audit_entries where kind = 'change' order by index desc limit 1"
+  )
   t.same(entry, { actor_sub: 'ops-7', code: 'ROTATE' }, 'the rotation is an audit entry')
   t.equal((await shifou(['keys', 'spin'], env)).code, 2, 'an unknown subcommand is a usage error')
 })
@@ -169,7 +193,18 @@ t.test('load: a service that cannot be reached is an error at once, not a wait',
   const file = join(dir, 'tiny.csv')
   writeFileSync(file, 'id_number,year,amount\n11010519491231002X,2025,100\n')
   const started = Date.now()
-  const run = await shifou(['load', '--connector', 'tax', '--as-of', '2026-11-27', '--url', `http://127.0.0.1:${port}`, '--token', 'x', file])
+  const run = await shifou([
+    'load',
+    '--connector',
+    'tax',
+    '--as-of',
+    '2026-11-27',
+    '--url',
+    `http://127.0.0.1:${port}`,
+    '--token',
+    'x',
+    file
+  ])
   t.equal(run.code, 1, run.stderr)
   t.match(run.stderr, /ECONNREFUSED/)
   t.ok(Date.now() - started < 10_000, 'it ends within seconds')

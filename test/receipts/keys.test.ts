@@ -9,7 +9,15 @@ import { generateKeyPairSync } from 'node:crypto'
 import { testDatabase } from '../helpers/db.ts'
 import { TEST_MASTER } from '../helpers/app.ts'
 import { Keyring } from '../../src/keys/keyring.ts'
-import { SigningKeys, WRAP_KEY_INFO, ensureCurrentKey, listSigningKeys, rotateSigningKey, unwrapPrivateKey, wrapPrivateKey } from '../../src/receipts/keys.ts'
+import {
+  SigningKeys,
+  WRAP_KEY_INFO,
+  ensureCurrentKey,
+  listSigningKeys,
+  rotateSigningKey,
+  unwrapPrivateKey,
+  wrapPrivateKey
+} from '../../src/receipts/keys.ts'
 import { publicJwk, rawPublicKey } from '../../src/receipts/jwk.ts'
 import { parseEntry } from '../../src/audit/entry.ts'
 
@@ -37,19 +45,29 @@ t.test('one current key, even when several processes start at once', async (t) =
   t.equal(new Set(kids).size, 1, 'every starter sees the same current key')
   const keys = await listSigningKeys(database)
   t.equal(keys.length, 1)
-  t.match(keys[0], { kid: kids[0], status: 'current', retiredAt: null, jwk: { kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', kid: kids[0] } })
+  t.match(keys[0], {
+    kid: kids[0],
+    status: 'current',
+    retiredAt: null,
+    jwk: { kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', kid: kids[0] }
+  })
   t.equal(await ensureCurrentKey(database, wrapKey), kids[0], 'and later calls keep it')
 })
 
 t.test('rotation retires the current key, keeps it published, and is audited', async (t) => {
   const database = await testDatabase(t)
+  // Two processes' caches: one whose TTL (100 ms) passes, one whose TTL (a minute) cannot pass during
+  // the test, however slow the machine (a single 100 ms cache was read after its TTL under load).
   const cache = new SigningKeys(database, wrapKey, 100)
+  const held = new SigningKeys(database, wrapKey, 60_000)
   await cache.init()
+  await held.init()
   const first = await cache.current()
+  t.equal((await held.current()).kid, first.kid, 'both processes sign with the current key')
   const rotated = await rotateSigningKey(database, wrapKey, { sub: 'ops-1', role: 'admin' })
   t.same(rotated.retired, [first.kid])
   t.not(rotated.kid, first.kid)
-  t.equal((await cache.current()).kid, first.kid, 'within its TTL a process still signs with the key it knows')
+  t.equal((await held.current()).kid, first.kid, 'within its TTL a process still signs with the key it knows')
   await new Promise((resolve) => setTimeout(resolve, 150))
   const second = await cache.current()
   t.equal(second.kid, rotated.kid, 'after its TTL the process signs with the new key')
@@ -60,9 +78,19 @@ t.test('rotation retires the current key, keeps it published, and is audited', a
   t.same(byKid && rawPublicKey(byKid.privateKey), rawPublicKey(first.privateKey), 'a retired key is still found by kid')
   t.equal(await cache.byKid('no-such-kid'), null)
   const listed = await listSigningKeys(database)
-  t.match(listed, [{ kid: first.kid, status: 'retired', retiredAt: /^\d{4}-/ }, { kid: rotated.kid, status: 'current', retiredAt: null }])
-  const [row] = await database.query<{ entry: Uint8Array }>("select entry from audit_entries where kind = 'change' order by index desc limit 1")
-  t.match(parseEntry(new Uint8Array(row!.entry)), { kind: 'change', actor: { sub: 'ops-1', role: 'admin' }, code: 'ROTATE', detail: { action: 'rotate', resource: 'signing-key', id: rotated.kid, retired: [first.kid] } })
+  t.match(listed, [
+    { kid: first.kid, status: 'retired', retiredAt: /^\d{4}-/ },
+    { kid: rotated.kid, status: 'current', retiredAt: null }
+  ])
+  const [row] = await database.query<{ entry: Uint8Array }>(
+    "select entry from audit_entries where kind = 'change' order by index desc limit 1"
+  )
+  t.match(parseEntry(new Uint8Array(row!.entry)), {
+    kind: 'change',
+    actor: { sub: 'ops-1', role: 'admin' },
+    code: 'ROTATE',
+    detail: { action: 'rotate', resource: 'signing-key', id: rotated.kid, retired: [first.kid] }
+  })
   const stored = await database.query<{ private_key: Uint8Array }>('select private_key from signing_keys')
   const der = first.privateKey.export({ format: 'der', type: 'pkcs8' })
   t.ok(stored.every((r) => !Buffer.from(r.private_key).includes(der.subarray(16))), 'no private key is stored in clear')

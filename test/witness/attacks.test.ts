@@ -164,7 +164,7 @@ for (const attack of ['truncate', 'rewrite'] as const) {
 
     const alone = await verify(where, [])
     t.equal(alone.code, 0, `without a witness the ${attack} passes (the database alone cannot tell): ` +
-      alone.stdout.trim())
+    alone.stdout.trim())
     const fromDatabase = await verify(where, ['--witness', w.verifierKey])
     t.equal(fromDatabase.code, 0,
       'with only the witness\'s key, the database\'s own cosignatures were deleted too: it passes')

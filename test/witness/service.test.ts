@@ -9,9 +9,9 @@ import { createServer, type Socket } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { AUDITOR, build, TEST_CHECKPOINT_SEED, TEST_ORIGIN, type TestApp } from '../helpers/app.ts'
+import { AUDITOR, CALLER, build, TEST_CHECKPOINT_SEED, TEST_ORIGIN, type TestApp } from '../helpers/app.ts'
 import { startWitness } from '../helpers/witness.ts'
-import { loadDemo, DEMO_CLIENT, DEMO_PURPOSE } from '../../src/demo/demo.ts'
+import { loadDemo } from '../../src/demo/demo.ts'
 import { openCheckpoint } from '../../src/audit/checkpoint-note.ts'
 import { cosignatureV1Verifier, parseCosignatureV1VerifierKey } from '../../src/crypto/cosignature.ts'
 import { ed25519SignerFromSeed, ed25519VerifierKey } from '../../src/crypto/signed-note.ts'
@@ -141,12 +141,10 @@ t.test('a witness that hangs holds up no answer', async (t) => {
   const { people } = await loadDemo(a.database, a.keyring, 20)
   await a.app.audit.checkpoint()
   await until('a request to the hung witness', async () => (sockets.length > 0 ? true : null))
-  const ask = a.as({ sub: DEMO_CLIENT, role: 'caller' })
   for (let i = 0; i < 5; i++) {
-    const res = await ask('POST', '/v1/verifications', {
-      subject: { idNumber: people[i]!.idNumber },
-      questions: [{ id: 'tax.paid_in_year', params: { year: 2025 } }],
-      purpose: DEMO_PURPOSE,
+    const res = await a.ask(CALLER, {
+      idNumber: people[i]!.idNumber,
+      questions: { id: 'tax.paid_in_year', params: { year: 2025 } },
       caseId: `W-${i}`
     })
     t.equal(res.statusCode, 200, `answer ${i} while the witness hangs`)

@@ -23,7 +23,10 @@ export const EntrySummary = Type.Object({
   actor: Type.Object({ sub: Type.String(), role: Type.String() }),
   caller: Type.Union([Type.String(), Type.Null()]),
   question: Type.Union([Type.String(), Type.Null()]),
-  params: Type.Union([Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])), Type.Null()]),
+  params: Type.Union([
+    Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
+    Type.Null()
+  ]),
   purpose: Type.Union([Type.String(), Type.Null()]),
   caseId: Type.Union([Type.String(), Type.Null()]),
   answer: Type.Union([Type.String(), Type.Null()]),
@@ -35,11 +38,17 @@ export const EntrySummary = Type.Object({
   keyVersion: Type.Union([Type.Integer(), Type.Null()]),
   norm: Type.Union([Type.String(), Type.Null()]),
   consent: Type.Union([Type.String({ description: 'jti of the consent token the request carried' }), Type.Null()]),
-  receiptKid: Type.Union([Type.String({ description: 'kid of the key that signed this answer\'s receipt' }), Type.Null()]),
+  receiptKid: Type.Union([
+    Type.String({ description: 'kid of the key that signed this answer\'s receipt' }),
+    Type.Null()
+  ]),
   detail: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])
 })
 
-export const EntriesPage = Type.Object({ entries: Type.Array(EntrySummary), next: Type.Union([Type.String(), Type.Null()]) })
+export const EntriesPage = Type.Object({
+  entries: Type.Array(EntrySummary),
+  next: Type.Union([Type.String(), Type.Null()])
+})
 
 export const SubjectSearchBody = Type.Object({
   idNumber: Type.String({ minLength: 1, maxLength: 64 }),

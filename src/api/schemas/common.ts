@@ -4,11 +4,17 @@
  */
 import { Type, type TSchema } from '@fastify/type-provider-typebox'
 
-export const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$', description: 'Id of a department, connector, question or client' })
+export const Id = Type.String({
+  pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$',
+  description: 'Id of a department, connector, question or client'
+})
 /** 1–128 printable ASCII characters */
 export const Printable = Type.String({ pattern: '^[\\x20-\\x7E]{1,128}$' })
 export const Instant = Type.String({ description: 'RFC 3339 instant' })
-export const DateOnly = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'Calendar date YYYY-MM-DD (China Standard Time)' })
+export const DateOnly = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+  description: 'Calendar date YYYY-MM-DD (China Standard Time)'
+})
 
 export const Problem = Type.Object({
   type: Type.String(),
@@ -20,14 +26,18 @@ export const Problem = Type.Object({
   missing: Type.Optional(Type.Array(Type.String())),
   rejectedCount: Type.Optional(Type.Integer()),
   limit: Type.Optional(Type.String({ description: 'the client limit that refused the request (QUOTA_EXCEEDED)' })),
-  retryAfter: Type.Optional(Type.Integer({ description: 'seconds until the limit allows the client again; also the Retry-After header' })),
+  retryAfter: Type.Optional(Type.Integer({
+    description: 'seconds until the limit allows the client again; also the Retry-After header'
+  })),
   rejected: Type.Optional(Type.Array(Type.Object({ line: Type.Integer(), field: Type.String(), code: Type.String() })))
 }, { $id: 'Problem', description: 'application/problem+json (RFC 9457) with a stable code' })
 
 const ProblemRef = Type.Unsafe<Record<string, unknown>>({ $ref: 'Problem#' })
 
 /** The error responses every authenticated route can give. */
-export function withErrors<T extends Record<number, TSchema>> (ok: T, ...statuses: number[]): T & Record<number, TSchema> {
+export function withErrors<T extends Record<number, TSchema>> (
+  ok: T, ...statuses: number[]
+): T & Record<number, TSchema> {
   const out: Record<number, TSchema> = { ...ok }
   for (const s of [400, 401, 403, 500, 503, ...statuses]) out[s] = ProblemRef
   return out as T & Record<number, TSchema>

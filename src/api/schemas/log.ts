@@ -31,7 +31,9 @@ export const CheckpointResponse = Type.Object({
 
 export const CheckpointKeyResponse = Type.Object({
   origin: Type.String(),
-  verifierKey: Type.String({ description: 'signed-note verifier key: <name>+<hex key id>+<base64(0x01 ‖ Ed25519 public key)>' }),
+  verifierKey: Type.String({
+    description: 'signed-note verifier key: <name>+<hex key id>+<base64(0x01 ‖ Ed25519 public key)>'
+  }),
   publicKey: Type.String({ description: 'raw 32-byte Ed25519 public key, base64' })
 })
 
@@ -39,7 +41,9 @@ export const IndexParams = Type.Object({ index: Count }, Strict)
 
 export const EntryWithLeaf = Type.Object({
   entry: EntrySummary,
-  leaf: Type.String({ description: 'the entry\'s canonical bytes (RFC 8785), base64: leafHash = SHA-256(0x00 ‖ leaf)' }),
+  leaf: Type.String({
+    description: 'the entry\'s canonical bytes (RFC 8785), base64: leafHash = SHA-256(0x00 ‖ leaf)'
+  }),
   leafHash: Base64
 })
 

@@ -10,13 +10,23 @@ export const Jwk = Type.Object({
   alg: Type.Literal('EdDSA'),
   use: Type.Literal('sig')
 })
-export const JwksResponse = Type.Object({ keys: Type.Array(Jwk) }, { description: 'JWK Set (RFC 7517 §5): the current receipt key first, then retired ones' })
+export const JwksResponse = Type.Object({ keys: Type.Array(Jwk) }, {
+  description: 'JWK Set (RFC 7517 §5): the current receipt key first, then retired ones'
+})
 
-export const VerificationParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' }) }, Strict)
+const Uuid = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' })
+export const VerificationParams = Type.Object({ id: Uuid }, Strict)
 export const CertificateBody = Type.Object({
-  idNumber: Type.String({ minLength: 1, maxLength: 64, description: 'The subject\'s ID number: it must be the one the verification was about. Only its masked form is printed.' }),
+  idNumber: Type.String({
+    minLength: 1,
+    maxLength: 64,
+    description: 'The subject\'s ID number: it must be the one the verification was about. ' +
+      'Only its masked form is printed.'
+  }),
   lang: Type.Optional(Type.Union([Type.Literal('zh'), Type.Literal('en')], { description: 'default zh' })),
-  format: Type.Optional(Type.Union([Type.Literal('html'), Type.Literal('svg'), Type.Literal('png')], { description: 'html (default): the printable certificate; svg or png: the QR code of one answer\'s receipt' })),
+  format: Type.Optional(Type.Union([Type.Literal('html'), Type.Literal('svg'), Type.Literal('png')], {
+    description: 'html (default): the printable certificate; svg or png: the QR code of one answer\'s receipt'
+  })),
   question: Type.Optional(Id)
 }, Strict)
 
@@ -41,13 +51,24 @@ export const AccessLogEntry = Type.Object({
   code: Nullable(Type.String({ description: 'why a refusal was refused' })),
   consent: Nullable(Type.String({ description: 'jti of the consent the request carried' })),
   leaf: Base64,
-  proof: Type.Union([Type.Array(Base64), Type.Null()], { description: 'RFC 9162 inclusion path of SHA-256(0x00 ‖ leaf) at index in the tree of checkpoint.size; null if no signed checkpoint covers the entry yet' })
+  proof: Type.Union([Type.Array(Base64), Type.Null()], {
+    description: 'RFC 9162 inclusion path of SHA-256(0x00 ‖ leaf) at index in the tree of checkpoint.size; ' +
+      'null if no signed checkpoint covers the entry yet'
+  })
 })
 
 export const AccessLogResponse = Type.Object({
   subject: Type.String({ description: 'your audit pseudonym (hex): every leaf listed names it as `subject`' }),
   entries: Type.Array(AccessLogEntry),
-  checkpoint: Type.Union([Type.Object({ origin: Type.String(), size: Type.Integer(), root: Base64, note: Type.String({ description: 'C2SP tlog-checkpoint signed note' }) }), Type.Null()]),
+  checkpoint: Type.Union([
+    Type.Object({
+      origin: Type.String(),
+      size: Type.Integer(),
+      root: Base64,
+      note: Type.String({ description: 'C2SP tlog-checkpoint signed note' })
+    }),
+    Type.Null()
+  ]),
   next: Nullable(Type.String()),
   verify: Type.String({ description: 'How a client checks this response' })
 })

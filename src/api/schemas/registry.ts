@@ -2,13 +2,20 @@
 import { Type } from '@fastify/type-provider-typebox'
 import { DateOnly, Id, Instant, Strict } from './common.ts'
 
-export const FieldType = Type.Union(['string', 'integer', 'number', 'boolean', 'date', 'name', 'hashed'].map((t) => Type.Literal(t)))
+export const FieldType = Type.Union(
+  ['string', 'integer', 'number', 'boolean', 'date', 'name', 'hashed'].map((t) => Type.Literal(t)))
 export const ParamType = Type.Union(['string', 'integer', 'number', 'boolean', 'date'].map((t) => Type.Literal(t)))
 const Title = Type.String({ minLength: 1, maxLength: 200 })
 
 export const DepartmentBody = Type.Object({ id: Id, name: Title }, Strict)
 export const DepartmentUpdate = Type.Object({ name: Title }, Strict)
-export const Department = Type.Object({ id: Type.String(), name: Type.String(), active: Type.Boolean(), createdAt: Instant, updatedAt: Instant })
+export const Department = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  active: Type.Boolean(),
+  createdAt: Instant,
+  updatedAt: Instant
+})
 
 export const FieldDef = Type.Object({ name: Type.String({ maxLength: 63 }), type: FieldType }, Strict)
 export const ConnectorBody = Type.Object({
@@ -57,16 +64,24 @@ export const QuestionBody = Type.Object({
   description: Type.Optional(Type.String({ maxLength: 2000 })),
   params: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), ParamType)),
   when: Type.Unknown({ description: 'A predicate (design §6), checked against the connector at registration' }),
-  requiresConsent: Type.Optional(Type.Boolean({ description: 'Asked only with a consent token of the subject in the request (`consent`); default false' }))
+  requiresConsent: Type.Optional(Type.Boolean({
+    description: 'Asked only with a consent token of the subject in the request (`consent`); default false'
+  }))
 }, Strict)
 export const QuestionUpdate = Type.Omit(QuestionBody, ['id'], Strict)
 export const QuestionSummary = Type.Object({
-  id: Type.String(), title: Type.String(), description: Type.String(), params: Type.Record(Type.String(), Type.String()),
+  id: Type.String(),
+  title: Type.String(),
+  description: Type.String(),
+  params: Type.Record(Type.String(), Type.String()),
   requiresConsent: Type.Boolean({ description: 'The request must carry the subject\'s consent token in `consent`' })
 })
 export const QuestionDetail = Type.Object({
   id: Type.String(), connector: Type.String(), title: Type.String(), description: Type.String(),
-  params: Type.Record(Type.String(), Type.String()), when: Type.Unknown(), requiresConsent: Type.Boolean(), active: Type.Boolean()
+  params: Type.Record(Type.String(), Type.String()),
+  when: Type.Unknown(),
+  requiresConsent: Type.Boolean(),
+  active: Type.Boolean()
 })
 
 const Quota = Type.Integer({ minimum: 0, maximum: 10_000_000 })
@@ -79,7 +94,8 @@ export const Quotas = Type.Object({
 const DisclosureDelay = Type.Integer({
   minimum: 0,
   maximum: 315_360_000,
-  description: 'Confidential clients only: seconds after asking before an entry appears in the citizen\'s access log (at most ten years); default 0'
+  description: 'Confidential clients only: seconds after asking before an entry appears in the citizen\'s access ' +
+    'log (at most ten years); default 0'
 })
 const Purpose = Type.String({ pattern: '^[\\x20-\\x7E]{1,128}$' })
 const ClientFields = {
@@ -89,7 +105,9 @@ const ClientFields = {
   purposes: Type.Array(Purpose, { maxItems: 100 }),
   quotas: Type.Optional(Quotas),
   confidential: Type.Optional(Type.Boolean()),
-  autoSuspend: Type.Optional(Type.Boolean({ description: 'let the abuse detectors suspend this client when they raise an alert' })),
+  autoSuspend: Type.Optional(Type.Boolean({
+    description: 'let the abuse detectors suspend this client when they raise an alert'
+  })),
   disclosureDelaySeconds: Type.Optional(DisclosureDelay)
 }
 export const ClientBody = Type.Object({ id: Id, ...ClientFields }, Strict)
@@ -100,7 +118,12 @@ export const Client = Type.Object({
   organisation: Type.Union([Type.String(), Type.Null()]),
   questions: Type.Array(Type.String()),
   purposes: Type.Array(Type.String()),
-  quotas: Type.Object({ requestsPerMinute: Type.Integer(), subjectsPerDay: Type.Integer(), subjectsPerCase: Type.Integer(), namesPerSubjectPerDay: Type.Integer() }),
+  quotas: Type.Object({
+    requestsPerMinute: Type.Integer(),
+    subjectsPerDay: Type.Integer(),
+    subjectsPerCase: Type.Integer(),
+    namesPerSubjectPerDay: Type.Integer()
+  }),
   confidential: Type.Boolean(),
   autoSuspend: Type.Boolean(),
   disclosureDelaySeconds: Type.Integer(),

@@ -2,10 +2,12 @@
 import { Type } from '@fastify/type-provider-typebox'
 import { DateOnly, Id, Printable, Strict } from './common.ts'
 
-export const RECEIPT_DESCRIPTION = 'The signed receipt (electronic seal) of this answer: a compact JWS, EdDSA/Ed25519, header ' +
-  '{alg: "EdDSA", kid, typ: "shifou-receipt+jwt"}, keys at /.well-known/jwks.json. Claims: iss (receipt issuer), iat (time of the audit entry, s), ' +
-  'log (audit log origin), idx (audit index), vid (verification id), q (question), p (parameters), a (yes|no), asOf, snap (snapshot id), ' +
-  'pur (purpose), case (case id), cli (caller), sub_c (subject commitment: base64url(SHA-256("shifou/v1/subject-commitment" ‖ 0x00 ‖ nonce ‖ 0x00 ‖ normalised ID))). ' +
+export const RECEIPT_DESCRIPTION = 'The signed receipt (electronic seal) of this answer: a compact JWS, ' +
+  'EdDSA/Ed25519, header {alg: "EdDSA", kid, typ: "shifou-receipt+jwt"}, keys at /.well-known/jwks.json. ' +
+  'Claims: iss (receipt issuer), iat (time of the audit entry, s), log (audit log origin), idx (audit index), ' +
+  'vid (verification id), q (question), p (parameters), a (yes|no), asOf, snap (snapshot id), pur (purpose), ' +
+  'case (case id), cli (caller), sub_c (subject commitment: ' +
+  'base64url(SHA-256("shifou/v1/subject-commitment" ‖ 0x00 ‖ nonce ‖ 0x00 ‖ normalised ID))). ' +
   'Verify offline with `shifou receipt verify` or any JOSE library.'
 
 export const VerificationBody = Type.Object({
@@ -16,14 +18,19 @@ export const VerificationBody = Type.Object({
   }, Strict),
   questions: Type.Array(Type.Object({
     id: Id,
-    params: Type.Optional(Type.Record(Type.String({ maxLength: 63 }), Type.Union([Type.String({ maxLength: 256 }), Type.Number(), Type.Boolean()]), { maxProperties: 32 }))
+    params: Type.Optional(Type.Record(
+      Type.String({ maxLength: 63 }),
+      Type.Union([Type.String({ maxLength: 256 }), Type.Number(), Type.Boolean()]),
+      { maxProperties: 32 }
+    ))
   }, Strict), { minItems: 1, maxItems: 20 }),
   purpose: Printable,
   caseId: Printable,
   consent: Type.Optional(Type.String({
     minLength: 1,
     maxLength: 4096,
-    description: 'The subject\'s consent token (a JWT from a configured consent issuer), required when a question asked has requiresConsent; ignored otherwise'
+    description: 'The subject\'s consent token (a JWT from a configured consent issuer), required when a question ' +
+      'asked has requiresConsent; ignored otherwise'
   }))
 }, Strict)
 
@@ -35,6 +42,9 @@ export const VerificationResponse = Type.Object({
     asOf: DateOnly,
     auditIndex: Type.Integer({ description: 'Index of this answer\'s entry in the audit log' }),
     receipt: Type.Optional(Type.String({ description: RECEIPT_DESCRIPTION })),
-    nonce: Type.Optional(Type.String({ description: 'base64url of the 16-byte nonce of the receipt\'s subject commitment `sub_c`: with the ID number it proves whom the receipt is about. Keep it with the case file; it is not printed on certificates.' }))
+    nonce: Type.Optional(Type.String({
+      description: 'base64url of the 16-byte nonce of the receipt\'s subject commitment `sub_c`: with the ID number ' +
+        'it proves whom the receipt is about. Keep it with the case file; it is not printed on certificates.'
+    }))
   }))
 })
