@@ -12,7 +12,7 @@ import { checkQuotas, cstDay, retryAfter, type Limit, type QuotaDecision, type Q
 import { DEFAULT_THRESHOLDS, judge, type AlertKind, type DetectorThresholds, type Finding, type ObservedCounts } from './detectors.ts'
 import { storeAlert } from './alerts.ts'
 import { StatementBatcher } from '../db/batch.ts'
-import type { StoredRecord } from '../matchers/predicate/index.ts'
+import type { SubjectRecords } from '../connectors/records.ts'
 
 export interface MonitorOptions {
   database: Database
@@ -55,7 +55,7 @@ export class AbuseMonitor {
    * request that passed was observed by the same statement; its counts are judged here, and an
    * alert they call for is stored off the request's path.
    */
-  async check (q: QuotaInput, client: ClientInfo): Promise<{ over: { limit: Limit, retryAfter: number } | null, records: StoredRecord[][] }> {
+  async check (q: QuotaInput, client: ClientInfo): Promise<{ over: { limit: Limit, retryAfter: number } | null, records: SubjectRecords[] }> {
     const { limit, records, counts } = await this.#checks.submit(q)
     if (counts !== null) {
       this.observations++

@@ -9,11 +9,11 @@ import type { Database } from '../db/client.ts'
 import type { Keyring } from '../keys/keyring.ts'
 import { ID_NORM_VERSION, normaliseIdNumber, todayCst } from '../matchers/cn-resident-id.ts'
 import { NAME_NORM_VERSION, normaliseName } from '../matchers/cn-name.ts'
-import { validateParams, type EvalContext, type ParamValue, type StoredRecord } from '../matchers/predicate/index.ts'
+import { validateParams, type EvalContext, type ParamValue } from '../matchers/predicate/index.ts'
 import type { AuditWriter } from '../audit/writer.ts'
 import type { EntryInput } from '../audit/entry.ts'
 import type { RegistryCache, CachedQuestion, RegistryState } from '../registry/cache.ts'
-import type { RecordLookups } from '../connectors/records.ts'
+import { unreadableQuestion, type RecordLookups, type SubjectRecords } from '../connectors/records.ts'
 import { normaliseHashedValue } from '../connectors/values.ts'
 import type { AbuseMonitor } from '../abuse/monitor.ts'
 import { consentFor, consumeConsent, type ConsentVerifier } from '../consent/check.ts'
@@ -124,7 +124,7 @@ export async function verify (deps: VerifyDeps, principal: Principal, body: Veri
   const lookups = [...snapshots ?? []].map(([connectorId, snap]) => ({ connectorId, snapshotId: snap.id, subjectHash: deps.keyring.connector(connectorId, snap.keyVersion).subjectHash(id.value) }))
   const readWithLimits = deps.abuse !== undefined && snapshots !== null && consent?.ok !== true
   const clientInfo = { id: client.id, organisation: client.organisation, autoSuspend: client.autoSuspend }
-  let records: Map<string, readonly StoredRecord[]> | null = null
+  let records: Map<string, SubjectRecords> | null = null
   if (deps.abuse !== undefined) {
     // The detectors are told whether the subject is known to any connector: the lookups say when
     // they find it, the other active snapshots are probed when they do not.
@@ -169,6 +169,13 @@ export async function verify (deps: VerifyDeps, principal: Principal, body: Veri
     const read = await Promise.all(lookups.map(async (l) => await deps.lookups.lookup(l.snapshotId, l.subjectHash)))
     records = new Map(lookups.map((l, i) => [l.connectorId, read[i]!]))
   }
+  // 5b. A subject behind a rejected row of a connector asked is refused whole (409, audited): an
+  // answer from the rest of their rows, or as unknown, may be false (design §14.1).
+  const unreadable = unreadableQuestion(records, asked.map((a) => ({ id: a.question.id, connectorId: a.question.connectorId })))
+  if (unreadable !== null) {
+    return await refuse('SUBJECT_DATA_UNREADABLE', `The data about this subject behind question ${unreadable} could not be read when it was loaded ` +
+      '(a rejected row); no answer is given until the department loads it correctly. Check the subject in person, or ask the department.', unreadable)
+  }
 
   // 6. Answers, then their entries; nothing is returned before the entries commit. Each entry
   // names the key that signs its receipt; receipts are signed once the entries have committed.
@@ -185,7 +192,7 @@ export async function verify (deps: VerifyDeps, principal: Principal, body: Veri
       // Names arrive normalised (cn-name-v1); a hashed field's value gets the loader's normal form.
       hashField: (field, value) => keys.fieldHash(field, id.value, connectorFields.get(a.question.connectorId)![field] === 'hashed' ? normaliseHashedValue(value) : value)
     }
-    const answer = a.question.predicate.evaluate(records.get(a.question.connectorId)!, ctx) ? 'yes' : 'no'
+    const answer = a.question.predicate.evaluate(records.get(a.question.connectorId)!.records, ctx) ? 'yes' : 'no'
     answers.push({ question: a.question.id, answer, asOf: snap.asOf })
     entries.push({ kind: 'answer', ...base, question: a.question.id, params: a.params, answer, asOf: snap.asOf, snapshot: snap.id, keyVersion: snap.keyVersion, ...(signer === null ? {} : { receiptKid: signer.kid }) })
   }

@@ -8,6 +8,7 @@ import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { ERRORS, isShifouError, ShifouError, type ErrorCode } from '../../errors.ts'
 import { actorOf } from '../../principal.ts'
+import { isDatabaseUnavailable } from '../../db/unavailable.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -40,13 +41,6 @@ function fromFastify (err: FastifyError): ShifouError {
   return new ShifouError('INTERNAL', 'Internal error')
 }
 
-/** A database that cannot be reached is a 503, not a 500: the client may retry. */
-function isUnavailable (err: unknown): boolean {
-  const code = (err as { code?: string }).code
-  return code === 'ECONNREFUSED' || code === 'CONNECTION_CLOSED' || code === 'CONNECT_TIMEOUT' || code === 'CONNECTION_ENDED' ||
-    code === '57P01' || code === '57P03' || code === '53300' || code === '55P03'
-}
-
 export function sendProblem (reply: FastifyReply, err: ShifouError): FastifyReply {
   const body: Record<string, unknown> = {
     type: 'https://shifou.invalid/problems/' + err.code.toLowerCase().replaceAll('_', '-'),
@@ -64,7 +58,7 @@ export default fp(async (app) => {
   app.setErrorHandler(async (error: FastifyError | ShifouError, request: FastifyRequest, reply: FastifyReply) => {
     let err: ShifouError
     if (isShifouError(error)) err = error
-    else if (isUnavailable(error)) err = new ShifouError('DATABASE_UNAVAILABLE', 'The database is unavailable or busy; retry later')
+    else if (isDatabaseUnavailable(error)) err = new ShifouError('DATABASE_UNAVAILABLE', 'The database is unavailable or busy; retry later')
     else if ((error as FastifyError).statusCode !== undefined && (error as FastifyError).statusCode! < 500) err = fromFastify(error as FastifyError)
     else if ((error as FastifyError).validation !== undefined) err = fromFastify(error as FastifyError)
     else {
@@ -81,7 +75,8 @@ export default fp(async (app) => {
           detail: { method: request.method, route: request.routeOptions.url ?? '' }
         }])
       } catch {
-        err = new ShifouError('AUDIT_UNAVAILABLE', 'The audit log cannot be written')
+        // The audit log lives in the database: when the database is what failed, say so.
+        if (err.code !== 'DATABASE_UNAVAILABLE') err = new ShifouError('AUDIT_UNAVAILABLE', 'The audit log cannot be written')
       }
     }
     app.onProblem?.(err.code, err.status)

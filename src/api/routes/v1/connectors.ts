@@ -4,14 +4,16 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@fastify/type-provider-typebox'
-import type { Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import { assertDepartment, createConnector, deactivateConnector, getConnector, listConnectors, updateConnector } from '../../../registry/store.ts'
 import { checkAsOf, loadSnapshot } from '../../../connectors/load.ts'
 import { getSnapshot, listSnapshots } from '../../../connectors/snapshots.ts'
+import { rejectReport, reportKept, REPORTS_KEPT } from '../../../connectors/rejects.ts'
+import { encodingOf } from '../../../connectors/rows.ts'
 import type { ConnectorRow } from '../../../db/schema/index.ts'
 import { ShifouError } from '../../../errors.ts'
 import { DateOnly, Strict, withErrors } from '../../schemas/common.ts'
-import { Connector, ConnectorBody, ConnectorUpdate, IdParams, SnapshotSummary } from '../../schemas/registry.ts'
+import { Connector, ConnectorBody, ConnectorUpdate, IdParams, SnapshotParams, SnapshotSummary } from '../../schemas/registry.ts'
 import type { Database } from '../../../db/client.ts'
 
 const managers = { roles: ['admin', 'dept_admin'] as const }
@@ -23,7 +25,7 @@ async function view (database: Database, c: ConnectorRow): Promise<Record<string
     department: c.departmentId,
     title: c.title,
     kind: c.kind,
-    subject: { field: c.subjectField, type: c.subjectType },
+    subject: { field: c.subjectField, type: c.subjectType, ...(c.subjectColumn === null ? {} : { column: c.subjectColumn }) },
     fields: c.fields,
     maxRejectRatio: c.maxRejectRatio,
     active: c.active,
@@ -79,7 +81,8 @@ const connectors: FastifyPluginAsyncTypebox = async (app) => {
     bodyLimit: 64 * 1024 * 1024 * 1024,
     schema: {
       tags,
-      description: 'Loads a snapshot: the body is text/csv (header row of field names) or application/x-ndjson, streamed. The previous snapshot answers until this one is complete.',
+      description: 'Loads a snapshot: the body is text/csv (a header row naming the declared columns) or application/x-ndjson, streamed, ' +
+        'in UTF-8 or, with `; charset=gb18030` (or gbk, gb2312), GB18030. The previous snapshot answers until this one is complete.',
       params: IdParams,
       querystring: Type.Object({ asOf: DateOnly }, Strict),
       response: withErrors({ 201: Type.Object({ snapshot: SnapshotSummary }) }, 404, 409, 413, 415, 422)
@@ -87,9 +90,12 @@ const connectors: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const connector = await owned(request, request.params.id)
     checkAsOf(request.query.asOf)
-    const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
-    const format = FORMATS[type]
+    const [type, ...parameters] = (request.headers['content-type'] ?? '').split(';')
+    const format = FORMATS[type!.trim().toLowerCase()]
     if (format === undefined) throw new ShifouError('UNSUPPORTED_MEDIA_TYPE', 'Send text/csv or application/x-ndjson')
+    const charset = parameters.map((p) => p.split('=')).find(([k]) => k!.trim().toLowerCase() === 'charset')?.[1]
+    const encoding = encodingOf(charset)
+    if (encoding === null) throw new ShifouError('UNSUPPORTED_MEDIA_TYPE', 'The charset must be utf-8 (the default) or gb18030 (also named gbk, gb2312)')
     const result = await loadSnapshot({
       database,
       keyring,
@@ -97,10 +103,34 @@ const connectors: FastifyPluginAsyncTypebox = async (app) => {
       connector,
       asOf: request.query.asOf,
       format,
+      encoding,
       input: request.body as Readable,
       onActivated: () => registry.invalidate()
     })
     return reply.code(201).send({ snapshot: { ...result, error: null } } as never)
+  })
+
+  app.get('/v1/connectors/:id/snapshots/:snapshot/rejects', {
+    config: managers,
+    schema: {
+      tags,
+      description: 'The reject report of a load attempt (completed or failed): every rejected row as CSV, `line,field,code,reason,column`, ' +
+        'never the value. UTF-8 with a BOM, for spreadsheets.',
+      params: SnapshotParams,
+      response: withErrors({ 200: Type.String({ description: 'text/csv, streamed' }) }, 404)
+    }
+  }, async (request, reply) => {
+    const connector = await owned(request, request.params.id)
+    const snapshotId = Number(request.params.snapshot)
+    const snapshot = await getSnapshot(database, snapshotId)
+    if (snapshot === null || snapshot.connector !== connector.id) throw new ShifouError('NOT_FOUND', 'No such load attempt of this connector')
+    if (snapshot.rejectedCount > 0 && !await reportKept(database, connector.id, snapshotId)) {
+      throw new ShifouError('NOT_FOUND', `The reject report of this attempt is no longer kept (only the ${REPORTS_KEPT} most recent attempts of a connector keep theirs)`)
+    }
+    const columns = new Map(connector.fields.map((f) => [f.name, f.column ?? f.name]))
+    columns.set(connector.subjectField, connector.subjectColumn ?? connector.subjectField)
+    reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="rejects-${connector.id}-${snapshotId}.csv"`)
+    return reply.send(Readable.from(rejectReport(database, snapshotId, snapshot.rejectedCount, columns)))
   })
 }
 
