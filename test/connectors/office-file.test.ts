@@ -39,7 +39,7 @@ const MARRIAGE = {
 }
 for (const id of ['marriage', 'marriage-gb']) await ok(await admin('POST', '/v1/connectors', { id, ...MARRIAGE }), 201)
 for (const id of ['property', 'property-strict']) {
-    await ok(await admin('POST', '/v1/connectors', {
+  await ok(await admin('POST', '/v1/connectors', {
     id,
     department: 'civil',
     title: '不动产登记',
@@ -52,7 +52,7 @@ for (const id of ['property', 'property-strict']) {
     ],
     // property-strict keeps the default limit of 1%, which this file's bad rows exceed
     ...(id === 'property' ? { maxRejectRatio: 0.1 } : {})
-    }), 201)
+  }), 201)
 }
 
 const MARRIAGE_QUESTIONS = [
