@@ -15,7 +15,7 @@ const verifications: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['verifications'],
       description: 'Asks registered questions about one subject, for one case and purpose. Answered whole or refused whole; every answer and refusal is an audit entry committed before the response.',
       body: VerificationBody,
-      response: withErrors({ 200: VerificationResponse }, 413, 415, 429)
+      response: withErrors({ 200: VerificationResponse }, 409, 413, 415, 429)
     }
   }, async (request) => {
     const result = await verify(deps, request.principal!, request.body)
