@@ -18,7 +18,7 @@ import type { FieldType } from '../matchers/predicate/index.ts'
 import { writeEntries } from '../audit/writer.ts'
 import { ShifouError } from '../errors.ts'
 import { actorOf, type Principal } from '../principal.ts'
-import { isDatabaseUnavailable } from '../db/unavailable.ts'
+import { isConnectionFailure, isDatabaseUnavailable } from '../db/unavailable.ts'
 import { EncodingError, MalformedInput, rowSource, type SnapshotFormat, type TextEncoding } from './rows.ts'
 import { converter, flattenRows, type Converted, type ConvertSpec, type Rejected } from './convert.ts'
 import { ConvertWorkers } from './convert-workers.ts'
@@ -109,7 +109,7 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
   try {
     snapshotId = await startSnapshot(opts)
   } catch (err) {
-    throw isDatabaseUnavailable(err) ? unavailable() : err
+    throw isConnectionFailure(err) ? unavailable() : err
   }
   const keys = keyring.connector(connector.id, keyring.currentVersion)
   const today = todayCst()
@@ -123,7 +123,7 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
       counts.rejectedByCode[code] = (counts.rejectedByCode[code] ?? 0) + 1
       if (counts.rejected.length < MAX_REJECTED_LISTED) counts.rejected.push({ line, field, code, reason })
     }
-    await report.add(rows)
+    await db(report.add(rows))
   }
 
   const heartbeat = setInterval(() => {
@@ -152,9 +152,9 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
     const declaredKeys = new Set(declared.map((c) => c.column))
     const ignored = new Set(source.columns.filter((c) => c !== '' && !declaredKeys.has(c)))
 
-    await createPartition(database, snapshotId)
+    await db(createPartition(database, snapshotId))
     partitionCreated = true
-    const sink = await database.copyIn('records_s' + snapshotId, ['snapshot_id', 'subject_hash', 'key_version', 'attrs'])
+    const sink = await db(database.copyIn('records_s' + snapshotId, ['snapshot_id', 'subject_hash', 'key_version', 'attrs']))
     // The first rows are converted in this thread, then worker threads take over.
     const { count: workerCount, afterRows } = opts.workers ?? DEFAULT_WORKERS
     const convertHere = converter(spec)
@@ -170,7 +170,7 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
       // COPY lines go out in chunks of ~256 KiB: one socket write per row was the loader's
       // largest cost in a profile (1.5 s of 8 s for 300,000 rows).
       if (out.length >= 262144) {
-        await sink.write(out)
+        await db(sink.write(out))
         out = ''
         opts.onProgress?.(counts.rows, counts.rejectedCount)
       }
@@ -190,8 +190,8 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
         while (inFlight.length > 2 * workerCount) await take(await inFlight.shift()!)
       }
       while (inFlight.length > 0) await take(await inFlight.shift()!)
-      if (out !== '') await sink.write(out)
-      await sink.end()
+      if (out !== '') await db(sink.write(out))
+      await db(sink.end())
     } catch (err) {
       await sink.abort()
       throw err
@@ -199,7 +199,7 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
       await workers?.close()
       counts.ignoredColumns = [...ignored].slice(0, 100)
     }
-    await report.flush()
+    await db(report.flush())
     opts.onProgress?.(counts.rows, counts.rejectedCount)
 
     const total = counts.rows + counts.rejectedCount
@@ -210,10 +210,10 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
       { rejectedCount: counts.rejectedCount, rejectedByCode: counts.rejectedByCode, rejected: counts.rejected })
     }
 
-    const prepared = await preparePartition(database, snapshotId)
+    const prepared = await db(preparePartition(database, snapshotId))
     counts.subjects = prepared.subjects
     counts.unreadableSubjects = prepared.unreadable
-    await activate(opts, snapshotId, counts)
+    await db(activate(opts, snapshotId, counts))
     clearInterval(heartbeat)
     opts.onActivated?.()
     await dropSuperseded(database, connector.id).catch(() => {})
@@ -234,6 +234,28 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
   }
 }
 
+/** An error of one of the load's database calls that means the database (not the upload) failed. */
+class DatabaseFailure extends Error {
+  readonly failure: unknown
+  constructor (failure: unknown) {
+    super('the database failed during the load')
+    this.failure = failure
+  }
+}
+
+/**
+ * A database call of the load. A lost connection surfaces as a socket error (ECONNRESET, EPIPE)
+ * as often as a PostgreSQL code; the upload's own socket raises the same codes, so the load's
+ * calls say which side failed.
+ */
+async function db<T> (call: Promise<T>): Promise<T> {
+  try {
+    return await call
+  } catch (err) {
+    throw isConnectionFailure(err) ? new DatabaseFailure(err) : err
+  }
+}
+
 function unavailable (): ShifouError {
   return new ShifouError('DATABASE_UNAVAILABLE', 'The database was unavailable or busy during the load; nothing was changed. ' +
     'Load the file again once the database is back')
@@ -244,7 +266,7 @@ function asLoadError (failure: unknown, opts: LoadOptions): unknown {
   if (failure instanceof EncodingError) return encodingError(failure, opts.format)
   // A file that is not well-formed CSV or NDJSON is refused whole, with nothing stored.
   if (failure instanceof MalformedInput) return new ShifouError('INVALID_BODY', 'The file is malformed: ' + failure.message)
-  if (isDatabaseUnavailable(failure)) return unavailable()
+  if (failure instanceof DatabaseFailure || isDatabaseUnavailable(failure)) return unavailable()
   return failure
 }
 
@@ -355,7 +377,7 @@ async function fail (opts: LoadOptions, snapshotId: number, code: string, partit
       await write()
       return true
     } catch (err) {
-      if (!isDatabaseUnavailable(err) || Date.now() + FAIL_RETRY_MS > deadline) break
+      if (!isConnectionFailure(err) || Date.now() + FAIL_RETRY_MS > deadline) break
       await new Promise((resolve) => setTimeout(resolve, FAIL_RETRY_MS))
     }
   }
@@ -382,7 +404,7 @@ async function recordPendingFailures (database: Database, connectorId: string | 
       try {
         await p.write()
       } catch (err) {
-        if (isDatabaseUnavailable(err) && Date.now() < p.until) throw err
+        if (isConnectionFailure(err) && Date.now() < p.until) throw err
       }
       pending.delete(id)
     }

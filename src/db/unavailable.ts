@@ -14,3 +14,16 @@ export function isDatabaseUnavailable (err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code
   return typeof code === 'string' && (CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))
 }
+
+/** Socket errors: from a database connection (not from an upload) they mean the database is gone. */
+const SOCKET = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTCONN', 'ERR_STREAM_DESTROYED'])
+
+/**
+ * Whether an error raised by a database call (a query, a COPY stream) means the connection or the
+ * server failed. Only for errors known to come from the database: an upload's own socket raises the
+ * same codes.
+ */
+export function isConnectionFailure (err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return isDatabaseUnavailable(err) || (typeof code === 'string' && SOCKET.has(code))
+}
