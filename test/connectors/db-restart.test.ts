@@ -56,7 +56,7 @@ function slowFile (): Readable {
 function upload (): Promise<{ status: number, body: Record<string, unknown>, at: number }> {
   return new Promise((resolve, reject) => {
     const body = slowFile()
-    const req = request({ host: '127.0.0.1', port, method: 'PUT', path: `/v1/connectors/tax/snapshot?asOf=${YESTERDAY}`, headers: { authorization: 'Bearer ' + token(ADMIN), 'content-type': 'text/csv' } }, (res) => {
+    const req = request({ agent: false, host: '127.0.0.1', port, method: 'PUT', path: `/v1/connectors/tax/snapshot?asOf=${YESTERDAY}`, headers: { authorization: 'Bearer ' + token(ADMIN), 'content-type': 'text/csv' } }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => {
@@ -117,9 +117,16 @@ t.test('the database stays down past the retries: the failure is recorded once i
   t.ok(res.at - stopped < 20_000, `answered ${res.at - stopped} ms after the server stopped`)
   await new Promise((resolve) => setTimeout(resolve, 1000))
   await cluster.start()
-  // A new load right away: this process records the pending failure first, then starts.
-  const again = await admin('PUT', `/v1/connectors/tax/snapshot?asOf=${YESTERDAY}`, small, { 'content-type': 'text/csv' })
-  t.equal(again.statusCode, 201, again.body.slice(0, 300))
+  // A new load as soon as the database answers: this process records the pending failure first,
+  // then starts. The pool's first statements after the restart may still find dead connections
+  // (503, retry), but never the dead load (409).
+  const statuses: number[] = []
+  for (let k = 0; k < 20 && statuses.at(-1) !== 201; k++) {
+    if (k > 0) await new Promise((resolve) => setTimeout(resolve, 500))
+    statuses.push((await admin('PUT', `/v1/connectors/tax/snapshot?asOf=${YESTERDAY}`, small, { 'content-type': 'text/csv' })).statusCode)
+  }
+  t.equal(statuses.at(-1), 201, `the next load succeeds (${statuses.join(', ')})`)
+  t.notOk(statuses.includes(409), 'and is never refused because the failed one is still loading')
   const [attempt] = await database.query<{ status: string }>('select status from snapshots where id = $1', [res.body.snapshot])
   t.equal(attempt?.status, 'failed')
 })
