@@ -57,7 +57,12 @@ export function retryAfter (limit: Limit, now: Date): number {
  * tried against it today. Only such a request can change what the detectors count, so only such a
  * request is observed (migration 0008), and `counts` are what they judge (null otherwise).
  */
-export interface QuotaDecision { limit: Limit | null, fresh: boolean, records: SubjectRecords[], counts: ObservedCounts | null }
+export interface QuotaDecision {
+  limit: Limit | null
+  fresh: boolean
+  records: SubjectRecords[]
+  counts: ObservedCounts | null
+}
 
 interface DecisionRow {
   i: number

@@ -55,7 +55,8 @@ export class AbuseMonitor {
    * request that passed was observed by the same statement; its counts are judged here, and an
    * alert they call for is stored off the request's path.
    */
-  async check (q: QuotaInput, client: ClientInfo): Promise<{ over: { limit: Limit, retryAfter: number } | null, records: SubjectRecords[] }> {
+  async check (q: QuotaInput, client: ClientInfo):
+  Promise<{ over: { limit: Limit, retryAfter: number } | null, records: SubjectRecords[] }> {
     const { limit, records, counts } = await this.#checks.submit(q)
     if (counts !== null) {
       this.observations++

@@ -16,7 +16,8 @@ import { encodingOf } from '../connectors/rows.ts'
 import { parse, required, UsageError } from './args.ts'
 
 interface Report { status: number, body: Record<string, unknown> }
-type Send = (url: URL, opts: { method: string, headers: Record<string, string> }, cb: (res: IncomingMessage) => void) => ReturnType<typeof httpRequest>
+type Send = (url: URL, opts: { method: string, headers: Record<string, string> },
+  cb: (res: IncomingMessage) => void) => ReturnType<typeof httpRequest>
 
 export async function load (argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -64,7 +65,8 @@ export async function load (argv: string[]): Promise<number> {
     }
   })
 
-  const type = (format === 'csv' ? 'text/csv' : 'application/x-ndjson') + (encoding === 'utf-8' ? '' : '; charset=gb18030')
+  const type = (format === 'csv' ? 'text/csv' : 'application/x-ndjson') +
+    (encoding === 'utf-8' ? '' : '; charset=gb18030')
   // The bar runs a timer: it is stopped however the upload ends, or a failed upload would leave the
   // command waiting forever (a refused connection did).
   const report = await new Promise<Report>((resolve, reject) => {
@@ -90,10 +92,12 @@ export async function load (argv: string[]): Promise<number> {
   const ok = report.status === 201
   const s = (ok ? report.body.snapshot : report.body) as Record<string, unknown>
   if (ok) {
-    process.stdout.write(`snapshot ${String(s.id)} of ${connector} is active: ${String(s.rows)} rows, ${String(s.subjects)} subjects, ` +
+    process.stdout.write(`snapshot ${String(s.id)} of ${connector} is active: ${String(s.rows)} rows, ` +
+      `${String(s.subjects)} subjects, ` +
       `${String(s.rejectedCount)} rejected, as of ${String(s.asOf)}\n`)
   } else {
-    process.stderr.write(`load failed: ${report.status} ${String(report.body.code ?? '')} ${String(report.body.detail ?? '')}\n`)
+    const { code, detail } = report.body
+    process.stderr.write(`load failed: ${report.status} ${String(code ?? '')} ${String(detail ?? '')}\n`)
   }
   printSummary(s)
   const snapshot = ok ? s.id : report.body.snapshot
@@ -122,13 +126,21 @@ function printSummary (s: Record<string, unknown>): void {
     for (const [code, n] of codes) process.stdout.write(`    ${code.padEnd(width)}  ${n}\n`)
   }
   const unreadable = Number(s.unreadableSubjects ?? 0)
-  if (unreadable > 0) process.stdout.write(`  ${unreadable} subjects behind rejected rows: questions about them are refused until a corrected file is loaded\n`)
+  if (unreadable > 0) {
+    process.stdout.write(`  ${unreadable} subjects behind rejected rows: questions about them are refused ` +
+      'until a corrected file is loaded\n')
+  }
   const unlinkable = Number(s.unlinkableRows ?? 0)
-  if (unlinkable > 0) process.stdout.write(`  ${unlinkable} rejected rows have an ID number that cannot be read at all\n`)
+  if (unlinkable > 0) {
+    process.stdout.write(`  ${unlinkable} rejected rows have an ID number that cannot be read at all\n`)
+  }
   const rejected = (s.rejected ?? []) as Array<{ line: number, field: string, code: string, reason?: string }>
   if (rejected.length > 0) {
     process.stdout.write('  first rejected rows:\n')
-    for (const r of rejected.slice(0, 10)) process.stdout.write(`    line ${r.line}: ${r.field || '(row)'} ${r.code}${r.reason === undefined ? '' : ' — ' + r.reason}\n`)
+    for (const r of rejected.slice(0, 10)) {
+      const why = r.reason === undefined ? '' : ' — ' + r.reason
+      process.stdout.write(`    line ${r.line}: ${r.field || '(row)'} ${r.code}${why}\n`)
+    }
   }
   const ignored = s.ignoredColumns as string[] | undefined
   if (ignored !== undefined && ignored.length > 0) process.stdout.write(`  ignored columns: ${ignored.join(', ')}\n`)

@@ -18,7 +18,11 @@ export function headerKey (text: string): string {
 export interface ColumnSpec { field: string, column: string }
 
 /** The declared columns of a connector: the subject first, then its fields in order. */
-export function declaredColumns (connector: { subjectField: string, subjectColumn?: string | null, fields: ReadonlyArray<{ name: string, column?: string }> }): ColumnSpec[] {
+export function declaredColumns (connector: {
+  subjectField: string
+  subjectColumn?: string | null
+  fields: ReadonlyArray<{ name: string, column?: string }>
+}): ColumnSpec[] {
   return [
     { field: connector.subjectField, column: headerKey(connector.subjectColumn ?? connector.subjectField) },
     ...connector.fields.map((f) => ({ field: f.name, column: headerKey(f.column ?? f.name) }))
@@ -51,7 +55,8 @@ function listed (headers: readonly string[]): string[] {
  * they are ignored columns), MISSING_COLUMN listing what is missing and what the file has.
  * `required` are the columns that must be present (in NDJSON only the subject's).
  */
-export function locateColumns (headers: readonly string[], declared: readonly ColumnSpec[], required: readonly ColumnSpec[]): Map<string, number> {
+export function locateColumns (headers: readonly string[], declared: readonly ColumnSpec[],
+  required: readonly ColumnSpec[]): Map<string, number> {
   const seen = new Map<string, number>()
   const duplicates = new Set<string>()
   headers.forEach((h, i) => {
@@ -71,8 +76,10 @@ export function locateColumns (headers: readonly string[], declared: readonly Co
     const none = declared.every((c) => !seen.has(c.column))
     throw new ShifouError('MISSING_COLUMN', `Declared columns missing from the file: ${names.join(', ')}. ` +
       `The file's columns are: ${columns.join(', ')}.` +
-      (none ? ' None of the declared columns is there: is the first line the header row, and is the encoding right?' : ' ' +
-        'Rename the file\'s headers, or set `column` on the connector\'s fields to the headers the file uses.'),
+      (none
+        ? ' None of the declared columns is there: is the first line the header row, and is the encoding right?'
+        : ' ' +
+          'Rename the file\'s headers, or set `column` on the connector\'s fields to the headers the file uses.'),
     { missing: missing.map((c) => c.column), columns })
   }
   const out = new Map<string, number>()

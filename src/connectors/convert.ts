@@ -45,7 +45,12 @@ export interface ConvertSpec {
  * row) are a 0 and their first line in `lines`, and their text in `texts`. A malformed row's cells
  * (none for NDJSON that is not an object) and the reason it is malformed are in `malformed`.
  */
-export interface RowBatch { lines: number[], cells: unknown[], texts: string[], malformed: Array<{ cells: string[], reason: string }> }
+export interface RowBatch {
+  lines: number[]
+  cells: unknown[]
+  texts: string[]
+  malformed: Array<{ cells: string[], reason: string }>
+}
 
 /** A refused row: [line, field, code, reason]. */
 export type Rejected = [number, string, string, string]
@@ -59,14 +64,16 @@ export interface Converted { text: string, rows: number, rejected: Rejected[], u
 const NOT_AN_OBJECT = 'not a JSON object on one line'
 const TWO_KEYS = 'two keys of the object name the same column (after trimming spaces and NFC)'
 const widthReason = (cells: number, width: number): string =>
-  `the row has ${cells} cells and the header ${width}: a value with a comma, quote or line break must be in double quotes`
+  `the row has ${cells} cells and the header ${width}: ` +
+  'a value with a comma, quote or line break must be in double quotes'
 
 /**
  * Flattens a batch from the reader. A CSV record with the wrong number of cells is malformed;
  * each key of an NDJSON object that is not declared is passed to `ignore`. `keyOf` maps an NDJSON
  * key to its header text (trimmed, NFC).
  */
-export function flattenRows (rows: readonly SourceRow[], spec: ConvertSpec, declared: ReadonlySet<string>, ignore: (key: string) => void,
+export function flattenRows (rows: readonly SourceRow[], spec: ConvertSpec, declared: ReadonlySet<string>,
+  ignore: (key: string) => void,
   keyOf: (key: string) => string = headerKey): RowBatch {
   const lines: number[] = []
   const cells: unknown[] = []
@@ -93,7 +100,8 @@ export function flattenRows (rows: readonly SourceRow[], spec: ConvertSpec, decl
       const value = jsonRow(row.value, declared, ignore, keyOf)
       if (value === null) {
         lines.push(-row.line)
-        malformed.push({ cells: Object.values(row.value).filter((v): v is string => typeof v === 'string'), reason: TWO_KEYS })
+        const strings = Object.values(row.value).filter((v): v is string => typeof v === 'string')
+        malformed.push({ cells: strings, reason: TWO_KEYS })
         continue
       }
       lines.push(row.line)
@@ -222,7 +230,10 @@ export function converter (spec: ConvertSpec): (batch: RowBatch) => Converted {
         const cells = record.split(',')
         if (cells.length !== spec.width || blank(cells[spec.subjectIndex])) {
           if (isBlankRecord(cells)) continue
-          if (cells.length !== spec.width) { convertMalformed(line, cells, widthReason(cells.length, spec.width)); continue }
+          if (cells.length !== spec.width) {
+            convertMalformed(line, cells, widthReason(cells.length, spec.width))
+            continue
+          }
         }
         split[0] = cells[spec.subjectIndex]
         for (let k = 0; k < spec.columns.length; k++) split[1 + k] = cells[spec.columns[k]!.index]
@@ -234,9 +245,15 @@ export function converter (spec: ConvertSpec): (batch: RowBatch) => Converted {
     let m = 0
     for (let j = 0; j < batch.lines.length; j++) {
       const line = batch.lines[j]!
-      if (line === 0) convertLines(batch.lines[++j]!, batch.texts[t++]!)
-      else if (line < 0) { const bad = batch.malformed[m++]!; convertMalformed(-line, bad.cells, bad.reason) }
-      else { convertRow(line, batch.cells, c); c += width }
+      if (line === 0) {
+        convertLines(batch.lines[++j]!, batch.texts[t++]!)
+      } else if (line < 0) {
+        const bad = batch.malformed[m++]!
+        convertMalformed(-line, bad.cells, bad.reason)
+      } else {
+        convertRow(line, batch.cells, c)
+        c += width
+      }
     }
     return { text, rows, rejected, unlinkable }
   }

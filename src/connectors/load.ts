@@ -22,7 +22,7 @@ import { isConnectionFailure, isDatabaseUnavailable } from '../db/unavailable.ts
 import { EncodingError, MalformedInput, rowSource, type SnapshotFormat, type TextEncoding } from './rows.ts'
 import { converter, flattenRows, type Converted, type ConvertSpec, type Rejected } from './convert.ts'
 import { ConvertWorkers } from './convert-workers.ts'
-import { attachPartition, createPartition, dropPartition, preparePartition } from './records.ts'
+import { attachPartition, createPartition, dropPartition, partitionName, preparePartition } from './records.ts'
 import { declaredColumns, locateColumns } from './columns.ts'
 import { pruneReports, RejectWriter } from './rejects.ts'
 import { getSnapshot, type SnapshotView } from './snapshots.ts'
@@ -74,8 +74,10 @@ async function startSnapshot (opts: LoadOptions): Promise<number> {
   const { database, connector } = opts
   // Failures of this process's loads that the database was not there to record come first.
   await recordPendingFailures(database, connector.id)
-  const abandoned = await database.query<{ id: number }>(`update snapshots set status = 'abandoned', error = 'ABANDONED', finished_at = now()
-    where connector_id = $1 and status = 'loading' and heartbeat_at < now() - make_interval(secs => $2) returning id`, [connector.id, STALE_LOAD_SECONDS])
+  const abandoned = await database.query<{ id: number }>(`update snapshots
+    set status = 'abandoned', error = 'ABANDONED', finished_at = now()
+    where connector_id = $1 and status = 'loading' and heartbeat_at < now() - make_interval(secs => $2) returning id`,
+  [connector.id, STALE_LOAD_SECONDS])
   // A load that died with its process left its half-written table behind (never attached).
   for (const { id } of abandoned) await dropPartition(database, Number(id), false)
   const norm = connector.fields.some((f) => f.type === 'name') ? ID_NORM_VERSION + ',' + NAME_NORM_VERSION : ID_NORM_VERSION
@@ -113,7 +115,16 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
   }
   const keys = keyring.connector(connector.id, keyring.currentVersion)
   const today = todayCst()
-  const counts: Counts = { rows: 0, subjects: 0, rejectedCount: 0, rejectedByCode: {}, rejected: [], unreadableSubjects: 0, unlinkableRows: 0, ignoredColumns: [] }
+  const counts: Counts = {
+    rows: 0,
+    subjects: 0,
+    rejectedCount: 0,
+    rejectedByCode: {},
+    rejected: [],
+    unreadableSubjects: 0,
+    unlinkableRows: 0,
+    ignoredColumns: []
+  }
   const report = new RejectWriter(database, snapshotId)
   let partitionCreated = false
 
@@ -145,7 +156,9 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
       subjectIndex: at.get(connector.subjectField) ?? -1,
       subjectKey: declared[0]!.column,
       width: source.columns.length,
-      columns: connector.fields.map((f, k) => ({ name: f.name, type: f.type as FieldType, index: at.get(f.name) ?? -1, key: declared[k + 1]!.column })),
+      columns: connector.fields.map((f, k) => ({
+        name: f.name, type: f.type as FieldType, index: at.get(f.name) ?? -1, key: declared[k + 1]!.column
+      })),
       today,
       keys: keys.material(connector.fields.filter((f) => f.type === 'name' || f.type === 'hashed').map((f) => f.name))
     }
@@ -154,7 +167,8 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
 
     await db(createPartition(database, snapshotId))
     partitionCreated = true
-    const sink = await db(database.copyIn('records_s' + snapshotId, ['snapshot_id', 'subject_hash', 'key_version', 'attrs']))
+    const columns = ['snapshot_id', 'subject_hash', 'key_version', 'attrs']
+    const sink = await db(database.copyIn(partitionName(snapshotId), columns))
     // The first rows are converted in this thread, then worker threads take over.
     const { count: workerCount, afterRows } = opts.workers ?? DEFAULT_WORKERS
     const convertHere = converter(spec)
@@ -205,8 +219,9 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
     const total = counts.rows + counts.rejectedCount
     if (total === 0) throw new ShifouError('EMPTY_SNAPSHOT', 'The file has no data rows')
     if (counts.rows === 0 || counts.rejectedCount / total > connector.maxRejectRatio) {
-      throw new ShifouError('REJECT_RATIO_EXCEEDED', `${counts.rejectedCount} of ${total} rows were rejected, above the connector's limit of ` +
-        `${connector.maxRejectRatio}; every rejected row and why is in the reject report of snapshot ${snapshotId}`,
+      throw new ShifouError('REJECT_RATIO_EXCEEDED', `${counts.rejectedCount} of ${total} rows were rejected, ` +
+        `above the connector's limit of ${connector.maxRejectRatio}; ` +
+        `every rejected row and why is in the reject report of snapshot ${snapshotId}`,
       { rejectedCount: counts.rejectedCount, rejectedByCode: counts.rejectedByCode, rejected: counts.rejected })
     }
 
@@ -257,7 +272,8 @@ async function db<T> (call: Promise<T>): Promise<T> {
 }
 
 function unavailable (): ShifouError {
-  return new ShifouError('DATABASE_UNAVAILABLE', 'The database was unavailable or busy during the load; nothing was changed. ' +
+  return new ShifouError('DATABASE_UNAVAILABLE', 'The database was unavailable or busy during the load; ' +
+    'nothing was changed. ' +
     'Load the file again once the database is back')
 }
 
@@ -265,7 +281,9 @@ function unavailable (): ShifouError {
 function asLoadError (failure: unknown, opts: LoadOptions): unknown {
   if (failure instanceof EncodingError) return encodingError(failure, opts.format)
   // A file that is not well-formed CSV or NDJSON is refused whole, with nothing stored.
-  if (failure instanceof MalformedInput) return new ShifouError('INVALID_BODY', 'The file is malformed: ' + failure.message)
+  if (failure instanceof MalformedInput) {
+    return new ShifouError('INVALID_BODY', 'The file is malformed: ' + failure.message)
+  }
   if (failure instanceof DatabaseFailure || isDatabaseUnavailable(failure)) return unavailable()
   return failure
 }
@@ -273,15 +291,18 @@ function asLoadError (failure: unknown, opts: LoadOptions): unknown {
 function encodingError (e: EncodingError, format: SnapshotFormat): ShifouError {
   const type = format === 'csv' ? 'text/csv' : 'application/x-ndjson'
   if (e.utf16) {
-    return new ShifouError('INVALID_ENCODING', 'The file is UTF-16 ("Unicode text"). Save it as "CSV UTF-8" (or as CSV, which is GB18030 ' +
-      `on Chinese Windows, and send it with Content-Type: ${type}; charset=gb18030)`, { line: 1 })
+    return new ShifouError('INVALID_ENCODING', 'The file is UTF-16 ("Unicode text"). Save it as "CSV UTF-8" ' +
+      '(or as CSV, which is GB18030 on Chinese Windows, and send it with ' +
+      `Content-Type: ${type}; charset=gb18030)`, { line: 1 })
   }
   if (e.encoding === 'utf-8') {
-    return new ShifouError('INVALID_ENCODING', `The file is not valid UTF-8 at line ${e.line}. A file saved by Excel on Chinese Windows is ` +
-      `usually GB18030: send it with Content-Type: ${type}; charset=gb18030 (shifou load --encoding gb18030), or save it as "CSV UTF-8"`,
-    { line: e.line })
+    return new ShifouError('INVALID_ENCODING', `The file is not valid UTF-8 at line ${e.line}. ` +
+      'A file saved by Excel on Chinese Windows is usually GB18030: ' +
+      `send it with Content-Type: ${type}; charset=gb18030 (shifou load --encoding gb18030), ` +
+      'or save it as "CSV UTF-8"', { line: e.line })
   }
-  return new ShifouError('INVALID_ENCODING', `The file is not valid GB18030 at line ${e.line}: check the file's encoding ` +
+  return new ShifouError('INVALID_ENCODING', `The file is not valid GB18030 at line ${e.line}: ` +
+    'check the file\'s encoding ' +
     '(UTF-8 is sent without a charset, or with charset=utf-8)', { line: e.line })
 }
 
@@ -298,14 +319,18 @@ async function activate (opts: LoadOptions, snapshotId: number, counts: Counts):
     // Serialise activations of one connector and find the snapshot being replaced.
     const [current] = await tx.query<{ active_snapshot_id: number | null }>('select active_snapshot_id from connectors where id = $1 for update', [connector.id])
     await attachPartition(tx, snapshotId)
-    const updated = await tx.query(`update snapshots set status = 'active', rows = $2, subjects = $3, rejected_count = $4,
-        rejected = $5::jsonb, ignored_columns = $6::jsonb, rejected_by_code = $7::jsonb, unreadable_subjects = $8, unlinkable_rows = $9,
+    const updated = await tx.query(`update snapshots set status = 'active', rows = $2, subjects = $3,
+        rejected_count = $4, rejected = $5::jsonb, ignored_columns = $6::jsonb, rejected_by_code = $7::jsonb,
+        unreadable_subjects = $8, unlinkable_rows = $9,
         loaded_at = now(), finished_at = now(), heartbeat_at = now()
       where id = $1 and status = 'loading' returning id`,
-    [snapshotId, counts.rows, counts.subjects, counts.rejectedCount, JSON.stringify(counts.rejected), JSON.stringify(counts.ignoredColumns),
-      JSON.stringify(counts.rejectedByCode), counts.unreadableSubjects, counts.unlinkableRows])
+    [snapshotId, counts.rows, counts.subjects, counts.rejectedCount, JSON.stringify(counts.rejected),
+      JSON.stringify(counts.ignoredColumns), JSON.stringify(counts.rejectedByCode), counts.unreadableSubjects,
+      counts.unlinkableRows])
     // Another process took this load for dead (no heartbeat for minutes): it is not made active.
-    if (updated.length === 0) throw new ShifouError('CONFLICT', 'This load was marked abandoned while it ran; load the file again')
+    if (updated.length === 0) {
+      throw new ShifouError('CONFLICT', 'This load was marked abandoned while it ran; load the file again')
+    }
     const previous = current?.active_snapshot_id ?? null
     if (previous !== null) {
       await tx.query(`update snapshots set status = 'superseded', superseded_at = now() where id = $1`, [previous])
@@ -349,17 +374,19 @@ let pendingTimer: NodeJS.Timeout | null = null
  * next load of the connector in this process records it first: the attempt never stays `loading`
  * to block the connector's next load. Returns whether the failure was recorded.
  */
-async function fail (opts: LoadOptions, snapshotId: number, code: string, partitionCreated: boolean, counts: Counts, report: RejectWriter): Promise<boolean> {
+async function fail (opts: LoadOptions, snapshotId: number, code: string, partitionCreated: boolean, counts: Counts,
+  report: RejectWriter): Promise<boolean> {
   const { database, connector } = opts
   const write = async (): Promise<void> => {
     await report.flush().catch(() => {})
     if (partitionCreated) await dropPartition(database, snapshotId, false)
     await database.transaction(async (tx) => {
-      const updated = await tx.query(`update snapshots set status = 'failed', error = $2, rows = $3, rejected_count = $4, rejected = $5::jsonb,
-          rejected_by_code = $6::jsonb, unlinkable_rows = $7, ignored_columns = $8::jsonb, finished_at = now(), heartbeat_at = now()
+      const updated = await tx.query(`update snapshots set status = 'failed', error = $2, rows = $3,
+          rejected_count = $4, rejected = $5::jsonb, rejected_by_code = $6::jsonb, unlinkable_rows = $7,
+          ignored_columns = $8::jsonb, finished_at = now(), heartbeat_at = now()
         where id = $1 and status = 'loading' returning id`,
-      [snapshotId, code, counts.rows, counts.rejectedCount, JSON.stringify(counts.rejected), JSON.stringify(counts.rejectedByCode),
-        counts.unlinkableRows, JSON.stringify(counts.ignoredColumns)])
+      [snapshotId, code, counts.rows, counts.rejectedCount, JSON.stringify(counts.rejected),
+        JSON.stringify(counts.rejectedByCode), counts.unlinkableRows, JSON.stringify(counts.ignoredColumns)])
       if (updated.length === 0) return
       await writeEntries(tx, [{
         kind: 'load',

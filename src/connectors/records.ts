@@ -36,7 +36,8 @@ export async function createPartition (db: Executor, snapshotId: number): Promis
  * of a 1M-row load one after the other. Planner statistics are gathered once the index is there,
  * not whenever autovacuum gets to a table that was just filled.
  */
-export async function preparePartition (db: Executor, snapshotId: number): Promise<{ subjects: number, unreadable: number }> {
+export async function preparePartition (db: Executor, snapshotId: number):
+Promise<{ subjects: number, unreadable: number }> {
   const table = partitionName(snapshotId)
   const [, [count]] = await Promise.all([
     (async () => {
@@ -45,7 +46,8 @@ export async function preparePartition (db: Executor, snapshotId: number): Promi
     })(),
     // Subjects with a record, and subjects marked unreadable (a subject may be both).
     db.query<{ n: number, u: number }>(`select count(*) filter (where r)::int as n, count(*) filter (where u)::int as u
-      from (select bool_or(attrs <> 'null'::jsonb) as r, bool_or(attrs = 'null'::jsonb) as u from ${table} group by subject_hash) s`)
+      from (select bool_or(attrs <> 'null'::jsonb) as r, bool_or(attrs = 'null'::jsonb) as u
+        from ${table} group by subject_hash) s`)
   ])
   return { subjects: Number(count!.n), unreadable: Number(count!.u) }
 }

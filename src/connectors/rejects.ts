@@ -43,7 +43,8 @@ export class RejectWriter {
       const batch = this.#pending.splice(0, BATCH)
       const json = JSON.stringify(batch.map(([l, f, c, r]) => ({ l, f, c, r })))
       await this.#db.query(`insert into snapshot_rejects (snapshot_id, line, field, code, reason)
-        select $1, r.l, r.f, r.c, r.r from jsonb_to_recordset($2::jsonb) as r(l bigint, f text, c text, r text)`, [this.#snapshotId, json])
+        select $1, r.l, r.f, r.c, r.r from jsonb_to_recordset($2::jsonb) as r(l bigint, f text, c text, r text)`,
+      [this.#snapshotId, json])
     }
   }
 }
@@ -56,7 +57,8 @@ export async function pruneReports (db: Executor, connectorId: string): Promise<
 
 /** Whether an attempt's report is still kept (it is one of its connector's most recent attempts). */
 export async function reportKept (db: Executor, connectorId: string, snapshotId: number): Promise<boolean> {
-  const rows = await db.query<{ id: number }>('select id from snapshots where connector_id = $1 order by id desc limit $2', [connectorId, REPORTS_KEPT])
+  const rows = await db.query<{ id: number }>(
+    'select id from snapshots where connector_id = $1 order by id desc limit $2', [connectorId, REPORTS_KEPT])
   return rows.some((r) => Number(r.id) === snapshotId)
 }
 
@@ -113,6 +115,7 @@ export async function * rejectReport (db: Executor, snapshotId: number, rejected
     yield out
   }
   if (listed < rejectedCount) {
-    yield reportLine({ line: 0, field: '', code: 'REPORT_TRUNCATED', reason: `${listed} of ${rejectedCount} rejected rows are listed` }, '')
+    const reason = `${listed} of ${rejectedCount} rejected rows are listed`
+    yield reportLine({ line: 0, field: '', code: 'REPORT_TRUNCATED', reason }, '')
   }
 }

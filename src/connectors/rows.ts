@@ -57,7 +57,8 @@ export class EncodingError extends MalformedInput {
   readonly utf16: boolean
 
   constructor (line: number, encoding: TextEncoding, utf16 = false) {
-    super(utf16 ? 'the file is UTF-16' : `the file is not valid ${encoding === 'utf-8' ? 'UTF-8' : 'GB18030'} at line ${line}`)
+    const name = encoding === 'utf-8' ? 'UTF-8' : 'GB18030'
+    super(utf16 ? 'the file is UTF-16' : `the file is not valid ${name} at line ${line}`)
     this.line = line
     this.encoding = encoding
     this.utf16 = utf16
@@ -302,9 +303,12 @@ export async function ndjsonRows (input: Readable, encoding: TextEncoding = 'utf
     if (buf.length - pos > MAX_RECORD) throw new MalformedInput(`line ${line + 1} is longer than ${MAX_RECORD} characters`)
     return { rows, rest: buf.slice(pos) }
   })
-  return await source(b, (first) => first === undefined ? null : first.kind === 'json' ? Object.keys(first.value).map(headerKey) : [], false)
+  const keys = (first: SourceRow | undefined): string[] | null =>
+    first === undefined ? null : first.kind === 'json' ? Object.keys(first.value).map(headerKey) : []
+  return await source(b, keys, false)
 }
 
-export async function rowSource (format: SnapshotFormat, input: Readable, encoding: TextEncoding = 'utf-8'): Promise<RowSource> {
+export async function rowSource (format: SnapshotFormat, input: Readable,
+  encoding: TextEncoding = 'utf-8'): Promise<RowSource> {
   return format === 'csv' ? await csvRows(input, encoding) : await ndjsonRows(input, encoding)
 }

@@ -26,8 +26,9 @@ export interface SnapshotView {
 
 const instant = (column: string): string => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
 
-const SELECT = `select id, connector_id, status, rows, subjects, rejected_count, rejected_by_code, rejected, unreadable_subjects,
-  unlinkable_rows, ignored_columns, as_of::text as as_of, started_by, ${instant('started_at')} as started_at,
+const SELECT = `select id, connector_id, status, rows, subjects, rejected_count, rejected_by_code, rejected,
+  unreadable_subjects, unlinkable_rows, ignored_columns, as_of::text as as_of, started_by,
+  ${instant('started_at')} as started_at,
   ${instant('finished_at')} as finished_at, ${instant('loaded_at')} as loaded_at, error from snapshots`
 
 function view (r: Record<string, unknown>): SnapshotView {

@@ -18,7 +18,8 @@ export type CellResult = { ok: true, value: string | number | boolean | null } |
 /** Longest string or hashed value kept; longer values are refused rather than cut. */
 export const MAX_TEXT_LENGTH = 1024
 
-export const DATE_FORMS = 'YYYY-MM-DD, YYYY-M-D, YYYY/M/D, YYYY.M.D, YYYYMMDD or YYYY年M月D日, optionally followed by a time'
+export const DATE_FORMS = 'YYYY-MM-DD, YYYY-M-D, YYYY/M/D, YYYY.M.D, YYYYMMDD or YYYY年M月D日, ' +
+  'optionally followed by a time'
 export const BOOLEAN_FORMS = 'true/false, 1/0, 是/否 or Y/N (any case)'
 
 /** The reasons a value is refused, one per rule (they name the accepted forms, never the value). */
@@ -31,7 +32,8 @@ export const REASONS = {
   badTime: 'the time after the date is not a time of day (H:MM or H:MM:SS, ISO T…)',
   tooLong: `longer than ${MAX_TEXT_LENGTH} characters`,
   badText: 'contains a NUL character or an unpaired surrogate',
-  name: 'not a usable name: control, format or private-use characters, emoji, a placeholder (?, ？, 〓, U+FFFD), or longer than 64 characters',
+  name: 'not a usable name: control, format or private-use characters, emoji, a placeholder (?, ？, 〓, U+FFFD), ' +
+    'or longer than 64 characters',
   jsonString: 'must be a JSON string',
   jsonInteger: 'must be a JSON number that is an integer (at most 2^53)',
   jsonNumber: 'must be a finite JSON number',
@@ -92,8 +94,11 @@ const CANONICAL_DATE = /^\d{4}-\d{2}-\d{2}$/
  * '/', 6-7 with '.', 8-9 YYYYMMDD, 10-11 年月日; 12-14 a time after spaces (H:MM[:SS[.f]]);
  * 15-18 an ISO time after T (HH:MM[:SS[.f]] and an optional Z or offset).
  */
-const DATE = new RegExp('^(\\d{4})(?:-(\\d{1,2})-(\\d{1,2})|/(\\d{1,2})/(\\d{1,2})|\\.(\\d{1,2})\\.(\\d{1,2})|(\\d{2})(\\d{2})|年(\\d{1,2})月(\\d{1,2})日)' +
-  '(?: +(\\d{1,2}):(\\d{2})(?::(\\d{2})(?:\\.\\d{1,9})?)?|T(\\d{2}):(\\d{2})(?::(\\d{2})(?:\\.\\d{1,9})?)?(Z|[+-]\\d{2}(?::?\\d{2})?)?)?$')
+const DATE = new RegExp('^(\\d{4})' +
+  '(?:-(\\d{1,2})-(\\d{1,2})|/(\\d{1,2})/(\\d{1,2})|\\.(\\d{1,2})\\.(\\d{1,2})' +
+  '|(\\d{2})(\\d{2})|年(\\d{1,2})月(\\d{1,2})日)' +
+  '(?: +(\\d{1,2}):(\\d{2})(?::(\\d{2})(?:\\.\\d{1,9})?)?' +
+  '|T(\\d{2}):(\\d{2})(?::(\\d{2})(?:\\.\\d{1,9})?)?(Z|[+-]\\d{2}(?::?\\d{2})?)?)?$')
 
 const timeOk = (h: number, m: number, s: number): boolean => h <= 23 && m <= 59 && s <= 59
 

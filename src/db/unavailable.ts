@@ -16,7 +16,9 @@ export function isDatabaseUnavailable (err: unknown): boolean {
 }
 
 /** Socket errors: from a database connection (not from an upload) they mean the database is gone. */
-const SOCKET = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTCONN', 'ERR_STREAM_DESTROYED'])
+const SOCKET = new Set([
+  'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTCONN', 'ERR_STREAM_DESTROYED'
+])
 
 /**
  * Whether an error raised by a database call (a query, a COPY stream) means the connection or the

@@ -218,7 +218,8 @@ export function explainIdNumber (input: unknown, today: string): { reason: strin
   if (length === 18 && checkValue() !== digits[17]) {
     digits[17] = checkValue()
     return {
-      reason: 'check digit: the 18th character does not match the first 17 (a typing error in one of the 18 characters)',
+      reason: 'check digit: the 18th character does not match the first 17 ' +
+        '(a typing error in one of the 18 characters)',
       corrected: digitsToString()
     }
   }

@@ -37,7 +37,9 @@ function checkColumn (column: string | undefined, path: string): void {
   const key = headerKey(column)
   if (key === '') throw invalid(`${path} is empty once trimmed of spaces`)
   if ([...key].length > MAX_COLUMN_LENGTH) throw invalid(`${path} is longer than ${MAX_COLUMN_LENGTH} characters`)
-  if (/[\u0000-\u001f\u007f]/.test(key)) throw invalid(`${path} contains a control character or a line break`)
+  if ([...key].some((ch) => ch.charCodeAt(0) < 0x20 || ch === '\u007f')) {
+    throw invalid(`${path} contains a control character or a line break`)
+  }
 }
 
 /** Checks a connector's subject and declared fields; returns the field-type map. */
@@ -57,7 +59,9 @@ export function checkConnectorFields (input: ConnectorInput): Record<string, Fie
     checkColumn(f.column, `fields/${i}/column`)
     const column = headerKey(f.column ?? f.name)
     const other = columns.get(column)
-    if (other !== undefined) throw invalid(`fields/${i} reads the same column as ${other}; give each field a column of its own`)
+    if (other !== undefined) {
+      throw invalid(`fields/${i} reads the same column as ${other}; give each field a column of its own`)
+    }
     columns.set(column, `fields/${i}`)
     types[f.name] = f.type as FieldType
   })

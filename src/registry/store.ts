@@ -94,7 +94,9 @@ export interface ConnectorInput {
 
 /** Fields as stored: `column` kept only when given (design §14.1: the default is the field's name). */
 function storedFields (fields: readonly FieldDef[]): FieldDef[] {
-  return fields.map((f) => f.column === undefined ? { name: f.name, type: f.type } : { name: f.name, type: f.type, column: f.column })
+  return fields.map((f) => f.column === undefined
+    ? { name: f.name, type: f.type }
+    : { name: f.name, type: f.type, column: f.column })
 }
 
 export async function createConnector (deps: RegistryDeps, actor: Principal, input: ConnectorInput): Promise<ConnectorRow> {

@@ -171,10 +171,12 @@ export async function verify (deps: VerifyDeps, principal: Principal, body: Veri
   }
   // 5b. A subject behind a rejected row of a connector asked is refused whole (409, audited): an
   // answer from the rest of their rows, or as unknown, may be false (design §14.1).
-  const unreadable = unreadableQuestion(records, asked.map((a) => ({ id: a.question.id, connectorId: a.question.connectorId })))
+  const askedOf = asked.map((a) => ({ id: a.question.id, connectorId: a.question.connectorId }))
+  const unreadable = unreadableQuestion(records, askedOf)
   if (unreadable !== null) {
-    return await refuse('SUBJECT_DATA_UNREADABLE', `The data about this subject behind question ${unreadable} could not be read when it was loaded ` +
-      '(a rejected row); no answer is given until the department loads it correctly. Check the subject in person, or ask the department.', unreadable)
+    return await refuse('SUBJECT_DATA_UNREADABLE', `The data about this subject behind question ${unreadable} ` +
+      'could not be read when it was loaded (a rejected row); no answer is given until the department loads it ' +
+      'correctly. Check the subject in person, or ask the department.', unreadable)
   }
 
   // 6. Answers, then their entries; nothing is returned before the entries commit. Each entry

@@ -232,7 +232,7 @@ t.test('the reject report: CSV that spreadsheets open safely, of this connector 
   t.equal(report.statusCode, 200)
   t.match(report.headers['content-disposition'], new RegExp(`rejects-inject-${id}\\.csv`))
   t.equal(report.body, '\ufeffline,field,code,reason,column\r\n2,amount,INVALID_VALUE,' +
-    '"not a number: digits with an optional leading minus, decimal point and exponent (no thousands separators)",\'=1+1\r\n')
+  '"not a number: digits with an optional leading minus, decimal point and exponent (no thousands separators)",\'=1+1\r\n')
   t.notOk(report.body.includes('cmd'), 'never the value')
   t.equal((await admin('GET', `/v1/connectors/marriage/snapshots/${id}/rejects`)).statusCode, 404, 'an attempt of another connector')
   t.equal((await admin('GET', '/v1/connectors/inject/snapshots/999999/rejects')).statusCode, 404)

@@ -153,7 +153,7 @@ t.test('the same rows fixed in the next snapshot are answered', async (t) => {
 t.test('rejects above maxRejectRatio: the load fails, the active snapshot and its markers stay', async (t) => {
   // estate2: a first snapshot with a bad row for `mixed`; then a file with too many bad rows.
   await ok(await admin('PUT', `/v1/connectors/estate2/snapshot?asOf=${YESTERDAY}`, HEADER + row(good.idNumber) + row(mixed.idNumber, 'x', 'bad') +
-    rest.map((p) => row(p.idNumber)).join(''), CSV), 201)
+  rest.map((p) => row(p.idNumber)).join(''), CSV), 201)
   const tooMany = HEADER + [row(mixed.idNumber), ...rest.map((p, i) => row(p.idNumber, 'residential', i % 3 === 0 ? 'n/a' : '50'))].join('')
   const res = await admin('PUT', `/v1/connectors/estate2/snapshot?asOf=${YESTERDAY}`, tooMany, CSV)
   t.equal(res.statusCode, 422)
@@ -163,7 +163,7 @@ t.test('rejects above maxRejectRatio: the load fails, the active snapshot and it
 
 t.test('rejects below maxRejectRatio: the load completes and only the people behind them are refused', async (t) => {
   await ok(await admin('PUT', `/v1/connectors/estate3/snapshot?asOf=${YESTERDAY}`, HEADER + row(good.idNumber, 'r', '-') +
-    rest.map((p) => row(p.idNumber)).join(''), CSV), 201)
+  rest.map((p) => row(p.idNumber)).join(''), CSV), 201)
   t.equal(await ask(good, ['estate3.none']), REFUSED)
   let answered = 0
   for (const p of rest) if (await ask(p, ['estate3.holds']) === 'yes') answered++

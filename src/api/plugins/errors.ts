@@ -54,11 +54,13 @@ export function sendProblem (reply: FastifyReply, err: ShifouError): FastifyRepl
   return reply.code(err.status).type('application/problem+json; charset=utf-8').send(body)
 }
 
+const DATABASE_DOWN = 'The database is unavailable or busy; retry later'
+
 export default fp(async (app) => {
   app.setErrorHandler(async (error: FastifyError | ShifouError, request: FastifyRequest, reply: FastifyReply) => {
     let err: ShifouError
     if (isShifouError(error)) err = error
-    else if (isDatabaseUnavailable(error)) err = new ShifouError('DATABASE_UNAVAILABLE', 'The database is unavailable or busy; retry later')
+    else if (isDatabaseUnavailable(error)) err = new ShifouError('DATABASE_UNAVAILABLE', DATABASE_DOWN)
     else if ((error as FastifyError).statusCode !== undefined && (error as FastifyError).statusCode! < 500) err = fromFastify(error as FastifyError)
     else if ((error as FastifyError).validation !== undefined) err = fromFastify(error as FastifyError)
     else {
@@ -76,7 +78,9 @@ export default fp(async (app) => {
         }])
       } catch {
         // The audit log lives in the database: when the database is what failed, say so.
-        if (err.code !== 'DATABASE_UNAVAILABLE') err = new ShifouError('AUDIT_UNAVAILABLE', 'The audit log cannot be written')
+        if (err.code !== 'DATABASE_UNAVAILABLE') {
+          err = new ShifouError('AUDIT_UNAVAILABLE', 'The audit log cannot be written')
+        }
       }
     }
     app.onProblem?.(err.code, err.status)

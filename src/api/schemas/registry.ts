@@ -13,15 +13,24 @@ export const Department = Type.Object({ id: Type.String(), name: Type.String(), 
 const Column = Type.String({
   minLength: 1,
   maxLength: 400,
-  description: 'The file\'s header for this column (any Unicode text, matched after trimming spaces and NFC); default the field\'s name'
+  description: 'The file\'s header for this column (any Unicode text, matched after trimming spaces and NFC); ' +
+    'default the field\'s name'
 })
-export const FieldDef = Type.Object({ name: Type.String({ maxLength: 63 }), type: FieldType, column: Type.Optional(Column) }, Strict)
+export const FieldDef = Type.Object({
+  name: Type.String({ maxLength: 63 }),
+  type: FieldType,
+  column: Type.Optional(Column)
+}, Strict)
 export const ConnectorBody = Type.Object({
   id: Id,
   department: Id,
   title: Title,
   kind: Type.Literal('file'),
-  subject: Type.Object({ field: Type.String({ maxLength: 63 }), type: Type.Literal('cn_resident_id'), column: Type.Optional(Column) }, Strict),
+  subject: Type.Object({
+    field: Type.String({ maxLength: 63 }),
+    type: Type.Literal('cn_resident_id'),
+    column: Type.Optional(Column)
+  }, Strict),
   fields: Type.Array(FieldDef, { maxItems: 200 }),
   maxRejectRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 1 }))
 }, Strict)
@@ -42,8 +51,10 @@ export const SnapshotSummary = Type.Object({
   subjects: Type.Integer(),
   rejectedCount: Type.Integer(),
   rejectedByCode: Type.Record(Type.String(), Type.Integer(), { description: 'rejected rows by code' }),
-  rejected: Type.Array(RejectedRow, { description: 'the first 1,000 rejected rows; all of them: GET …/snapshots/:snapshot/rejects' }),
-  unreadableSubjects: Type.Integer({ description: 'subjects behind a rejected row: questions about them are refused (409 SUBJECT_DATA_UNREADABLE)' }),
+  rejected: Type.Array(RejectedRow, { description: 'the first 1,000 rejected rows (all: GET …/rejects)' }),
+  unreadableSubjects: Type.Integer({
+    description: 'subjects behind a rejected row: questions about them are refused (409 SUBJECT_DATA_UNREADABLE)'
+  }),
   unlinkableRows: Type.Integer({ description: 'rejected rows whose ID number could not be read at all' }),
   ignoredColumns: Type.Array(Type.String()),
   asOf: DateOnly,
@@ -130,5 +141,8 @@ export const ClientLimits = Type.Object({
 }, Strict)
 
 export const IdParams = Type.Object({ id: Id }, Strict)
-export const SnapshotParams = Type.Object({ id: Id, snapshot: Type.String({ pattern: '^[1-9][0-9]{0,14}$', description: 'a snapshot (load attempt) id' }) }, Strict)
+export const SnapshotParams = Type.Object({
+  id: Id,
+  snapshot: Type.String({ pattern: '^[1-9][0-9]{0,14}$', description: 'a snapshot (load attempt) id' })
+}, Strict)
 export const Created = Type.Object({ id: Type.String() })

@@ -13,7 +13,9 @@ import { encodingOf } from '../../../connectors/rows.ts'
 import type { ConnectorRow } from '../../../db/schema/index.ts'
 import { ShifouError } from '../../../errors.ts'
 import { DateOnly, Strict, withErrors } from '../../schemas/common.ts'
-import { Connector, ConnectorBody, ConnectorUpdate, IdParams, SnapshotParams, SnapshotSummary } from '../../schemas/registry.ts'
+import {
+  Connector, ConnectorBody, ConnectorUpdate, IdParams, SnapshotParams, SnapshotSummary
+} from '../../schemas/registry.ts'
 import type { Database } from '../../../db/client.ts'
 
 const managers = { roles: ['admin', 'dept_admin'] as const }
@@ -25,7 +27,11 @@ async function view (database: Database, c: ConnectorRow): Promise<Record<string
     department: c.departmentId,
     title: c.title,
     kind: c.kind,
-    subject: { field: c.subjectField, type: c.subjectType, ...(c.subjectColumn === null ? {} : { column: c.subjectColumn }) },
+    subject: {
+      field: c.subjectField,
+      type: c.subjectType,
+      ...(c.subjectColumn === null ? {} : { column: c.subjectColumn })
+    },
     fields: c.fields,
     maxRejectRatio: c.maxRejectRatio,
     active: c.active,
@@ -81,8 +87,9 @@ const connectors: FastifyPluginAsyncTypebox = async (app) => {
     bodyLimit: 64 * 1024 * 1024 * 1024,
     schema: {
       tags,
-      description: 'Loads a snapshot: the body is text/csv (a header row naming the declared columns) or application/x-ndjson, streamed, ' +
-        'in UTF-8 or, with `; charset=gb18030` (or gbk, gb2312), GB18030. The previous snapshot answers until this one is complete.',
+      description: 'Loads a snapshot: the body is text/csv (a header row naming the declared columns) or ' +
+        'application/x-ndjson, streamed, in UTF-8 or, with `; charset=gb18030` (or gbk, gb2312), GB18030. ' +
+        'The previous snapshot answers until this one is complete.',
       params: IdParams,
       querystring: Type.Object({ asOf: DateOnly }, Strict),
       response: withErrors({ 201: Type.Object({ snapshot: SnapshotSummary }) }, 404, 409, 413, 415, 422)
@@ -95,7 +102,10 @@ const connectors: FastifyPluginAsyncTypebox = async (app) => {
     if (format === undefined) throw new ShifouError('UNSUPPORTED_MEDIA_TYPE', 'Send text/csv or application/x-ndjson')
     const charset = parameters.map((p) => p.split('=')).find(([k]) => k!.trim().toLowerCase() === 'charset')?.[1]
     const encoding = encodingOf(charset)
-    if (encoding === null) throw new ShifouError('UNSUPPORTED_MEDIA_TYPE', 'The charset must be utf-8 (the default) or gb18030 (also named gbk, gb2312)')
+    if (encoding === null) {
+      throw new ShifouError('UNSUPPORTED_MEDIA_TYPE',
+        'The charset must be utf-8 (the default) or gb18030 (also named gbk, gb2312)')
+    }
     const result = await loadSnapshot({
       database,
       keyring,
@@ -114,7 +124,8 @@ const connectors: FastifyPluginAsyncTypebox = async (app) => {
     config: managers,
     schema: {
       tags,
-      description: 'The reject report of a load attempt (completed or failed): every rejected row as CSV, `line,field,code,reason,column`, ' +
+      description: 'The reject report of a load attempt (completed or failed): every rejected row as CSV, ' +
+        '`line,field,code,reason,column`, ' +
         'never the value. UTF-8 with a BOM, for spreadsheets.',
       params: SnapshotParams,
       response: withErrors({ 200: Type.String({ description: 'text/csv, streamed' }) }, 404)
@@ -123,13 +134,17 @@ const connectors: FastifyPluginAsyncTypebox = async (app) => {
     const connector = await owned(request, request.params.id)
     const snapshotId = Number(request.params.snapshot)
     const snapshot = await getSnapshot(database, snapshotId)
-    if (snapshot === null || snapshot.connector !== connector.id) throw new ShifouError('NOT_FOUND', 'No such load attempt of this connector')
+    if (snapshot === null || snapshot.connector !== connector.id) {
+      throw new ShifouError('NOT_FOUND', 'No such load attempt of this connector')
+    }
     if (snapshot.rejectedCount > 0 && !await reportKept(database, connector.id, snapshotId)) {
-      throw new ShifouError('NOT_FOUND', `The reject report of this attempt is no longer kept (only the ${REPORTS_KEPT} most recent attempts of a connector keep theirs)`)
+      throw new ShifouError('NOT_FOUND', 'The reject report of this attempt is no longer kept ' +
+        `(only the ${REPORTS_KEPT} most recent attempts of a connector keep theirs)`)
     }
     const columns = new Map(connector.fields.map((f) => [f.name, f.column ?? f.name]))
     columns.set(connector.subjectField, connector.subjectColumn ?? connector.subjectField)
-    reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="rejects-${connector.id}-${snapshotId}.csv"`)
+    reply.type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="rejects-${connector.id}-${snapshotId}.csv"`)
     return reply.send(Readable.from(rejectReport(database, snapshotId, snapshot.rejectedCount, columns)))
   })
 }
