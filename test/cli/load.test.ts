@@ -35,7 +35,8 @@ for (const [id, ratio] of [['marriage', 0.2], ['strict', 0]] as const) {
     subject: { field: 'id_number', type: 'cn_resident_id', column: col.id },
     fields: [
       { name: 'name', type: 'name', column: col.name }, { name: 'status', type: 'string', column: col.status },
-      { name: 'registered', type: 'date', column: col.registered }, { name: 'valid', type: 'boolean', column: col.valid }
+      { name: 'registered', type: 'date', column: col.registered },
+      { name: 'valid', type: 'boolean', column: col.valid }
     ],
     maxRejectRatio: ratio
   })
@@ -68,16 +69,19 @@ function reportLines (path: string): Array<{ line: number, code: string }> {
 
 t.test('a GB18030 file with --encoding: loads, groups the rejects by code, writes the report', async (t) => {
   const report = join(dir, 'rejects.csv')
-  const out = await shifou(['load', '--connector', 'marriage', '--as-of', YESTERDAY, '--url', URL_, '--encoding', 'gb18030', '--report', report, gbFile])
+  const out = await shifou(['load', '--connector', 'marriage', '--as-of', YESTERDAY, '--url', URL_,
+    '--encoding', 'gb18030', '--report', report, gbFile])
   t.equal(out.code, 0, out.stderr)
   t.match(out.stdout, /snapshot \d+ of marriage is active/)
   t.match(out.stdout, /rejected rows by code:\n(\s+[A-Z_]+\s+\d+\n)+/)
   const byCode = new Map<string, number>()
   for (const b of files.marriageBad) byCode.set(b.code, (byCode.get(b.code) ?? 0) + 1)
   for (const [code, n] of byCode) t.match(out.stdout, new RegExp(`\\s${code}\\s+${n}\\n`), `${code}: ${n}`)
-  t.match(out.stdout, new RegExp(`full report of rejected rows: ${report.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(${files.marriageBad.length} rows\\)`))
+  const where = `full report of rejected rows: ${report} (${files.marriageBad.length} rows)`
+  t.ok(out.stdout.includes(where), 'where the report is')
   t.notMatch(out.stdout, /more listed in the report/)
-  t.same(reportLines(report), files.marriageBad.map((b) => ({ line: b.line, code: b.code })), 'every rejected line is in the file')
+  const bad = files.marriageBad.map((b) => ({ line: b.line, code: b.code }))
+  t.same(reportLines(report), bad, 'every rejected line is in the file')
   for (const p of files.people) if (out.stdout.includes(p.idNumber)) t.fail('the summary holds an ID number')
 })
 
@@ -91,17 +95,20 @@ t.test('a failed load still writes its report', async (t) => {
   const utf8 = join(dir, 'marriage-utf8.csv')
   writeFileSync(utf8, files.marriageCsv)
   const report = join(dir, 'failed.csv')
-  const out = await shifou(['load', '--connector', 'strict', '--as-of', YESTERDAY, '--url', URL_, '--report', report, utf8])
+  const out = await shifou(['load', '--connector', 'strict', '--as-of', YESTERDAY, '--url', URL_,
+    '--report', report, utf8])
   t.equal(out.code, 1)
   t.match(out.stderr, /422 REJECT_RATIO_EXCEEDED/)
   t.match(out.stdout, /rejected rows by code:/)
   t.equal(reportLines(report).length, files.marriageBad.length)
   const plain = await shifou(['load', '--connector', 'strict', '--as-of', YESTERDAY, '--url', URL_, utf8])
-  t.match(plain.stdout, /every rejected row and why: add --report FILE, or GET \/v1\/connectors\/strict\/snapshots\/\d+\/rejects/)
+  t.match(plain.stdout, /every rejected row and why: add --report FILE, or GET \/v1\/connectors\/strict\/snapshots\//)
+  t.match(plain.stdout, /\/snapshots\/\d+\/rejects\n/)
 })
 
 t.test('a bad --encoding is a usage error', async (t) => {
-  const out = await shifou(['load', '--connector', 'marriage', '--as-of', YESTERDAY, '--url', URL_, '--encoding', 'latin1', gbFile])
+  const out = await shifou(['load', '--connector', 'marriage', '--as-of', YESTERDAY, '--url', URL_,
+    '--encoding', 'latin1', gbFile])
   t.not(out.code, 0)
   t.match(out.stderr, /--encoding must be utf-8 or gb18030/)
 })

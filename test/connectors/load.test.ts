@@ -152,7 +152,9 @@ async function ask (c: string, idNumber: string, name: string): Promise<string[]
 async function refused (c: string, idNumber: string, name: string): Promise<string> {
   const res = await caller('POST', '/v1/verifications', {
     subject: { idNumber, name },
-    questions: PEOPLE_QUESTIONS.map((q) => ({ id: c + '.' + q.suffix, ...(q.ask === undefined ? {} : { params: q.ask }) })),
+    questions: PEOPLE_QUESTIONS.map((q) => ({
+      id: c + '.' + q.suffix, ...(q.ask === undefined ? {} : { params: q.ask })
+    })),
     purpose: PURPOSE,
     caseId: 'case-' + ++cases
   })
@@ -160,7 +162,8 @@ async function refused (c: string, idNumber: string, name: string): Promise<stri
 }
 
 /** Rejected rows without their reasons (checked apart: every one has a reason). */
-function withoutReasons (t: Test, rejected: Array<{ line: number, field: string, code: string, reason?: string }>): Array<{ line: number, field: string, code: string }> {
+type Listed = { line: number, field: string, code: string }
+function withoutReasons (t: Test, rejected: Array<Listed & { reason?: string }>): Listed[] {
   t.ok(rejected.every((r) => typeof r.reason === 'string' && r.reason.length > 10), 'every rejected row says why')
   return rejected.map(({ line, field, code }) => ({ line, field, code }))
 }
@@ -363,9 +366,10 @@ t.test('rejected CSV rows are listed by line (header = line 1), field and code',
   t.equal(s.subjects, 29)
   // A rejected row is not stored, not even partly; its (valid) subject is not unknown either: a
   // question about them is refused rather than answered "no" (design §14.1).
-  t.equal(await refused('rejects', d!.id, d!.name!), '409 SUBJECT_DATA_UNREADABLE', 'the subject of a rejected row is unreadable')
-  t.equal(await refused('rejects', a!.id, a!.name!), '409 SUBJECT_DATA_UNREADABLE', 'so is the subject of a check-digit typo')
-  t.equal(await refused('rejects', goodRows[3]!.id, goodRows[3]!.name!), '409 SUBJECT_DATA_UNREADABLE', 'and of a row with too few cells')
+  const UNREADABLE = '409 SUBJECT_DATA_UNREADABLE'
+  t.equal(await refused('rejects', d!.id, d!.name!), UNREADABLE, 'the subject of a rejected row is unreadable')
+  t.equal(await refused('rejects', a!.id, a!.name!), UNREADABLE, 'so is the subject of a check-digit typo')
+  t.equal(await refused('rejects', goodRows[3]!.id, goodRows[3]!.name!), UNREADABLE, 'and of a row with too few cells')
   t.equal(s.unreadableSubjects, 8, 'lines 3, 8-13 and 15')
   t.equal(s.unlinkableRows, 2, 'lines 5 (30 February) and 6 (no ID)')
   t.same(s.rejectedByCode, { INVALID_ID_NUMBER: 3, INVALID_VALUE: 5, INVALID_NAME: 1, MALFORMED_ROW: 1 })
@@ -387,7 +391,9 @@ t.test('a CSV record spanning lines is reported at its first line, and the lines
   ]
   const res = await put(ADMIN, 'rejects', lines.join(''), CSV)
   t.equal(res.statusCode, 201, res.body)
-  t.same(withoutReasons(t, res.json().snapshot.rejected), [{ line: 4, field: 'age', code: 'INVALID_VALUE' }, { line: 7, field: 'born', code: 'INVALID_VALUE' }])
+  t.same(withoutReasons(t, res.json().snapshot.rejected), [
+    { line: 4, field: 'age', code: 'INVALID_VALUE' }, { line: 7, field: 'born', code: 'INVALID_VALUE' }
+  ])
   const stored = await records(res.json().snapshot.id)
   t.ok(stored.some((r) => r.attrs.note === 'two\nlines'), 'the line break inside the quoted cell is kept')
 })
@@ -490,7 +496,8 @@ t.test('above maxRejectRatio (default 1%) the load fails with 422 and the previo
   const problem = res2.json()
   t.equal(problem.code, 'REJECT_RATIO_EXCEEDED')
   t.equal(problem.rejectedCount, 3)
-  t.same(withoutReasons(t, problem.rejected), [51, 52, 53].map((line) => ({ line: line + 1, field: 'age', code: 'INVALID_VALUE' })))
+  const listed = [51, 52, 53].map((line) => ({ line: line + 1, field: 'age', code: 'INVALID_VALUE' }))
+  t.same(withoutReasons(t, problem.rejected), listed)
   t.equal(await activeId('ratio'), s1, 'the active snapshot did not change')
   t.equal((await admin('GET', '/v1/connectors/ratio')).json().activeSnapshot.id, s1)
   t.same(await askAll('ratio', subjects), before, 'the same answers as before the failed load')
@@ -626,7 +633,8 @@ t.test('a second load while one runs is 409 LOAD_IN_PROGRESS; a stale one does n
     t.equal(res.statusCode, 201, res.body)
     t.equal(await activeId('stale'), res.json().snapshot.id)
     const rows = await snapshotRows('stale')
-    t.same(rows.find((r) => r.id === Number(row!.id)), { id: Number(row!.id), status: 'abandoned', error: 'ABANDONED' }, 'the dead load is marked abandoned')
+    t.same(rows.find((r) => r.id === Number(row!.id)), { id: Number(row!.id), status: 'abandoned', error: 'ABANDONED' },
+      'the dead load is marked abandoned')
     t.notOk(await tableExists(Number(row!.id)), 'and its half-written table is dropped')
   })
 })

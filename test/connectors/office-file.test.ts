@@ -8,7 +8,9 @@
  */
 import t, { type Test } from 'tap'
 import { build, ADMIN } from '../helpers/app.ts'
-import { encodeGb18030, officeFiles, type BadLine, type MarriageRecord, type PropertyRecord } from '../fixtures/office-file.ts'
+import {
+  encodeGb18030, officeFiles, type BadLine, type MarriageRecord, type PropertyRecord
+} from '../fixtures/office-file.ts'
 import type { TokenClaims } from '../../src/tokens.ts'
 
 const { as } = await build(t)
@@ -64,16 +66,28 @@ const MARRIAGE_QUESTIONS = [
 const questions: string[] = []
 for (const c of ['marriage', 'marriage-gb']) {
   for (const q of MARRIAGE_QUESTIONS) {
-    await ok(await admin('POST', '/v1/questions', { id: `${c}.${q.suffix}`, connector: c, title: q.suffix, ...(q.params ? { params: q.params } : {}), when: q.when }), 201)
+    await ok(await admin('POST', '/v1/questions', {
+      id: `${c}.${q.suffix}`, connector: c, title: q.suffix, ...(q.params ? { params: q.params } : {}), when: q.when
+    }), 201)
     questions.push(`${c}.${q.suffix}`)
   }
 }
-await ok(await admin('POST', '/v1/questions', { id: 'property.none', connector: 'property', title: '无房', when: { not: { any: {} } } }), 201)
 await ok(await admin('POST', '/v1/questions', {
-  id: 'property.area', connector: 'property', title: 'area', params: { min: 'number' }, when: { sum: { field: 'area', gte: { param: 'min' } } }
+  id: 'property.none', connector: 'property', title: '无房', when: { not: { any: {} } }
 }), 201)
 await ok(await admin('POST', '/v1/questions', {
-  id: 'property.cert', connector: 'property', title: 'cert', params: { cert: 'string' }, when: { any: { cert: { eq: { param: 'cert' } } } }
+  id: 'property.area',
+  connector: 'property',
+  title: 'area',
+  params: { min: 'number' },
+  when: { sum: { field: 'area', gte: { param: 'min' } } }
+}), 201)
+await ok(await admin('POST', '/v1/questions', {
+  id: 'property.cert',
+  connector: 'property',
+  title: 'cert',
+  params: { cert: 'string' },
+  when: { any: { cert: { eq: { param: 'cert' } } } }
 }), 201)
 questions.push('property.none', 'property.area', 'property.cert')
 await ok(await admin('POST', '/v1/clients', {
@@ -84,6 +98,8 @@ await ok(await admin('POST', '/v1/clients', {
   quotas: { requestsPerMinute: 1_000_000, subjectsPerDay: 1_000_000, subjectsPerCase: 100, namesPerSubjectPerDay: 100 }
 }), 201)
 
+// A snapshot as the API returns it (its shape is checked by the route's schema).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const put = async (c: string, body: Buffer | string, type: string): Promise<Record<string, any>> => {
   const res = await admin('PUT', `/v1/connectors/${c}/snapshot?asOf=${YESTERDAY}`, body, { 'content-type': type })
   await ok(res, 201)
@@ -91,8 +107,11 @@ const put = async (c: string, body: Buffer | string, type: string): Promise<Reco
 }
 
 let cases = 0
-async function ask (subject: { idNumber: string, name: string }, qs: Array<{ id: string, params?: Record<string, unknown> }>): Promise<string[] | string> {
-  const res = await caller('POST', '/v1/verifications', { subject, questions: qs, purpose: 'housing-subsidy', caseId: 'HS-' + ++cases })
+type Asked = Array<{ id: string, params?: Record<string, unknown> }>
+async function ask (subject: { idNumber: string, name: string }, qs: Asked): Promise<string[] | string> {
+  const res = await caller('POST', '/v1/verifications', {
+    subject, questions: qs, purpose: 'housing-subsidy', caseId: 'HS-' + ++cases
+  })
   if (res.statusCode === 200) return res.json().answers.map((a: { answer: string }) => a.answer)
   return `${res.statusCode} ${String(res.json().code)}`
 }
@@ -131,11 +150,16 @@ async function checkReport (t: Test, c: string, snapshot: number, bad: readonly 
     if (m === null) throw new Error('not a report line: ' + l)
     return { line: Number(m[1]), field: m[2]!, code: m[3]!, reason: m[4] ?? m[5] ?? '', column: m[6]! }
   })
-  t.same(rows.map(({ line, field, code }) => ({ line, field, code })), bad.map(({ line, field, code }) => ({ line, field, code })),
+  type Where = { line: number, field: string, code: string }
+  const where = ({ line, field, code }: Where): Where => ({ line, field, code })
+  t.same(rows.map(where), bad.map(where),
     `${c}: the report lists every rejected line, in order`)
   t.ok(rows.every((r) => r.reason.length > 10), `${c}: every line says why`)
   for (const p of files.people) {
-    if (res.body.includes(p.idNumber) || res.body.includes(p.idNumber.slice(0, 15))) { t.fail(`${c}: the report holds an ID number`); return }
+    if (res.body.includes(p.idNumber) || res.body.includes(p.idNumber.slice(0, 15))) {
+      t.fail(`${c}: the report holds an ID number`)
+      return
+    }
   }
   t.notOk(/2023\/2\/29|45356|,有效|迁入|户籍|\d平/.test(res.body), `${c}: no value of the file is in the report`)
 }
@@ -164,7 +188,8 @@ t.test('the marriage register, UTF-8 with a BOM and its GB18030 copy, load with 
   await checkReport(t, 'marriage-gb', gbk.id, files.marriageBad)
 })
 
-t.test('every readable person gets the answers the source data gives, in both copies; the others get 409', async (t) => {
+t.test('every readable person gets the answers the source data gives, in both copies; ' +
+  'the others get 409', async (t) => {
   const { refused, lost } = split(files.marriageBad)
   let answered = 0
   let refusals = 0
@@ -180,7 +205,9 @@ t.test('every readable person gets the answers the source data gives, in both co
         if (got !== '409 SUBJECT_DATA_UNREADABLE') t.fail(`${c}: person ${i} is behind a rejected row: ${String(got)}`)
         refusals++
       } else {
-        if (JSON.stringify(got) !== JSON.stringify(truth)) t.fail(`${c}: person ${i}: ${JSON.stringify(got)} where the source says ${JSON.stringify(truth)}`)
+        if (JSON.stringify(got) !== JSON.stringify(truth)) {
+          t.fail(`${c}: person ${i}: ${JSON.stringify(got)} where the source says ${JSON.stringify(truth)}`)
+        }
         answered++
       }
     }
@@ -190,20 +217,29 @@ t.test('every readable person gets the answers the source data gives, in both co
 })
 
 t.test('a load that fails on its reject ratio keeps its record and its full report', async (t) => {
-  const res = await admin('PUT', `/v1/connectors/property-strict/snapshot?asOf=${YESTERDAY}`, files.propertyNdjson, { 'content-type': 'application/x-ndjson' })
+  const res = await admin('PUT', `/v1/connectors/property-strict/snapshot?asOf=${YESTERDAY}`, files.propertyNdjson,
+    { 'content-type': 'application/x-ndjson' })
   t.equal(res.statusCode, 422)
   const problem = res.json()
   t.equal(problem.code, 'REJECT_RATIO_EXCEEDED')
   t.equal(problem.rejectedCount, files.propertyBad.length)
   const [attempt] = (await admin('GET', '/v1/connectors/property-strict/snapshots')).json().snapshots
   t.equal(attempt.id, problem.snapshot, 'the problem names the attempt')
-  t.match(attempt, { status: 'failed', error: 'REJECT_RATIO_EXCEEDED', actor: ADMIN.sub, rejectedCount: files.propertyBad.length, rejectedByCode: { INVALID_VALUE: files.propertyBad.length } })
+  const n = files.propertyBad.length
+  t.match(attempt, {
+    status: 'failed',
+    error: 'REJECT_RATIO_EXCEEDED',
+    actor: ADMIN.sub,
+    rejectedCount: n,
+    rejectedByCode: { INVALID_VALUE: n }
+  })
   t.equal(attempt.rejected.length, files.propertyBad.length, 'the failed attempt lists its rejected rows')
   t.ok(typeof attempt.startedAt === 'string' && typeof attempt.finishedAt === 'string', 'with its start and end')
   await checkReport(t, 'property-strict', attempt.id, files.propertyBad)
 })
 
-t.test('the real-estate register as NDJSON with Chinese keys: property.none is never yes for a person behind a bad row', async (t) => {
+t.test('the real-estate register as NDJSON with Chinese keys: property.none is never yes for a person ' +
+  'behind a bad row', async (t) => {
   const s = await put('property', files.propertyNdjson, 'application/x-ndjson')
   const { refused } = split(files.propertyBad)
   t.ok(refused.size >= 3)
@@ -215,13 +251,18 @@ t.test('the real-estate register as NDJSON with Chinese keys: property.none is n
   for (const [i, p] of files.people.entries()) {
     const recs = files.property.get(p.idNumber) ?? []
     const cert = recs.length > 0 && i % 2 === 0 ? recs[0]!.cert : `京(2020)朝阳区不动产权第9${i}号`
-    const got = await ask(p, [{ id: 'property.none' }, { id: 'property.area', params: { min: 100 } }, { id: 'property.cert', params: { cert } }])
+    const got = await ask(p, [
+      { id: 'property.none' }, { id: 'property.area', params: { min: 100 } }, { id: 'property.cert', params: { cert } }
+    ])
     const want = refused.has(p.idNumber) ? '409 SUBJECT_DATA_UNREADABLE' : propertyTruth(recs, cert)
-    if (JSON.stringify(got) !== JSON.stringify(want)) t.fail(`person ${i}: ${JSON.stringify(got)} where the source says ${JSON.stringify(want)}`)
+    if (JSON.stringify(got) !== JSON.stringify(want)) {
+      t.fail(`person ${i}: ${JSON.stringify(got)} where the source says ${JSON.stringify(want)}`)
+    }
     checked++
   }
   t.equal(checked, files.people.length, 'every person asked')
   const owner = files.people.find((p) => refused.has(p.idNumber))!
   const whole = await ask(owner, [{ id: 'marriage.married' }, { id: 'property.none' }])
-  t.equal(whole, '409 SUBJECT_DATA_UNREADABLE', 'a request with a question over a connector that cannot read the subject is refused whole')
+  t.equal(whole, '409 SUBJECT_DATA_UNREADABLE',
+    'a request with a question over a connector that cannot read the subject is refused whole')
 })

@@ -18,7 +18,9 @@ function binary (name: string): string {
   for (const dir of (process.env.PATH ?? '').split(':')) if (existsSync(join(dir, name))) return join(dir, name)
   const lib = '/usr/lib/postgresql'
   if (existsSync(lib)) {
-    for (const v of readdirSync(lib).sort().reverse()) if (existsSync(join(lib, v, 'bin', name))) return join(lib, v, 'bin', name)
+    for (const v of readdirSync(lib).sort().reverse()) {
+      if (existsSync(join(lib, v, 'bin', name))) return join(lib, v, 'bin', name)
+    }
   }
   throw new Error(`the private-cluster fault tests need the PostgreSQL server binary ${name}`)
 }
@@ -57,7 +59,9 @@ export async function privateCluster (t: Teardown): Promise<PrivateCluster> {
   const port = await freePort()
   await as(initdb, ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'])
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`
-  const ctl = async (...args: string[]): Promise<void> => { await as(pgCtl, ['-D', data, '-w', '-t', '60', '-o', options, '-l', join(dir, 'log'), ...args]) }
+  const ctl = async (...args: string[]): Promise<void> => {
+    await as(pgCtl, ['-D', data, '-w', '-t', '60', '-o', options, '-l', join(dir, 'log'), ...args])
+  }
   await ctl('start')
   t.teardown(async () => {
     await as(pgCtl, ['-D', data, '-m', 'immediate', 'stop']).catch(() => {})

@@ -18,7 +18,7 @@ const withCheck = (s17: string): string => s17 + checkDigit(s17)
 t.test('each rule broken gets its own reason; none repeats the number', async (t) => {
   const cases: Array<[unknown, RegExp, string | null]> = [
     [VALID, /^$/, null], // accepted: no reason
-    [110105194912310021, /^type:/, null],
+    [Number('110105194912310021'), /^type:/, null],
     [null, /^type:/, null],
     ['', /^empty:/, null],
     ['\u3000 ', /^empty:/, null],
@@ -46,13 +46,16 @@ t.test('each rule broken gets its own reason; none repeats the number', async (t
     if (normaliseIdNumber(input, TODAY).ok) { t.equal(got, null, String(input) + ' is accepted'); continue }
     t.match(got?.reason, reason, String(input))
     t.equal(got?.corrected ?? null, corrected, String(input) + ': corrected')
-    if (typeof input === 'string' && input.trim().length >= 6) t.notOk(got!.reason.includes(input.trim()), 'the reason does not repeat the input')
+    if (typeof input === 'string' && input.trim().length >= 6) {
+      t.notOk(got!.reason.includes(input.trim()), 'the reason does not repeat the input')
+    }
   }
 })
 
 t.test('a check-digit-only failure names the same first 17 characters with the right check character', async (t) => {
   fc.assert(fc.property(fc.integer({ min: 0, max: 99999 }), fc.integer({ min: 0, max: 9 }), (n, d) => {
-    const s17 = '3201021980' + String(101 + (n % 12) * 100 + 1 + (n % 28)).padStart(4, '0').slice(-4) + String(n % 1000).padStart(3, '0')
+    const monthDay = String(101 + (n % 12) * 100 + 1 + (n % 28)).padStart(4, '0').slice(-4)
+    const s17 = '3201021980' + monthDay + String(n % 1000).padStart(3, '0')
     const ok = normaliseIdNumber(withCheck(s17), TODAY)
     if (!ok.ok) return true
     const typo = s17 + String(d)
@@ -64,12 +67,14 @@ t.test('a check-digit-only failure names the same first 17 characters with the r
 })
 
 t.test('explainIdNumber refuses exactly what normaliseIdNumber refuses', async (t) => {
-  const vectors = JSON.parse(readFileSync(new URL('../fixtures/normalisation/ids.json', import.meta.url), 'utf8')) as Array<{ input: unknown }>
+  const file = new URL('../fixtures/normalisation/ids.json', import.meta.url)
+  const vectors = JSON.parse(readFileSync(file, 'utf8')) as Array<{ input: unknown }>
   for (const v of vectors) {
     t.equal(explainIdNumber(v.input, TODAY) === null, normaliseIdNumber(v.input, TODAY).ok, JSON.stringify(v.input))
   }
   const chars = fc.constantFrom('0', '1', '2', '9', 'X', 'x', '０', '９', 'Ｘ', ' ', '\u3000', '-', 'a')
-  fc.assert(fc.property(fc.array(chars, { minLength: 13, maxLength: 20 }), fc.integer({ min: 0, max: 17 }), (cs, at) => {
+  const strings = fc.array(chars, { minLength: 13, maxLength: 20 })
+  fc.assert(fc.property(strings, fc.integer({ min: 0, max: 17 }), (cs, at) => {
     // Mutations of a valid number: one character replaced, or random strings of digits-like characters.
     const mutated = VALID.slice(0, at) + cs[0] + VALID.slice(at + 1)
     const random = cs.join('')

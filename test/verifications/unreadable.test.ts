@@ -34,14 +34,18 @@ async function ok (res: { statusCode: number, body: string }, status: number): P
 
 await ok(await admin('POST', '/v1/departments', { id: 'land', name: 'Land Bureau' }), 201)
 await ok(await admin('POST', '/v1/departments', { id: 'tax', name: 'Tax Bureau' }), 201)
-const PROPERTY_FIELDS = [{ name: 'kind', type: 'string' }, { name: 'area', type: 'number' }, { name: 'registered', type: 'date' }]
+const PROPERTY_FIELDS = [
+  { name: 'kind', type: 'string' }, { name: 'area', type: 'number' }, { name: 'registered', type: 'date' }
+]
+const SUBJECT = { field: 'id_number', type: 'cn_resident_id' }
 for (const id of ['estate', 'estate2', 'estate3']) {
   await ok(await admin('POST', '/v1/connectors', {
-    id, department: 'land', title: id, kind: 'file', subject: { field: 'id_number', type: 'cn_resident_id' }, fields: PROPERTY_FIELDS, maxRejectRatio: 0.2
+    id, department: 'land', title: id, kind: 'file', subject: SUBJECT, fields: PROPERTY_FIELDS, maxRejectRatio: 0.2
   }), 201)
 }
 await ok(await admin('POST', '/v1/connectors', {
-  id: 'tax', department: 'tax', title: 'tax', kind: 'file', subject: { field: 'id_number', type: 'cn_resident_id' }, fields: [{ name: 'year', type: 'integer' }]
+  id: 'tax', department: 'tax', title: 'tax', kind: 'file',
+  subject: SUBJECT, fields: [{ name: 'year', type: 'integer' }]
 }), 201)
 const QUESTIONS = ['estate', 'estate2', 'estate3'].flatMap((c) => [
   { id: `${c}.none`, connector: c, title: '无房', when: { not: { any: {} } } },
@@ -51,21 +55,31 @@ const QUESTIONS = ['estate', 'estate2', 'estate3'].flatMap((c) => [
 QUESTIONS.push({ id: 'tax.paid', connector: 'tax', title: 'paid', when: { any: {} } })
 for (const q of QUESTIONS) await ok(await admin('POST', '/v1/questions', q), 201)
 await ok(await admin('POST', '/v1/clients', {
-  id: 'approvals', name: 'Approvals', questions: QUESTIONS.map((q) => q.id), purposes: ['subsidy'], quotas: { subjectsPerDay: 100000, requestsPerMinute: 100000 }
+  id: 'approvals',
+  name: 'Approvals',
+  questions: QUESTIONS.map((q) => q.id),
+  purposes: ['subsidy'],
+  quotas: { subjectsPerDay: 100000, requestsPerMinute: 100000 }
 }), 201)
 
 const people = makePeople(40, 1515)
-const [good, mixed, typoed, badValue, onlyBad, fixedLater, legacy, ...rest] = people as [Person, Person, Person, Person, Person, Person, Person, ...Person[]]
-const row = (id: string, kind = 'residential', area = '88.5', registered = '2015/6/1'): string => `${id},${kind},${area},${registered}\r\n`
+type Seven = [Person, Person, Person, Person, Person, Person, Person, ...Person[]]
+const [good, mixed, typoed, badValue, onlyBad, fixedLater, legacy, ...rest] = people as Seven
+const row = (id: string, kind = 'residential', area = '88.5', registered = '2015/6/1'): string =>
+  `${id},${kind},${area},${registered}\r\n`
 const HEADER = 'id_number,kind,area,registered\r\n'
 const wrongCheck = (id: string): string => id.slice(0, 17) + (checkDigit(id.slice(0, 17)) === '5' ? '6' : '5')
 
 let cases = 0
 async function ask (p: Person | string, ids: string[], client = caller): Promise<string> {
   const res = await client('POST', '/v1/verifications', {
-    subject: { idNumber: typeof p === 'string' ? p : p.idNumber }, questions: ids.map((id) => ({ id })), purpose: 'subsidy', caseId: 'c-' + ++cases
+    subject: { idNumber: typeof p === 'string' ? p : p.idNumber },
+    questions: ids.map((id) => ({ id })),
+    purpose: 'subsidy',
+    caseId: 'c-' + ++cases
   })
-  return res.statusCode === 200 ? res.json().answers.map((a: { answer: string }) => a.answer).join(',') : `${res.statusCode} ${String(res.json().code)}`
+  if (res.statusCode !== 200) return `${res.statusCode} ${String(res.json().code)}`
+  return res.json().answers.map((a: { answer: string }) => a.answer).join(',')
 }
 const REFUSED = '409 SUBJECT_DATA_UNREADABLE'
 
@@ -84,7 +98,8 @@ const file = HEADER + [
   ...rest.map((p) => row(p.idNumber))
 ].join('')
 await ok(await admin('PUT', `/v1/connectors/estate/snapshot?asOf=${YESTERDAY}`, file, CSV), 201)
-await ok(await admin('PUT', `/v1/connectors/tax/snapshot?asOf=${YESTERDAY}`, HEADER.replace('kind,area,registered', 'year') + people.map((p) => `${p.idNumber},2025\r\n`).join(''), CSV), 201)
+const taxFile = 'id_number,year\r\n' + people.map((p) => `${p.idNumber},2025\r\n`).join('')
+await ok(await admin('PUT', `/v1/connectors/tax/snapshot?asOf=${YESTERDAY}`, taxFile, CSV), 201)
 
 t.test('the load counts unreadable subjects and unlinkable rows', async (t) => {
   const [s] = (await admin('GET', '/v1/connectors/estate/snapshots')).json().snapshots
@@ -92,9 +107,12 @@ t.test('the load counts unreadable subjects and unlinkable rows', async (t) => {
   t.equal(s.unreadableSubjects, 6, 'mixed, typoed, badValue, onlyBad, fixedLater, legacy')
   t.equal(s.unlinkableRows, 1)
   t.equal(s.subjects, rest.length + 2, 'subjects with a readable record: good, mixed and the rest')
-  const raw = await database.query<{ n: number }>(`select count(*)::int as n from records where snapshot_id = $1 and attrs = 'null'::jsonb`, [s.id])
+  const raw = await database.query<{ n: number }>(
+    `select count(*)::int as n from records where snapshot_id = $1 and attrs = 'null'::jsonb`, [s.id])
   t.equal(Number(raw[0]!.n), 6, 'one marker a rejected row whose subject can be read')
-  const text = JSON.stringify(await database.query('select encode(subject_hash, \'hex\') as h, attrs from records where snapshot_id = $1', [s.id]))
+  const stored = await database.query(
+    'select encode(subject_hash, \'hex\') as h, attrs from records where snapshot_id = $1', [s.id])
+  const text = JSON.stringify(stored)
   for (const p of people) t.notOk(text.includes(p.idNumber), 'no raw ID is stored')
 })
 
@@ -110,13 +128,16 @@ t.test('property.none for a person behind a rejected row is 409, never yes', asy
   t.equal(await ask(onlyBad, ['estate.none']), REFUSED)
   t.equal(await ask(badValue, ['estate.none']), REFUSED, 'a bad value in a column that is not the ID')
   t.equal(await ask(fixedLater, ['estate.none']), REFUSED)
-  t.equal(await ask(people[39]!.idNumber.slice(0, 6) + '19800101' + '123' + checkDigit(people[39]!.idNumber.slice(0, 6) + '19800101123'), ['estate.none']), 'yes',
+  const stranger17 = people[39]!.idNumber.slice(0, 6) + '19800101123'
+  t.equal(await ask(stranger17 + checkDigit(stranger17), ['estate.none']), 'yes',
     'an ID no department knows is still an ordinary yes (pair such questions with an identity question)')
 })
 
-t.test('a check-digit typo: the person with the first 17 characters and the right check digit is refused', async (t) => {
+t.test('a check-digit typo: the person with the first 17 characters and the right check digit ' +
+  'is refused', async (t) => {
   t.equal(await ask(typoed, ['estate.none']), REFUSED)
-  t.equal((await ask(wrongCheck(typoed.idNumber), ['estate.none'])), '400 INVALID_ID_NUMBER', 'the typo itself is not a valid ID to ask about')
+  t.equal((await ask(wrongCheck(typoed.idNumber), ['estate.none'])), '400 INVALID_ID_NUMBER',
+    'the typo itself is not a valid ID to ask about')
 })
 
 t.test('a legacy 15-digit ID behind a bad row: its 18-digit form is refused', async (t) => {
@@ -125,19 +146,27 @@ t.test('a legacy 15-digit ID behind a bad row: its 18-digit form is refused', as
 })
 
 t.test('the refusal is audited, names the question, and says nothing about the record', async (t) => {
-  const res = await caller('POST', '/v1/verifications', { subject: { idNumber: onlyBad.idNumber }, questions: [{ id: 'estate.none' }], purpose: 'subsidy', caseId: 'audit-1' })
+  const res = await caller('POST', '/v1/verifications', {
+    subject: { idNumber: onlyBad.idNumber }, questions: [{ id: 'estate.none' }], purpose: 'subsidy', caseId: 'audit-1'
+  })
   t.equal(res.statusCode, 409)
   t.notMatch(res.body, /1,5|residential|line/, 'neither the value nor where it was')
   const entries = (await as(AUDITOR)('GET', '/v1/audit/entries?caseId=audit-1')).json().entries
   t.equal(entries.length, 1)
-  t.match(entries[0], { kind: 'refusal', code: 'SUBJECT_DATA_UNREADABLE', question: 'estate.none', caller: 'approvals', caseId: 'audit-1' })
+  t.match(entries[0], {
+    kind: 'refusal', code: 'SUBJECT_DATA_UNREADABLE', question: 'estate.none', caller: 'approvals', caseId: 'audit-1'
+  })
   t.notOk('answer' in entries[0] && entries[0].answer !== null, 'no answer is recorded')
 })
 
 t.test('the same rows fixed in the next snapshot are answered', async (t) => {
   const fixed = HEADER + [
-    row(good.idNumber), row(mixed.idNumber, 'residential', '60'), row(mixed.idNumber, 'commercial', '140'), row(typoed.idNumber),
-    row(badValue.idNumber, 'residential', '120', '2015/2/28'), row(fixedLater.idNumber, 'residential', '150', '2015年12月1日'),
+    row(good.idNumber),
+    row(mixed.idNumber, 'residential', '60'),
+    row(mixed.idNumber, 'commercial', '140'),
+    row(typoed.idNumber),
+    row(badValue.idNumber, 'residential', '120', '2015/2/28'),
+    row(fixedLater.idNumber, 'residential', '150', '2015年12月1日'),
     row(legacy15, 'residential', '70', '2001-01-01'), ...rest.map((p) => row(p.idNumber))
   ].join('')
   await ok(await admin('PUT', `/v1/connectors/estate/snapshot?asOf=${YESTERDAY}`, fixed, CSV), 201)
@@ -152,9 +181,12 @@ t.test('the same rows fixed in the next snapshot are answered', async (t) => {
 
 t.test('rejects above maxRejectRatio: the load fails, the active snapshot and its markers stay', async (t) => {
   // estate2: a first snapshot with a bad row for `mixed`; then a file with too many bad rows.
-  await ok(await admin('PUT', `/v1/connectors/estate2/snapshot?asOf=${YESTERDAY}`, HEADER + row(good.idNumber) + row(mixed.idNumber, 'x', 'bad') +
-  rest.map((p) => row(p.idNumber)).join(''), CSV), 201)
-  const tooMany = HEADER + [row(mixed.idNumber), ...rest.map((p, i) => row(p.idNumber, 'residential', i % 3 === 0 ? 'n/a' : '50'))].join('')
+  const withBad = HEADER + row(good.idNumber) + row(mixed.idNumber, 'x', 'bad') +
+    rest.map((p) => row(p.idNumber)).join('')
+  await ok(await admin('PUT', `/v1/connectors/estate2/snapshot?asOf=${YESTERDAY}`, withBad, CSV), 201)
+  const tooMany = HEADER + [
+    row(mixed.idNumber), ...rest.map((p, i) => row(p.idNumber, 'residential', i % 3 === 0 ? 'n/a' : '50'))
+  ].join('')
   const res = await admin('PUT', `/v1/connectors/estate2/snapshot?asOf=${YESTERDAY}`, tooMany, CSV)
   t.equal(res.statusCode, 422)
   t.equal(await ask(mixed, ['estate2.none']), REFUSED, 'the snapshot still active still refuses')
@@ -162,8 +194,8 @@ t.test('rejects above maxRejectRatio: the load fails, the active snapshot and it
 })
 
 t.test('rejects below maxRejectRatio: the load completes and only the people behind them are refused', async (t) => {
-  await ok(await admin('PUT', `/v1/connectors/estate3/snapshot?asOf=${YESTERDAY}`, HEADER + row(good.idNumber, 'r', '-') +
-  rest.map((p) => row(p.idNumber)).join(''), CSV), 201)
+  const oneBad = HEADER + row(good.idNumber, 'r', '-') + rest.map((p) => row(p.idNumber)).join('')
+  await ok(await admin('PUT', `/v1/connectors/estate3/snapshot?asOf=${YESTERDAY}`, oneBad, CSV), 201)
   t.equal(await ask(good, ['estate3.none']), REFUSED)
   let answered = 0
   for (const p of rest) if (await ask(p, ['estate3.holds']) === 'yes') answered++
@@ -171,18 +203,23 @@ t.test('rejects below maxRejectRatio: the load completes and only the people beh
 })
 
 t.test('the records readers carry the marker: the limiter\'s statement and the plain lookups', async (t) => {
-  const [active] = await database.query<{ id: number }>('select active_snapshot_id as id from connectors where id = $1', ['estate3'])
+  const [active] = await database.query<{ id: number }>('select active_snapshot_id as id from connectors where id = $1',
+    ['estate3'])
   const snap = Number(active!.id)
   const hash = (p: Person): Uint8Array => keyring.connector('estate3', 1).subjectHash(p.idNumber)
-  const found = await lookupRecords(database, [{ snapshotId: snap, subjectHash: hash(good) }, { snapshotId: snap, subjectHash: hash(rest[0]!) }])
+  const both = [{ snapshotId: snap, subjectHash: hash(good) }, { snapshotId: snap, subjectHash: hash(rest[0]!) }]
+  const found = await lookupRecords(database, both)
   t.same(found.map((f) => f.unreadable), [true, false])
   t.same(found[0]!.records, [], 'the marker is never a record')
   t.equal(found[1]!.records.length, 1)
   const now = new Date()
   const [decision] = await checkQuotas(database, [{
-    client: 'approvals', organisation: null, quotas: { requestsPerMinute: 1e6, subjectsPerDay: 1e6, subjectsPerCase: 1e6, namesPerSubjectPerDay: 1e6 },
+    client: 'approvals',
+    organisation: null,
+    quotas: { requestsPerMinute: 1e6, subjectsPerDay: 1e6, subjectsPerCase: 1e6, namesPerSubjectPerDay: 1e6 },
     subject: Buffer.alloc(32, 1), prefix: Buffer.alloc(32, 2), caseId: 'direct', name: null, now,
-    lookups: [{ snapshotId: snap, subjectHash: hash(good) }, { snapshotId: snap, subjectHash: hash(rest[0]!) }], probes: []
+    lookups: both,
+    probes: []
   }])
   t.same(decision!.records.map((r) => r.unreadable), [true, false])
   t.same(decision!.records[0]!.records, [])
@@ -194,8 +231,13 @@ t.test('the records readers carry the marker: the limiter\'s statement and the p
   const res = await plain.inject({
     method: 'POST',
     url: '/v1/verifications',
-    headers: { authorization: 'Bearer ' + mintToken(TEST_SECRET, ISSUER, CALLER, 600), 'content-type': 'application/json' },
-    payload: JSON.stringify({ subject: { idNumber: good.idNumber }, questions: [{ id: 'estate3.none' }], purpose: 'subsidy', caseId: 'plain-1' })
+    headers: {
+      authorization: 'Bearer ' + mintToken(TEST_SECRET, ISSUER, CALLER, 600),
+      'content-type': 'application/json'
+    },
+    payload: JSON.stringify({
+      subject: { idNumber: good.idNumber }, questions: [{ id: 'estate3.none' }], purpose: 'subsidy', caseId: 'plain-1'
+    })
   })
   t.equal(res.statusCode, 409, res.body)
   t.equal(res.json().code, 'SUBJECT_DATA_UNREADABLE')
