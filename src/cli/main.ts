@@ -21,9 +21,12 @@ Usage: shifou <command> [options]
                                       stream a snapshot to a running service, with a progress bar;
                                       --encoding gb18030 (or gbk, gb2312) for files saved by Excel on
                                       Chinese Windows; --report writes every rejected row and why
-  audit verify [--against FILE] [--key VKEY]
+  audit verify [--against FILE] [--key VKEY] [--witness VKEY_OR_URL …]
                                       recompute the audit log and check every signed checkpoint
-                                      (and one kept elsewhere); exit 1 naming the first bad index
+                                      (and one kept elsewhere, and the latest a witness cosigned);
+                                      exit 1 naming the first bad index
+  witness --name NAME --log VKEY [--data-dir DIR] [--port 7380] | witness public-key
+                                      run a C2SP tlog-witness for audit logs; print its verifier key
   keys rotate [--actor NAME] | keys list
                                       make a new current receipt signing key (the old one stays
                                       published); list the keys
@@ -35,6 +38,7 @@ Environment: DATABASE_URL, SHIFOU_DATA_DIR (./.shifou), HOST (127.0.0.1), PORT (
 SHIFOU_MASTER_KEY, SHIFOU_JWT_SECRET, SHIFOU_JWT_PUBLIC_KEYS, SHIFOU_JWT_ISSUER (shifou),
 SHIFOU_CHECKPOINT_KEY, SHIFOU_AUDIT_ORIGIN, SHIFOU_CHECKPOINT_ENTRIES (1000), SHIFOU_CHECKPOINT_SECONDS (10),
 SHIFOU_RECEIPT_ISSUER (the audit origin), SHIFOU_CONSENT_ISSUERS (a JSON file of consent issuers),
+SHIFOU_WITNESSES (a JSON file of witnesses to send checkpoints to),
 LOG_LEVEL (info). A .env file in the working directory is read. See README.md.
 `
 
@@ -63,6 +67,7 @@ async function main (argv: string[]): Promise<number> {
     case 'audit': return await (await import('./audit.ts')).audit(rest)
     case 'keys': return await (await import('./keys.ts')).keys(rest)
     case 'receipt': return await (await import('./receipt.ts')).receipt(rest)
+    case 'witness': return await (await import('./witness.ts')).witness(rest)
     case undefined:
     case 'help':
     case '--help':

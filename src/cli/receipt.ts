@@ -16,7 +16,8 @@ import { normaliseIdNumber, todayCst } from '../matchers/cn-resident-id.ts'
 import { receiptKeys } from '../receipts/jwk.ts'
 import { receiptEntryMismatches, verifyReceipt, type ReceiptClaims } from '../receipts/receipt.ts'
 import { checkCommitment } from '../receipts/commitment.ts'
-import { openCheckpoint, parseVerifierKey } from '../audit/checkpoint-note.ts'
+import { openCheckpoint } from '../audit/checkpoint-note.ts'
+import { parseEd25519VerifierKey } from '../crypto/signed-note.ts'
 import { parseEntry } from '../audit/entry.ts'
 import { leafHash } from '../audit/hasher.ts'
 import { verifyInclusion } from '../audit/proof-verify.ts'
@@ -89,7 +90,7 @@ export async function receipt (argv: string[], io: Io = defaultIo): Promise<numb
 
 async function checkProof (c: ReceiptClaims, base: URL, values: { token?: string | undefined, 'checkpoint-key'?: string | undefined }, env: NodeJS.ProcessEnv, io: Io): Promise<void> {
   const vkey = values['checkpoint-key'] ?? (await getJson(new URL('/v1/audit/checkpoint-key', base)) as { verifierKey?: string }).verifierKey ?? ''
-  const verifier = parseVerifierKey(vkey)
+  const verifier = parseEd25519VerifierKey(vkey)
   if (verifier === null) throw new Invalid('the checkpoint key is not a signed-note verifier key')
   let bearer = values.token ?? (env.SHIFOU_TOKEN !== undefined && env.SHIFOU_TOKEN !== '' ? env.SHIFOU_TOKEN : undefined)
   if (bearer === undefined && env.SHIFOU_JWT_SECRET !== undefined && env.SHIFOU_JWT_SECRET !== '') {

@@ -238,14 +238,9 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
     clearInterval(heartbeat)
     const err = asLoadError(failure, opts)
     const code = err instanceof ShifouError ? err.code : 'LOAD_FAILED'
-    const recorded = await fail(opts, snapshotId, code, partitionCreated, counts, report)
-    if (err instanceof ShifouError) {
-      // A failure of the database is recorded with the load's own entry once the database is back;
-      // the error handler must not try to audit it again (and say AUDIT_UNAVAILABLE, hiding the cause).
-      err.audited = recorded || err.code === 'DATABASE_UNAVAILABLE'
-      throw withSnapshot(err, snapshotId)
-    }
-    throw err
+    // Recorded now, or (the database gone) in the background and before the connector's next load.
+    await fail(opts, snapshotId, code, partitionCreated, counts, report)
+    throw err instanceof ShifouError ? withSnapshot(err, snapshotId) : err
   }
 }
 
@@ -308,9 +303,7 @@ function encodingError (e: EncodingError, format: SnapshotFormat): ShifouError {
 
 /** The same error, naming the attempt so that its record and reject report can be found. */
 function withSnapshot (err: ShifouError, snapshotId: number): ShifouError {
-  const out = new ShifouError(err.code, err.detail, { ...(err.extra ?? {}), snapshot: snapshotId })
-  out.audited = err.audited
-  return out
+  return new ShifouError(err.code, err.detail, { ...(err.extra ?? {}), snapshot: snapshotId })
 }
 
 async function activate (opts: LoadOptions, snapshotId: number, counts: Counts): Promise<void> {

@@ -18,6 +18,7 @@ import { makePeople, type Person } from '../../src/demo/population.ts'
 import { checkDigit } from '../../src/matchers/cn-resident-id.ts'
 import { lookupRecords } from '../../src/connectors/records.ts'
 import { checkQuotas } from '../../src/abuse/limits.ts'
+import { ADMIT_ALL } from '../../src/abuse/admission.ts'
 import { mintToken, type TokenClaims } from '../../src/tokens.ts'
 import { TEST_SECRET, ISSUER } from '../helpers/app.ts'
 
@@ -170,7 +171,7 @@ t.test('the same rows fixed in the next snapshot are answered', async (t) => {
     row(legacy15, 'residential', '70', '2001-01-01'), ...rest.map((p) => row(p.idNumber))
   ].join('')
   await ok(await admin('PUT', `/v1/connectors/estate/snapshot?asOf=${YESTERDAY}`, fixed, CSV), 201)
-  app.services.registry.invalidate()
+  app.registry.invalidate()
   t.equal(await ask(mixed, ['estate.holds', 'estate.large']), 'yes,yes')
   t.equal(await ask(typoed, ['estate.none']), 'no')
   t.equal(await ask(badValue, ['estate.large']), 'yes')
@@ -224,8 +225,8 @@ t.test('the records readers carry the marker: the limiter\'s statement and the p
   t.same(decision!.records.map((r) => r.unreadable), [true, false])
   t.same(decision!.records[0]!.records, [])
 
-  // The same refusal when records are read by the lookups (a service with limits off).
-  const plain = await buildApp({ config: testAppConfig(), database, keyring, logger: false, limits: false })
+  // The same refusal when records are read by the lookups (a service whose admission reads none).
+  const plain = await buildApp({ config: testAppConfig(), database, keyring, logger: false, admission: ADMIT_ALL })
   await plain.ready()
   t.teardown(async () => { await plain.close() })
   const res = await plain.inject({
