@@ -3,6 +3,11 @@
  *
  * The load side (src/connectors: marker rows for the subjects behind rejected rows, counted per
  * snapshot) is built on branch `data`; the refusal — 409 SUBJECT_DATA_UNREADABLE, audited, the
+ * whole request refused — is wired minimally in src/verifications/stages/read-records.ts, right
+ * after the records are read, so that these tests pass; the lead owns the verification pipeline.
+ *
+ * The load side (src/connectors: marker rows for the subjects behind rejected rows, counted per
+ * snapshot) is built on branch `data`; the refusal — 409 SUBJECT_DATA_UNREADABLE, audited, the
  * whole request refused — is wired minimally in src/verifications/pipeline.ts (step 5b, right after
  * the records are read) so that these tests pass; the lead's pipeline refactor takes it over.
  *
