@@ -38,13 +38,15 @@ export class RejectWriter {
     if (this.#pending.length >= BATCH) await this.flush()
   }
 
+  /** Writes what is waiting; a batch leaves the queue only once it is written (a failed load retries). */
   async flush (): Promise<void> {
     while (this.#pending.length > 0) {
-      const batch = this.#pending.splice(0, BATCH)
+      const batch = this.#pending.slice(0, BATCH)
       const json = JSON.stringify(batch.map(([l, f, c, r]) => ({ l, f, c, r })))
       await this.#db.query(`insert into snapshot_rejects (snapshot_id, line, field, code, reason)
         select $1, r.l, r.f, r.c, r.r from jsonb_to_recordset($2::jsonb) as r(l bigint, f text, c text, r text)`,
       [this.#snapshotId, json])
+      this.#pending.splice(0, batch.length)
     }
   }
 }

@@ -6,11 +6,6 @@
  * whole request refused — is wired minimally in src/verifications/stages/read-records.ts, right
  * after the records are read, so that these tests pass; the lead owns the verification pipeline.
  *
- * The load side (src/connectors: marker rows for the subjects behind rejected rows, counted per
- * snapshot) is built on branch `data`; the refusal — 409 SUBJECT_DATA_UNREADABLE, audited, the
- * whole request refused — is wired minimally in src/verifications/pipeline.ts (step 5b, right after
- * the records are read) so that these tests pass; the lead's pipeline refactor takes it over.
- *
  * The cases a department hits: one good and one bad row; the bad row fixed in the next snapshot; a
  * check-digit typo; a bad value in a column that is not the ID; rejects below and above
  * maxRejectRatio; property.none for a person behind a rejected row; a legacy 15-digit ID; both
