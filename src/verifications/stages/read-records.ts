@@ -24,7 +24,8 @@ export async function readRecords (v: Admitted, deps: VerifyDeps): Promise<WithR
     const read = await Promise.all(v.lookups.map(async (l) => await deps.records.lookup(l.snapshotId, l.subjectHash)))
     records = new Map(v.lookups.map((l, i) => [l.connectorId, read[i]!]))
   }
-  const unreadable = unreadableQuestion(records, v.asked.map((a) => ({ id: a.question.id, connectorId: a.question.connectorId })))
+  const asked = v.asked.map((a) => ({ id: a.question.id, connectorId: a.question.connectorId }))
+  const unreadable = unreadableQuestion(records, asked)
   if (unreadable !== null) {
     return new Refusal('SUBJECT_DATA_UNREADABLE', `The data about this subject behind question ${unreadable} ` +
       'could not be read when it was loaded (a rejected row); no answer is given until the department loads it ' +
