@@ -225,7 +225,9 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
       { rejectedCount: counts.rejectedCount, rejectedByCode: counts.rejectedByCode, rejected: counts.rejected })
     }
 
-    const prepared = await db(preparePartition(database, snapshotId))
+    // Every rejected row whose subject could be read wrote a marker.
+    const markers = counts.rejectedCount > counts.unlinkableRows
+    const prepared = await db(preparePartition(database, snapshotId, markers))
     counts.subjects = prepared.subjects
     counts.unreadableSubjects = prepared.unreadable
     await db(activate(opts, snapshotId, counts))
