@@ -108,7 +108,9 @@ export async function checkQuotas (db: Executor, batch: readonly QuotaInput[]): 
   } catch {
     throw new ShifouError('QUOTA_UNAVAILABLE', 'The limiter cannot be consulted; the request is refused')
   }
-  if (result.length !== batch.length) throw new ShifouError('QUOTA_UNAVAILABLE', 'The limiter did not answer for every request')
+  if (result.length !== batch.length) {
+    throw new ShifouError('QUOTA_UNAVAILABLE', 'The limiter did not answer for every request')
+  }
   const out = new Array<QuotaDecision>(batch.length)
   for (const r of result) {
     const k = Number(r.i)

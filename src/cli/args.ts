@@ -3,7 +3,14 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 
 export class UsageError extends Error {}
 
-export function parse<T extends NonNullable<ParseArgsConfig['options']>> (argv: string[], options: T, allowPositionals = false): ReturnType<typeof parseArgs<{ options: T, allowPositionals: boolean, args: string[] }>> {
+type Parsed<T extends NonNullable<ParseArgsConfig['options']>> =
+  ReturnType<typeof parseArgs<{ options: T, allowPositionals: boolean, args: string[] }>>
+
+export function parse<T extends NonNullable<ParseArgsConfig['options']>> (
+  argv: string[],
+  options: T,
+  allowPositionals = false
+): Parsed<T> {
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true })
   } catch (err) {

@@ -45,19 +45,21 @@ export async function audit (argv: string[]): Promise<number> {
     verifier = { name: signer.name, publicKey: signer.publicKey }
   }
   const against = values.against === undefined ? undefined : readFileSync(values.against, 'utf8')
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 })
+  const database = await openDatabase({
+    url: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, timeoutMs: config.dbTimeoutMs
+  })
   const started = Date.now()
   try {
     const witnessed = specs.length === 0
       ? []
       : await witnessedCheckpoints({
-        database,
-        origin: config.auditOrigin,
-        logKey: verifier,
-        specs,
-        ...(against === undefined ? {} : { against }),
-        configured: config.witnesses
-      })
+          database,
+          origin: config.auditOrigin,
+          logKey: verifier,
+          specs,
+          ...(against === undefined ? {} : { against }),
+          configured: config.witnesses
+        })
     if ('error' in witnessed) {
       process.stdout.write(`UNVERIFIED: ${witnessed.error}\n`)
       return 1
@@ -81,7 +83,8 @@ export async function audit (argv: string[]): Promise<number> {
       return 0
     }
     const p = report.problem!
-    process.stdout.write(`TAMPERED: first bad index ${p.index}${p.through === undefined ? '' : ` (somewhere in ${p.index}…${p.through})`}: ${p.reason}\n`)
+    const span = p.through === undefined ? '' : ` (somewhere in ${p.index}…${p.through})`
+    process.stdout.write(`TAMPERED: first bad index ${p.index}${span}: ${p.reason}\n`)
     return 1
   } finally {
     await database.close()

@@ -13,18 +13,27 @@ import { parse, UsageError } from './args.ts'
 
 const USAGE = 'usage: shifou keys rotate [--actor NAME] | shifou keys list'
 
-export async function keys (argv: string[], out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
+const printLine = (line: string): void => { process.stdout.write(line + '\n') }
+
+export async function keys (argv: string[], out: (line: string) => void = printLine): Promise<number> {
   const [sub, ...rest] = argv
   if (sub !== 'rotate' && sub !== 'list') throw new UsageError(USAGE)
   const { values } = parse(rest, sub === 'rotate' ? { actor: { type: 'string' } } : {})
   const actor = (values as { actor?: string }).actor ?? 'shifou-cli'
-  if (!/^[\x21-\x7E]{1,128}$/.test(actor)) throw new UsageError('--actor must be 1–128 printable ASCII characters without spaces')
+  if (!/^[\x21-\x7E]{1,128}$/.test(actor)) {
+    throw new UsageError('--actor must be 1–128 printable ASCII characters without spaces')
+  }
   loadDotEnv()
   const config = loadConfig()
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 })
+  const database = await openDatabase({
+    url: config.databaseUrl, dataDir: config.dataDir, poolSize: 1, timeoutMs: config.dbTimeoutMs
+  })
   try {
     if (sub === 'list') {
-      for (const k of await listSigningKeys(database)) out(`${k.kid}  ${k.status.padEnd(7)}  created ${k.createdAt}${k.retiredAt === null ? '' : `  retired ${k.retiredAt}`}`)
+      for (const k of await listSigningKeys(database)) {
+        const retired = k.retiredAt === null ? '' : `  retired ${k.retiredAt}`
+        out(`${k.kid}  ${k.status.padEnd(7)}  created ${k.createdAt}${retired}`)
+      }
       return 0
     }
     const wrapKey = new Keyring(config.masterKeys).derive(WRAP_KEY_INFO)

@@ -78,7 +78,8 @@ export async function load (argv: string[]): Promise<number> {
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => {
         try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> })
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>
+          resolve({ status: res.statusCode ?? 0, body })
         } catch {
           resolve({ status: res.statusCode ?? 0, body: {} })
         }

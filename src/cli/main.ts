@@ -47,7 +47,9 @@ async function migrateCommand (): Promise<void> {
   const config = loadConfig()
   const { openDatabase } = await import('../db/client.ts')
   const { migrate } = await import('../db/migrate.ts')
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 })
+  const database = await openDatabase({
+    url: config.databaseUrl, dataDir: config.dataDir, poolSize: 1, timeoutMs: config.dbTimeoutMs
+  })
   try {
     const applied = await migrate(database)
     process.stdout.write(applied.length === 0 ? 'the database is up to date\n' : `applied: ${applied.join(', ')}\n`)

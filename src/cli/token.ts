@@ -6,7 +6,11 @@ import { parse, required, UsageError } from './args.ts'
 
 export function token (argv: string[]): void {
   const { values } = parse(argv, {
-    role: { type: 'string' }, sub: { type: 'string' }, dept: { type: 'string' }, 'id-number': { type: 'string' }, ttl: { type: 'string', default: '1h' }
+    role: { type: 'string' },
+    sub: { type: 'string' },
+    dept: { type: 'string' },
+    'id-number': { type: 'string' },
+    ttl: { type: 'string', default: '1h' }
   })
   const role = required(values.role, '--role')
   if (!(ROLES as readonly string[]).includes(role)) throw new UsageError('--role must be one of ' + ROLES.join(', '))

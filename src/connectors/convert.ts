@@ -136,7 +136,8 @@ function jsonRow (value: Record<string, unknown>, declared: ReadonlySet<string>,
 
 /** COPY text format: tab-separated; backslash is the escape character, so JSON's backslashes are doubled. */
 function copyLine (snapshotId: number, subjectHash: Buffer, keyVersion: number, attrs: string): string {
-  return snapshotId + '\t\\\\x' + subjectHash.toString('hex') + '\t' + keyVersion + '\t' + (attrs.includes('\\') ? attrs.replaceAll('\\', '\\\\') : attrs) + '\n'
+  const escaped = attrs.includes('\\') ? attrs.replaceAll('\\', '\\\\') : attrs
+  return snapshotId + '\t\\\\x' + subjectHash.toString('hex') + '\t' + keyVersion + '\t' + escaped + '\n'
 }
 
 /** The attrs of an unreadable subject's marker row (design §14.1): JSON null, never a record. */
@@ -186,7 +187,8 @@ export function converter (spec: ConvertSpec): (batch: RowBatch) => Converted {
       let attrs = '{'
       for (let k = 0; k < spec.columns.length; k++) {
         const col = spec.columns[k]!
-        const parsed: CellResult = csv ? parseCsvCell(col.type, cells[at + 1 + k] as string) : parseJsonValue(col.type, cells[at + 1 + k])
+        const cell = cells[at + 1 + k]
+        const parsed: CellResult = csv ? parseCsvCell(col.type, cell as string) : parseJsonValue(col.type, cell)
         if (!parsed.ok) {
           rejected.push([line, col.name, parsed.code, parsed.reason])
           mark(id.value)

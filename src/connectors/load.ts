@@ -18,7 +18,7 @@ import type { FieldType } from '../matchers/predicate/index.ts'
 import { writeEntries } from '../audit/writer.ts'
 import { ShifouError } from '../errors.ts'
 import { actorOf, type Principal } from '../principal.ts'
-import { isConnectionFailure, isDatabaseUnavailable } from '../db/unavailable.ts'
+import { isConnectionFailure, isUnavailable } from '../db/unavailable.ts'
 import { EncodingError, MalformedInput, rowSource, type SnapshotFormat, type TextEncoding } from './rows.ts'
 import { converter, flattenRows, type Converted, type ConvertSpec, type Rejected } from './convert.ts'
 import { ConvertWorkers } from './convert-workers.ts'
@@ -64,7 +64,9 @@ export interface LoadOptions {
 /** Checks `asOf`: a calendar date (YYYY-MM-DD), not after today in China Standard Time. */
 export function checkAsOf (asOf: string, now = new Date()): void {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(asOf)
-  if (m === null || Number.isNaN(Date.parse(asOf + 'T00:00:00Z')) || new Date(asOf + 'T00:00:00Z').toISOString().slice(0, 10) !== asOf) {
+  const midnight = asOf + 'T00:00:00Z'
+  // A date that does not exist (2026-02-30) parses, to another day: it must come back as written.
+  if (m === null || Number.isNaN(Date.parse(midnight)) || new Date(midnight).toISOString().slice(0, 10) !== asOf) {
     throw new ShifouError('INVALID_QUERY', 'asOf must be a date YYYY-MM-DD')
   }
   if (asOf.replaceAll('-', '') > todayCst(now)) throw new ShifouError('INVALID_QUERY', 'asOf may not be in the future')
@@ -79,15 +81,21 @@ async function startSnapshot (opts: LoadOptions): Promise<number> {
     where connector_id = $1 and status = 'loading' and heartbeat_at < now() - make_interval(secs => $2) returning id`,
   [connector.id, STALE_LOAD_SECONDS])
   // A load that died with its process left its half-written table behind (never attached).
-  for (const { id } of abandoned) await dropPartition(database, Number(id), false)
-  const norm = connector.fields.some((f) => f.type === 'name') ? ID_NORM_VERSION + ',' + NAME_NORM_VERSION : ID_NORM_VERSION
+  for (const { id } of abandoned) await dropPartition(database.maintenance, Number(id), false)
+  const norm = connector.fields.some((f) => f.type === 'name')
+    ? ID_NORM_VERSION + ',' + NAME_NORM_VERSION
+    : ID_NORM_VERSION
   try {
-    const [row] = await database.query<{ id: number }>(`insert into snapshots (connector_id, status, as_of, key_version, norm, started_by)
-      values ($1, 'loading', $2, $3, $4, $5) returning id`, [connector.id, opts.asOf, opts.keyring.currentVersion, norm, opts.actor.sub])
+    const [row] = await database.query<{ id: number }>(
+      `insert into snapshots (connector_id, status, as_of, key_version, norm, started_by)
+        values ($1, 'loading', $2, $3, $4, $5) returning id`,
+      [connector.id, opts.asOf, opts.keyring.currentVersion, norm, opts.actor.sub])
     await pruneReports(database, connector.id)
     return Number(row!.id)
   } catch (err) {
-    if ((err as { code?: string }).code === '23505') throw new ShifouError('LOAD_IN_PROGRESS', 'A load of this connector is running')
+    if ((err as { code?: string }).code === '23505') {
+      throw new ShifouError('LOAD_IN_PROGRESS', 'A load of this connector is running')
+    }
     throw err
   }
 }
@@ -111,7 +119,7 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
   try {
     snapshotId = await startSnapshot(opts)
   } catch (err) {
-    throw isConnectionFailure(err) ? unavailable() : err
+    throw isUnavailable(err) && !(err instanceof ShifouError) ? unavailable() : err
   }
   const keys = keyring.connector(connector.id, keyring.currentVersion)
   const today = todayCst()
@@ -165,7 +173,7 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
     const declaredKeys = new Set(declared.map((c) => c.column))
     const ignored = new Set(source.columns.filter((c) => c !== '' && !declaredKeys.has(c)))
 
-    await db(createPartition(database, snapshotId))
+    await db(createPartition(database.maintenance, snapshotId))
     partitionCreated = true
     const columns = ['snapshot_id', 'subject_hash', 'key_version', 'attrs']
     const sink = await db(database.copyIn(partitionName(snapshotId), columns))
@@ -192,7 +200,9 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
     try {
       for await (const batch of source.batches) {
         const flat = flattenRows(batch, spec, declaredKeys, (key) => ignored.add(key))
-        if (workers === null && workerCount > 0 && submitted >= afterRows) workers = new ConvertWorkers(spec, workerCount)
+        if (workers === null && workerCount > 0 && submitted >= afterRows) {
+          workers = new ConvertWorkers(spec, workerCount)
+        }
         for (const row of batch) submitted += row.kind === 'csvLines' ? row.count : 1
         if (workers === null) {
           await take(convertHere(flat))
@@ -227,7 +237,7 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
 
     // Every rejected row whose subject could be read wrote a marker.
     const markers = counts.rejectedCount > counts.unlinkableRows
-    const prepared = await db(preparePartition(database, snapshotId, markers))
+    const prepared = await db(preparePartition(database.maintenance, snapshotId, markers))
     counts.subjects = prepared.subjects
     counts.unreadableSubjects = prepared.unreadable
     await db(activate(opts, snapshotId, counts))
@@ -281,7 +291,7 @@ function asLoadError (failure: unknown, opts: LoadOptions): unknown {
   if (failure instanceof MalformedInput) {
     return new ShifouError('INVALID_BODY', 'The file is malformed: ' + failure.message)
   }
-  if (failure instanceof DatabaseFailure || isDatabaseUnavailable(failure)) return unavailable()
+  if (failure instanceof DatabaseFailure) return unavailable()
   return failure
 }
 
@@ -312,7 +322,8 @@ async function activate (opts: LoadOptions, snapshotId: number, counts: Counts):
   const { database, connector } = opts
   await database.transaction(async (tx) => {
     // Serialise activations of one connector and find the snapshot being replaced.
-    const [current] = await tx.query<{ active_snapshot_id: number | null }>('select active_snapshot_id from connectors where id = $1 for update', [connector.id])
+    const [current] = await tx.query<{ active_snapshot_id: number | null }>(
+      'select active_snapshot_id from connectors where id = $1 for update', [connector.id])
     await attachPartition(tx, snapshotId)
     const updated = await tx.query(`update snapshots set status = 'active', rows = $2, subjects = $3,
         rejected_count = $4, rejected = $5::jsonb, ignored_columns = $6::jsonb, rejected_by_code = $7::jsonb,
@@ -330,7 +341,8 @@ async function activate (opts: LoadOptions, snapshotId: number, counts: Counts):
     if (previous !== null) {
       await tx.query(`update snapshots set status = 'superseded', superseded_at = now() where id = $1`, [previous])
     }
-    await tx.query('update connectors set active_snapshot_id = $2, updated_at = now() where id = $1', [connector.id, snapshotId])
+    await tx.query(
+      'update connectors set active_snapshot_id = $2, updated_at = now() where id = $1', [connector.id, snapshotId])
     await writeEntries(tx, [{
       kind: 'load',
       actor: actorOf(opts.actor),
@@ -374,7 +386,7 @@ async function fail (opts: LoadOptions, snapshotId: number, code: string, partit
   const { database, connector } = opts
   const write = async (): Promise<void> => {
     await report.flush().catch(() => {})
-    if (partitionCreated) await dropPartition(database, snapshotId, false)
+    if (partitionCreated) await dropPartition(database.maintenance, snapshotId, false)
     await database.transaction(async (tx) => {
       const updated = await tx.query(`update snapshots set status = 'failed', error = $2, rows = $3,
           rejected_count = $4, rejected = $5::jsonb, rejected_by_code = $6::jsonb, unlinkable_rows = $7,
@@ -399,7 +411,7 @@ async function fail (opts: LoadOptions, snapshotId: number, code: string, partit
       await write()
       return true
     } catch (err) {
-      if (!isConnectionFailure(err) || Date.now() + FAIL_RETRY_MS > deadline) break
+      if (!isUnavailable(err) || Date.now() + FAIL_RETRY_MS > deadline) break
       await new Promise((resolve) => setTimeout(resolve, FAIL_RETRY_MS))
     }
   }
@@ -426,7 +438,7 @@ async function recordPendingFailures (database: Database, connectorId: string | 
       try {
         await p.write()
       } catch (err) {
-        if (isConnectionFailure(err) && Date.now() < p.until) throw err
+        if (isUnavailable(err) && Date.now() < p.until) throw err
       }
       pending.delete(id)
     }
@@ -439,10 +451,11 @@ async function recordPendingFailures (database: Database, connectorId: string | 
 /** Drops the records of snapshots replaced more than the grace period ago. */
 async function dropSuperseded (database: Database, connectorId: string): Promise<void> {
   const old = await database.query<{ id: number }>(`select id from snapshots
-    where connector_id = $1 and status = 'superseded' and dropped = 0 and superseded_at < now() - make_interval(secs => $2)`,
+    where connector_id = $1 and status = 'superseded' and dropped = 0
+      and superseded_at < now() - make_interval(secs => $2)`,
   [connectorId, SUPERSEDED_GRACE_SECONDS])
   for (const { id } of old) {
-    await dropPartition(database, Number(id), true)
+    await dropPartition(database.maintenance, Number(id), true)
     await database.query('update snapshots set dropped = 1 where id = $1', [id])
   }
 }

@@ -104,10 +104,14 @@ export function unreadableQuestion (records: ReadonlyMap<string, SubjectRecords>
  * Returns each lookup's records in the order of the lookups.
  */
 export async function lookupRecords (db: Executor, lookups: readonly Lookup[]): Promise<SubjectRecords[]> {
-  const input = JSON.stringify(lookups.map((l, i) => ({ i, s: l.snapshotId, h: Buffer.from(l.subjectHash).toString('hex') })))
+  const input = JSON.stringify(lookups.map((l, i) => ({
+    i, s: l.snapshotId, h: Buffer.from(l.subjectHash).toString('hex')
+  })))
   const rows = await db.query<{ i: number, attrs: StoredRecord | null }>(
     `select u.i, r.attrs from jsonb_to_recordset($1::jsonb) as u(i integer, s bigint, h text)
-       cross join lateral (select attrs from records where snapshot_id = u.s and subject_hash = decode(u.h, 'hex')) r`, [input])
+       cross join lateral (
+         select attrs from records where snapshot_id = u.s and subject_hash = decode(u.h, 'hex')
+       ) r`, [input])
   const out = lookups.map(noRecords)
   for (const r of rows) collectRecords(out[Number(r.i)]!, r.attrs)
   return out

@@ -261,7 +261,7 @@ t.test('(c2) the attach step cannot get its lock (PostgreSQL)', async (t) => {
     await holding
     await locker.end()
   }
-  // The attempt's record says why it failed: the database (here, a lock it could not get in time).
+  // The snapshot records why it failed: the database did not answer in time (here, a lock wait).
   await unchanged(t, 'DATABASE_UNAVAILABLE')
 })
 

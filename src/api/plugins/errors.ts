@@ -12,7 +12,6 @@ import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { ERRORS, isShifouError, ShifouError, type ErrorCode } from '../../errors.ts'
 import { actorOf } from '../../principal.ts'
-import { isDatabaseUnavailable } from '../../db/unavailable.ts'
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -49,6 +48,19 @@ function fromFastify (err: FastifyError): ShifouError {
   return new ShifouError('INTERNAL', 'Internal error')
 }
 
+/**
+ * A database that cannot be reached is a 503, not a 500: the client may retry. Driver codes, and
+ * SQLSTATEs admin_shutdown, cannot_connect_now, too_many_connections, lock_not_available.
+ */
+const UNAVAILABLE = new Set([
+  'ECONNREFUSED', 'CONNECTION_CLOSED', 'CONNECT_TIMEOUT', 'CONNECTION_ENDED', '57P01', '57P03', '53300', '55P03'
+])
+
+function isUnavailable (err: unknown): boolean {
+  const code = (err as { code?: string }).code
+  return code !== undefined && UNAVAILABLE.has(code)
+}
+
 export function sendProblem (reply: FastifyReply, err: ShifouError): FastifyReply {
   const body: Record<string, unknown> = {
     type: 'https://shifou.invalid/problems/' + err.code.toLowerCase().replaceAll('_', '-'),
@@ -73,8 +85,7 @@ export default fp(async (app) => {
   /** The problem an error thrown by a route or by fastify is answered with. */
   const problemOf = (error: FastifyError | ShifouError, request: FastifyRequest): ShifouError => {
     if (isShifouError(error)) return error
-    // A database that cannot be reached is a 503, not a 500: the client may retry.
-    if (isDatabaseUnavailable(error)) {
+    if (isUnavailable(error)) {
       return new ShifouError('DATABASE_UNAVAILABLE', 'The database is unavailable or busy; retry later')
     }
     if ((error.statusCode !== undefined && error.statusCode < 500) || error.validation !== undefined) {
@@ -97,7 +108,7 @@ export default fp(async (app) => {
           detail: { method: request.method, route: request.routeOptions.url ?? '' }
         }])
       } catch {
-        // The audit log lives in the database: when the database is what failed, say so.
+        // A database that does not answer keeps its own code: the refusal could not be audited either.
         if (err.code !== 'DATABASE_UNAVAILABLE') {
           err = new ShifouError('AUDIT_UNAVAILABLE', 'The audit log cannot be written')
         }
