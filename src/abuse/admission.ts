@@ -4,7 +4,7 @@
  * `ADMIT_ALL` admits every request and observes nothing, for the benchmarks that measure what the
  * limits cost.
  */
-import type { StoredRecord } from '../matchers/predicate/index.ts'
+import type { SubjectRecords } from '../connectors/records.ts'
 import type { Limit, QuotaInput } from './limits.ts'
 
 export interface ClientInfo { id: string, organisation: string | null, autoSuspend: boolean }
@@ -16,7 +16,7 @@ export interface AdmissionDecision {
    * For an admitted request, the records of each of its `lookups` in their order, when the check
    * read them in the same statement; null when the caller must read them itself.
    */
-  records: StoredRecord[][] | null
+  records: SubjectRecords[] | null
 }
 
 export interface Admission {

@@ -10,6 +10,7 @@
 import type { Executor } from '../db/client.ts'
 import type { Quotas } from '../db/schema/index.ts'
 import type { StoredRecord } from '../matchers/predicate/index.ts'
+import { collectRecords, noRecords, type SubjectRecords } from '../connectors/records.ts'
 import { ShifouError } from '../errors.ts'
 import type { ObservedCounts } from './detectors.ts'
 
@@ -59,7 +60,7 @@ export function retryAfter (limit: Limit, now: Date): number {
 export interface QuotaDecision {
   limit: Limit | null
   fresh: boolean
-  records: StoredRecord[][]
+  records: SubjectRecords[]
   counts: ObservedCounts | null
 }
 
@@ -67,7 +68,8 @@ interface DecisionRow {
   i: number
   code: string | null
   fresh: boolean | null
-  records: Array<{ l: number, a: StoredRecord }> | null
+  /** `a` null: the subject's unreadable marker (src/connectors/records.ts), never a record */
+  records: Array<{ l: number, a: StoredRecord | null }> | null
   subjects: number | null
   unknown: number | null
   org_subjects: number | null
@@ -112,8 +114,8 @@ export async function checkQuotas (db: Executor, batch: readonly QuotaInput[]): 
   const out = new Array<QuotaDecision>(batch.length)
   for (const r of result) {
     const k = Number(r.i)
-    const records: StoredRecord[][] = batch[k]!.lookups.map(() => [])
-    for (const found of r.records ?? []) records[found.l]!.push(found.a)
+    const records = batch[k]!.lookups.map(noRecords)
+    for (const found of r.records ?? []) collectRecords(records[found.l]!, found.a)
     const fresh = r.fresh === true
     out[k] = {
       limit: (r.code ?? null) as Limit | null,

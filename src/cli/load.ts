@@ -1,18 +1,23 @@
 /**
- * `shifou load --connector C --as-of D FILE`: streams a snapshot file to a running service
- * (PUT /v1/connectors/:id/snapshot) with a progress bar, and prints the load report.
+ * `shifou load --connector C --as-of D [--encoding E] [--report FILE] FILE`: streams a snapshot
+ * file to a running service (PUT /v1/connectors/:id/snapshot) with a progress bar, and prints the
+ * load report: counts, rejected rows grouped by code, and where the full list of rejected rows is
+ * (written to FILE with --report, from GET …/snapshots/:snapshot/rejects).
  */
-import { createReadStream, statSync } from 'node:fs'
-import { request as httpRequest } from 'node:http'
+import { createReadStream, createWriteStream, statSync } from 'node:fs'
+import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import cliProgress from 'cli-progress'
 import { loadConfig, loadDotEnv } from '../config.ts'
 import { mintToken } from '../tokens.ts'
+import { encodingOf } from '../connectors/rows.ts'
 import { parse, required, UsageError } from './args.ts'
 
 interface Report { status: number, body: Record<string, unknown> }
+type Send = (url: URL, opts: { method: string, headers: Record<string, string> },
+  cb: (res: IncomingMessage) => void) => ReturnType<typeof httpRequest>
 
 export async function load (argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -20,7 +25,9 @@ export async function load (argv: string[]): Promise<number> {
     'as-of': { type: 'string' },
     url: { type: 'string' },
     token: { type: 'string' },
-    format: { type: 'string' }
+    format: { type: 'string' },
+    encoding: { type: 'string' },
+    report: { type: 'string' }
   }, true)
   const connector = required(values.connector, '--connector')
   const asOf = required(values['as-of'], '--as-of')
@@ -28,6 +35,8 @@ export async function load (argv: string[]): Promise<number> {
   if (file === undefined || positionals.length > 1) throw new UsageError('give exactly one FILE')
   const format = values.format ?? (file.endsWith('.ndjson') || file.endsWith('.jsonl') ? 'ndjson' : 'csv')
   if (format !== 'csv' && format !== 'ndjson') throw new UsageError('--format must be csv or ndjson')
+  const encoding = encodingOf(values.encoding ?? null)
+  if (encoding === null) throw new UsageError('--encoding must be utf-8 or gb18030 (also gbk, gb2312)')
   loadDotEnv()
   const config = loadConfig()
   const token = values.token ?? process.env.SHIFOU_TOKEN ?? (config.jwtSecret.length > 0
@@ -37,6 +46,7 @@ export async function load (argv: string[]): Promise<number> {
   const base = values.url ?? `http://127.0.0.1:${config.port}`
   const url = new URL(`/v1/connectors/${encodeURIComponent(connector)}/snapshot?asOf=${encodeURIComponent(asOf)}`, base)
   const size = statSync(file).size
+  const send: Send = url.protocol === 'https:' ? httpsRequest : httpRequest
 
   const bar = new cliProgress.SingleBar({
     format: 'loading {bar} {percentage}% | {value}/{total} KiB | {eta_formatted} left',
@@ -55,17 +65,14 @@ export async function load (argv: string[]): Promise<number> {
     }
   })
 
+  const type = (format === 'csv' ? 'text/csv' : 'application/x-ndjson') +
+    (encoding === 'utf-8' ? '' : '; charset=gb18030')
   // The bar runs a timer: it is stopped however the upload ends, or a failed upload would leave the
   // command waiting forever (a refused connection did).
   const report = await new Promise<Report>((resolve, reject) => {
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest
     const req = send(url, {
       method: 'PUT',
-      headers: {
-        authorization: 'Bearer ' + token,
-        'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson',
-        'content-length': String(size)
-      }
+      headers: { authorization: 'Bearer ' + token, 'content-type': type, 'content-length': String(size) }
     }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
@@ -83,24 +90,78 @@ export async function load (argv: string[]): Promise<number> {
     pipeline(createReadStream(file), counter, req).catch(() => {})
   }).finally(() => { bar.stop() })
 
-  if (report.status === 201) {
-    const s = report.body.snapshot as Record<string, unknown>
-    process.stdout.write(`snapshot ${s.id} of ${connector} is active: ` +
-      `${s.rows} rows, ${s.subjects} subjects, ${s.rejectedCount} rejected, as of ${s.asOf}\n`)
-    printRejected(s)
-    return 0
+  const ok = report.status === 201
+  const s = (ok ? report.body.snapshot : report.body) as Record<string, unknown>
+  if (ok) {
+    process.stdout.write(`snapshot ${String(s.id)} of ${connector} is active: ${String(s.rows)} rows, ` +
+      `${String(s.subjects)} subjects, ` +
+      `${String(s.rejectedCount)} rejected, as of ${String(s.asOf)}\n`)
+  } else {
+    const { code, detail } = report.body
+    process.stderr.write(`load failed: ${report.status} ${String(code ?? '')} ${String(detail ?? '')}\n`)
   }
-  const { code, detail } = report.body
-  process.stderr.write(`load failed: ${report.status} ${String(code ?? '')} ${String(detail ?? '')}\n`)
-  printRejected(report.body)
-  return 1
+  printSummary(s)
+  const snapshot = ok ? s.id : report.body.snapshot
+  const rejected = Number(s.rejectedCount ?? 0)
+  if (typeof snapshot === 'number') {
+    const rejectsPath = `/v1/connectors/${encodeURIComponent(connector)}/snapshots/${snapshot}/rejects`
+    if (values.report !== undefined) {
+      const written = await saveReport(send, new URL(rejectsPath, base), token, values.report)
+      process.stdout.write(written === null
+        ? `  the reject report could not be fetched; it is at GET ${rejectsPath}\n`
+        : `  full report of rejected rows: ${values.report} (${written} rows)\n`)
+    } else if (rejected > 0) {
+      process.stdout.write(`  every rejected row and why: add --report FILE, or GET ${rejectsPath}\n`)
+    }
+  }
+  return ok ? 0 : 1
 }
 
-function printRejected (body: Record<string, unknown>): void {
-  const rejected = body.rejected as Array<{ line: number, field: string, code: string }> | undefined
-  if (rejected === undefined || rejected.length === 0) return
-  for (const r of rejected.slice(0, 20)) process.stdout.write(`  line ${r.line}: ${r.field || '(row)'} ${r.code}\n`)
-  if (rejected.length > 20) process.stdout.write(`  … ${rejected.length - 20} more listed in the report\n`)
-  const ignored = body.ignoredColumns as string[] | undefined
+/** Rejects grouped by code, the subjects held back, a few rejected rows, the ignored columns. */
+function printSummary (s: Record<string, unknown>): void {
+  const byCode = (s.rejectedByCode ?? {}) as Record<string, number>
+  const codes = Object.entries(byCode).sort((a, b) => b[1] - a[1])
+  if (codes.length > 0) {
+    process.stdout.write('  rejected rows by code:\n')
+    const width = Math.max(...codes.map(([c]) => c.length))
+    for (const [code, n] of codes) process.stdout.write(`    ${code.padEnd(width)}  ${n}\n`)
+  }
+  const unreadable = Number(s.unreadableSubjects ?? 0)
+  if (unreadable > 0) {
+    process.stdout.write(`  ${unreadable} subjects behind rejected rows: questions about them are refused ` +
+      'until a corrected file is loaded\n')
+  }
+  const unlinkable = Number(s.unlinkableRows ?? 0)
+  if (unlinkable > 0) {
+    process.stdout.write(`  ${unlinkable} rejected rows have an ID number that cannot be read at all\n`)
+  }
+  const rejected = (s.rejected ?? []) as Array<{ line: number, field: string, code: string, reason?: string }>
+  if (rejected.length > 0) {
+    process.stdout.write('  first rejected rows:\n')
+    for (const r of rejected.slice(0, 10)) {
+      const why = r.reason === undefined ? '' : ' — ' + r.reason
+      process.stdout.write(`    line ${r.line}: ${r.field || '(row)'} ${r.code}${why}\n`)
+    }
+  }
+  const ignored = s.ignoredColumns as string[] | undefined
   if (ignored !== undefined && ignored.length > 0) process.stdout.write(`  ignored columns: ${ignored.join(', ')}\n`)
+}
+
+/** Writes the reject report to `path`; the number of rejected rows in it, or null if it could not be fetched. */
+async function saveReport (send: Send, url: URL, token: string, path: string): Promise<number | null> {
+  return await new Promise<number | null>((resolve) => {
+    const req = send(url, { method: 'GET', headers: { authorization: 'Bearer ' + token } }, (res) => {
+      if (res.statusCode !== 200) { res.resume(); resolve(null); return }
+      let lines = 0
+      const count = new Transform({
+        transform (chunk: Buffer, _enc, done) {
+          for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) lines++
+          done(null, chunk)
+        }
+      })
+      pipeline(res, count, createWriteStream(path)).then(() => resolve(Math.max(0, lines - 1)), () => resolve(null))
+    })
+    req.on('error', () => resolve(null))
+    req.end()
+  })
 }

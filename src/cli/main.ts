@@ -16,8 +16,11 @@ Usage: shifou <command> [options]
   demo                                load the demo into an empty database and print tokens
   token --role R --sub S [--dept D] [--id-number N] [--ttl 1h]
                                       a development token signed with SHIFOU_JWT_SECRET
-  load --connector C --as-of YYYY-MM-DD [--url U] [--token T] [--format csv|ndjson] FILE
-                                      stream a snapshot to a running service, with a progress bar
+  load --connector C --as-of YYYY-MM-DD [--url U] [--token T] [--format csv|ndjson]
+       [--encoding utf-8|gb18030] [--report REJECTS.csv] FILE
+                                      stream a snapshot to a running service, with a progress bar;
+                                      --encoding gb18030 (or gbk, gb2312) for files saved by Excel on
+                                      Chinese Windows; --report writes every rejected row and why
   audit verify [--against FILE] [--key VKEY] [--witness VKEY_OR_URL …]
                                       recompute the audit log and check every signed checkpoint
                                       (and one kept elsewhere, and the latest a witness cosigned);

@@ -5,15 +5,22 @@
  * loading thread and in worker threads (src/connectors/convert-workers.ts): hashing and
  * serialising a row costs a few microseconds of JavaScript, and on one thread that was the
  * slowest part of a large load.
+ *
+ * A rejected row is never simply dropped (design §14.1, "No answer from an unreadable record"):
+ * if its subject can be read, the subject gets a marker row — `attrs` is JSON `null` — so that a
+ * question about that person is refused instead of answered from their other rows, or as unknown.
+ * A row whose ID fails only its check character marks the ID with the first 17 characters and the
+ * right check character. A row whose ID cannot be read at all is counted as unlinkable.
  */
 import type { FieldType } from '../matchers/predicate/index.ts'
-import { normaliseIdNumber } from '../matchers/cn-resident-id.ts'
+import { explainIdNumber, normaliseIdNumber } from '../matchers/cn-resident-id.ts'
 import { ConnectorKeys, type ConnectorKeyMaterial } from '../keys/keyring.ts'
-import { parseCsvCell, parseJsonValue, type CellResult } from './values.ts'
+import { parseCsvCell, parseJsonValue, trimCell, type CellResult } from './values.ts'
 import type { SnapshotFormat, SourceRow } from './rows.ts'
+import { headerKey } from './columns.ts'
 
-/** A declared field and, in a CSV, its column. */
-export interface Column { name: string, type: FieldType, index: number }
+/** A declared field: its column in a CSV (`index`), its key in NDJSON (`key`, the column's header text). */
+export interface Column { name: string, type: FieldType, index: number, key: string }
 
 export interface ConvertSpec {
   snapshotId: number
@@ -21,6 +28,8 @@ export interface ConvertSpec {
   subjectField: string
   /** the subject's column in a CSV */
   subjectIndex: number
+  /** the subject's key in NDJSON (its column's header text, trimmed and NFC) */
+  subjectKey: string
   /** a CSV's number of columns (every record must have them all) */
   width: number
   columns: Column[]
@@ -33,50 +42,117 @@ export interface ConvertSpec {
  * The rows of one batch, flat, so that they cross to a worker thread cheaply: per row its line,
  * negative for a malformed row, and in `cells` its raw subject and field values (`1 +
  * columns.length` a row; none for a malformed row). Whole CSV lines not yet split (a `csvLines`
- * row) are a 0 and their first line in `lines`, and their text in `texts`.
+ * row) are a 0 and their first line in `lines`, and their text in `texts`. A malformed row's cells
+ * (none for NDJSON that is not an object) and the reason it is malformed are in `malformed`.
  */
-export interface RowBatch { lines: number[], cells: unknown[], texts: string[] }
+export interface RowBatch {
+  lines: number[]
+  cells: unknown[]
+  texts: string[]
+  malformed: Array<{ cells: string[], reason: string }>
+}
 
-/** COPY text of the rows that passed, their count, and the rows refused as [line, field, code]. */
-export interface Converted { text: string, rows: number, rejected: Array<[number, string, string]> }
+/** A refused row: [line, field, code, reason]. */
+export type Rejected = [number, string, string, string]
+
+/**
+ * COPY text of the rows that passed and of the unreadable subjects' markers, the number of rows
+ * that passed, the rows refused, and how many of those could not be linked to any subject.
+ */
+export interface Converted { text: string, rows: number, rejected: Rejected[], unlinkable: number }
+
+const NOT_AN_OBJECT = 'not a JSON object on one line'
+const TWO_KEYS = 'two keys of the object name the same column (after trimming spaces and NFC)'
+const widthReason = (cells: number, width: number): string =>
+  `the row has ${cells} cells and the header ${width}: ` +
+  'a value with a comma, quote or line break must be in double quotes'
 
 /**
  * Flattens a batch from the reader. A CSV record with the wrong number of cells is malformed;
- * each key of an NDJSON object that is not declared is passed to `ignore`.
+ * each key of an NDJSON object that is not declared is passed to `ignore`. `keyOf` maps an NDJSON
+ * key to its header text (trimmed, NFC).
  */
-export function flattenRows (
-  rows: readonly SourceRow[],
-  spec: ConvertSpec,
-  declared: ReadonlySet<string>,
-  ignore: (key: string) => void
-): RowBatch {
+export function flattenRows (rows: readonly SourceRow[], spec: ConvertSpec, declared: ReadonlySet<string>,
+  ignore: (key: string) => void,
+  keyOf: (key: string) => string = headerKey): RowBatch {
   const lines: number[] = []
   const cells: unknown[] = []
   const texts: string[] = []
+  const malformed: RowBatch['malformed'] = []
   for (const row of rows) {
     if (row.kind === 'csvLines') {
       lines.push(0, row.line)
       texts.push(row.text)
-    } else if (row.kind === 'malformed' || (row.kind === 'csv' && row.cells.length !== spec.width)) {
+    } else if (row.kind === 'malformed') {
       lines.push(-row.line)
+      malformed.push({ cells: [], reason: NOT_AN_OBJECT })
     } else if (row.kind === 'csv') {
+      if ((row.cells.length !== spec.width || blank(row.cells[spec.subjectIndex])) && isBlankRecord(row.cells)) continue
+      if (row.cells.length !== spec.width) {
+        lines.push(-row.line)
+        malformed.push({ cells: row.cells, reason: widthReason(row.cells.length, spec.width) })
+        continue
+      }
       lines.push(row.line)
       cells.push(row.cells[spec.subjectIndex])
       for (const col of spec.columns) cells.push(row.cells[col.index])
     } else {
+      const value = jsonRow(row.value, declared, ignore, keyOf)
+      if (value === null) {
+        lines.push(-row.line)
+        const strings = Object.values(row.value).filter((v): v is string => typeof v === 'string')
+        malformed.push({ cells: strings, reason: TWO_KEYS })
+        continue
+      }
       lines.push(row.line)
-      for (const key of Object.keys(row.value)) if (!declared.has(key)) ignore(key)
-      cells.push(row.value[spec.subjectField])
-      for (const col of spec.columns) cells.push(Object.hasOwn(row.value, col.name) ? row.value[col.name] : null)
+      cells.push(Object.hasOwn(value, spec.subjectKey) ? value[spec.subjectKey] : null)
+      for (const col of spec.columns) cells.push(Object.hasOwn(value, col.key) ? value[col.key] : null)
     }
   }
-  return { lines, cells, texts }
+  return { lines, cells, texts, malformed }
+}
+
+/**
+ * An NDJSON object by header text: its keys as sent when they are already declared column names
+ * (the common case: no copy), else trimmed and NFC. Null when two keys name one declared column.
+ */
+function jsonRow (value: Record<string, unknown>, declared: ReadonlySet<string>, ignore: (key: string) => void,
+  keyOf: (key: string) => string): Record<string, unknown> | null {
+  let mapped: Record<string, unknown> | null = null
+  let seen: Set<string> | null = null
+  for (const key of Object.keys(value)) {
+    if (declared.has(key)) continue
+    const k = keyOf(key)
+    if (k === key || !declared.has(k)) { ignore(key); continue }
+    seen ??= new Set()
+    if (Object.hasOwn(value, k) || seen.has(k)) return null
+    seen.add(k)
+    mapped ??= { ...value }
+    // defineProperty: a column may be any text, `__proto__` included.
+    Object.defineProperty(mapped, k, { value: value[key], enumerable: true, writable: true, configurable: true })
+  }
+  return mapped ?? value
 }
 
 /** COPY text format: tab-separated; backslash is the escape character, so JSON's backslashes are doubled. */
 function copyLine (snapshotId: number, subjectHash: Buffer, keyVersion: number, attrs: string): string {
   const escaped = attrs.includes('\\') ? attrs.replaceAll('\\', '\\\\') : attrs
   return snapshotId + '\t\\\\x' + subjectHash.toString('hex') + '\t' + keyVersion + '\t' + escaped + '\n'
+}
+
+/** The attrs of an unreadable subject's marker row (design §14.1): JSON null, never a record. */
+export const UNREADABLE_ATTRS = 'null'
+
+/** A cell with nothing in it but the whitespace a cell is trimmed of. */
+const blank = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && trimCell(v) === '')
+
+/**
+ * A CSV record with nothing in it (`,,,,` as Excel writes a formatted empty row, or spaces only):
+ * skipped like a blank line, neither a row nor a reject.
+ */
+export function isBlankRecord (cells: readonly string[]): boolean {
+  for (const c of cells) if (!blank(c)) return false
+  return true
 }
 
 /** The conversion of one load: a function from a flat batch to its COPY text. */
@@ -90,11 +166,22 @@ export function converter (spec: ConvertSpec): (batch: RowBatch) => Converted {
   return (batch) => {
     let text = ''
     let rows = 0
-    const rejected: Array<[number, string, string]> = []
+    let unlinkable = 0
+    const rejected: Rejected[] = []
+    const mark = (id: string): void => {
+      text += copyLine(spec.snapshotId, keys.subjectHash(id), keys.keyVersion, UNREADABLE_ATTRS)
+    }
+    /** The subject of a row refused for its ID: the likely person when only the check character is wrong. */
+    const refuseId = (line: number, raw: unknown): void => {
+      const why = explainIdNumber(raw, spec.today)
+      rejected.push([line, spec.subjectField, 'INVALID_ID_NUMBER', why?.reason ?? 'not a valid ID number'])
+      if (why?.corrected != null) mark(why.corrected)
+      else unlinkable++
+    }
     /** One row whose subject and field values are cells[at …]. */
     const convertRow = (line: number, cells: readonly unknown[], at: number): void => {
       const id = normaliseIdNumber(cells[at], spec.today)
-      if (!id.ok) { rejected.push([line, spec.subjectField, id.code]); return }
+      if (!id.ok) { refuseId(line, cells[at]); return }
       // The attributes' JSON, written member by member (the same text JSON.stringify gives an
       // object of these members in this order, without building the object).
       let attrs = '{'
@@ -102,7 +189,11 @@ export function converter (spec: ConvertSpec): (batch: RowBatch) => Converted {
         const col = spec.columns[k]!
         const cell = cells[at + 1 + k]
         const parsed: CellResult = csv ? parseCsvCell(col.type, cell as string) : parseJsonValue(col.type, cell)
-        if (!parsed.ok) { rejected.push([line, col.name, parsed.code]); return }
+        if (!parsed.ok) {
+          rejected.push([line, col.name, parsed.code, parsed.reason])
+          mark(id.value)
+          return
+        }
         const value = (col.type === 'name' || col.type === 'hashed') && parsed.value !== null
           ? keys.fieldHash(col.name, id.value, String(parsed.value))
           : parsed.value
@@ -110,6 +201,23 @@ export function converter (spec: ConvertSpec): (batch: RowBatch) => Converted {
       }
       text += copyLine(spec.snapshotId, keys.subjectHash(id.value), keys.keyVersion, attrs + '}')
       rows++
+    }
+    /**
+     * A row that cannot be split into its columns: which cell is the ID is not certain, so every
+     * cell that reads as an ID number marks its subject (a refusal too many is safe, an answer
+     * from a neighbour's row is not); the subject's own column also by its first 17 characters.
+     */
+    const convertMalformed = (line: number, cells: readonly string[], reason: string): void => {
+      rejected.push([line, '', 'MALFORMED_ROW', reason])
+      let marked = false
+      cells.forEach((cell, i) => {
+        const id = normaliseIdNumber(cell, spec.today)
+        if (id.ok) { mark(id.value); marked = true; return }
+        if (i !== spec.subjectIndex || !csv) return
+        const corrected = explainIdNumber(cell, spec.today)?.corrected
+        if (corrected != null) { mark(corrected); marked = true }
+      })
+      if (!marked) unlinkable++
     }
     /** Whole CSV lines: split each as the reader's quote-free path does, blank lines skipped. */
     const convertLines = (first: number, lines: string): void => {
@@ -122,7 +230,13 @@ export function converter (spec: ConvertSpec): (batch: RowBatch) => Converted {
         if (record.endsWith('\r')) record = record.slice(0, -1)
         if (record === '') continue
         const cells = record.split(',')
-        if (cells.length !== spec.width) { rejected.push([line, '', 'MALFORMED_ROW']); continue }
+        if (cells.length !== spec.width || blank(cells[spec.subjectIndex])) {
+          if (isBlankRecord(cells)) continue
+          if (cells.length !== spec.width) {
+            convertMalformed(line, cells, widthReason(cells.length, spec.width))
+            continue
+          }
+        }
         split[0] = cells[spec.subjectIndex]
         for (let k = 0; k < spec.columns.length; k++) split[1 + k] = cells[spec.columns[k]!.index]
         convertRow(line, split, 0)
@@ -130,12 +244,19 @@ export function converter (spec: ConvertSpec): (batch: RowBatch) => Converted {
     }
     let c = 0
     let t = 0
+    let m = 0
     for (let j = 0; j < batch.lines.length; j++) {
       const line = batch.lines[j]!
-      if (line === 0) convertLines(batch.lines[++j]!, batch.texts[t++]!)
-      else if (line < 0) rejected.push([-line, '', 'MALFORMED_ROW'])
-      else { convertRow(line, batch.cells, c); c += width }
+      if (line === 0) {
+        convertLines(batch.lines[++j]!, batch.texts[t++]!)
+      } else if (line < 0) {
+        const bad = batch.malformed[m++]!
+        convertMalformed(-line, bad.cells, bad.reason)
+      } else {
+        convertRow(line, batch.cells, c)
+        c += width
+      }
     }
-    return { text, rows, rejected }
+    return { text, rows, rejected, unlinkable }
   }
 }

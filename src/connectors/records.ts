@@ -2,6 +2,12 @@
  * Where a connector's records live: the `records` table, partitioned by snapshot. A load writes
  * its own table `records_s<id>`, which becomes a partition when the snapshot is activated, and is
  * dropped some time after a newer snapshot replaced it.
+ *
+ * A row whose `attrs` is JSON `null` is not a record: it marks its subject *unreadable* in that
+ * snapshot (a row about them was rejected; design §14.1). It sits under the subject's hash with
+ * their records, so the one index probe that reads a subject's records also finds the marker, and
+ * every reader returns `SubjectRecords`, never the marker as a record: a predicate must not be
+ * evaluated over a subject with one (src/verifications refuses with SUBJECT_DATA_UNREADABLE).
  */
 import type { Executor } from '../db/client.ts'
 import type { StoredRecord } from '../matchers/predicate/index.ts'
@@ -29,17 +35,31 @@ export async function createPartition (db: Executor, snapshotId: number): Promis
  * index is built (on a pool, a second connection and the second core): together they took 0.8 s
  * of a 1M-row load one after the other. Planner statistics are gathered once the index is there,
  * not whenever autovacuum gets to a table that was just filled.
+ *
+ * With unreadable markers (`markers`: the load wrote some), the same scan counts the subjects
+ * marked, and once the index is there the subjects that have nothing but a marker are taken off
+ * the subjects with a record. A clean load pays for none of it: grouping the subjects with a
+ * test of every row's attrs cost about 1 s more per million rows than the plain distinct count.
  */
-export async function preparePartition (db: Executor, snapshotId: number): Promise<{ subjects: number }> {
+export async function preparePartition (db: Executor, snapshotId: number, markers = false):
+Promise<{ subjects: number, unreadable: number }> {
   const table = partitionName(snapshotId)
   const [, [count]] = await Promise.all([
     (async () => {
       await db.query(`create index ${table}_subject_idx on ${table} (subject_hash)`)
       await db.query(`analyze ${table}`)
     })(),
-    db.query<{ n: number }>(`select count(distinct subject_hash)::int as n from ${table}`)
+    db.query<{ n: number, u: number }>(markers
+      ? `select count(distinct subject_hash)::int as n,
+          count(distinct subject_hash) filter (where attrs = 'null'::jsonb)::int as u from ${table}`
+      : `select count(distinct subject_hash)::int as n, 0 as u from ${table}`)
   ])
-  return { subjects: Number(count!.n) }
+  const unreadable = Number(count!.u)
+  if (unreadable === 0) return { subjects: Number(count!.n), unreadable }
+  const [only] = await db.query<{ n: number }>(`select count(*)::int as n
+    from (select distinct subject_hash from ${table} where attrs = 'null'::jsonb) m
+    where not exists (select 1 from ${table} r where r.subject_hash = m.subject_hash and r.attrs <> 'null'::jsonb)`)
+  return { subjects: Number(count!.n) - Number(only!.n), unreadable }
 }
 
 export async function attachPartition (tx: Executor, snapshotId: number): Promise<void> {
@@ -55,34 +75,58 @@ export async function dropPartition (db: Executor, snapshotId: number, attached:
 export interface Lookup { snapshotId: number, subjectHash: Uint8Array }
 
 /**
+ * One subject's records in one snapshot, and whether the snapshot marks the subject unreadable
+ * (then `records` are not all there is, and no answer may be given from them).
+ */
+export interface SubjectRecords { records: StoredRecord[], unreadable: boolean }
+
+/** Sorts the rows read for one subject: records, and the unreadable marker (attrs JSON null). */
+export function collectRecords (into: SubjectRecords, attrs: StoredRecord | null): void {
+  if (attrs === null) into.unreadable = true
+  else into.records.push(attrs)
+}
+
+export const noRecords = (): SubjectRecords => ({ records: [], unreadable: false })
+
+/**
+ * The first question asked whose connector marks the subject unreadable, or null: then the whole
+ * request is refused (409 SUBJECT_DATA_UNREADABLE), never answered in part.
+ */
+export function unreadableQuestion (records: ReadonlyMap<string, SubjectRecords>,
+  asked: ReadonlyArray<{ id: string, connectorId: string }>): string | null {
+  for (const q of asked) if (records.get(q.connectorId)?.unreadable === true) return q.id
+  return null
+}
+
+/**
  * The records of several subjects, each in its snapshot, in one statement: each lookup is an
  * indexed probe of its partition (a lateral join, so that it is never planned as a scan).
  * Returns each lookup's records in the order of the lookups.
  */
-export async function lookupRecords (db: Executor, lookups: readonly Lookup[]): Promise<StoredRecord[][]> {
+export async function lookupRecords (db: Executor, lookups: readonly Lookup[]): Promise<SubjectRecords[]> {
   const input = JSON.stringify(lookups.map((l, i) => ({
     i, s: l.snapshotId, h: Buffer.from(l.subjectHash).toString('hex')
   })))
-  const rows = await db.query<{ i: number, attrs: StoredRecord }>(
+  const rows = await db.query<{ i: number, attrs: StoredRecord | null }>(
     `select u.i, r.attrs from jsonb_to_recordset($1::jsonb) as u(i integer, s bigint, h text)
        cross join lateral (
          select attrs from records where snapshot_id = u.s and subject_hash = decode(u.h, 'hex')
        ) r`, [input])
-  const out: StoredRecord[][] = lookups.map(() => [])
-  for (const r of rows) out[Number(r.i)]!.push(r.attrs)
+  const out = lookups.map(noRecords)
+  for (const r of rows) collectRecords(out[Number(r.i)]!, r.attrs)
   return out
 }
 
 /** The lookups of concurrent requests, one statement per batch (src/db/batch.ts). */
 export class RecordLookups {
-  readonly #batcher: StatementBatcher<Lookup, StoredRecord[]>
+  readonly #batcher: StatementBatcher<Lookup, SubjectRecords>
 
   constructor (db: Executor) {
     this.#batcher = new StatementBatcher(async (lookups) => await lookupRecords(db, lookups))
   }
 
   /** The records of one subject in one snapshot (the few rows of one person). */
-  async lookup (snapshotId: number, subjectHash: Uint8Array): Promise<StoredRecord[]> {
+  async lookup (snapshotId: number, subjectHash: Uint8Array): Promise<SubjectRecords> {
     return await this.#batcher.submit({ snapshotId, subjectHash })
   }
 }

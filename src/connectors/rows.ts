@@ -6,6 +6,7 @@
  * line bookkeeping were two thirds of the loader's time in a profile of 300,000 rows.
  */
 import type { Readable } from 'node:stream'
+import { headerKey } from './columns.ts'
 
 export type SnapshotFormat = 'csv' | 'ndjson'
 
@@ -33,24 +34,106 @@ const MAX_RECORD = 1024 * 1024
 /** The file cannot be read as rows at all; the message names a line, never the text. */
 export class MalformedInput extends Error {}
 
-/** Text chunks of the input, decoded as UTF-8 (invalid bytes are an error, never U+FFFD). */
-async function * text (input: Readable): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8', { fatal: true })
+/** The text encodings a snapshot may come in (design §14.1 "Encodings"). */
+export type TextEncoding = 'utf-8' | 'gb18030'
+
+/**
+ * The encoding of a `charset` parameter (absent: UTF-8); null for one that is not supported.
+ * GBK and GB2312 are subsets of GB18030, so all three are decoded as GB18030.
+ */
+export function encodingOf (charset: string | null | undefined): TextEncoding | null {
+  if (charset === null || charset === undefined) return 'utf-8'
+  switch (charset.trim().replace(/^"(.*)"$/, '$1').toLowerCase()) {
+    case 'utf-8': case 'utf8': case 'us-ascii': return 'utf-8'
+    case 'gb18030': case 'gbk': case 'gb2312': case 'x-gbk': case 'cp936': case 'windows-936': return 'gb18030'
+    default: return null
+  }
+}
+
+/** The bytes are not text in the encoding: `line` is where the first bad bytes are. */
+export class EncodingError extends MalformedInput {
+  readonly line: number
+  readonly encoding: TextEncoding
+  readonly utf16: boolean
+
+  constructor (line: number, encoding: TextEncoding, utf16 = false) {
+    const name = encoding === 'utf-8' ? 'UTF-8' : 'GB18030'
+    super(utf16 ? 'the file is UTF-16' : `the file is not valid ${name} at line ${line}`)
+    this.line = line
+    this.encoding = encoding
+    this.utf16 = utf16
+  }
+}
+
+/** A line longer than this many bytes cannot be a record of at most MAX_RECORD characters. */
+const MAX_LINE_BYTES = 4 * MAX_RECORD + 4
+const LF = 0x0a
+
+function newlines (buf: Uint8Array, end = buf.length): number {
+  let n = 0
+  for (let i = buf.indexOf(LF); i !== -1 && i < end; i = buf.indexOf(LF, i + 1)) n++
+  return n
+}
+
+/**
+ * Text chunks of the input in its encoding; invalid bytes are an error naming their line, never
+ * U+FFFD. Neither UTF-8 nor GB18030 uses the byte 0x0A inside a character, so the input is decoded
+ * up to its last line feed in each chunk, with the rest kept for the next: every decode is whole,
+ * and a failure is found again line by line to name the line, without holding more than a chunk
+ * and one line.
+ */
+async function * text (input: Readable, encoding: TextEncoding = 'utf-8'): AsyncGenerator<string> {
+  const decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: true })
+  let carry: Buffer | null = null
+  let line = 1
   let first = true
-  try {
-    for await (const chunk of input) {
-      let s = typeof chunk === 'string' ? chunk : decoder.decode(chunk as Uint8Array, { stream: true })
-      if (first && s.charCodeAt(0) === 0xfeff) s = s.slice(1)
+  const decode = (bytes: Uint8Array): string => {
+    try {
+      return decoder.decode(bytes)
+    } catch (err) {
+      if (!(err instanceof TypeError)) throw err
+      let start = 0
+      for (let k = 0; ; k++) {
+        const nl = bytes.indexOf(LF, start)
+        const end = nl === -1 ? bytes.length : nl
+        try {
+          decoder.decode(bytes.subarray(start, end))
+        } catch {
+          throw new EncodingError(line + k, encoding)
+        }
+        if (nl === -1) throw new EncodingError(line + k, encoding)
+        start = nl + 1
+      }
+    }
+  }
+  for await (const chunk of input) {
+    if (typeof chunk === 'string') {
+      yield first && chunk.charCodeAt(0) === 0xfeff ? chunk.slice(1) : chunk
       first = false
-      yield s
+      continue
     }
-    const rest = decoder.decode()
-    if (rest !== '') yield rest
-  } catch (err) {
-    if (err instanceof TypeError && (err as { code?: string }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') {
-      throw new MalformedInput('the file is not valid UTF-8')
+    const buf: Buffer = carry === null ? chunk as Buffer : Buffer.concat([carry, chunk as Buffer])
+    if (first && buf.length >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff))) {
+      throw new EncodingError(1, encoding, true)
     }
-    throw err
+    const nl = buf.lastIndexOf(LF)
+    if (nl === -1) {
+      if (buf.length > MAX_LINE_BYTES) throw new MalformedInput(`line ${line} is longer than ${MAX_RECORD} characters`)
+      carry = buf
+      continue
+    }
+    const piece = buf.subarray(0, nl + 1)
+    carry = nl + 1 < buf.length ? buf.subarray(nl + 1) : null
+    let s = decode(piece)
+    if (first && s.charCodeAt(0) === 0xfeff) s = s.slice(1)
+    first = false
+    line += newlines(piece)
+    yield s
+  }
+  if (carry !== null) {
+    let s = decode(carry)
+    if (first && s.charCodeAt(0) === 0xfeff) s = s.slice(1)
+    yield s
   }
 }
 
@@ -167,11 +250,11 @@ async function source (
   return { columns, batches: batches() }
 }
 
-export async function csvRows (input: Readable): Promise<RowSource> {
+export async function csvRows (input: Readable, encoding: TextEncoding = 'utf-8'): Promise<RowSource> {
   let line = 1
   // The header is the first record that is not blank, whatever its line.
   let header = false
-  const b = batcher(text(input), (buf, final) => {
+  const b = batcher(text(input, encoding), (buf, final) => {
     const rows: SourceRow[] = []
     let pos = 0
     let quote = buf.indexOf('"')
@@ -203,7 +286,7 @@ export async function csvRows (input: Readable): Promise<RowSource> {
     }
     return { rows, rest: buf.slice(pos) }
   })
-  return await source(b, (first) => first?.kind === 'csv' ? first.cells.map((c) => c.trim()) : null, true)
+  return await source(b, (first) => first?.kind === 'csv' ? first.cells.map(headerKey) : null, true)
 }
 
 function parseObject (text: string): Record<string, unknown> | null {
@@ -216,9 +299,9 @@ function parseObject (text: string): Record<string, unknown> | null {
   }
 }
 
-export async function ndjsonRows (input: Readable): Promise<RowSource> {
+export async function ndjsonRows (input: Readable, encoding: TextEncoding = 'utf-8'): Promise<RowSource> {
   let line = 0
-  const b = batcher(text(input), (buf, final) => {
+  const b = batcher(text(input, encoding), (buf, final) => {
     const rows: SourceRow[] = []
     let pos = 0
     for (;;) {
@@ -238,14 +321,12 @@ export async function ndjsonRows (input: Readable): Promise<RowSource> {
     }
     return { rows, rest: buf.slice(pos) }
   })
-  // The columns are the first object's keys; a malformed first line has none.
-  const columnsOf = (first: SourceRow | undefined): string[] | null => {
-    if (first === undefined) return null
-    return first.kind === 'json' ? Object.keys(first.value) : []
-  }
-  return await source(b, columnsOf, false)
+  const keys = (first: SourceRow | undefined): string[] | null =>
+    first === undefined ? null : first.kind === 'json' ? Object.keys(first.value).map(headerKey) : []
+  return await source(b, keys, false)
 }
 
-export async function rowSource (format: SnapshotFormat, input: Readable): Promise<RowSource> {
-  return format === 'csv' ? await csvRows(input) : await ndjsonRows(input)
+export async function rowSource (format: SnapshotFormat, input: Readable,
+  encoding: TextEncoding = 'utf-8'): Promise<RowSource> {
+  return format === 'csv' ? await csvRows(input, encoding) : await ndjsonRows(input, encoding)
 }

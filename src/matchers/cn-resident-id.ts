@@ -175,6 +175,57 @@ export function normaliseIdNumber (input: unknown, today: string): NormResult {
   return INVALID
 }
 
+/**
+ * Why a refused identity number is refused, for a load's reject report (never the number itself),
+ * and, when only its check character is wrong, the number with the first 17 characters and the
+ * right check character: the person the row most likely belongs to, whom the loader marks
+ * unreadable rather than unknown (design §14.1). Null for a number `normaliseIdNumber` accepts.
+ * Slow and thorough: it runs only for rejected rows.
+ */
+export function explainIdNumber (input: unknown, today: string): { reason: string, corrected: string | null } | null {
+  if (normaliseIdNumber(input, today).ok) return null
+  const todayN = todayNumber(today)
+  const no = (reason: string): { reason: string, corrected: null } => ({ reason, corrected: null })
+  if (typeof input !== 'string') return no('type: an ID number must be text (a JSON string), never a number')
+  let start = 0
+  let end = input.length
+  while (start < end && isSurroundingSpace(input.charCodeAt(start))) start++
+  while (end > start && isSurroundingSpace(input.charCodeAt(end - 1))) end--
+  const length = end - start
+  if (length === 0) return no('empty: the row has no ID number')
+  const characters = 'characters: only digits (ASCII or full-width) are allowed, and X as the 18th character; ' +
+    'no spaces, hyphens or other characters inside'
+  if (length !== 18 && length !== 15) {
+    return no(`length: ${length} characters (after trimming spaces); an ID number has 18, or 15 for a legacy number`)
+  }
+  if (length === 18) {
+    if (readDigits(input, start, 18, 0, 17) < 0) return no(characters)
+  } else {
+    if (readDigits(input, start, 6, 0, -1) < 0 || readDigits(input, start + 6, 9, 8, -1) < 0) return no(characters)
+    digits[6] = 1
+    digits[7] = 9
+  }
+  if (digits[0] === 0) return no('region: the first digit cannot be 0')
+  const birth = length === 18 ? 'characters 7-14' : 'characters 7-12'
+  const d = digits
+  const year = (d[6] as number) * 1000 + (d[7] as number) * 100 + (d[8] as number) * 10 + (d[9] as number)
+  const month = (d[10] as number) * 10 + (d[11] as number)
+  const day = (d[12] as number) * 10 + (d[13] as number)
+  if (year < 1800 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    return no(`date: the birth date (${birth}) is not a calendar date`)
+  }
+  if (year * 10000 + month * 100 + day > todayN) return no(`date: the birth date (${birth}) is in the future`)
+  if (length === 18 && checkValue() !== digits[17]) {
+    digits[17] = checkValue()
+    return {
+      reason: 'check digit: the 18th character does not match the first 17 ' +
+        '(a typing error in one of the 18 characters)',
+      corrected: digitsToString()
+    }
+  }
+  return no('not a valid ID number')
+}
+
 /** The ISO 7064 MOD 11-2 check character ('0'-'9' or 'X') for 17 ASCII digits. */
 export function checkDigit (first17: string): string {
   if (typeof first17 !== 'string' || first17.length !== 17) throw new TypeError('checkDigit needs 17 ASCII digits')

@@ -7,6 +7,7 @@ import {
   compilePredicate, type CompiledPredicate, type FieldType, type ParamType
 } from '../matchers/predicate/index.ts'
 import type { FieldDef, Quotas } from '../db/schema/index.ts'
+import { headerKey } from '../connectors/columns.ts'
 
 export const FIELD_TYPES: readonly FieldType[] = ['string', 'integer', 'number', 'boolean', 'date', 'name', 'hashed']
 export const PARAM_TYPES: readonly ParamType[] = ['string', 'integer', 'number', 'boolean', 'date']
@@ -26,8 +27,26 @@ function invalid (message: string, errors?: Array<{ path: string, message: strin
 }
 
 export interface ConnectorInput {
-  subject: { field: string, type: string }
+  subject: { field: string, type: string, column?: string }
   fields: FieldDef[]
+}
+
+/** Longest column header a connector may name. */
+export const MAX_COLUMN_LENGTH = 200
+
+/**
+ * A declared source column (design §14.1): any Unicode header text, compared trimmed and NFC, so
+ * it must not be empty once trimmed, and two declared columns may not be the same header.
+ */
+function checkColumn (column: string | undefined, path: string): void {
+  if (column === undefined) return
+  if (typeof column !== 'string' || !column.isWellFormed()) throw invalid(`${path} must be text`)
+  const key = headerKey(column)
+  if (key === '') throw invalid(`${path} is empty once trimmed of spaces`)
+  if ([...key].length > MAX_COLUMN_LENGTH) throw invalid(`${path} is longer than ${MAX_COLUMN_LENGTH} characters`)
+  if ([...key].some((ch) => ch.charCodeAt(0) < 0x20 || ch === '\u007f')) {
+    throw invalid(`${path} contains a control character or a line break`)
+  }
 }
 
 /** Checks a connector's subject and declared fields; returns the field-type map. */
@@ -35,7 +54,9 @@ export function checkConnectorFields (input: ConnectorInput): Record<string, Fie
   const { subject, fields } = input
   if (!FIELD_NAME.test(subject.field)) throw invalid('subject.field must match ' + FIELD_NAME.source)
   if (subject.type !== 'cn_resident_id') throw invalid('subject.type must be cn_resident_id')
+  checkColumn(subject.column, 'subject.column')
   const types: Record<string, FieldType> = Object.create(null)
+  const columns = new Map<string, string>([[headerKey(subject.column ?? subject.field), 'subject']])
   fields.forEach((f, i) => {
     if (!FIELD_NAME.test(f.name)) throw invalid(`fields/${i}/name must match ${FIELD_NAME.source}`)
     if (RESERVED.has(f.name)) throw invalid(`fields/${i}/name may not be and, or, not`)
@@ -44,6 +65,13 @@ export function checkConnectorFields (input: ConnectorInput): Record<string, Fie
     if (!(FIELD_TYPES as readonly string[]).includes(f.type)) {
       throw invalid(`fields/${i}/type must be one of ${FIELD_TYPES.join(', ')}`)
     }
+    checkColumn(f.column, `fields/${i}/column`)
+    const column = headerKey(f.column ?? f.name)
+    const other = columns.get(column)
+    if (other !== undefined) {
+      throw invalid(`fields/${i} reads the same column as ${other}; give each field a column of its own`)
+    }
+    columns.set(column, `fields/${i}`)
     types[f.name] = f.type as FieldType
   })
   return types

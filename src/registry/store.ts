@@ -129,9 +129,16 @@ export interface ConnectorInput {
   department: string
   title: string
   kind: 'file'
-  subject: { field: string, type: 'cn_resident_id' }
+  subject: { field: string, type: 'cn_resident_id', column?: string }
   fields: FieldDef[]
   maxRejectRatio?: number
+}
+
+/** Fields as stored: `column` kept only when given (design §14.1: the default is the field's name). */
+function storedFields (fields: readonly FieldDef[]): FieldDef[] {
+  return fields.map((f) => f.column === undefined
+    ? { name: f.name, type: f.type }
+    : { name: f.name, type: f.type, column: f.column })
 }
 
 export async function createConnector (
@@ -155,7 +162,8 @@ export async function createConnector (
       kind: input.kind,
       subjectField: input.subject.field,
       subjectType: input.subject.type,
-      fields: input.fields.map((f) => ({ name: f.name, type: f.type })),
+      subjectColumn: input.subject.column ?? null,
+      fields: storedFields(input.fields),
       maxRejectRatio: input.maxRejectRatio ?? DEFAULT_MAX_REJECT_RATIO
     }).onConflictDoNothing().returning({ id: connectors.id }))
     if (rows.length === 0) throw new ShifouError('CONFLICT', 'A connector with this id exists')
@@ -171,6 +179,7 @@ export async function getConnectorIn (database: Database, tx: Executor, id: stri
     kind: connectors.kind,
     subjectField: connectors.subjectField,
     subjectType: connectors.subjectType,
+    subjectColumn: connectors.subjectColumn,
     fields: connectors.fields,
     maxRejectRatio: connectors.maxRejectRatio,
     activeSnapshotId: connectors.activeSnapshotId,
@@ -187,6 +196,7 @@ export async function getConnectorIn (database: Database, tx: Executor, id: stri
     kind: r.kind as string,
     subjectField: r.subject_field as string,
     subjectType: r.subject_type as string,
+    subjectColumn: (r.subject_column as string | null) ?? null,
     fields: r.fields as FieldDef[],
     maxRejectRatio: Number(r.max_reject_ratio),
     activeSnapshotId: r.active_snapshot_id === null ? null : Number(r.active_snapshot_id),
@@ -230,7 +240,8 @@ export async function updateConnector (
     }
     await run(tx, deps.database.db.update(connectors).set({
       title: input.title,
-      fields: input.fields.map((f) => ({ name: f.name, type: f.type })),
+      subjectColumn: input.subject.column ?? null,
+      fields: storedFields(input.fields),
       maxRejectRatio: input.maxRejectRatio ?? current.maxRejectRatio,
       updatedAt: new Date()
     }).where(eq(connectors.id, id)))

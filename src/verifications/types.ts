@@ -5,7 +5,8 @@
 import type { Keyring } from '../keys/keyring.ts'
 import type { Entry, EntryInput } from '../audit/entry.ts'
 import type { RegistryState, CachedClient, CachedQuestion, ActiveSnapshot } from '../registry/cache.ts'
-import type { ParamValue, StoredRecord } from '../matchers/predicate/index.ts'
+import type { ParamValue } from '../matchers/predicate/index.ts'
+import type { SubjectRecords } from '../connectors/records.ts'
 import type { Admission } from '../abuse/admission.ts'
 import type { ReceiptIssuer } from '../receipts/issuer.ts'
 import type { Consent, ConsentCheck, ConsentVerifier } from '../consent/check.ts'
@@ -67,9 +68,9 @@ export class Refusal {
 
 export type Outcome = { ok: true, result: VerificationResult } | { ok: false, refusal: Refusal }
 
-/** The records of one subject in one snapshot. */
+/** The records of one subject in one snapshot, and whether the snapshot marks the subject unreadable. */
 export interface RecordReader {
-  lookup(snapshotId: number, subjectHash: Uint8Array): Promise<StoredRecord[]>
+  lookup(snapshotId: number, subjectHash: Uint8Array): Promise<SubjectRecords>
 }
 
 export interface VerifyDeps {
@@ -124,13 +125,13 @@ export interface Admitted extends Checked {
   /** the active snapshot of each connector asked, or null when one has none */
   snapshots: Map<string, ActiveSnapshot> | null
   lookups: Lookup[]
-  prefetched: Map<string, StoredRecord[]> | null
+  prefetched: Map<string, SubjectRecords> | null
 }
 
 /** Stage 5, readRecords: the subject's records in every connector asked. */
 export interface WithRecords extends Admitted {
   snapshots: Map<string, ActiveSnapshot>
-  records: Map<string, StoredRecord[]>
+  records: Map<string, SubjectRecords>
 }
 
 /** Stage 6, evaluate: the answers, before they are recorded. */

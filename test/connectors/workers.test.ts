@@ -116,7 +116,13 @@ t.test('worker threads make the snapshot the loading thread makes', async (t) =>
     t.equal(threads!.report.subjects, here!.report.subjects, `${format}: the same subjects`)
     t.same(threads!.report.rejected, here!.report.rejected, `${format}: the same rejected rows, in file order`)
     t.same(threads!.report.ignoredColumns, here!.report.ignoredColumns, `${format}: the same ignored columns`)
-    t.equal(threads!.records.length, here!.report.rows, `${format}: a record per row`)
+    t.equal(threads!.records.filter((r) => r.attrs !== null).length, here!.report.rows, `${format}: a record per row`)
+    t.equal(threads!.report.unreadableSubjects, here!.report.unreadableSubjects,
+      `${format}: the same unreadable subjects`)
+    t.equal(threads!.report.unlinkableRows, here!.report.unlinkableRows, `${format}: the same unlinkable rows`)
+    const markers = threads!.records.filter((r) => r.attrs === null).length
+    t.equal(markers, here!.report.rejectedCount - here!.report.unlinkableRows,
+      `${format}: a marker for every rejected row whose subject can be read`)
     t.same(threads!.records, here!.records, `${format}: the same records, byte for byte`)
   }
 })

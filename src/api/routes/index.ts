@@ -8,6 +8,7 @@ import jwks from './well-known/jwks.ts'
 import departments from './v1/departments/index.ts'
 import connectors from './v1/connectors/index.ts'
 import snapshots from './v1/connectors/snapshots.ts'
+import rejects from './v1/connectors/rejects.ts'
 import questions from './v1/questions/index.ts'
 import clients from './v1/clients/index.ts'
 import verifications from './v1/verifications/index.ts'
@@ -26,6 +27,7 @@ export default async function routes (app: FastifyInstance): Promise<void> {
   await app.register(departments, { prefix: '/v1/departments' })
   await app.register(connectors, { prefix: '/v1/connectors' })
   await app.register(snapshots, { prefix: '/v1/connectors' })
+  await app.register(rejects, { prefix: '/v1/connectors' })
   await app.register(questions, { prefix: '/v1/questions' })
   await app.register(clients, { prefix: '/v1/clients' })
   await app.register(verifications, { prefix: '/v1/verifications' })

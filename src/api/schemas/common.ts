@@ -24,12 +24,19 @@ export const Problem = Type.Object({
   detail: Type.String(),
   errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
   missing: Type.Optional(Type.Array(Type.String())),
+  columns: Type.Optional(Type.Array(Type.String(), { description: 'MISSING_COLUMN: the columns the file has' })),
+  duplicates: Type.Optional(Type.Array(Type.String(), { description: 'DUPLICATE_COLUMN: the headers given twice' })),
+  line: Type.Optional(Type.Integer({ description: 'INVALID_ENCODING: the line of the first bad bytes' })),
+  snapshot: Type.Optional(Type.Integer({ description: 'a failed load: its snapshot id (record and reject report)' })),
+  rejectedByCode: Type.Optional(Type.Record(Type.String(), Type.Integer())),
   rejectedCount: Type.Optional(Type.Integer()),
   limit: Type.Optional(Type.String({ description: 'the client limit that refused the request (QUOTA_EXCEEDED)' })),
   retryAfter: Type.Optional(Type.Integer({
     description: 'seconds until the limit allows the client again; also the Retry-After header'
   })),
-  rejected: Type.Optional(Type.Array(Type.Object({ line: Type.Integer(), field: Type.String(), code: Type.String() })))
+  rejected: Type.Optional(Type.Array(Type.Object({
+    line: Type.Integer(), field: Type.String(), code: Type.String(), reason: Type.Optional(Type.String())
+  })))
 }, { $id: 'Problem', description: 'application/problem+json (RFC 9457) with a stable code' })
 
 const ProblemRef = Type.Unsafe<Record<string, unknown>>({ $ref: 'Problem#' })

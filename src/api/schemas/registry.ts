@@ -17,28 +17,57 @@ export const Department = Type.Object({
   updatedAt: Instant
 })
 
-export const FieldDef = Type.Object({ name: Type.String({ maxLength: 63 }), type: FieldType }, Strict)
+const Column = Type.String({
+  minLength: 1,
+  maxLength: 400,
+  description: 'The file\'s header for this column (any Unicode text, matched after trimming spaces and NFC); ' +
+    'default the field\'s name'
+})
+export const FieldDef = Type.Object({
+  name: Type.String({ maxLength: 63 }),
+  type: FieldType,
+  column: Type.Optional(Column)
+}, Strict)
 export const ConnectorBody = Type.Object({
   id: Id,
   department: Id,
   title: Title,
   kind: Type.Literal('file'),
-  subject: Type.Object({ field: Type.String({ maxLength: 63 }), type: Type.Literal('cn_resident_id') }, Strict),
+  subject: Type.Object({
+    field: Type.String({ maxLength: 63 }),
+    type: Type.Literal('cn_resident_id'),
+    column: Type.Optional(Column)
+  }, Strict),
   fields: Type.Array(FieldDef, { maxItems: 200 }),
   maxRejectRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 1 }))
 }, Strict)
 export const ConnectorUpdate = Type.Omit(ConnectorBody, ['id'], Strict)
 
+export const RejectedRow = Type.Object({
+  line: Type.Integer({ description: '1-based line of the file as sent (a CSV header is line 1)' }),
+  field: Type.String({ description: 'the declared field, or empty for the whole row' }),
+  code: Type.String(),
+  reason: Type.Optional(Type.String({ description: 'what is wrong and what is accepted; never the value' }))
+})
+
 export const SnapshotSummary = Type.Object({
   id: Type.Integer(),
   connector: Type.String(),
-  status: Type.String({ description: 'loading, active, superseded or failed' }),
+  status: Type.String({ description: 'loading, active, superseded, failed or abandoned' }),
   rows: Type.Integer(),
   subjects: Type.Integer(),
   rejectedCount: Type.Integer(),
-  rejected: Type.Array(Type.Object({ line: Type.Integer(), field: Type.String(), code: Type.String() })),
+  rejectedByCode: Type.Record(Type.String(), Type.Integer(), { description: 'rejected rows by code' }),
+  rejected: Type.Array(RejectedRow, { description: 'the first 1,000 rejected rows (all: GET …/rejects)' }),
+  unreadableSubjects: Type.Integer({
+    description: 'subjects behind a rejected row: questions about them are refused (409 SUBJECT_DATA_UNREADABLE)'
+  }),
+  unlinkableRows: Type.Integer({ description: 'rejected rows whose ID number could not be read at all' }),
   ignoredColumns: Type.Array(Type.String()),
   asOf: DateOnly,
+  actor: Type.String({ description: 'who started the load (the token\'s sub)' }),
+  startedAt: Instant,
+  finishedAt: Type.Union([Instant, Type.Null()], { description: 'when the attempt ended (null while loading)' }),
   loadedAt: Type.Union([Instant, Type.Null()]),
   error: Type.Optional(Type.Union([Type.String(), Type.Null()]))
 })
@@ -48,8 +77,8 @@ export const Connector = Type.Object({
   department: Type.String(),
   title: Type.String(),
   kind: Type.String(),
-  subject: Type.Object({ field: Type.String(), type: Type.String() }),
-  fields: Type.Array(Type.Object({ name: Type.String(), type: Type.String() })),
+  subject: Type.Object({ field: Type.String(), type: Type.String(), column: Type.Optional(Type.String()) }),
+  fields: Type.Array(Type.Object({ name: Type.String(), type: Type.String(), column: Type.Optional(Type.String()) })),
   maxRejectRatio: Type.Number(),
   active: Type.Boolean(),
   activeSnapshot: Type.Union([SnapshotSummary, Type.Null()]),
@@ -135,4 +164,8 @@ export const ClientLimits = Type.Object({
 }, Strict)
 
 export const IdParams = Type.Object({ id: Id }, Strict)
+export const SnapshotParams = Type.Object({
+  id: Id,
+  snapshot: Type.String({ pattern: '^[1-9][0-9]{0,14}$', description: 'a snapshot (load attempt) id' })
+}, Strict)
 export const Created = Type.Object({ id: Type.String() })

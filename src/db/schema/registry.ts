@@ -13,7 +13,8 @@ export const departments = pgTable('departments', {
 })
 export type DepartmentRow = typeof departments.$inferSelect
 
-export interface FieldDef { name: string, type: string }
+/** A declared field; `column` is the file's header for it when that is not the field's name (design §14.1). */
+export interface FieldDef { name: string, type: string, column?: string }
 
 export const connectors = pgTable('connectors', {
   id: text().primaryKey(),
@@ -22,6 +23,8 @@ export const connectors = pgTable('connectors', {
   kind: text().notNull(),
   subjectField: text().notNull(),
   subjectType: text().notNull(),
+  /** the file's header of the subject's column, when it is not `subjectField` (design §14.1) */
+  subjectColumn: text(),
   fields: jsonb().$type<FieldDef[]>().notNull(),
   maxRejectRatio: real().notNull(),
   activeSnapshotId: bigint({ mode: 'number' }),

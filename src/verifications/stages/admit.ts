@@ -7,7 +7,7 @@
  */
 import { isShifouError } from '../../errors.ts'
 import type { ActiveSnapshot, RegistryState } from '../../registry/cache.ts'
-import type { StoredRecord } from '../../matchers/predicate/index.ts'
+import type { SubjectRecords } from '../../connectors/records.ts'
 import { Refusal, type Admitted, type Checked, type Lookup, type VerifyDeps } from '../types.ts'
 
 export async function admit (v: Checked, deps: VerifyDeps): Promise<Admitted | Refusal> {
@@ -60,7 +60,7 @@ export async function admit (v: Checked, deps: VerifyDeps): Promise<Admitted | R
   const records = decision.records
   const prefetched = records === null
     ? null
-    : new Map<string, StoredRecord[]>(lookups.map((l, i) => [l.connectorId, records[i]!]))
+    : new Map<string, SubjectRecords>(lookups.map((l, i) => [l.connectorId, records[i]!]))
   return { ...v, snapshots, lookups, prefetched }
 }
 

@@ -19,7 +19,7 @@ export function evaluate (v: WithRecords, deps: Pick<VerifyDeps, 'keyring'>): Ev
       hashField: (field, value) =>
         keys.fieldHash(field, v.subject.id, fields[field] === 'hashed' ? normaliseHashedValue(value) : value)
     }
-    const answer = question.predicate.evaluate(v.records.get(question.connectorId)!, ctx) ? 'yes' : 'no'
+    const answer = question.predicate.evaluate(v.records.get(question.connectorId)!.records, ctx) ? 'yes' : 'no'
     return { question, params, answer, snapshot }
   })
 }

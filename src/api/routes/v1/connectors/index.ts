@@ -21,7 +21,11 @@ async function view (database: Database, c: ConnectorRow): Promise<Static<typeof
     department: c.departmentId,
     title: c.title,
     kind: c.kind,
-    subject: { field: c.subjectField, type: c.subjectType },
+    subject: {
+      field: c.subjectField,
+      type: c.subjectType,
+      ...(c.subjectColumn === null ? {} : { column: c.subjectColumn })
+    },
     fields: c.fields,
     maxRejectRatio: c.maxRejectRatio,
     active: c.active,

@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@fastify/type-provider-typebox'
 import { checkAsOf, loadSnapshot } from '../../../../connectors/load.ts'
 import { listSnapshots } from '../../../../connectors/snapshots.ts'
+import { encodingOf } from '../../../../connectors/rows.ts'
 import { ShifouError } from '../../../../errors.ts'
 import { DateOnly, Strict, withErrors } from '../../../schemas/common.ts'
 import { IdParams, SnapshotSummary } from '../../../schemas/registry.ts'
@@ -39,8 +40,8 @@ const snapshots: FastifyPluginAsyncTypebox = async (app) => {
     bodyLimit: 64 * 1024 * 1024 * 1024,
     schema: {
       tags,
-      description: 'Loads a snapshot: the body is text/csv (header row of field names) or application/x-ndjson, ' +
-        'streamed. ' +
+      description: 'Loads a snapshot: the body is text/csv (a header row naming the declared columns) or ' +
+        'application/x-ndjson, streamed, in UTF-8 or, with `; charset=gb18030` (or gbk, gb2312), GB18030. ' +
         'The previous snapshot answers until this one is complete.',
       params: IdParams,
       querystring: Type.Object({ asOf: DateOnly }, Strict),
@@ -49,9 +50,15 @@ const snapshots: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const connector = await ownedConnector(database, request.principal!, request.params.id)
     checkAsOf(request.query.asOf)
-    const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
-    const format = FORMATS[type]
+    const [type, ...parameters] = (request.headers['content-type'] ?? '').split(';')
+    const format = FORMATS[type!.trim().toLowerCase()]
     if (format === undefined) throw new ShifouError('UNSUPPORTED_MEDIA_TYPE', 'Send text/csv or application/x-ndjson')
+    const charset = parameters.map((p) => p.split('=')).find(([k]) => k!.trim().toLowerCase() === 'charset')?.[1]
+    const encoding = encodingOf(charset)
+    if (encoding === null) {
+      throw new ShifouError('UNSUPPORTED_MEDIA_TYPE',
+        'The charset must be utf-8 (the default) or gb18030 (also named gbk, gb2312)')
+    }
     const result = await loadSnapshot({
       database,
       keyring,
@@ -59,6 +66,7 @@ const snapshots: FastifyPluginAsyncTypebox = async (app) => {
       connector,
       asOf: request.query.asOf,
       format,
+      encoding,
       input: request.body as Readable,
       onActivated: () => { registry.invalidate() }
     })
