@@ -140,3 +140,17 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
 export function loadDotEnv (path = '.env'): void {
   if (existsSync(path)) process.loadEnvFile(path)
 }
+
+/**
+ * Only where the database and the audit log are, for commands that need no secret (`shifou audit
+ * verify --key`): an auditor checking the log is not asked for the master key.
+ */
+export function loadLogLocation (env: NodeJS.ProcessEnv = process.env): Pick<Config, 'databaseUrl' | 'dataDir' | 'auditOrigin'> {
+  const origin = env.SHIFOU_AUDIT_ORIGIN && env.SHIFOU_AUDIT_ORIGIN !== '' ? env.SHIFOU_AUDIT_ORIGIN : 'shifou.local/audit'
+  if (!/^[\x21-\x7E]{1,200}$/.test(origin) || origin.includes('+')) throw new ConfigError('SHIFOU_AUDIT_ORIGIN must be printable ASCII without spaces or +')
+  return {
+    databaseUrl: env.DATABASE_URL && env.DATABASE_URL !== '' ? env.DATABASE_URL : null,
+    dataDir: resolve(env.SHIFOU_DATA_DIR && env.SHIFOU_DATA_DIR !== '' ? env.SHIFOU_DATA_DIR : './.shifou'),
+    auditOrigin: origin
+  }
+}

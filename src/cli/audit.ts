@@ -5,25 +5,35 @@
  * is all it needs: `--key` takes the published verifier key, so an auditor needs no secret.
  */
 import { readFileSync } from 'node:fs'
-import { loadConfig, loadDotEnv } from '../config.ts'
+import { ConfigError, decodeSecret, loadConfig, loadDotEnv, loadLogLocation } from '../config.ts'
 import { openDatabase } from '../db/client.ts'
 import { parseVerifierKey, signerFromSeed, type CheckpointVerifier } from '../audit/checkpoint-note.ts'
 import { verifyLog } from '../audit/log-check.ts'
-import { parse, UsageError } from './args.ts'
+import { parseCommand, UsageError } from './args.ts'
+import { auditVerify as spec } from './specs/audit.ts'
 
 export async function audit (argv: string[]): Promise<number> {
   const [sub, ...rest] = argv
-  if (sub !== 'verify') throw new UsageError('usage: shifou audit verify [--against FILE] [--key VKEY]')
-  const { values } = parse(rest, { against: { type: 'string' }, key: { type: 'string' } })
+  if (sub !== 'verify') throw new UsageError('the only audit command is verify')
+  const { values } = parseCommand(spec, rest)
   loadDotEnv()
-  const config = loadConfig()
   let verifier: CheckpointVerifier
+  const config = loadLogLocation()
   if (values.key !== undefined) {
     const parsed = parseVerifierKey(values.key)
-    if (parsed === null) throw new UsageError('--key is not a signed-note verifier key (name+hex+base64)')
+    if (parsed === null) {
+      throw new UsageError('--key is not a signed-note verifier key (name+hex+base64, as GET /v1/audit/checkpoint-key gives it)')
+    }
     verifier = parsed
   } else {
-    const signer = signerFromSeed(config.auditOrigin, config.checkpointKey)
+    // The checkpoint key alone; the embedded default keeps it in its data directory.
+    const text = process.env.SHIFOU_CHECKPOINT_KEY
+    if (config.databaseUrl !== null && (text === undefined || text === '')) {
+      throw new ConfigError('SHIFOU_CHECKPOINT_KEY is not set: give it, or the published verifier key with --key VKEY')
+    }
+    const seed = config.databaseUrl !== null ? decodeSecret('SHIFOU_CHECKPOINT_KEY', text!) : loadConfig().checkpointKey
+    if (seed.length !== 32) throw new ConfigError('SHIFOU_CHECKPOINT_KEY must be exactly 32 bytes (an Ed25519 seed)')
+    const signer = signerFromSeed(config.auditOrigin, seed)
     verifier = { name: signer.name, publicKey: signer.publicKey }
   }
   const against = values.against === undefined ? undefined : readFileSync(values.against, 'utf8')

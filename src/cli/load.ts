@@ -8,31 +8,45 @@ import { request as httpsRequest } from 'node:https'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import cliProgress from 'cli-progress'
-import { loadConfig, loadDotEnv } from '../config.ts'
-import { mintToken } from '../tokens.ts'
-import { parse, required, UsageError } from './args.ts'
+import { loadDotEnv } from '../config.ts'
+import { parseCommand, UsageError } from './args.ts'
+import { bearerToken } from './bearer.ts'
+import { endpoint, refused, serviceBase, unreachable } from './service.ts'
+import { load as spec } from './specs/load.ts'
 
 interface Report { status: number, body: Record<string, unknown> }
 
+function fileSize (file: string): number {
+  try {
+    const stat = statSync(file)
+    if (!stat.isFile()) throw new UsageError(`FILE ${file} is not a file`)
+    return stat.size
+  } catch (err) {
+    if (err instanceof UsageError) throw err
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message
+    throw new UsageError(`cannot read FILE ${file}: ${why}`)
+  }
+}
+
 export async function load (argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    connector: { type: 'string' }, 'as-of': { type: 'string' }, url: { type: 'string' }, token: { type: 'string' }, format: { type: 'string' }
-  }, true)
-  const connector = required(values.connector, '--connector')
-  const asOf = required(values['as-of'], '--as-of')
-  const file = positionals[0]
-  if (file === undefined || positionals.length > 1) throw new UsageError('give exactly one FILE')
+  const { values, positionals } = parseCommand(spec, argv)
+  const connector = values.connector!
+  const asOf = values['as-of']!
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) {
+    throw new UsageError('--as-of must be a date like 2026-11-27 (the date the data describes)')
+  }
+  const file = positionals[0]!
   const format = values.format ?? (file.endsWith('.ndjson') || file.endsWith('.jsonl') ? 'ndjson' : 'csv')
   if (format !== 'csv' && format !== 'ndjson') throw new UsageError('--format must be csv or ndjson')
+  const size = fileSize(file)
   loadDotEnv()
-  const config = loadConfig()
-  const token = values.token ?? process.env.SHIFOU_TOKEN ?? (config.jwtSecret.length > 0
-    ? mintToken(config.jwtSecret, config.issuer, { sub: 'cli-load', role: 'admin' }, 3600)
-    : undefined)
-  if (token === undefined) throw new UsageError('give --token (or SHIFOU_TOKEN): no SHIFOU_JWT_SECRET to mint one')
-  const base = values.url ?? `http://127.0.0.1:${config.port}`
-  const url = new URL(`/v1/connectors/${encodeURIComponent(connector)}/snapshot?asOf=${encodeURIComponent(asOf)}`, base)
-  const size = statSync(file).size
+  const base = serviceBase(values.url)
+  const token = bearerToken(values.token, process.env, { sub: 'cli-load', role: 'admin' }, 3600)
+  if (token === undefined) {
+    throw new UsageError('give --token T (or set SHIFOU_TOKEN): there is no SHIFOU_JWT_SECRET to mint one with')
+  }
+  const path = `/v1/connectors/${encodeURIComponent(connector)}/snapshot?asOf=${encodeURIComponent(asOf)}`
+  const url = endpoint(base, path)
 
   const bar = new cliProgress.SingleBar({
     format: 'loading {bar} {percentage}% | {value}/{total} KiB | {eta_formatted} left',
@@ -53,12 +67,14 @@ export async function load (argv: string[]): Promise<number> {
 
   // The bar runs a timer: it is stopped however the upload ends, or a failed upload would leave the
   // command waiting forever (a refused connection did).
+  let answered = false
   const report = await new Promise<Report>((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest
     const req = send(url, {
       method: 'PUT',
       headers: { authorization: 'Bearer ' + token, 'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson', 'content-length': String(size) }
     }, (res) => {
+      answered = true
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => {
@@ -69,7 +85,8 @@ export async function load (argv: string[]): Promise<number> {
         }
       })
     })
-    req.on('error', reject)
+    // Once the service has answered, a failure of the rest of the upload is moot (it answered early).
+    req.on('error', (err) => { if (!answered) reject(unreachable(base, err)) })
     // The service may answer early (a missing column); then the rest of the upload is moot.
     pipeline(createReadStream(file), counter, req).catch(() => {})
   }).finally(() => { bar.stop() })
@@ -80,9 +97,8 @@ export async function load (argv: string[]): Promise<number> {
     printRejected(s)
     return 0
   }
-  process.stderr.write(`load failed: ${report.status} ${String(report.body.code ?? '')} ${String(report.body.detail ?? '')}\n`)
   printRejected(report.body)
-  return 1
+  throw refused(report.status, report.body, { action: `loading ${file} into ${connector}`, connector })
 }
 
 function printRejected (body: Record<string, unknown>): void {
