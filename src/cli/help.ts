@@ -7,16 +7,15 @@ import { isGroup, type CommandSpec, type Entry, type GroupSpec } from './spec.ts
 
 const WIDTH = 80
 
-/** Wraps `text` to WIDTH, the first line after `first` characters, the others indented by `indent`. */
-function wrap (text: string, indent: number, first = indent): string {
+/** Wraps `text` to WIDTH for a column that starts `indent` characters in; later lines are indented. */
+function wrap (text: string, indent: number): string {
   const lines: string[] = []
   let line = ''
-  let room = WIDTH - first
+  const room = WIDTH - indent
   for (const word of text.split(/\s+/).filter((w) => w !== '')) {
     if (line !== '' && line.length + 1 + word.length > room) {
       lines.push(line)
       line = word
-      room = WIDTH - indent
     } else {
       line = line === '' ? word : `${line} ${word}`
     }
