@@ -11,7 +11,7 @@
 import { cpus } from 'node:os'
 import { AuditWriter, appendEntries } from '../src/audit/writer.ts'
 import type { EntryInput } from '../src/audit/entry.ts'
-import { signerFromSeed } from '../src/audit/checkpoint-note.ts'
+import { ed25519SignerFromSeed } from '../src/crypto/signed-note.ts'
 import { verifyLog } from '../src/audit/log-check.ts'
 import type { Database } from '../src/db/client.ts'
 import { fmt, scratchDatabase } from './db.ts'
@@ -20,7 +20,7 @@ const SECONDS = 5
 const WRITERS = [1, 16, 64]
 const VERIFY_ENTRIES = Number(process.env.AUDIT_VERIFY_ENTRIES ?? 1_000_000)
 const ORIGIN = 'bench.shifou.local/audit'
-const signer = signerFromSeed(ORIGIN, new Uint8Array(32).fill(3))
+const signer = ed25519SignerFromSeed(ORIGIN, new Uint8Array(32).fill(3))
 
 function entry (i: number): EntryInput {
   return {

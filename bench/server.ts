@@ -14,6 +14,8 @@ import { openDatabase } from '../src/db/client.ts'
 import { Keyring } from '../src/keys/keyring.ts'
 import { normaliseIdNumber, todayCst } from '../src/matchers/cn-resident-id.ts'
 import { buildApp } from '../src/api/app.ts'
+import { ADMIT_ALL } from '../src/abuse/admission.ts'
+import { NO_RECEIPTS } from '../src/receipts/issuer.ts'
 import { BENCH_CONFIG, BENCH_MASTER, POOL_SIZE } from './setup.ts'
 
 const [mode, portText, url, ...extra] = process.argv.slice(2)
@@ -73,7 +75,7 @@ async function serve (): Promise<void> {
   } else if (mode === 'service') {
     const database = await openDatabase({ url: url!, poolSize: POOL_SIZE })
     const keyring = new Keyring(new Map([[1, BENCH_MASTER]]))
-    const app = await buildApp({ config: BENCH_CONFIG, database, keyring, ownsDatabase: true, logger: false, limits: !extra.includes('limits=off'), receipts: !extra.includes('receipts=off') })
+    const app = await buildApp({ config: BENCH_CONFIG, database, keyring, ownsDatabase: true, logger: false, ...(extra.includes('limits=off') ? { admission: ADMIT_ALL } : {}), ...(extra.includes('receipts=off') ? { receipts: NO_RECEIPTS } : {}) })
     await app.listen({ port, host: '127.0.0.1' })
   } else {
     throw new Error('mode must be bare, ceiling or service')

@@ -6,6 +6,18 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
+import { parseCosignatureV1VerifierKey } from './crypto/cosignature.ts'
+import { type Ed25519Verifier, parseVerifierKey } from './crypto/signed-note.ts'
+
+/** A witness the service sends its checkpoints to (SHIFOU_WITNESSES, design §14.5). */
+export interface WitnessConfig {
+  /** A label for logs and metrics. */
+  name: string
+  /** The witness's submission prefix (`<url>/add-checkpoint`). */
+  url: string
+  /** Its cosignature/v1 key, from `verifierKey`. */
+  key: Ed25519Verifier
+}
 
 export interface Config {
   databaseUrl: string | null
@@ -27,6 +39,8 @@ export interface Config {
   receiptIssuer: string
   /** A JSON file of consent issuers and their public keys (src/consent/issuers.ts), or null. */
   consentIssuersFile: string | null
+  /** SHIFOU_WITNESSES: the witnesses to send checkpoints to (none if unset). */
+  witnesses: WitnessConfig[]
   logLevel: string
   poolSize: number
   /** Where the embedded default generated secrets, for the start-up warning. */
@@ -112,6 +126,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
   const consentIssuersFile = env.SHIFOU_CONSENT_ISSUERS && env.SHIFOU_CONSENT_ISSUERS !== '' ? resolve(env.SHIFOU_CONSENT_ISSUERS) : null
   if (consentIssuersFile !== null && !existsSync(consentIssuersFile)) throw new ConfigError('SHIFOU_CONSENT_ISSUERS names a file that does not exist')
 
+  const witnessesFile = env.SHIFOU_WITNESSES && env.SHIFOU_WITNESSES !== '' ? resolve(env.SHIFOU_WITNESSES) : null
+  const witnesses = witnessesFile === null ? [] : loadWitnesses(witnessesFile)
+
   const logLevel = env.LOG_LEVEL && env.LOG_LEVEL !== '' ? env.LOG_LEVEL : 'info'
   if (!LOG_LEVELS.has(logLevel)) throw new ConfigError('LOG_LEVEL must be one of ' + [...LOG_LEVELS].join(', '))
 
@@ -130,10 +147,67 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     checkpointSeconds: intSetting('SHIFOU_CHECKPOINT_SECONDS', env.SHIFOU_CHECKPOINT_SECONDS, 10, 1, 86_400),
     receiptIssuer,
     consentIssuersFile,
+    witnesses,
     logLevel,
     poolSize: intSetting('SHIFOU_DB_POOL_SIZE', env.SHIFOU_DB_POOL_SIZE, 10, 1, 200),
     generatedSecrets: generated
   }
+}
+
+/**
+ * SHIFOU_WITNESSES: a JSON file `[{"name", "url", "verifierKey"}]`. Every mistake stops the start
+ * with the entry's position and what to fix: a witness silently left out would leave the log
+ * unwitnessed without anyone noticing.
+ */
+export function loadWitnesses (file: string): WitnessConfig[] {
+  const where = 'SHIFOU_WITNESSES'
+  if (!existsSync(file)) throw new ConfigError(`${where} names a file that does not exist`)
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'))
+  } catch {
+    throw new ConfigError(`${where} must be a JSON file: [{"name", "url", "verifierKey"}]`)
+  }
+  if (!Array.isArray(parsed)) throw new ConfigError(`${where} must hold a JSON array of {"name", "url", "verifierKey"}`)
+  const witnesses = parsed.map((entry: unknown, i): WitnessConfig => {
+    const at = `${where} entry ${i}`
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      throw new ConfigError(`${at} must be an object {"name", "url", "verifierKey"}`)
+    }
+    const e = entry as Record<string, unknown>
+    const unknown = Object.keys(e).find((k) => !['name', 'url', 'verifierKey'].includes(k))
+    if (unknown !== undefined) {
+      throw new ConfigError(`${at} has an unknown field "${unknown}" (allowed: name, url, verifierKey)`)
+    }
+    if (typeof e.name !== 'string' || !/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(e.name)) {
+      throw new ConfigError(`${at}: name must be 1–64 of a-z, 0-9, _ . - (it labels logs and metrics)`)
+    }
+    let url: URL | null = null
+    try { url = typeof e.url === 'string' ? new URL(e.url) : null } catch {}
+    if (url === null || !['http:', 'https:'].includes(url.protocol) || url.username !== '' || url.password !== '' ||
+      url.search !== '' || url.hash !== '') {
+      throw new ConfigError(`${at} (${e.name}): url must be the witness's http(s) URL prefix, ` +
+        'without credentials, query or fragment')
+    }
+    const key = typeof e.verifierKey === 'string' ? parseCosignatureV1VerifierKey(e.verifierKey) : null
+    if (key === null) {
+      const other = typeof e.verifierKey === 'string' ? parseVerifierKey(e.verifierKey) : null
+      throw new ConfigError(`${at} (${e.name}): verifierKey must be the witness's cosignature/v1 verifier key ` +
+        (other !== null
+          ? `(signature type 0x04; this one has type 0x${other.type.toString(16).padStart(2, '0')})`
+          : '(name+hex key ID+base64 key)') +
+        ', as `shifou witness public-key` prints it')
+    }
+    return { name: e.name, url: url.toString(), key }
+  })
+  const names = witnesses.map((w) => w.name)
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i)
+  if (duplicate !== undefined) throw new ConfigError(`${where}: the name ${duplicate} is used twice`)
+  const keys = witnesses.map((w) => `${w.key.name} ${Buffer.from(w.key.publicKey).toString('hex')}`)
+  if (keys.some((k, i) => keys.indexOf(k) !== i)) {
+    throw new ConfigError(`${where}: the same witness key is listed twice`)
+  }
+  return witnesses
 }
 
 /** Loads `.env` from the working directory when present (design §5: ".env supported"). */
@@ -142,15 +216,23 @@ export function loadDotEnv (path = '.env'): void {
 }
 
 /**
- * Only where the database and the audit log are, for commands that need no secret (`shifou audit
- * verify --key`): an auditor checking the log is not asked for the master key.
+ * Only where the database and the audit log are (and the witnesses the service feeds), for
+ * commands that need no secret (`shifou audit verify --key`): an auditor checking the log is not
+ * asked for the master key.
  */
-export function loadLogLocation (env: NodeJS.ProcessEnv = process.env): Pick<Config, 'databaseUrl' | 'dataDir' | 'auditOrigin'> {
-  const origin = env.SHIFOU_AUDIT_ORIGIN && env.SHIFOU_AUDIT_ORIGIN !== '' ? env.SHIFOU_AUDIT_ORIGIN : 'shifou.local/audit'
-  if (!/^[\x21-\x7E]{1,200}$/.test(origin) || origin.includes('+')) throw new ConfigError('SHIFOU_AUDIT_ORIGIN must be printable ASCII without spaces or +')
+export function loadLogLocation (
+  env: NodeJS.ProcessEnv = process.env
+): Pick<Config, 'databaseUrl' | 'dataDir' | 'auditOrigin' | 'witnesses'> {
+  const given = env.SHIFOU_AUDIT_ORIGIN
+  const origin = given !== undefined && given !== '' ? given : 'shifou.local/audit'
+  if (!/^[\x21-\x7E]{1,200}$/.test(origin) || origin.includes('+')) {
+    throw new ConfigError('SHIFOU_AUDIT_ORIGIN must be printable ASCII without spaces or +')
+  }
+  const witnessesFile = env.SHIFOU_WITNESSES && env.SHIFOU_WITNESSES !== '' ? resolve(env.SHIFOU_WITNESSES) : null
   return {
     databaseUrl: env.DATABASE_URL && env.DATABASE_URL !== '' ? env.DATABASE_URL : null,
     dataDir: resolve(env.SHIFOU_DATA_DIR && env.SHIFOU_DATA_DIR !== '' ? env.SHIFOU_DATA_DIR : './.shifou'),
-    auditOrigin: origin
+    auditOrigin: origin,
+    witnesses: witnessesFile === null ? [] : loadWitnesses(witnessesFile)
   }
 }

@@ -48,9 +48,6 @@ export class ShifouError extends Error {
   readonly detail: string
   /** Extra machine-readable members of the problem document (e.g. rejected rows). */
   readonly extra: Record<string, unknown> | undefined
-  /** True once the refusal has been written to the audit log (so it is not written twice). */
-  audited = false
-
   constructor (code: ErrorCode, detail?: string, extra?: Record<string, unknown>) {
     super(detail ?? ERRORS[code].title)
     this.name = 'ShifouError'

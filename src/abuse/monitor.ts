@@ -12,7 +12,7 @@ import { checkQuotas, cstDay, retryAfter, type Limit, type QuotaDecision, type Q
 import { DEFAULT_THRESHOLDS, judge, type AlertKind, type DetectorThresholds, type Finding, type ObservedCounts } from './detectors.ts'
 import { storeAlert } from './alerts.ts'
 import { StatementBatcher } from '../db/batch.ts'
-import type { StoredRecord } from '../matchers/predicate/index.ts'
+import type { Admission, AdmissionDecision, ClientInfo } from './admission.ts'
 
 export interface MonitorOptions {
   database: Database
@@ -23,9 +23,8 @@ export interface MonitorOptions {
   onSuspend?: (client: string) => void
 }
 
-export interface ClientInfo { id: string, organisation: string | null, autoSuspend: boolean }
 
-export class AbuseMonitor {
+export class AbuseMonitor implements Admission {
   readonly #db: Database
   readonly #thresholds: DetectorThresholds
   readonly #opts: MonitorOptions
@@ -55,13 +54,13 @@ export class AbuseMonitor {
    * request that passed was observed by the same statement; its counts are judged here, and an
    * alert they call for is stored off the request's path.
    */
-  async check (q: QuotaInput, client: ClientInfo): Promise<{ over: { limit: Limit, retryAfter: number } | null, records: StoredRecord[][] }> {
+  async check (q: QuotaInput, client: ClientInfo): Promise<AdmissionDecision> {
     const { limit, records, counts } = await this.#checks.submit(q)
     if (counts !== null) {
       this.observations++
       this.#track(this.#judge(client, q, counts))
     }
-    return { over: limit === null ? null : { limit, retryAfter: retryAfter(limit, q.now) }, records }
+    return { over: limit === null ? null : { limit, retryAfter: retryAfter(limit, q.now) }, records: q.lookups.length === 0 ? null : records }
   }
 
   /** A refusal by the limiter is itself a finding (a flood, or names being guessed). */

@@ -40,6 +40,11 @@ export interface VerifyOptions {
   origin?: string
   /** A checkpoint note kept outside this database. */
   against?: string
+  /**
+   * Checkpoints that witnesses cosigned (their cosignatures already checked by the caller): the log
+   * must extend each, i.e. hold at least `size` entries whose tree has `root`.
+   */
+  witnessed?: ReadonlyArray<{ size: number, root: Uint8Array, by: string }>
   batch?: number
   onProgress?: (checked: number) => void
 }
@@ -114,11 +119,28 @@ export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<Ver
     roots.set(cp.size, cp.root)
     vouched = cp.size
   }
-  let external: { size: number, root: Uint8Array } | null = null
+  // Checkpoints kept outside the database: a copy kept by hand (--against) and witnesses' latest.
+  const external: Array<{ size: number, root: Uint8Array, rewritten: string, truncated: (size: number) => string }> = []
   if (opts.against !== undefined) {
     const opened = openCheckpoint(opts.against, opts.verifier, opts.origin === undefined ? {} : { origin: opts.origin })
     if (!opened.ok) return fail({ index: 0, reason: `the checkpoint given with --against does not verify: ${opened.message}` }, -1)
-    external = { size: opened.checkpoint.size, root: opened.checkpoint.root }
+    const { size, root } = opened.checkpoint
+    external.push({
+      size,
+      root,
+      rewritten: `the log does not match the checkpoint given with --against (size ${size}): it was rewritten`,
+      truncated: (n) =>
+        `the log has ${n} entries but the checkpoint given with --against has ${size}: the tail was removed`
+    })
+  }
+  for (const w of opts.witnessed ?? []) {
+    external.push({
+      size: w.size,
+      root: w.root,
+      rewritten: `the log does not match the checkpoint of size ${w.size} that ${w.by} cosigned: it was rewritten`,
+      truncated: (n) => `the log has ${n} entries but ${w.by} cosigned a checkpoint of size ${w.size}: ` +
+        `entries ${n}…${w.size - 1} were removed (the log was truncated)`
+    })
   }
 
   const range = new CompactRange()
@@ -160,8 +182,10 @@ export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<Ver
         }
         lastGood = range.size
       }
-      if (external !== null && range.size === external.size && !equalHashes(range.root(), external.root)) {
-        return fail({ index: 0, through: range.size - 1, reason: `the log does not match the checkpoint given with --against (size ${external.size}): it was rewritten` }, expected)
+      for (const e of external) {
+        if (range.size === e.size && !equalHashes(range.root(), e.root)) {
+          return fail({ index: 0, through: range.size - 1, reason: e.rewritten }, expected)
+        }
       }
     }
     // The stored perfect nodes serve proofs: they must be the ones the entries make.
@@ -178,6 +202,9 @@ export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<Ver
   const size = expected
   const beyond = checkpoints.find((cp) => cp.size > size)
   if (beyond !== undefined) return fail({ index: size, through: beyond.size - 1, reason: `the log has ${size} entries but a checkpoint was signed at size ${beyond.size}: entries ${size}…${beyond.size - 1} were removed` }, size)
-  if (external !== null && external.size > size) return fail({ index: size, through: external.size - 1, reason: `the log has ${size} entries but the checkpoint given with --against has ${external.size}: the tail was removed` }, size)
+  const beyondExternal = external.find((e) => e.size > size)
+  if (beyondExternal !== undefined) {
+    return fail({ index: size, through: beyondExternal.size - 1, reason: beyondExternal.truncated(size) }, size)
+  }
   return { ok: true, size, checkpoints: checkpoints.length, problem: null }
 }

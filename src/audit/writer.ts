@@ -58,14 +58,7 @@ export async function appendEntries (tx: Executor, inputs: readonly EntryInput[]
     ? CompactRange.fromFrontier(size, cached.frontier().map((n) => n.hash))
     : await loadRange(tx, size)
   const batch = buildBatch(inputs, range, new Date(head.now))
-  await tx.query(`insert into audit_entries
-      (index, at, kind, actor_sub, actor_role, caller, question, purpose, case_id, answer, code, subject,
-       verification, snapshot, entry, leaf_hash)
-    select index, at, kind, actor_sub, actor_role, caller, question, purpose, case_id, answer, code, subject,
-       verification, snapshot, decode(entry, 'hex'), decode(leaf_hash, 'hex')
-    from jsonb_to_recordset($1::jsonb) as x(index bigint, at timestamptz, kind text, actor_sub text,
-       actor_role text, caller text, question text, purpose text, case_id text, answer text, code text,
-       subject text, verification text, snapshot bigint, entry text, leaf_hash text)`, [batch.rows])
+  await tx.query('insert into audit_entries select * from jsonb_populate_recordset(null::audit_entries, $1::jsonb)', [batch.rows])
   await storeNodes(tx, batch.nodes)
   return { entries: batch.entries, range }
 }
@@ -85,6 +78,33 @@ export async function appendAfter (db: Executor, inputs: readonly EntryInput[], 
   return Number(row!.v) === -1 ? { entries: batch.entries, range } : null
 }
 
+/**
+ * The row of `audit_entries` for an entry, as JSON that PostgreSQL reads into the table's record
+ * type (`jsonb_populate_recordset(null::audit_entries, …)`): its columns are named here and in the
+ * drizzle schema only. The filter columns are copies of the entry's fields; `shifou audit verify`
+ * checks them against the canonical bytes.
+ */
+function auditRow (e: Entry, bytes: Uint8Array, leaf: Uint8Array): Record<string, string | number | null> {
+  return {
+    index: e.index,
+    at: e.at,
+    kind: e.kind,
+    actor_sub: e.actor.sub,
+    actor_role: e.actor.role,
+    caller: e.caller ?? null,
+    question: e.question ?? null,
+    purpose: e.purpose ?? null,
+    case_id: e.caseId ?? null,
+    answer: e.answer ?? null,
+    code: e.code ?? null,
+    subject: e.subject ?? null,
+    verification: e.verification ?? null,
+    snapshot: e.snapshot ?? null,
+    entry: '\\x' + Buffer.from(bytes).toString('hex'),
+    leaf_hash: '\\x' + Buffer.from(leaf).toString('hex')
+  }
+}
+
 /** Numbers the entries after `range`'s size, appends their leaves to it; rows as JSON for the insert. */
 function buildBatch (inputs: readonly EntryInput[], range: CompactRange, at: Date): { entries: Entry[], rows: string, nodes: StoredNode[] } {
   const size = range.size
@@ -94,24 +114,7 @@ function buildBatch (inputs: readonly EntryInput[], range: CompactRange, at: Dat
     const bytes = canonicalBytes(e)
     const leaf = leafHash(bytes)
     nodes.push(...range.append(leaf))
-    return {
-      index: e.index,
-      at: e.at,
-      kind: e.kind,
-      actor_sub: e.actor.sub,
-      actor_role: e.actor.role,
-      caller: e.caller ?? null,
-      question: e.question ?? null,
-      purpose: e.purpose ?? null,
-      case_id: e.caseId ?? null,
-      answer: e.answer ?? null,
-      code: e.code ?? null,
-      subject: e.subject ?? null,
-      verification: e.verification ?? null,
-      snapshot: e.snapshot ?? null,
-      entry: Buffer.from(bytes).toString('hex'),
-      leaf_hash: Buffer.from(leaf).toString('hex')
-    }
+    return auditRow(e, bytes, leaf)
   })
   // One statement for the whole batch, the same on PostgreSQL and PGlite.
   return { entries, rows: JSON.stringify(rows), nodes }
@@ -129,6 +132,7 @@ export class AuditWriter {
   #queue: Pending[] = []
   #flushing: Promise<void> | null = null
   #closed = false
+  readonly #checkpointListeners: Array<(checkpoint: { size: number, note: string }) => void> = []
   /** Number of batches that failed (exported as a metric). */
   failures = 0
   batches = 0
@@ -145,6 +149,14 @@ export class AuditWriter {
   }
 
   /**
+   * Calls `listener` after each checkpoint this writer signs (the witnesses are sent it). Listeners
+   * must not throw and must not block: an answer never waits for them.
+   */
+  onCheckpoint (listener: (checkpoint: { size: number, note: string }) => void): void {
+    this.#checkpointListeners.push(listener)
+  }
+
+  /**
    * Signs a checkpoint of the log as it is now, unless the latest one already covers it. Runs one
    * at a time; called every N entries, every T ms and on close.
    */
@@ -156,6 +168,9 @@ export class AuditWriter {
       if (written !== null) {
         this.#lastCheckpoint = written.size
         this.checkpointsWritten++
+        for (const listener of this.#checkpointListeners) {
+          try { listener(written) } catch {}
+        }
       }
     })().finally(() => { this.#checkpointing = null })
     await this.#checkpointing

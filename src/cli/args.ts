@@ -9,7 +9,7 @@ import type { CommandSpec, Options } from './spec.ts'
 export class UsageError extends Error {}
 
 export type Values<O extends Options> = {
-  [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : string
+  [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : O[K]['multiple'] extends true ? string[] : string
 }
 
 export interface Parsed<O extends Options> {
@@ -65,9 +65,11 @@ export function parseCommand<O extends Options> (spec: CommandSpec<O>, argv: rea
     ownFlags.add(`--${name}`)
     if (o.short !== undefined) ownFlags.add(`-${o.short}`)
   }
-  const { tokens } = parseArgs({ args: [...argv], options: config, strict: false, allowPositionals: true, tokens: true })
+  const { tokens } = parseArgs({
+    args: [...argv], options: config, strict: false, allowPositionals: true, tokens: true
+  })
 
-  const values: Record<string, string | boolean> = {}
+  const values: Record<string, string | string[] | boolean> = {}
   const positionals: string[] = []
   for (const token of tokens) {
     if (token.kind === 'positional') positionals.push(token.value)
@@ -82,7 +84,8 @@ export function parseCommand<O extends Options> (spec: CommandSpec<O>, argv: rea
       if (token.value === undefined || (!token.inlineValue && ownFlags.has(token.value))) {
         throw new UsageError(`${name} needs a value: ${name} ${o.value ?? 'VALUE'} (${o.description})`)
       }
-      values[token.name] = token.value
+      if (o.multiple === true) values[token.name] = [...(values[token.name] as string[] | undefined ?? []), token.value]
+      else values[token.name] = token.value
     }
   }
 
@@ -98,7 +101,7 @@ export function parseCommand<O extends Options> (spec: CommandSpec<O>, argv: rea
   }
   if (positionals.length > wanted.length) {
     throw new UsageError(wanted.length === 0
-      ? `shifou ${spec.path.join(' ')} takes no arguments${Object.keys(spec.options).length === 0 ? '' : ' but options'}`
+      ? `shifou ${spec.path.join(' ')} takes no arguments${Object.keys(spec.options).length > 0 ? ' but options' : ''}`
       : `too many arguments: give ${wanted.map((a) => a.name).join(' ')} once (quote a value that has spaces)`)
   }
   return { values: values as Values<O>, positionals }

@@ -42,7 +42,8 @@ export function commandHelp (spec: CommandSpec): string {
   const options = Object.entries(spec.options).map(([key, o]) => {
     const short = o.short === undefined ? '' : `-${o.short}, `
     const term = `${short}--${key}${o.type === 'string' ? ' ' + (o.value ?? 'VALUE') : ''}`
-    return [term, (o.required === true ? '(required) ' : '') + o.description] as const
+    const notes = (o.required === true ? '(required) ' : '') + (o.multiple === true ? '(repeatable) ' : '')
+    return [term, notes + o.description] as const
   })
   options.push(['-h, --help', 'show this help'])
   const parts = [
@@ -79,8 +80,8 @@ export function topHelp (entries: readonly Entry[], version: string): string {
     `shifou ${version} — privacy-preserving yes/no verification (是否)`,
     'Usage:\n  shifou <command> [options]\n' +
       '  shifou <command> --help     what a command does, its options, examples and environment',
-    'Commands:\n' + table(rows, 18),
-    'Options:\n' + table([['-h, --help', 'show this help'], ['-v, --version', 'print the version']], 18),
+    'Commands:\n' + table(rows, 22),
+    'Options:\n' + table([['-h, --help', 'show this help'], ['-v, --version', 'print the version']], 22),
     paragraphs('Every command reads the same environment as the service, and a .env file in the working ' +
       'directory; each command\'s --help names the variables it uses. Commands that talk to a running ' +
       'service take its address from --url, else SHIFOU_URL, else http://127.0.0.1:$PORT (PORT 8080 by ' +

@@ -38,12 +38,18 @@ function resolve (argv: readonly string[]): Resolved {
   const [word, ...rest] = argv
   if (word === undefined || word === '--help' || word === '-h') return { help: topHelp(COMMANDS, version()) }
   if (word === 'help') return rest.length === 0 ? { help: topHelp(COMMANDS, version()) } : resolve([...rest, '--help'])
-  const entry = COMMANDS.find((e) => (isGroup(e) ? e.name : e.path[0]) === word)
-  if (entry === undefined) {
-    const names = COMMANDS.map((e) => isGroup(e) ? e.name : e.path[0]).join(', ')
+  const entries = COMMANDS.filter((e) => (isGroup(e) ? e.name : e.path[0]) === word)
+  if (entries.length === 0) {
+    const names = [...new Set(COMMANDS.map((e) => isGroup(e) ? e.name : e.path[0]))].join(', ')
     return { usage: `unknown command ${shown(word)}: the commands are ${names}`, path: '' }
   }
-  if (!isGroup(entry)) return wantsHelp(rest) ? { help: commandHelp(entry) } : { command: entry, rest }
+  // A command may have a subcommand of its own (`shifou witness`, `shifou witness public-key`).
+  const leaves = entries.filter((e): e is CommandSpec => !isGroup(e))
+  const deeper = leaves.find((c) => c.path.length === 2 && c.path[1] === rest[0])
+  if (deeper !== undefined) return leaf(deeper, rest.slice(1))
+  const single = leaves.find((c) => c.path.length === 1)
+  if (single !== undefined) return leaf(single, rest)
+  const entry = entries.find(isGroup)!
   const [sub, ...subRest] = rest
   const names = entry.subcommands.map((c) => c.path[1]!)
   if (sub === '--help' || sub === '-h') return { help: groupHelp(entry) }
@@ -52,9 +58,14 @@ function resolve (argv: readonly string[]): Resolved {
   }
   const command = entry.subcommands.find((c) => c.path[1] === sub)
   if (command === undefined) {
-    return { usage: `unknown command ${shown(sub)} of shifou ${entry.name}: give ${names.join(' or ')}`, path: entry.name }
+    const usage = `unknown command ${shown(sub)} of shifou ${entry.name}: give ${names.join(' or ')}`
+    return { usage, path: entry.name }
   }
-  return wantsHelp(subRest) ? { help: commandHelp(command) } : { command, rest: subRest }
+  return leaf(command, subRest)
+}
+
+function leaf (command: CommandSpec, rest: string[]): Resolved {
+  return wantsHelp(rest) ? { help: commandHelp(command) } : { command, rest }
 }
 
 async function main (argv: string[]): Promise<number> {

@@ -18,7 +18,8 @@ import { normaliseIdNumber, todayCst } from '../matchers/cn-resident-id.ts'
 import { receiptKeys } from '../receipts/jwk.ts'
 import { receiptEntryMismatches, verifyReceipt, type ReceiptClaims } from '../receipts/receipt.ts'
 import { checkCommitment } from '../receipts/commitment.ts'
-import { openCheckpoint, parseVerifierKey } from '../audit/checkpoint-note.ts'
+import { openCheckpoint } from '../audit/checkpoint-note.ts'
+import { parseEd25519VerifierKey } from '../crypto/signed-note.ts'
 import { parseEntry } from '../audit/entry.ts'
 import { leafHash } from '../audit/hasher.ts'
 import { verifyInclusion } from '../audit/proof-verify.ts'
@@ -103,7 +104,7 @@ async function checkProof (
   const published = async (): Promise<string | undefined> =>
     (await getJson(base, '/v1/audit/checkpoint-key', { action: 'fetching the checkpoint key' }) as { verifierKey?: string }).verifierKey
   const vkey = values['checkpoint-key'] ?? await published() ?? ''
-  const verifier = parseVerifierKey(vkey)
+  const verifier = parseEd25519VerifierKey(vkey)
   if (verifier === null) throw new Invalid('the checkpoint key is not a signed-note verifier key')
   // The caller may read the entries and proofs of its own verifications.
   const bearer = bearerToken(values.token, env, { sub: c.cli, role: 'caller' }, 300)

@@ -14,6 +14,8 @@ export interface OptionSpec {
   description: string
   /** Refused as a usage error when absent. */
   required?: boolean
+  /** May be given several times (string options only); the values come as an array. */
+  multiple?: boolean
 }
 
 export interface ArgumentSpec {

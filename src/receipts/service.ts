@@ -15,14 +15,9 @@ import type { Entry } from '../audit/entry.ts'
 import { NONCE_KEY_INFO, NonceDeriver, subjectCommitment } from './commitment.ts'
 import { encodeBase64url } from '../crypto/base64url.ts'
 import type { Jwks } from './jwk.ts'
+import type { IssuedReceipt, ReceiptIssuer } from './issuer.ts'
 import { SigningKeys, WRAP_KEY_INFO, type SigningKey } from './keys.ts'
 import { receiptClaims, signReceipt, type ReceiptContext } from './receipt.ts'
-
-export interface IssuedReceipt {
-  receipt: string
-  /** base64url of the 16-byte nonce of the subject commitment */
-  nonce: string
-}
 
 export interface ReceiptServiceOptions extends ReceiptContext {
   database: Database
@@ -31,7 +26,7 @@ export interface ReceiptServiceOptions extends ReceiptContext {
   keyTtlMs?: number
 }
 
-export class ReceiptService {
+export class ReceiptService implements ReceiptIssuer {
   readonly keys: SigningKeys
   readonly #nonces: NonceDeriver
   readonly #ctx: ReceiptContext

@@ -95,7 +95,7 @@ t.test('a legitimate high-volume day raises no alert (false-positive control)', 
   const { getConnector } = await import('../../src/registry/store.ts')
   const { loadSnapshot } = await import('../../src/connectors/load.ts')
   await loadSnapshot({ database: app.database, keyring: app.keyring, actor: { sub: 't', role: 'admin' }, connector: await getConnector(app.database, 'tax'), asOf: '2026-11-01', format: 'csv', input: csv })
-  app.app.services.registry.invalidate()
+  app.app.registry.invalidate()
   const clients = ['housing-a', 'housing-b', 'school-c']
   for (const id of clients) {
     const res = await app.as(ADMIN)('POST', '/v1/clients', { id, name: id, organisation: 'county-gov', questions: ['tax.paid_in_year'], purposes: [DEMO_PURPOSE], quotas: { subjectsPerDay: 5000, requestsPerMinute: 100000 } })
@@ -156,7 +156,7 @@ t.test('only answers that bring the detectors something new are observed, and th
   const { people } = await loadDemo(app.database, app.keyring, 30)
   await addClient(app, 'rechecker', {})
   const caller = app.as({ sub: 'rechecker', role: 'caller' })
-  const monitor = app.app.services.abuse!
+  const monitor = app.app.admission as AbuseMonitor
   const observed = async (body: Record<string, unknown>): Promise<number> => {
     const before = monitor.observations
     const res = await caller('POST', '/v1/verifications', body)

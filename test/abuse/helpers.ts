@@ -31,7 +31,7 @@ export function samePrefix (id: string, seq: number): string {
 }
 
 export async function alertsOf (t: TestApp, kind?: string): Promise<Array<{ kind: string, client: string | null, detail: Record<string, unknown>, suspended: boolean }>> {
-  await t.app.services.abuse?.drain()
+  await t.app.admission.drain()
   const res = await t.as({ sub: 'aud-1', role: 'auditor' })('GET', '/v1/audit/alerts' + (kind === undefined ? '' : '?kind=' + kind))
   if (res.statusCode !== 200) throw new Error(res.body)
   return res.json().alerts

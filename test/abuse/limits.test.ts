@@ -17,7 +17,7 @@ t.test('a flood of distinct IDs: answered up to the limit, then every request 42
 
   const first = await Promise.all(people.slice(0, 200).map(async (p, i) => await caller('POST', '/v1/verifications', ask(p.idNumber, 'F-' + i))))
   t.same([...new Set(first.map((r) => r.statusCode))], [200], 'the first 200 distinct subjects are answered')
-  await app.app.services.abuse!.drain()
+  await app.app.admission.drain()
 
   // While another connection holds the records exclusively, a lookup would block: refusals must not.
   let unlock = async (): Promise<void> => {}

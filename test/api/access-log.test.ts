@@ -6,7 +6,8 @@
 import t from 'tap'
 import { build, ADMIN, AUDITOR, TEST_CHECKPOINT_SEED, TEST_ORIGIN } from '../helpers/app.ts'
 import { loadDemo, DEMO_CLIENT, DEMO_PURPOSE } from '../../src/demo/demo.ts'
-import { openCheckpoint, signerFromSeed } from '../../src/audit/checkpoint-note.ts'
+import { openCheckpoint } from '../../src/audit/checkpoint-note.ts'
+import { ed25519SignerFromSeed } from '../../src/crypto/signed-note.ts'
 import { leafHash } from '../../src/audit/hasher.ts'
 import { verifyInclusion } from '../../src/audit/proof-verify.ts'
 import { checkAccessLog } from '../../src/audit/access-log.ts'
@@ -15,7 +16,7 @@ const CALLER = { sub: DEMO_CLIENT, role: 'caller' as const }
 const POLICE = { sub: 'police', role: 'caller' as const }
 const DELAY = 3
 const b = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'))
-const signer = signerFromSeed(TEST_ORIGIN, TEST_CHECKPOINT_SEED)
+const signer = ed25519SignerFromSeed(TEST_ORIGIN, TEST_CHECKPOINT_SEED)
 const verifier = { name: TEST_ORIGIN, publicKey: signer.publicKey }
 
 interface Page {

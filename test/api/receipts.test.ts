@@ -16,6 +16,7 @@ import { WRAP_KEY_INFO, rotateSigningKey } from '../../src/receipts/keys.ts'
 import { RECEIPT_TYPE, receiptEntryMismatches, type ReceiptClaims } from '../../src/receipts/receipt.ts'
 import { checkCommitment } from '../../src/receipts/commitment.ts'
 import { parseEntry } from '../../src/audit/entry.ts'
+import type { ReceiptService } from '../../src/receipts/service.ts'
 
 const CALLER = { sub: DEMO_CLIENT, role: 'caller' as const }
 interface Answer { question: string, answer: 'yes' | 'no', asOf: string, auditIndex: number, receipt: string, nonce: string }
@@ -81,7 +82,8 @@ t.test('receipts, rotation and certificates', async (t) => {
     const wrapKey = new Keyring(new Map([[1, TEST_MASTER]])).derive(WRAP_KEY_INFO)
     const rotated = await rotateSigningKey(database, wrapKey, { sub: 'ops-1', role: 'admin' })
     // Other processes wait for their cache (2 s); this one is told at once.
-    app.services.receipts!.keys.invalidate()
+    const service = app.receipts as ReceiptService
+    service.keys.invalidate()
     const later = await ask(person.idNumber, [{ id: 'property.none' }], 'HS-2026-0008')
     const jwks2 = await jwksOf()
     t.same(jwks2.keys.map((k) => k.kid), [rotated.kid, jwks1.keys[0]!.kid], 'the retired key stays published')

@@ -1,10 +1,11 @@
 import { createHash, createPublicKey, sign, verify } from 'node:crypto'
 import t from 'tap'
 import fc from 'fast-check'
+import { type CheckpointSigner, openCheckpoint, signCheckpoint } from '../../src/audit/checkpoint-note.ts'
 import {
-  type CheckpointSigner, keyId, openCheckpoint, parseVerifierKey, signCheckpoint, signNote, signerFromSeed,
-  verifierKey
-} from '../../src/audit/checkpoint-note.ts'
+  type Ed25519Signer, ed25519NoteSigner, ed25519SignerFromSeed as signerFromSeed, ed25519VerifierKey as verifierKey,
+  signNote as signNoteWith
+} from '../../src/crypto/signed-note.ts'
 import { leafHash } from '../../src/audit/hasher.ts'
 
 const ORIGIN = 'example.gov.tw/shifou/audit'
@@ -13,6 +14,7 @@ const verifier = { name: signer.name, publicKey: signer.publicKey }
 const checkpoint = { origin: ORIGIN, size: 1234, root: leafHash(new TextEncoder().encode('root')) }
 const note = signCheckpoint(checkpoint, signer)
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64')
+const signNote = (text: string, key: Ed25519Signer): string => signNoteWith(text, [ed25519NoteSigner(key)])
 
 t.test('round trip', async (t) => {
   const opened = openCheckpoint(note, verifier, { origin: ORIGIN })
@@ -42,23 +44,11 @@ t.test('the exact format, checked with node:crypto directly', async (t) => {
   t.equal(verifierKey(verifier), `${ORIGIN}+${id.toString('hex')}+${b64(Buffer.concat([Buffer.of(1), signer.publicKey]))}`)
 })
 
-// The example of golang.org/x/mod/sumdb/note (note_test.go): key, text and signature.
-t.test('reproduces the Go signed-note example byte for byte', async (t) => {
-  const vkey = 'PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW'
-  const skey = 'PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz'
-  const text = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
-  const signed = text + '\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n'
-  const seed = Buffer.from(skey.split('+').slice(4).join('+'), 'base64').subarray(1) // base64 may hold '+'
-  const peter = signerFromSeed('PeterNeumann', seed)
-  t.equal(verifierKey(peter), vkey)
-  t.same(parseVerifierKey(vkey)?.publicKey, peter.publicKey)
-  t.equal(Buffer.from(keyId('PeterNeumann', peter.publicKey)).toString('hex'), 'c74f20a3')
-  t.equal(signNote(text, peter), signed)
-  // Not a checkpoint, but its signature checks out: the failure is the body, not the key.
-  const opened = openCheckpoint(signed, peter)
+t.test('a valid note that is not a checkpoint is refused as malformed', async (t) => {
+  const signed = signNote('a signed note\nthat is not a checkpoint\n', signer)
+  const opened = openCheckpoint(signed, verifier)
   t.same(opened.ok ? 'ok' : opened.code, 'MALFORMED')
-  const tampered = openCheckpoint(signed.replace('cryptography', 'cryptographY'), peter)
-  t.same(tampered.ok ? 'ok' : tampered.code, 'BAD_SIGNATURE')
+  t.equal(openCheckpoint(signed.replace('note', 'nose'), verifier).ok, false)
 })
 
 t.test('any changed byte fails', async (t) => {
@@ -130,18 +120,6 @@ t.test('malformed notes and checkpoints', async (t) => {
   t.equal(code('\u2014 '.repeat(200)), 'MALFORMED')
   t.equal(code(`${ORIGIN}\n\n` + `\u2014 x AAAAAAA=\n`.repeat(101)), 'MALFORMED', 'over 100 signatures')
   t.equal(openCheckpoint(Uint8Array.of(0xff, 0x0a, 0x0a), verifier).ok, false, 'invalid UTF-8')
-})
-
-t.test('verifier keys', async (t) => {
-  const vkey = verifierKey(verifier)
-  t.same(parseVerifierKey(vkey), verifier)
-  const bad = [vkey + '+', vkey.replace('+', '-'), vkey.slice(0, -4), vkey.replace(/\+[0-9a-f]{8}\+/, '+00000000+'), 'a+b', '']
-  for (const k of bad) t.equal(parseVerifierKey(k), null, k)
-  // A key whose base64 has a '+' in it.
-  let seed = 0
-  let plus = signerFromSeed('plus', new Uint8Array(32))
-  while (!verifierKey(plus).split('+').slice(2).join('+').includes('+')) plus = signerFromSeed('plus', new Uint8Array(32).fill(++seed))
-  t.same(parseVerifierKey(verifierKey(plus)), { name: 'plus', publicKey: plus.publicKey }, verifierKey(plus))
 })
 
 t.test('signing checks its input', async (t) => {

@@ -12,14 +12,14 @@ import { openDatabase } from '../../src/db/client.ts'
 import { migrate } from '../../src/db/migrate.ts'
 import { createTestDatabase, databaseUrl, type Teardown } from '../helpers/db.ts'
 import { AuditWriter } from '../../src/audit/writer.ts'
-import { signerFromSeed } from '../../src/audit/checkpoint-note.ts'
+import { ed25519SignerFromSeed } from '../../src/crypto/signed-note.ts'
 import { allCheckpoints } from '../../src/audit/checkpoint-store.ts'
 import type { EntryInput } from '../../src/audit/entry.ts'
 import { verifyLog } from '../../src/audit/log-check.ts'
 
 const ORIGIN = 'concurrent.test.shifou.local/audit'
 const SEED = new Uint8Array(32).fill(0x3c)
-const signer = signerFromSeed(ORIGIN, SEED)
+const signer = ed25519SignerFromSeed(ORIGIN, SEED)
 const checkpoints = { signer, origin: ORIGIN, everyEntries: 50, everyMs: 3_600_000 }
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const WORKER = fileURLToPath(new URL('../fixtures/append-worker.ts', import.meta.url))

@@ -1,7 +1,8 @@
 import t from 'tap'
 import { build, AUDITOR, TEST_CHECKPOINT_SEED, TEST_ORIGIN } from '../helpers/app.ts'
 import { loadDemo, DEMO_CLIENT, DEMO_PURPOSE } from '../../src/demo/demo.ts'
-import { openCheckpoint, signerFromSeed } from '../../src/audit/checkpoint-note.ts'
+import { openCheckpoint } from '../../src/audit/checkpoint-note.ts'
+import { ed25519SignerFromSeed } from '../../src/crypto/signed-note.ts'
 import { leafHash } from '../../src/audit/hasher.ts'
 import { verifyConsistency, verifyInclusion } from '../../src/audit/proof-verify.ts'
 import { verifyLog } from '../../src/audit/log-check.ts'
@@ -19,12 +20,12 @@ t.test('checkpoints, entries, proofs and export through the API', async (t) => {
     const res = await caller('POST', '/v1/verifications', { subject: { idNumber: p.idNumber }, questions: [{ id: 'property.holds' }], purpose: DEMO_PURPOSE, caseId: 'C-' + p.idNumber.slice(-4) })
     answers.push(res.json().answers[0].auditIndex)
   }
-  await app.services.audit.checkpoint()
+  await app.audit.checkpoint()
 
   const key = await as(CALLER)('GET', '/v1/audit/checkpoint-key')
   t.equal(key.statusCode, 200)
   t.equal(key.json().origin, TEST_ORIGIN)
-  const signer = signerFromSeed(TEST_ORIGIN, TEST_CHECKPOINT_SEED)
+  const signer = ed25519SignerFromSeed(TEST_ORIGIN, TEST_CHECKPOINT_SEED)
   t.equal(key.json().publicKey, Buffer.from(signer.publicKey).toString('base64'))
 
   const cpRes = await auditor('GET', '/v1/audit/checkpoint')

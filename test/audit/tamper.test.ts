@@ -17,13 +17,14 @@ import { AuditWriter, writeEntries } from '../../src/audit/writer.ts'
 import { canonicalBytes, makeEntry, parseEntry, type Entry, type EntryInput } from '../../src/audit/entry.ts'
 import { leafHash } from '../../src/audit/hasher.ts'
 import { CompactRange } from '../../src/audit/compact-range.ts'
-import { signCheckpoint, signerFromSeed } from '../../src/audit/checkpoint-note.ts'
+import { signCheckpoint } from '../../src/audit/checkpoint-note.ts'
+import { ed25519SignerFromSeed } from '../../src/crypto/signed-note.ts'
 import { allCheckpoints } from '../../src/audit/checkpoint-store.ts'
 import { storeNodes } from '../../src/audit/tree-store.ts'
 import { verifyLog, type VerifyReport } from '../../src/audit/log-check.ts'
 
 const ORIGIN = 'tamper.test.shifou.local/audit'
-const signer = signerFromSeed(ORIGIN, new Uint8Array(32).fill(0x5a))
+const signer = ed25519SignerFromSeed(ORIGIN, new Uint8Array(32).fill(0x5a))
 const verifier = { name: ORIGIN, publicKey: signer.publicKey }
 const EVERY = 50
 const TABLES = ['audit_entries', 'audit_nodes', 'audit_checkpoints'] as const

@@ -5,8 +5,10 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../../src/api/app.ts'
 import { Keyring } from '../../src/keys/keyring.ts'
+import { NO_RECEIPTS } from '../../src/receipts/issuer.ts'
 import { mintToken, type TokenClaims } from '../../src/tokens.ts'
 import type { Database } from '../../src/db/client.ts'
+import type { WitnessConfig } from '../../src/config.ts'
 import { testDatabase, type Teardown } from './db.ts'
 
 export const TEST_SECRET = new Uint8Array(32).fill(7)
@@ -34,6 +36,8 @@ export interface BuildOptions {
   consentIssuersFile?: string
   /** signed receipts on answers (default on) */
   receipts?: boolean
+  /** SHIFOU_WITNESSES, as loaded (test/witness) */
+  witnesses?: WitnessConfig[]
 }
 
 /** The configuration every test app is built with (tests that call buildApp themselves use it too). */
@@ -54,11 +58,15 @@ export async function build (t: Teardown, opts: BuildOptions = {}): Promise<Test
   const database = opts.database ?? await testDatabase(t)
   const keyring = new Keyring(opts.masterKeys ?? new Map([[1, TEST_MASTER]]))
   const app = await buildApp({
-    config: { ...testAppConfig(opts), ...(opts.consentIssuersFile === undefined ? {} : { consentIssuersFile: opts.consentIssuersFile }) },
+    config: {
+      ...testAppConfig(opts),
+      ...(opts.consentIssuersFile === undefined ? {} : { consentIssuersFile: opts.consentIssuersFile }),
+      ...(opts.witnesses === undefined ? {} : { witnesses: opts.witnesses })
+    },
     database,
     keyring,
     logger: opts.logger ?? false,
-    ...(opts.receipts === undefined ? {} : { receipts: opts.receipts })
+    ...(opts.receipts === false ? { receipts: NO_RECEIPTS } : {})
   })
   await app.ready()
   t.teardown(async () => { await app.close() })

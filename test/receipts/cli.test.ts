@@ -86,7 +86,7 @@ t.test('receipt verify', async (t) => {
   await app.listen({ host: '127.0.0.1', port: 0 })
   const address = app.server.address()
   const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
-  await app.services.audit.checkpoint()
+  await app.audit.checkpoint()
   const proof = await shifou(['receipt', 'verify', receipt, '--url', url, '--proof', '--token', token({ sub: DEMO_CLIENT, role: 'caller' })])
   t.equal(proof.code, 0, proof.stdout + proof.stderr)
   t.match(proof.stdout, new RegExp(`audit: entry ${auditIndex} matches the receipt and is in the log, checkpoint of \\d+ entries signed by test.shifou.local/audit`))
@@ -106,7 +106,7 @@ t.test('receipt verify', async (t) => {
   const [h, p] = receipt.split('.')
   const claims = JSON.parse(Buffer.from(p, 'base64url').toString())
   const { signReceipt } = await import('../../src/receipts/receipt.ts')
-  const key = await app.services.receipts!.signer()
+  const key = (await app.receipts.signer())!
   const moved = signReceipt({ ...claims, idx: auditIndex - 1 }, key)
   t.not(moved.split('.')[0], undefined)
   t.equal(h, moved.split('.')[0])

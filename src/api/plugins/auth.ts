@@ -10,7 +10,8 @@
 import { readFileSync } from 'node:fs'
 import { createPublicKey, type JsonWebKey } from 'node:crypto'
 import fp from 'fastify-plugin'
-import jwt from '@fastify/jwt'
+import jwt, { type TokenOrHeader } from '@fastify/jwt'
+import type { Algorithm } from 'fast-jwt'
 import type { FastifyRequest } from 'fastify'
 import { ShifouError } from '../../errors.ts'
 import { ROLES, type Principal, type Role } from '../../principal.ts'
@@ -41,22 +42,24 @@ export interface AuthOptions {
   onUnauthenticated?: () => void
 }
 
-const ASYMMETRIC = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])
+const ASYMMETRIC: ReadonlySet<string> = new Set<Algorithm>([
+  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'
+])
 const SUB = /^[\x21-\x7E]{1,128}$/
 
-interface PublicKeys { algorithms: string[], byKid: Map<string, string> }
+interface PublicKeys { algorithms: Algorithm[], byKid: Map<string, string> }
 
 function loadPublicKeys (file: string): PublicKeys {
   const jwks = JSON.parse(readFileSync(file, 'utf8')) as { keys?: Array<JsonWebKey & { kid?: string, alg?: string }> }
   const byKid = new Map<string, string>()
-  const algorithms = new Set<string>()
+  const algorithms = new Set<Algorithm>()
   for (const jwk of jwks.keys ?? []) {
     // Each key is used with exactly one algorithm (RFC 8725 §3.1), named by the key itself.
     if (typeof jwk.kid !== 'string' || typeof jwk.alg !== 'string' || !ASYMMETRIC.has(jwk.alg)) {
       throw new Error('SHIFOU_JWT_PUBLIC_KEYS: every key needs a kid and an asymmetric alg')
     }
     byKid.set(jwk.kid, createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString())
-    algorithms.add(jwk.alg)
+    algorithms.add(jwk.alg as Algorithm)
   }
   if (byKid.size === 0) throw new Error('SHIFOU_JWT_PUBLIC_KEYS holds no keys')
   return { algorithms: [...algorithms], byKid }
@@ -72,17 +75,23 @@ const CLOCK_TOLERANCE_MS = 5_000
 export function checkRegisteredClaims (claims: Record<string, unknown>, now = Date.now()): void {
   if (claims.aud !== 'shifou') throw new ShifouError('UNAUTHENTICATED', 'The token must have exactly one audience')
   const iat = claims.iat
-  if (typeof iat !== 'number' || !Number.isFinite(iat) || iat * 1000 > now + CLOCK_TOLERANCE_MS) throw new ShifouError('UNAUTHENTICATED', 'The token has no valid iat')
+  if (typeof iat !== 'number' || !Number.isFinite(iat) || iat * 1000 > now + CLOCK_TOLERANCE_MS) {
+    throw new ShifouError('UNAUTHENTICATED', 'The token has no valid iat')
+  }
 }
 
 /** Checks the claims the service relies on and builds the principal. */
 export function principalOf (claims: Record<string, unknown>): Principal {
   const { sub, role } = claims
   if (typeof sub !== 'string' || !SUB.test(sub)) throw new ShifouError('UNAUTHENTICATED', 'The token has no valid sub')
-  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw new ShifouError('UNAUTHENTICATED', 'The token has no valid role')
+  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
+    throw new ShifouError('UNAUTHENTICATED', 'The token has no valid role')
+  }
   const p: Principal = { sub, role: role as Role }
   if (role === 'dept_admin') {
-    if (typeof claims.dept !== 'string' || !/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(claims.dept)) throw new ShifouError('UNAUTHENTICATED', 'A dept_admin token needs a dept claim')
+    if (typeof claims.dept !== 'string' || !/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(claims.dept)) {
+      throw new ShifouError('UNAUTHENTICATED', 'A dept_admin token needs a dept claim')
+    }
     p.dept = claims.dept
   }
   if (role === 'subject') {
@@ -147,15 +156,22 @@ export default fp<AuthOptions>(async (app, opts) => {
   if (opts.publicKeysFile !== null) {
     const keys = loadPublicKeys(opts.publicKeysFile)
     await app.register(jwt, {
-      secret: (_request: FastifyRequest, token: { header: { kid?: string } }, cb: (e: Error | null, k?: string) => void) => {
-        const key = token.header.kid === undefined ? undefined : keys.byKid.get(token.header.kid)
-        if (key === undefined) cb(new Error('unknown key')); else cb(null, key)
+      // Only the key its kid names, with that key's own algorithm (RFC 8725 §3.1).
+      secret: async (_request: FastifyRequest, token: TokenOrHeader) => {
+        const kid = 'header' in token ? token.header.kid : token.kid
+        const key = kid === undefined ? undefined : keys.byKid.get(kid)
+        if (key === undefined) throw new Error('unknown key')
+        return key
       },
       verify: { ...verify, algorithms: keys.algorithms }
-    } as never)
+    })
   } else {
     if (opts.secret.length < 32) throw new Error('SHIFOU_JWT_SECRET must be at least 32 bytes')
-    await app.register(jwt, { secret: Buffer.from(opts.secret), sign: { algorithm: 'HS256' }, verify: { ...verify, algorithms: ['HS256'] } })
+    await app.register(jwt, {
+      secret: Buffer.from(opts.secret),
+      sign: { algorithm: 'HS256' },
+      verify: { ...verify, algorithms: ['HS256'] }
+    })
   }
 
   app.decorateRequest('principal', null)

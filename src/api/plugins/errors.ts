@@ -1,8 +1,12 @@
 /**
  * Errors as application/problem+json with a stable code (design §5). A 5xx says nothing internal.
- * A refusal (403, 429, 503) of an authenticated request that the route did not already audit is
- * written to the audit log here; if that write fails, the answer is 503 AUDIT_UNAVAILABLE.
  * Nothing a client sent (identifiers, names, tokens) is echoed or logged.
+ *
+ * A refusal thrown by a route (403, 429, 503 of an authenticated request: a role or department it
+ * may not act for, a database that cannot be reached) is written to the audit log here; if that
+ * write fails, the answer is 503 AUDIT_UNAVAILABLE. A verification's refusals are not thrown: the
+ * pipeline (src/verifications/pipeline.ts) audits them with the verification's own fields and the
+ * route sends them with `reply.problem`.
  */
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
@@ -10,8 +14,9 @@ import { ERRORS, isShifouError, ShifouError, type ErrorCode } from '../../errors
 import { actorOf } from '../../principal.ts'
 
 declare module 'fastify' {
-  interface FastifyInstance {
-    onProblem?: (code: ErrorCode, status: number) => void
+  interface FastifyReply {
+    /** Sends an error that needs no audit entry (already written, or none due) as a problem document. */
+    problem: (err: ShifouError) => FastifyReply
   }
 }
 
@@ -22,29 +27,38 @@ function fromFastify (err: FastifyError): ShifouError {
     if (first?.keyword === 'additionalProperties' || first?.keyword === 'unevaluatedProperties') {
       return new ShifouError('UNKNOWN_FIELD', `${where}${first.instancePath} has a field that is not part of the API`)
     }
-    const code: ErrorCode = where === 'querystring' ? 'INVALID_QUERY' : where === 'params' ? 'NOT_FOUND' : 'INVALID_BODY'
+    const code: ErrorCode = where === 'querystring' ? 'INVALID_QUERY'
+      : where === 'params' ? 'NOT_FOUND'
+        : 'INVALID_BODY'
     // Ajv's message names the rule broken (type, pattern, length), never the value sent.
     return new ShifouError(code, `${where}${first?.instancePath ?? ''} ${first?.message ?? 'is not valid'}`)
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': return new ShifouError('PAYLOAD_TOO_LARGE', 'The request body is too large')
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH': return new ShifouError('UNSUPPORTED_MEDIA_TYPE', 'This content type is not accepted here')
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ShifouError('UNSUPPORTED_MEDIA_TYPE', 'This content type is not accepted here')
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY': return new ShifouError('INVALID_BODY', 'The body is not valid JSON')
   }
-  if (err.statusCode === 400 || err.statusCode === 413 || err.statusCode === 415) {
-    return new ShifouError(err.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : err.statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'INVALID_BODY', 'The request is not valid')
-  }
+  if (err.statusCode === 413) return new ShifouError('PAYLOAD_TOO_LARGE', 'The request is not valid')
+  if (err.statusCode === 415) return new ShifouError('UNSUPPORTED_MEDIA_TYPE', 'The request is not valid')
+  if (err.statusCode === 400) return new ShifouError('INVALID_BODY', 'The request is not valid')
   if (err.statusCode === 404) return new ShifouError('NOT_FOUND', 'Not found')
   return new ShifouError('INTERNAL', 'Internal error')
 }
 
-/** A database that cannot be reached is a 503, not a 500: the client may retry. */
+/**
+ * A database that cannot be reached is a 503, not a 500: the client may retry. Driver codes, and
+ * SQLSTATEs admin_shutdown, cannot_connect_now, too_many_connections, lock_not_available.
+ */
+const UNAVAILABLE = new Set([
+  'ECONNREFUSED', 'CONNECTION_CLOSED', 'CONNECT_TIMEOUT', 'CONNECTION_ENDED', '57P01', '57P03', '53300', '55P03'
+])
+
 function isUnavailable (err: unknown): boolean {
   const code = (err as { code?: string }).code
-  return code === 'ECONNREFUSED' || code === 'CONNECTION_CLOSED' || code === 'CONNECT_TIMEOUT' || code === 'CONNECTION_ENDED' ||
-    code === '57P01' || code === '57P03' || code === '53300' || code === '55P03'
+  return code !== undefined && UNAVAILABLE.has(code)
 }
 
 export function sendProblem (reply: FastifyReply, err: ShifouError): FastifyReply {
@@ -56,25 +70,38 @@ export function sendProblem (reply: FastifyReply, err: ShifouError): FastifyRepl
     detail: err.status >= 500 && err.code === 'INTERNAL' ? 'Internal error' : err.detail,
     ...(err.extra ?? {})
   }
-  if (err.code === 'QUOTA_EXCEEDED' && typeof err.extra?.retryAfter === 'number') reply.header('retry-after', String(err.extra.retryAfter))
+  if (err.code === 'QUOTA_EXCEEDED' && typeof err.extra?.retryAfter === 'number') {
+    reply.header('retry-after', String(err.extra.retryAfter))
+  }
   return reply.code(err.status).type('application/problem+json; charset=utf-8').send(body)
 }
 
 export default fp(async (app) => {
-  app.setErrorHandler(async (error: FastifyError | ShifouError, request: FastifyRequest, reply: FastifyReply) => {
-    let err: ShifouError
-    if (isShifouError(error)) err = error
-    else if (isUnavailable(error)) err = new ShifouError('DATABASE_UNAVAILABLE', 'The database is unavailable or busy; retry later')
-    else if ((error as FastifyError).statusCode !== undefined && (error as FastifyError).statusCode! < 500) err = fromFastify(error as FastifyError)
-    else if ((error as FastifyError).validation !== undefined) err = fromFastify(error as FastifyError)
-    else {
-      // Only the error's class and code reach the log: a driver message may quote a value.
-      request.log.error({ errName: (error as Error).name, errCode: (error as { code?: unknown }).code }, 'unhandled error')
-      err = new ShifouError('INTERNAL')
+  app.decorateReply('problem', function (this: FastifyReply, err: ShifouError) {
+    app.events.emit('problem', { code: err.code, status: err.status })
+    return sendProblem(this, err)
+  })
+
+  /** The problem an error thrown by a route or by fastify is answered with. */
+  const problemOf = (error: FastifyError | ShifouError, request: FastifyRequest): ShifouError => {
+    if (isShifouError(error)) return error
+    if (isUnavailable(error)) {
+      return new ShifouError('DATABASE_UNAVAILABLE', 'The database is unavailable or busy; retry later')
     }
-    if ((err.status === 403 || err.status === 429 || err.status === 503) && request.principal !== null && !err.audited && err.code !== 'AUDIT_UNAVAILABLE') {
+    if ((error.statusCode !== undefined && error.statusCode < 500) || error.validation !== undefined) {
+      return fromFastify(error)
+    }
+    // Only the error's class and code reach the log: a driver message may quote a value.
+    request.log.error({ errName: error.name, errCode: error.code }, 'unhandled error')
+    return new ShifouError('INTERNAL')
+  }
+
+  app.setErrorHandler(async (error: FastifyError | ShifouError, request: FastifyRequest, reply: FastifyReply) => {
+    let err = problemOf(error, request)
+    const refusal = err.status === 403 || err.status === 429 || err.status === 503
+    if (refusal && request.principal !== null && err.code !== 'AUDIT_UNAVAILABLE') {
       try {
-        await app.services.audit.append([{
+        await app.audit.append([{
           kind: 'refusal',
           actor: actorOf(request.principal),
           code: err.code,
@@ -84,12 +111,8 @@ export default fp(async (app) => {
         err = new ShifouError('AUDIT_UNAVAILABLE', 'The audit log cannot be written')
       }
     }
-    app.onProblem?.(err.code, err.status)
-    return sendProblem(reply, err)
+    return reply.problem(err)
   })
 
-  app.setNotFoundHandler(async (request, reply) => {
-    app.onProblem?.('NOT_FOUND', 404)
-    return sendProblem(reply, new ShifouError('NOT_FOUND', 'No such route'))
-  })
-}, { name: 'errors', dependencies: ['services'] })
+  app.setNotFoundHandler(async (_request, reply) => reply.problem(new ShifouError('NOT_FOUND', 'No such route')))
+}, { name: 'errors', dependencies: ['audit', 'events'] })

@@ -14,7 +14,9 @@ const decoder = new TextDecoder('utf-8', { fatal: true })
 function checkStrings (value: unknown, depth: number): void {
   if (depth > 32) throw new ShifouError('INVALID_BODY', 'The body is nested too deeply')
   if (typeof value === 'string') {
-    if (!value.isWellFormed() || value.includes('\u0000')) throw new ShifouError('INVALID_BODY', 'A string holds a lone surrogate or a NUL character')
+    if (!value.isWellFormed() || value.includes('\u0000')) {
+      throw new ShifouError('INVALID_BODY', 'A string holds a lone surrogate or a NUL character')
+    }
   } else if (Array.isArray(value)) {
     for (const v of value) checkStrings(v, depth + 1)
   } else if (value !== null && typeof value === 'object') {
@@ -51,7 +53,9 @@ export default fp(async (app) => {
     try {
       // The body is always decoded as UTF-8 (RFC 8259 §8.1): a body declared in another charset is 415.
       const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase()
-      if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') throw new ShifouError('UNSUPPORTED_MEDIA_TYPE', 'JSON bodies are UTF-8')
+      if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+        throw new ShifouError('UNSUPPORTED_MEDIA_TYPE', 'JSON bodies are UTF-8')
+      }
       done(null, parseJsonBody(body as Buffer))
     } catch (err) {
       done(err as Error, undefined)

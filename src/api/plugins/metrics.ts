@@ -1,36 +1,63 @@
 /**
  * Prometheus metrics at GET /metrics. Labels are route patterns, methods, status codes and error
- * codes only: never a value a client sent.
+ * codes only: never a value a client sent. Counters follow the app's events; gauges read the audit
+ * writer and the detectors when scraped.
  */
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { ErrorCode } from '../../errors.ts'
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    metrics: { answers: Counter<'answer'>, registry: Registry }
-  }
-}
 
 export default fp(async (app) => {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'shifou_' })
-  const requests = new Counter({ name: 'shifou_http_requests_total', help: 'HTTP requests by route pattern and status', labelNames: ['method', 'route', 'status'], registers: [registry] })
-  const duration = new Histogram({ name: 'shifou_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['route'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], registers: [registry] })
-  const problems = new Counter({ name: 'shifou_problems_total', help: 'Error responses by code (400 malformed, 401 bad token, 403/429/503 refusals)', labelNames: ['code', 'status'], registers: [registry] })
-  const answers = new Counter({ name: 'shifou_answers_total', help: 'Answers given', labelNames: ['answer'], registers: [registry] })
-  const audit = app.services.audit
-  new Gauge({ name: 'shifou_audit_pending_entries', help: 'Audit entries waiting for the next group commit', registers: [registry], collect () { this.set(audit.pending) } })
-  new Gauge({ name: 'shifou_audit_batches', help: 'Audit batches committed by this process', registers: [registry], collect () { this.set(audit.batches) } })
-  new Gauge({ name: 'shifou_audit_failures', help: 'Audit batches that failed (their requests got 503)', registers: [registry], collect () { this.set(audit.failures) } })
+  const counter = <L extends string>(name: string, help: string, labelNames: L[]): Counter<L> =>
+    new Counter({ name, help, labelNames, registers: [registry] })
+  /** A gauge read when /metrics is scraped. */
+  const gauge = (name: string, help: string, read: () => number): void => {
+    new Gauge({ name, help, registers: [registry], collect () { this.set(read()) } })
+  }
 
-  const alerts = new Counter({ name: 'shifou_alerts_total', help: 'Alerts raised by the abuse detectors, by kind', labelNames: ['kind'], registers: [registry] })
-  app.services.alertCounter.inc = (kind) => { alerts.inc({ kind }) }
-  const abuse = app.services.abuse
-  new Gauge({ name: 'shifou_detector_failures', help: 'Detector runs that failed (answers are unaffected)', registers: [registry], collect () { this.set(abuse?.failures ?? 0) } })
-  new Gauge({ name: 'shifou_detector_observations', help: 'Requests the detectors observed: those that passed the limiter with a subject or name new to their client that day', registers: [registry], collect () { this.set(abuse?.observations ?? 0) } })
-  app.decorate('metrics', { answers, registry })
-  app.decorate('onProblem', (code: ErrorCode, status: number) => { problems.inc({ code, status: String(status) }) })
+  const requests = counter('shifou_http_requests_total', 'HTTP requests by route pattern and status',
+    ['method', 'route', 'status'])
+  const duration = new Histogram({
+    name: 'shifou_http_request_duration_seconds',
+    help: 'HTTP request duration',
+    labelNames: ['route'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    registers: [registry]
+  })
+  const problems = counter('shifou_problems_total',
+    'Error responses by code (400 malformed, 401 bad token, 403/429/503 refusals)', ['code', 'status'])
+  const answers = counter('shifou_answers_total', 'Answers given', ['answer'])
+  const alerts = counter('shifou_alerts_total', 'Alerts raised by the abuse detectors, by kind', ['kind'])
+  app.events.on('answer', ({ answer }) => { answers.inc({ answer }) })
+  app.events.on('problem', ({ code, status }) => { problems.inc({ code, status: String(status) }) })
+  app.events.on('alert', ({ kind }) => { alerts.inc({ kind }) })
+  const witnessRequests = counter('shifou_witness_requests_total', 'Checkpoints sent to witnesses, by witness ' +
+    'and result (cosigned, conflict, refused, unavailable, bad_cosignature, ahead, error)', ['witness', 'result'])
+  const witnessFailures = counter('shifou_witness_failures_total',
+    'Attempts to get a checkpoint cosigned that failed (retried later; answers are unaffected)', ['witness'])
+  app.events.on('witness', ({ witness, result }) => {
+    witnessRequests.inc({ witness, result })
+    if (result !== 'cosigned' && result !== 'conflict') witnessFailures.inc({ witness })
+  })
+  const { witnesses } = app
+  new Gauge({
+    name: 'shifou_witness_cosigned_size',
+    help: 'The log size each witness last cosigned, as this process knows it',
+    labelNames: ['witness'],
+    registers: [registry],
+    collect () { for (const s of witnesses.sizes()) this.set({ witness: s.witness }, s.size) }
+  })
+
+  const { audit, admission } = app
+  gauge('shifou_audit_pending_entries', 'Audit entries waiting for the next group commit', () => audit.pending)
+  gauge('shifou_audit_batches', 'Audit batches committed by this process', () => audit.batches)
+  gauge('shifou_audit_failures', 'Audit batches that failed (their requests got 503)', () => audit.failures)
+  gauge('shifou_detector_failures', 'Detector runs that failed (answers are unaffected)', () => admission.failures)
+  gauge('shifou_detector_observations',
+    'Requests the detectors observed: those that passed the limiter with a subject or name new to their ' +
+    'client that day',
+    () => admission.observations)
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unknown'
@@ -42,4 +69,4 @@ export default fp(async (app) => {
     reply.type(registry.contentType)
     return await registry.metrics()
   })
-}, { name: 'metrics', dependencies: ['services'] })
+}, { name: 'metrics', dependencies: ['audit', 'limits', 'events', 'witnesses'] })

@@ -10,7 +10,8 @@ export default fp(async (app) => {
       info: {
         title: 'shifou',
         version: '1',
-        description: 'Privacy-preserving yes/no verification. Answers are only "yes" or "no"; every answer and refusal is an audit entry. Errors are application/problem+json with a stable `code`.'
+        description: 'Privacy-preserving yes/no verification. Answers are only "yes" or "no"; every answer and ' +
+          'refusal is an audit entry. Errors are application/problem+json with a stable `code`.'
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }]

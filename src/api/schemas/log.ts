@@ -6,12 +6,27 @@ import { EntrySummary } from './audit.ts'
 const Base64 = Type.String({ description: 'base64 (RFC 4648 §4)' })
 const Count = Type.String({ pattern: '^[0-9]{1,15}$' })
 
+export const Cosignature = Type.Object({
+  witness: Type.String({ description: 'the witness\'s key name' }),
+  keyId: Type.String({ description: 'the witness key\'s 4-byte key ID, hex' }),
+  cosignedAt: Type.String({ description: 'the cosignature\'s own timestamp, RFC 3339' }),
+  signature: Type.String({
+    description: 'the C2SP tlog-cosignature (cosignature/v1) signature line, as appended to note'
+  })
+})
+
 export const CheckpointResponse = Type.Object({
   origin: Type.String(),
   size: Type.Integer(),
   root: Base64,
-  note: Type.String({ description: 'The C2SP tlog-checkpoint signed note, verbatim' }),
-  createdAt: Type.String()
+  note: Type.String({
+    description: 'The C2SP tlog-checkpoint signed note: the log\'s signature, then the witnesses\' cosignature ' +
+      'lines (readers that do not know a witness\'s key ignore its line)'
+  }),
+  createdAt: Type.String(),
+  cosignatures: Type.Array(Cosignature, {
+    description: 'the witnesses\' cosignatures of this checkpoint received so far (design §14.5)'
+  })
 })
 
 export const CheckpointKeyResponse = Type.Object({

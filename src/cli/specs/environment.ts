@@ -39,6 +39,7 @@ export const SERVICE = [
   v('SHIFOU_CHECKPOINT_SECONDS', '… or every N seconds (default 10)'),
   v('SHIFOU_RECEIPT_ISSUER', 'the iss of receipts (default the audit origin)'),
   v('SHIFOU_CONSENT_ISSUERS', 'a JSON file of consent issuers and their public keys'),
+  v('SHIFOU_WITNESSES', 'a JSON file of witnesses to send every checkpoint to'),
   v('SHIFOU_DB_POOL_SIZE', 'PostgreSQL connections of this process (default 10)'),
   v('LOG_LEVEL', 'fatal, error, warn, info (default), debug, trace or silent')
 ]

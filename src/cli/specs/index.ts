@@ -10,5 +10,8 @@ import { load } from './load.ts'
 import { audit } from './audit.ts'
 import { keys } from './keys.ts'
 import { receipt } from './receipt.ts'
+import { witness, witnessPublicKey } from './witness.ts'
 
-export const COMMANDS: readonly Entry[] = [serve, migrate, demo, token, load, audit, keys, receipt]
+export const COMMANDS: readonly Entry[] = [
+  serve, migrate, demo, token, load, audit, keys, receipt, witness, witnessPublicKey
+]

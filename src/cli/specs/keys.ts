@@ -7,7 +7,7 @@ const DIRECT = 'It opens the database directly: running services on PostgreSQL p
 
 export const keysRotate = defineCommand({
   path: ['keys', 'rotate'],
-  summary: 'make a new receipt signing key; the old one stays published',
+  summary: 'make a new receipt signing key (the old stays published)',
   usage: ['keys rotate [--actor NAME]'],
   description: 'Retires the current receipt signing key and makes a new current one (Ed25519), with an audit entry, ' +
     'in one transaction. Retired keys stay in /.well-known/jwks.json, so receipts signed with them keep verifying. ' +

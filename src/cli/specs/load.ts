@@ -4,7 +4,7 @@ import { SERVICE_URL, TOKEN } from './environment.ts'
 
 export const load = defineCommand({
   path: ['load'],
-  summary: 'send a snapshot file to a running service, with a progress bar',
+  summary: 'send a snapshot file to a running service',
   usage: ['load --connector ID --as-of YYYY-MM-DD [--url URL] [--token T] [--format csv|ndjson] FILE'],
   description: 'Streams FILE to PUT /v1/connectors/ID/snapshot of a running service and prints the load report: ' +
     'rows, subjects, rejected rows by line, field and code, and columns that were ignored. CSV needs a header row ' +

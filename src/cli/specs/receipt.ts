@@ -4,7 +4,7 @@ import { SERVICE_URL, TOKEN } from './environment.ts'
 
 export const receiptVerify = defineCommand({
   path: ['receipt', 'verify'],
-  summary: 'check a receipt: signature, and its subject and audit entry',
+  summary: 'check a receipt\'s signature, subject and audit entry',
   usage: [
     'receipt verify RECEIPT [--jwks FILE | --url URL]',
     'receipt verify RECEIPT [--jwks FILE | --url URL] --id-number N --nonce X',

@@ -50,3 +50,23 @@ export const auditCheckpoints = pgTable('audit_checkpoints', {
   note: text().notNull(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow()
 })
+
+/**
+ * Witnesses' cosignatures (C2SP tlog-cosignature) of the log's checkpoints, one per witness key
+ * and checkpoint size: the signature line as the witness returned it, with the root it covers so
+ * that each row can be checked on its own (even if its checkpoint row were gone). Append-only.
+ */
+export const auditCosignatures = pgTable('audit_cosignatures', {
+  size: bigint({ mode: 'number' }).notNull(),
+  /** The witness's key name (the signature line's name). */
+  witness: text().notNull(),
+  /** The 4-byte key ID, hex. */
+  keyId: text().notNull(),
+  root: bytea().notNull(),
+  /** `— <name> <base64(key ID ‖ timestamp ‖ signature)>`, without the newline. */
+  signature: text().notNull(),
+  /** The cosignature's own timestamp (seconds). */
+  cosignedAt: timestamp({ withTimezone: true }).notNull(),
+  receivedAt: timestamp({ withTimezone: true }).notNull().defaultNow()
+}, (t) => [primaryKey({ columns: [t.size, t.witness, t.keyId] })])
+export type AuditCosignatureRow = typeof auditCosignatures.$inferSelect

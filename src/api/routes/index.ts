@@ -1,0 +1,37 @@
+/**
+ * The routes, filed by URL: each folder is a URL prefix and each file the routes of one resource
+ * under it. This list is the map of the API; a new route file is registered here with its prefix.
+ */
+import type { FastifyInstance } from 'fastify'
+import health from './health.ts'
+import jwks from './well-known/jwks.ts'
+import departments from './v1/departments/index.ts'
+import connectors from './v1/connectors/index.ts'
+import snapshots from './v1/connectors/snapshots.ts'
+import questions from './v1/questions/index.ts'
+import clients from './v1/clients/index.ts'
+import verifications from './v1/verifications/index.ts'
+import certificate from './v1/verifications/certificate.ts'
+import entries from './v1/audit/entries.ts'
+import subjectSearch from './v1/audit/subject-search.ts'
+import checkpoint from './v1/audit/checkpoint.ts'
+import proofs from './v1/audit/proofs.ts'
+import exporter from './v1/audit/export.ts'
+import alerts from './v1/audit/alerts.ts'
+import accessLog from './v1/me/access-log.ts'
+
+export default async function routes (app: FastifyInstance): Promise<void> {
+  await app.register(health)
+  await app.register(jwks, { prefix: '/.well-known' })
+  await app.register(departments, { prefix: '/v1/departments' })
+  await app.register(connectors, { prefix: '/v1/connectors' })
+  await app.register(snapshots, { prefix: '/v1/connectors' })
+  await app.register(questions, { prefix: '/v1/questions' })
+  await app.register(clients, { prefix: '/v1/clients' })
+  await app.register(verifications, { prefix: '/v1/verifications' })
+  await app.register(certificate, { prefix: '/v1/verifications' })
+  for (const plugin of [entries, subjectSearch, checkpoint, proofs, exporter, alerts]) {
+    await app.register(plugin, { prefix: '/v1/audit' })
+  }
+  await app.register(accessLog, { prefix: '/v1/me' })
+}

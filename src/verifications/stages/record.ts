@@ -1,0 +1,35 @@
+/**
+ * Stage 7: the answers' audit entries, then the answers. Nothing is returned before the entries
+ * commit (fail closed: design §8); each entry names the key that signs its receipt, and the
+ * receipts are signed once the entries have committed (design §9).
+ */
+import type { EntryInput } from '../../audit/entry.ts'
+import type { Evaluated, Parsed, VerificationResult, VerifyDeps } from '../types.ts'
+
+export async function record (
+  v: Parsed, evaluated: readonly Evaluated[], deps: VerifyDeps
+): Promise<VerificationResult> {
+  const signer = await deps.receipts.signer()
+  const entries: EntryInput[] = evaluated.map((e) => ({
+    kind: 'answer',
+    ...v.base,
+    question: e.question.id,
+    params: e.params,
+    answer: e.answer,
+    asOf: e.snapshot.asOf,
+    snapshot: e.snapshot.id,
+    keyVersion: e.snapshot.keyVersion,
+    ...(signer === null ? {} : { receiptKid: signer.kid })
+  }))
+  const written = await deps.audit.commit(entries)
+  return {
+    id: v.id,
+    answers: evaluated.map((e, i) => ({
+      question: e.question.id,
+      answer: e.answer,
+      asOf: e.snapshot.asOf,
+      auditIndex: written[i]!.index,
+      ...(signer === null ? {} : deps.receipts.issue(written[i]!, signer, v.subject.id))
+    }))
+  }
+}
