@@ -71,8 +71,8 @@ export async function loadBench (database: Database, count: number): Promise<num
   const started = Date.now()
   await loadSnapshot({ database, keyring, actor: ADMIN, connector: await getConnector(database, 'tax'), asOf: '2026-11-01', format: 'csv', input: Readable.from(benchCsv(count)) })
   const seconds = (Date.now() - started) / 1000
-  await database.query('vacuum (analyze) records')
-  await database.query('checkpoint')
+  await database.maintenance.query('vacuum (analyze) records')
+  await database.maintenance.query('checkpoint')
   return seconds
 }
 

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
+import { DEFAULT_DB_TIMEOUT_MS } from './db/timeouts.ts'
 import { parseCosignatureV1VerifierKey } from './crypto/cosignature.ts'
 import { type Ed25519Verifier, parseVerifierKey } from './crypto/signed-note.ts'
 
@@ -43,6 +44,8 @@ export interface Config {
   witnesses: WitnessConfig[]
   logLevel: string
   poolSize: number
+  /** How long a request may wait on the database (design §14.5), in milliseconds. */
+  dbTimeoutMs: number
   /** Where the embedded default generated secrets, for the start-up warning. */
   generatedSecrets: string[]
 }
@@ -150,6 +153,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     witnesses,
     logLevel,
     poolSize: intSetting('SHIFOU_DB_POOL_SIZE', env.SHIFOU_DB_POOL_SIZE, 10, 1, 200),
+    // Under 100 ms a busy but healthy database would be refused; over 10 minutes nobody is waiting.
+    dbTimeoutMs: intSetting('SHIFOU_DB_TIMEOUT_MS', env.SHIFOU_DB_TIMEOUT_MS, DEFAULT_DB_TIMEOUT_MS, 100, 600_000),
     generatedSecrets: generated
   }
 }
@@ -222,7 +227,7 @@ export function loadDotEnv (path = '.env'): void {
  */
 export function loadLogLocation (
   env: NodeJS.ProcessEnv = process.env
-): Pick<Config, 'databaseUrl' | 'dataDir' | 'auditOrigin' | 'witnesses'> {
+): Pick<Config, 'databaseUrl' | 'dataDir' | 'auditOrigin' | 'witnesses' | 'dbTimeoutMs'> {
   const given = env.SHIFOU_AUDIT_ORIGIN
   const origin = given !== undefined && given !== '' ? given : 'shifou.local/audit'
   if (!/^[\x21-\x7E]{1,200}$/.test(origin) || origin.includes('+')) {
@@ -233,6 +238,7 @@ export function loadLogLocation (
     databaseUrl: env.DATABASE_URL && env.DATABASE_URL !== '' ? env.DATABASE_URL : null,
     dataDir: resolve(env.SHIFOU_DATA_DIR && env.SHIFOU_DATA_DIR !== '' ? env.SHIFOU_DATA_DIR : './.shifou'),
     auditOrigin: origin,
-    witnesses: witnessesFile === null ? [] : loadWitnesses(witnessesFile)
+    witnesses: witnessesFile === null ? [] : loadWitnesses(witnessesFile),
+    dbTimeoutMs: intSetting('SHIFOU_DB_TIMEOUT_MS', env.SHIFOU_DB_TIMEOUT_MS, DEFAULT_DB_TIMEOUT_MS, 100, 600_000)
   }
 }

@@ -3,7 +3,14 @@
  *
  * Fail closed: `append` resolves only after the transaction holding the entries has committed
  * (synchronous_commit on), so a caller that awaits it never answers before its entry is durable;
- * if the write fails, every waiting caller gets AUDIT_UNAVAILABLE and answers nothing.
+ * if the write fails, every waiting caller gets AUDIT_UNAVAILABLE (DATABASE_UNAVAILABLE when the
+ * database did not answer) and answers nothing. A caller also gives up once its entry has waited
+ * the database's deadline (design §14.5): its entry may still commit with its batch, an entry
+ * without a response, which is allowed; an answer without its entry never is.
+ *
+ * An acknowledgement that never came leaves the log's state unknown — the batch may have
+ * committed after all — so after any failed batch the writer forgets the tree it cached and the
+ * next batch reads the log's size and frontier again, under the lock.
  *
  * Group commit: entries of concurrent requests wait while one batch is being written and go into
  * the next transaction together, so durability costs one commit per batch, not per request.
@@ -14,6 +21,7 @@
  */
 import type { Executor, Database } from '../db/client.ts'
 import { ShifouError } from '../errors.ts'
+import { isUnavailable } from '../db/unavailable.ts'
 import { canonicalBytes, makeEntry, type Entry, type EntryInput } from './entry.ts'
 import { leafHash } from './hasher.ts'
 import { CompactRange, type StoredNode } from './compact-range.ts'
@@ -27,6 +35,8 @@ interface Pending {
   inputs: EntryInput[]
   resolve: (entries: Entry[]) => void
   reject: (err: Error) => void
+  /** Gives up on the entry at the database's deadline (null on PGlite). */
+  timer: NodeJS.Timeout | null
 }
 
 export interface WriterOptions {
@@ -120,6 +130,11 @@ function buildBatch (inputs: readonly EntryInput[], range: CompactRange, at: Dat
   return { entries, rows: JSON.stringify(rows), nodes }
 }
 
+function unavailableLog (): ShifouError {
+  return new ShifouError('DATABASE_UNAVAILABLE',
+    'The database is not answering; the audit entry was not written and no answer was given')
+}
+
 export class AuditWriter {
   readonly #database: Database
   readonly #maxBatch: number
@@ -135,6 +150,8 @@ export class AuditWriter {
   readonly #checkpointListeners: Array<(checkpoint: { size: number, note: string }) => void> = []
   /** Number of batches that failed (exported as a metric). */
   failures = 0
+  /** Entries whose caller gave up waiting for the commit (they may have committed). */
+  timeouts = 0
   batches = 0
   checkpointsWritten = 0
 
@@ -184,8 +201,24 @@ export class AuditWriter {
   /** Appends entries (group-committed); resolves with the entries as written (index and `at`) once committed. */
   commit (inputs: EntryInput[]): Promise<Entry[]> {
     if (this.#closed) return Promise.reject(new ShifouError('AUDIT_UNAVAILABLE', 'The audit log is shutting down'))
+    // While the database is known not to answer, waiting behind a batch that is stuck in it would
+    // only add that batch's deadline to this request's. (With no batch in flight, the entry's own
+    // batch asks the database's breaker, which refuses it at once or lets it through as a trial.)
+    if (!this.#database.available && this.#flushing !== null) return Promise.reject(unavailableLog())
     return new Promise((resolve, reject) => {
-      this.#queue.push({ inputs, resolve, reject })
+      const timeoutMs = this.#database.timeoutMs
+      const pending: Pending = { inputs, resolve, reject, timer: null }
+      if (timeoutMs !== null) {
+        pending.timer = setTimeout(() => {
+          this.timeouts++
+          // Not yet in a batch: it is never written. In a batch: it may commit without a response.
+          const queued = this.#queue.indexOf(pending)
+          if (queued >= 0) this.#queue.splice(queued, 1)
+          reject(new ShifouError('DATABASE_UNAVAILABLE',
+            `The audit entry was not committed within ${timeoutMs} ms; no answer was given`))
+        }, timeoutMs)
+      }
+      this.#queue.push(pending)
       if (this.#flushing === null) this.#flushing = this.#flush()
     })
   }
@@ -223,15 +256,22 @@ export class AuditWriter {
         }
         let i = 0
         for (const p of batch) {
+          if (p.timer !== null) clearTimeout(p.timer)
           p.resolve(entries.slice(i, i + p.inputs.length))
           i += p.inputs.length
         }
-      } catch {
-        // The transaction rolled back: the cached tree may be ahead of the stored one.
+      } catch (failure) {
+        // Rolled back, or never acknowledged and perhaps committed: the cached tree may be behind
+        // or ahead of the stored one. The next batch reads it again.
         this.#range = null
         this.failures++
-        const err = new ShifouError('AUDIT_UNAVAILABLE', 'The audit log cannot be written; no answer was given')
-        for (const p of batch) p.reject(err)
+        const err = isUnavailable(failure)
+          ? unavailableLog()
+          : new ShifouError('AUDIT_UNAVAILABLE', 'The audit log cannot be written; no answer was given')
+        for (const p of batch) {
+          if (p.timer !== null) clearTimeout(p.timer)
+          p.reject(err)
+        }
       }
     }
     this.#flushing = null

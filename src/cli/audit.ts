@@ -50,7 +50,9 @@ export async function audit (argv: string[]): Promise<number> {
     verifier = { name: signer.name, publicKey: signer.publicKey }
   }
   const against = values.against === undefined ? undefined : readFileSync(values.against, 'utf8')
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 })
+  const database = await openDatabase({
+    url: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, timeoutMs: config.dbTimeoutMs
+  })
   const started = Date.now()
   try {
     const witnessed = specs.length === 0

@@ -49,7 +49,9 @@ export function printDemoHelp (config: Config, url: string): void {
 export async function demo (): Promise<void> {
   loadDotEnv()
   const config = loadConfig()
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 })
+  const database = await openDatabase({
+    url: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, timeoutMs: config.dbTimeoutMs
+  })
   try {
     await migrate(database)
     if (await isDemoLoaded(database)) {

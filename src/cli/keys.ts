@@ -20,7 +20,9 @@ export async function keys (argv: string[], out: (line: string) => void = (l) =>
   if (!/^[\x21-\x7E]{1,128}$/.test(actor)) throw new UsageError('--actor must be 1–128 printable ASCII characters without spaces')
   loadDotEnv()
   const config = loadConfig()
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 })
+  const database = await openDatabase({
+    url: config.databaseUrl, dataDir: config.dataDir, poolSize: 1, timeoutMs: config.dbTimeoutMs
+  })
   try {
     if (sub === 'list') {
       for (const k of await listSigningKeys(database)) out(`${k.kid}  ${k.status.padEnd(7)}  created ${k.createdAt}${k.retiredAt === null ? '' : `  retired ${k.retiredAt}`}`)

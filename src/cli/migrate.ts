@@ -6,7 +6,9 @@ import { migrate } from '../db/migrate.ts'
 export async function migrateCommand (): Promise<number> {
   loadDotEnv()
   const config = loadConfig()
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 })
+  const database = await openDatabase({
+    url: config.databaseUrl, dataDir: config.dataDir, poolSize: 1, timeoutMs: config.dbTimeoutMs
+  })
   try {
     const applied = await migrate(database)
     process.stdout.write(applied.length === 0 ? 'the database is up to date\n' : `applied: ${applied.join(', ')}\n`)

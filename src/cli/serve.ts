@@ -17,7 +17,9 @@ export async function serve (): Promise<void> {
   for (const path of config.generatedSecrets) {
     process.stderr.write(`warning: generated a development secret in ${path}; set SHIFOU_MASTER_KEY and SHIFOU_JWT_SECRET for anything but a demo\n`)
   }
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize })
+  const database = await openDatabase({
+    url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize, timeoutMs: config.dbTimeoutMs
+  })
   await migrate(database)
   const keyring = new Keyring(config.masterKeys)
 

@@ -67,7 +67,7 @@ async function startSnapshot (opts: LoadOptions): Promise<number> {
   const abandoned = await database.query<{ id: number }>(`update snapshots set status = 'failed', error = 'ABANDONED'
     where connector_id = $1 and status = 'loading' and heartbeat_at < now() - make_interval(secs => $2) returning id`, [connector.id, STALE_LOAD_SECONDS])
   // A load that died with its process left its half-written table behind (never attached).
-  for (const { id } of abandoned) await dropPartition(database, Number(id), false)
+  for (const { id } of abandoned) await dropPartition(database.maintenance, Number(id), false)
   const norm = connector.fields.some((f) => f.type === 'name') ? ID_NORM_VERSION + ',' + NAME_NORM_VERSION : ID_NORM_VERSION
   try {
     const [row] = await database.query<{ id: number }>(`insert into snapshots (connector_id, status, as_of, key_version, norm, started_by)
@@ -123,7 +123,7 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
     const declaredNames = new Set(declared.map((f) => f.name))
     const ignored = new Set(source.columns.filter((c) => !declaredNames.has(c)))
 
-    await createPartition(database, snapshotId)
+    await createPartition(database.maintenance, snapshotId)
     partitionCreated = true
     const sink = await database.copyIn('records_s' + snapshotId, ['snapshot_id', 'subject_hash', 'key_version', 'attrs'])
     // The first rows are converted in this thread, then worker threads take over.
@@ -176,7 +176,7 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
       throw new ShifouError('REJECT_RATIO_EXCEEDED', `${rejectedCount} of ${rows + rejectedCount} rows were rejected, above the connector's limit of ${connector.maxRejectRatio}`, { rejectedCount, rejected })
     }
 
-    const { subjects } = await preparePartition(database, snapshotId)
+    const { subjects } = await preparePartition(database.maintenance, snapshotId)
     const loadedAt = await activate(opts, snapshotId, { rows, subjects, rejectedCount, rejected, ignoredColumns })
     clearInterval(heartbeat)
     opts.onActivated?.()
@@ -223,7 +223,7 @@ async function activate (opts: LoadOptions, snapshotId: number, counts: { rows: 
 
 async function fail (opts: LoadOptions, snapshotId: number, code: string, partitionCreated: boolean, counts: { rows: number, rejectedCount: number }): Promise<void> {
   const { database, connector } = opts
-  if (partitionCreated) await dropPartition(database, snapshotId, false)
+  if (partitionCreated) await dropPartition(database.maintenance, snapshotId, false)
   await database.transaction(async (tx) => {
     await tx.query(`update snapshots set status = 'failed', error = $2, rows = $3, rejected_count = $4, heartbeat_at = now() where id = $1`,
       [snapshotId, code, counts.rows, counts.rejectedCount])
@@ -244,7 +244,7 @@ async function dropSuperseded (database: Database, connectorId: string): Promise
     where connector_id = $1 and status = 'superseded' and dropped = 0 and superseded_at < now() - make_interval(secs => $2)`,
   [connectorId, SUPERSEDED_GRACE_SECONDS])
   for (const { id } of old) {
-    await dropPartition(database, Number(id), true)
+    await dropPartition(database.maintenance, Number(id), true)
     await database.query('update snapshots set dropped = 1 where id = $1', [id])
   }
 }

@@ -18,7 +18,8 @@ interface Journal { entries: Array<{ idx: number, tag: string }> }
 export async function migrate (database: Database, folder = MIGRATIONS_FOLDER): Promise<string[]> {
   const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as Journal
   const entries = [...journal.entries].sort((a, b) => a.idx - b.idx)
-  return await database.transaction(async (tx) => {
+  // On a maintenance connection: a migration may take longer than a request's deadline.
+  return await database.maintenance.transaction(async (tx) => {
     await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
     await tx.query('create table if not exists shifou_migrations (tag text primary key, applied_at timestamptz not null default now())')
     const done = new Set((await tx.query<{ tag: string }>('select tag from shifou_migrations')).map((r) => r.tag))

@@ -33,7 +33,11 @@ export async function createTestDatabase (): Promise<{ url: string, drop: () => 
 
 export async function testDatabase (t: Teardown, opts: { poolSize?: number } = {}): Promise<Database> {
   const created = databaseUrl === null ? null : await createTestDatabase()
-  const database = await openDatabase({ url: created?.url ?? null, memory: true, poolSize: opts.poolSize ?? 10 })
+  // A generous deadline: these tests are about behaviour, on machines shared by several test runs,
+  // where a statement taking 5 s is slowness, not a fault. test/db/timeouts.test.ts tests deadlines.
+  const database = await openDatabase({
+    url: created?.url ?? null, memory: true, poolSize: opts.poolSize ?? 10, timeoutMs: 60_000
+  })
   t.teardown(async () => {
     await database.close()
     await created?.drop()

@@ -108,7 +108,10 @@ export default fp(async (app) => {
           detail: { method: request.method, route: request.routeOptions.url ?? '' }
         }])
       } catch {
-        err = new ShifouError('AUDIT_UNAVAILABLE', 'The audit log cannot be written')
+        // A database that does not answer keeps its own code: the refusal could not be audited either.
+        if (err.code !== 'DATABASE_UNAVAILABLE') {
+          err = new ShifouError('AUDIT_UNAVAILABLE', 'The audit log cannot be written')
+        }
       }
     }
     return reply.problem(err)

@@ -41,6 +41,7 @@ export const SERVICE = [
   v('SHIFOU_CONSENT_ISSUERS', 'a JSON file of consent issuers and their public keys'),
   v('SHIFOU_WITNESSES', 'a JSON file of witnesses to send every checkpoint to'),
   v('SHIFOU_DB_POOL_SIZE', 'PostgreSQL connections of this process (default 10)'),
+  v('SHIFOU_DB_TIMEOUT_MS', 'how long a request may wait on the database, then 503 (default 5000)'),
   v('LOG_LEVEL', 'fatal, error, warn, info (default), debug, trace or silent')
 ]
 
