@@ -59,15 +59,21 @@ async function appendRates (database: Database): Promise<Array<{ writers: number
     const writer = new AuditWriter(database)
     const grouped = await run(writers, async (e) => await writer.append([e]))
     await writer.close()
-    const single = await run(writers, async (e) => await database.transaction(async (tx) => await appendEntries(tx, [e], null)))
+    const single = await run(writers, async (e) => {
+      return await database.transaction(async (tx) => await appendEntries(tx, [e], null))
+    })
     rows.push({ writers, grouped, single })
-    console.log(`appends, ${String(writers).padStart(2)} writers: group commit ${fmt(grouped)}/s, one transaction per entry ${fmt(single)}/s (${(grouped / single).toFixed(1)}×)`)
+    console.log(`appends, ${String(writers).padStart(2)} writers: group commit ${fmt(grouped)}/s, ` +
+      `one transaction per entry ${fmt(single)}/s (${(grouped / single).toFixed(1)}×)`)
   }
   return rows
 }
 
-async function verifyRate (database: Database): Promise<{ entries: number, buildSeconds: number, verifySeconds: number }> {
-  const writer = new AuditWriter(database, { maxBatch: 1000, checkpoints: { signer, origin: ORIGIN, everyEntries: 10_000, everyMs: 3_600_000 } })
+async function verifyRate (
+  database: Database
+): Promise<{ entries: number, buildSeconds: number, verifySeconds: number }> {
+  const checkpoints = { signer, origin: ORIGIN, everyEntries: 10_000, everyMs: 3_600_000 }
+  const writer = new AuditWriter(database, { maxBatch: 1000, checkpoints })
   const started = Date.now()
   const existing = Number((await database.query<{ n: number }>('select count(*)::int as n from audit_entries'))[0]!.n)
   for (let i = existing; i < VERIFY_ENTRIES; i += 1000) {
@@ -79,12 +85,15 @@ async function verifyRate (database: Database): Promise<{ entries: number, build
   const report = await verifyLog(database, { verifier: { name: ORIGIN, publicKey: signer.publicKey }, origin: ORIGIN })
   const verifySeconds = (Date.now() - t0) / 1000
   if (!report.ok) throw new Error('verify failed: ' + JSON.stringify(report.problem))
-  console.log(`audit verify: ${fmt(report.size)} entries, ${report.checkpoints} checkpoints in ${verifySeconds.toFixed(1)} s (${fmt(report.size / verifySeconds)} entries/s); building the log took ${buildSeconds.toFixed(1)} s`)
+  console.log(`audit verify: ${fmt(report.size)} entries, ${report.checkpoints} checkpoints ` +
+    `in ${verifySeconds.toFixed(1)} s (${fmt(report.size / verifySeconds)} entries/s); ` +
+    `building the log took ${buildSeconds.toFixed(1)} s`)
   return { entries: report.size, buildSeconds, verifySeconds }
 }
 
 export async function auditBench (): Promise<Record<string, unknown>> {
-  console.log(`# audit benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`)
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`
+  console.log(`# audit benchmark — ${new Date().toISOString()} — ${machine}`)
   const db = await scratchDatabase(20)
   try {
     const appends = await appendRates(db.database)

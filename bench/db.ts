@@ -8,7 +8,8 @@ import postgres from 'postgres'
 import { openDatabase, type Database } from '../src/db/client.ts'
 import { migrate } from '../src/db/migrate.ts'
 
-export const SERVER_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+export const SERVER_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ??
+  'postgres://postgres@127.0.0.1:5432/postgres'
 
 /** Whether the database runs on this machine (its processes' CPU time can then be read). */
 export function databaseIsLocal (url = SERVER_URL): boolean {

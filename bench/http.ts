@@ -6,7 +6,11 @@ import autocannon from 'autocannon'
 export interface Server { proc: ChildProcess, url: string, peakRssMb: () => number, stop: () => Promise<void> }
 
 export async function startServer (args: string[], port: number): Promise<Server> {
-  const proc = spawn(process.execPath, [...(process.env.BENCH_PROF_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF_DIR]), '--import', 'tsx', new URL('./server.ts', import.meta.url).pathname, args[0]!, String(port), ...args.slice(1)], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const profDir = process.env.BENCH_PROF_DIR
+  const profile = profDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir=' + profDir]
+  const script = new URL('./server.ts', import.meta.url).pathname
+  const argv = [...profile, '--import', 'tsx', script, args[0]!, String(port), ...args.slice(1)]
+  const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] })
   await new Promise<void>((resolve, reject) => {
     proc.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve() })
     proc.once('exit', (code) => reject(new Error('server exited with ' + String(code))))
@@ -127,6 +131,7 @@ export async function run (o: RunOptions): Promise<RunResult> {
   // Latencies of 2xx responses as measured (fractions of a millisecond): autocannon's own
   // percentiles are whole milliseconds, too coarse to compare a 4 ms p50 with a 5 ms one.
   const times: number[] = []
+  type ResponseListener = (client: unknown, statusCode: number, bytes: number, responseTime: number) => void
   const instance = autocannon({
     url: o.url,
     connections: o.connections,
@@ -144,13 +149,18 @@ export async function run (o: RunOptions): Promise<RunResult> {
         return out
       }
     }]
-  } as unknown as autocannon.Options) as unknown as Promise<autocannon.Result> & { on: (event: 'response', fn: (client: unknown, statusCode: number, bytes: number, responseTime: number) => void) => void }
+  } as unknown as autocannon.Options) as unknown as Promise<autocannon.Result> & {
+    on: (event: 'response', fn: ResponseListener) => void
+  }
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     if (statusCode >= 200 && statusCode < 300) times.push(responseTime)
   })
   const result = await instance
   times.sort((a, b) => a - b)
-  const percentile = (p: number): number => times.length === 0 ? NaN : Math.round(times[Math.min(times.length - 1, Math.floor(times.length * p))]! * 100) / 100
+  const percentile = (p: number): number => {
+    if (times.length === 0) return NaN
+    return Math.round(times[Math.min(times.length - 1, Math.floor(times.length * p))]! * 100) / 100
+  }
   return {
     rps: result.requests.average,
     p50: percentile(0.5),

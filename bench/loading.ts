@@ -14,7 +14,13 @@ import postgres from 'postgres'
 import { benchCsv, BENCH_SECRET } from './setup.ts'
 import { startServer } from './http.ts'
 
-export interface LoadingFigures { rows: number, shifouRowsPerSec: number, copyRowsPerSec: number, ratio: number, peakRssMb: Record<string, number> }
+export interface LoadingFigures {
+  rows: number
+  shifouRowsPerSec: number
+  copyRowsPerSec: number
+  ratio: number
+  peakRssMb: Record<string, number>
+}
 
 async function writeCsv (rows: number, seed: number): Promise<string> {
   const path = join(tmpdir(), `shifou-bench-${rows}-${seed}.csv`)
@@ -24,10 +30,18 @@ async function writeCsv (rows: number, seed: number): Promise<string> {
 
 async function shifouLoad (serverUrl: string, file: string): Promise<number> {
   const started = Date.now()
+  const shifou = new URL('../bin/shifou.js', import.meta.url).pathname
+  const args = [shifou, 'load', '--connector', 'tax', '--as-of', '2026-11-02', '--url', serverUrl, file]
   const code = await new Promise<number>((resolve) => {
-    const proc = spawn(process.execPath, [new URL('../bin/shifou.js', import.meta.url).pathname, 'load', '--connector', 'tax', '--as-of', '2026-11-02', '--url', serverUrl, file], {
+    const proc = spawn(process.execPath, args, {
       stdio: ['ignore', 'inherit', 'ignore'],
-      env: { ...process.env, SHIFOU_JWT_SECRET: Buffer.from(BENCH_SECRET).toString('base64'), SHIFOU_MASTER_KEY: Buffer.alloc(32, 1).toString('base64'), SHIFOU_CHECKPOINT_KEY: Buffer.alloc(32, 1).toString('base64'), DATABASE_URL: 'postgres://unused' }
+      env: {
+        ...process.env,
+        SHIFOU_JWT_SECRET: Buffer.from(BENCH_SECRET).toString('base64'),
+        SHIFOU_MASTER_KEY: Buffer.alloc(32, 1).toString('base64'),
+        SHIFOU_CHECKPOINT_KEY: Buffer.alloc(32, 1).toString('base64'),
+        DATABASE_URL: 'postgres://unused'
+      }
     })
     proc.on('exit', (c) => resolve(c ?? 1))
   })
@@ -59,7 +73,10 @@ export async function loadingBench (url: string, rows: number, log: (line: strin
   peak[String(rows)] = service.peakRssMb()
   const shifouRowsPerSec = rows / loadSeconds
   const copyRowsPerSec = rows / copySeconds
-  log(`shifou load: ${loadSeconds.toFixed(1)} s, ${Math.round(shifouRowsPerSec).toLocaleString('en')} rows/s; COPY + index: ${copySeconds.toFixed(1)} s, ${Math.round(copyRowsPerSec).toLocaleString('en')} rows/s; ratio ${(shifouRowsPerSec / copyRowsPerSec).toFixed(2)}`)
+  const perSec = (rate: number): string => Math.round(rate).toLocaleString('en')
+  log(`shifou load: ${loadSeconds.toFixed(1)} s, ${perSec(shifouRowsPerSec)} rows/s; ` +
+    `COPY + index: ${copySeconds.toFixed(1)} s, ${perSec(copyRowsPerSec)} rows/s; ` +
+    `ratio ${(shifouRowsPerSec / copyRowsPerSec).toFixed(2)}`)
   unlinkSync(file)
   const big = rows * 5
   if (process.env.BENCH_SKIP_BIG_LOAD === undefined) {
@@ -69,6 +86,7 @@ export async function loadingBench (url: string, rows: number, log: (line: strin
     unlinkSync(bigFile)
   }
   await service.stop()
-  log(`service peak RSS: ${Object.entries(peak).map(([k, v]) => `${k === 'start' ? 'at start' : `after ${Number(k).toLocaleString('en')} rows`} ${v.toFixed(0)} MiB`).join(', ')}`)
+  const when = (k: string): string => k === 'start' ? 'at start' : `after ${Number(k).toLocaleString('en')} rows`
+  log(`service peak RSS: ${Object.entries(peak).map(([k, v]) => `${when(k)} ${v.toFixed(0)} MiB`).join(', ')}`)
   return { rows, shifouRowsPerSec, copyRowsPerSec, ratio: shifouRowsPerSec / copyRowsPerSec, peakRssMb: peak }
 }

@@ -31,8 +31,20 @@ function signRate (): number {
   const { privateKey } = generateKeyPairSync('ed25519')
   const key = { kid: publicJwk(privateKey).kid, privateKey }
   const claims = {
-    iss: 'bench.shifou.local/audit', iat: 1_795_900_000, log: 'bench.shifou.local/audit', idx: 123456, vid: '1b4e28ba-2fa1-41d2-883f-0016d3cca427',
-    q: 'tax.q0', p: { year: 2025 }, a: 'yes' as const, asOf: '2026-11-01', snap: 1, pur: 'benchmark', case: 'B-1', cli: 'bench-0', sub_c: 'x'.repeat(43)
+    iss: 'bench.shifou.local/audit',
+    iat: 1_795_900_000,
+    log: 'bench.shifou.local/audit',
+    idx: 123456,
+    vid: '1b4e28ba-2fa1-41d2-883f-0016d3cca427',
+    q: 'tax.q0',
+    p: { year: 2025 },
+    a: 'yes' as const,
+    asOf: '2026-11-01',
+    snap: 1,
+    pur: 'benchmark',
+    case: 'B-1',
+    cli: 'bench-0',
+    sub_c: 'x'.repeat(43)
   }
   for (let i = 0; i < 2000; i++) signReceipt({ ...claims, idx: i }, key)
   const n = 20_000
@@ -42,13 +54,17 @@ function signRate (): number {
 }
 
 async function main (): Promise<void> {
-  console.log(`# receipts benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`)
-  console.log(`receipt signing alone (JCS + Ed25519 + base64url, node:crypto): ${Math.round(signRate()).toLocaleString('en')} receipts/s on one core`)
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
+    `node ${process.version}`
+  console.log(`# receipts benchmark — ${new Date().toISOString()} — ${machine}`)
+  console.log('receipt signing alone (JCS + Ed25519 + base64url, node:crypto): ' +
+    `${Math.round(signRate()).toLocaleString('en')} receipts/s on one core`)
   const db = await scratchDatabase(4)
   try {
     await registerBench(db.database)
     const seconds = await loadBench(db.database, ROWS)
-    console.log(`population: ${ROWS.toLocaleString('en')} records loaded in ${seconds.toFixed(1)} s; ${CONNECTIONS} connections, ${SECONDS} s per run, 1 question per request`)
+    console.log(`population: ${ROWS.toLocaleString('en')} records loaded in ${seconds.toFixed(1)} s; ` +
+      `${CONNECTIONS} connections, ${SECONDS} s per run, 1 question per request`)
     const tokens = Array.from({ length: CLIENTS }, (_, c) => callerToken(c))
     const bodies = verificationBodies(ROWS, 1)
     const figures: Record<'on' | 'off', RunResult[]> = { on: [], off: [] }
@@ -57,20 +73,35 @@ async function main (): Promise<void> {
     for (const round of [1, 2]) {
       for (const receipts of [true, false]) {
         const server = await startServer(['service', db.url, ...(receipts ? [] : ['receipts=off'])], port++)
-        const r = await measure(server, { url: server.url, method: 'POST', path: '/v1/verifications', connections: CONNECTIONS, seconds: SECONDS, bodies, tokens }, databaseIsLocal(db.url))
+        const request = {
+          url: server.url,
+          method: 'POST' as const,
+          path: '/v1/verifications',
+          connections: CONNECTIONS,
+          seconds: SECONDS,
+          bodies,
+          tokens
+        }
+        const r = await measure(server, request, databaseIsLocal(db.url))
         const cpuPerAnswer = r.cpu?.server ?? NaN
         await server.stop()
         figures[receipts ? 'on' : 'off'].push(r)
         cpu[receipts ? 'on' : 'off'].push(cpuPerAnswer)
-        console.log(`round ${round}, receipts ${receipts ? 'on ' : 'off'}: ${Math.round(r.rps).toLocaleString('en').padStart(6)} answers/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  non-2xx ${r.non2xx}  server CPU ${cpuPerAnswer.toFixed(0)} µs/answer`)
+        console.log(`round ${round}, receipts ${receipts ? 'on ' : 'off'}: ` +
+          `${Math.round(r.rps).toLocaleString('en').padStart(6)} answers/s  p50 ${r.p50} ms  p99 ${r.p99} ms  ` +
+          `errors ${r.errors}  non-2xx ${r.non2xx}  server CPU ${cpuPerAnswer.toFixed(0)} µs/answer`)
       }
     }
     const mean = (rs: RunResult[]): number => rs.reduce((s, r) => s + r.rps, 0) / rs.length
     const on = mean(figures.on)
     const off = mean(figures.off)
     const avg = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length
-    console.log(`mean: receipts on ${Math.round(on).toLocaleString('en')} answers/s, off ${Math.round(off).toLocaleString('en')} answers/s; ratio on/off ${(on / off).toFixed(3)}; ` +
-      `server CPU per answer ${avg(cpu.on).toFixed(0)} µs on, ${avg(cpu.off).toFixed(0)} µs off (receipts: ${(avg(cpu.on) - avg(cpu.off)).toFixed(0)} µs)`)
+    const perSec = (rate: number): string => Math.round(rate).toLocaleString('en')
+    const micros = (x: number): string => x.toFixed(0)
+    console.log(`mean: receipts on ${perSec(on)} answers/s, off ${perSec(off)} answers/s; ` +
+      `ratio on/off ${(on / off).toFixed(3)}; ` +
+      `server CPU per answer ${micros(avg(cpu.on))} µs on, ${micros(avg(cpu.off))} µs off ` +
+      `(receipts: ${micros(avg(cpu.on) - avg(cpu.off))} µs)`)
   } finally {
     await db.drop()
   }

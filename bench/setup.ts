@@ -48,14 +48,36 @@ export function * benchCsv (count: number, seed = 1): Generator<string> {
 export async function registerBench (database: Database): Promise<void> {
   const deps = { database, onChange: () => {} }
   await createDepartment(deps, ADMIN, { id: 'tax', name: 'Tax Bureau' })
-  await createConnector(deps, ADMIN, { id: 'tax', department: 'tax', title: 'Income tax', kind: 'file', subject: { field: 'id_number', type: 'cn_resident_id' }, fields: [{ name: 'year', type: 'integer' }, { name: 'amount', type: 'number' }] })
+  await createConnector(deps, ADMIN, {
+    id: 'tax',
+    department: 'tax',
+    title: 'Income tax',
+    kind: 'file',
+    subject: { field: 'id_number', type: 'cn_resident_id' },
+    fields: [{ name: 'year', type: 'integer' }, { name: 'amount', type: 'number' }]
+  })
   for (const [i, id] of QUESTIONS.entries()) {
-    await createQuestion(deps, ADMIN, { id, connector: 'tax', title: id, params: { year: 'integer' }, when: { any: { year: { eq: { param: 'year' } }, amount: { gt: i * 1000 } } } })
+    await createQuestion(deps, ADMIN, {
+      id,
+      connector: 'tax',
+      title: id,
+      params: { year: 'integer' },
+      when: { any: { year: { eq: { param: 'year' } }, amount: { gt: i * 1000 } } }
+    })
   }
   for (let c = 0; c < CLIENTS; c++) {
     await createClient(deps, ADMIN, {
-      id: 'bench-' + c, name: 'bench ' + c, organisation: 'bench-org-' + c, questions: QUESTIONS, purposes: ['benchmark'],
-      quotas: { requestsPerMinute: 10_000_000, subjectsPerDay: 10_000_000, subjectsPerCase: 10_000_000, namesPerSubjectPerDay: 1000 }
+      id: 'bench-' + c,
+      name: 'bench ' + c,
+      organisation: 'bench-org-' + c,
+      questions: QUESTIONS,
+      purposes: ['benchmark'],
+      quotas: {
+        requestsPerMinute: 10_000_000,
+        subjectsPerDay: 10_000_000,
+        subjectsPerCase: 10_000_000,
+        namesPerSubjectPerDay: 1000
+      }
     })
   }
 }
@@ -69,7 +91,15 @@ export async function registerBench (database: Database): Promise<void> {
 export async function loadBench (database: Database, count: number): Promise<number> {
   const keyring = new Keyring(new Map([[1, BENCH_MASTER]]))
   const started = Date.now()
-  await loadSnapshot({ database, keyring, actor: ADMIN, connector: await getConnector(database, 'tax'), asOf: '2026-11-01', format: 'csv', input: Readable.from(benchCsv(count)) })
+  await loadSnapshot({
+    database,
+    keyring,
+    actor: ADMIN,
+    connector: await getConnector(database, 'tax'),
+    asOf: '2026-11-01',
+    format: 'csv',
+    input: Readable.from(benchCsv(count))
+  })
   const seconds = (Date.now() - started) / 1000
   await database.maintenance.query('vacuum (analyze) records')
   await database.maintenance.query('checkpoint')

@@ -34,30 +34,52 @@ export interface VerificationFigures {
 export function cpuLine (r: RunResult): string {
   if (r.cpu === undefined) return ''
   const { server, database, loadGenerator } = r.cpu
-  return `CPU/request: server ${server} µs, PostgreSQL ${database === null ? 'not measured (not on this machine)' : database + ' µs'}, load generator ${loadGenerator} µs`
+  const postgres = database === null ? 'not measured (not on this machine)' : database + ' µs'
+  return `CPU/request: server ${server} µs, PostgreSQL ${postgres}, load generator ${loadGenerator} µs`
 }
 
-export async function verificationBench (url: string, population: number, log: (line: string) => void): Promise<VerificationFigures> {
+export async function verificationBench (
+  url: string,
+  population: number,
+  log: (line: string) => void
+): Promise<VerificationFigures> {
   const tokens = Array.from({ length: CLIENTS }, (_, c) => callerToken(c))
   const bodies = (q: number): string[] => verificationBodies(population, q)
   const local = databaseIsLocal(url)
   const show = (name: string, r: RunResult): void => {
-    log(`${name.padEnd(40)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  non-2xx ${r.non2xx}`)
+    log(`${name.padEnd(40)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  ` +
+      `errors ${r.errors}  non-2xx ${r.non2xx}`)
     if (r.cpu !== undefined) log(`${''.padEnd(40)} ${cpuLine(r)}`)
   }
 
   const bareServer = await startServer(['bare'], 18101)
-  const bare = await measure(bareServer, { url: bareServer.url, path: '/', connections: CONNECTIONS, seconds: SECONDS }, local)
+  const bare = await measure(bareServer, {
+    url: bareServer.url, path: '/', connections: CONNECTIONS, seconds: SECONDS
+  }, local)
   await bareServer.stop()
   show('bare Fastify JSON route', bare)
 
   const ceilingServer = await startServer(['ceiling', url, 'tax'], 18102)
-  const ceiling = await measure(ceilingServer, { url: ceilingServer.url, method: 'POST', path: '/lookup', connections: CONNECTIONS, seconds: SECONDS, bodies: bodies(1) }, local)
+  const ceiling = await measure(ceilingServer, {
+    url: ceilingServer.url,
+    method: 'POST',
+    path: '/lookup',
+    connections: CONNECTIONS,
+    seconds: SECONDS,
+    bodies: bodies(1)
+  }, local)
   await ceilingServer.stop()
   show('lookup ceiling (HMAC + lookup)', ceiling)
 
-  const verifications = async (server: Server, q: number): Promise<RunResult> =>
-    await measure(server, { url: server.url, method: 'POST', path: '/v1/verifications', connections: CONNECTIONS, seconds: SECONDS, bodies: bodies(q), tokens }, local)
+  const verifications = async (server: Server, q: number): Promise<RunResult> => await measure(server, {
+    url: server.url,
+    method: 'POST',
+    path: '/v1/verifications',
+    connections: CONNECTIONS,
+    seconds: SECONDS,
+    bodies: bodies(q),
+    tokens
+  }, local)
 
   const full: Record<string, RunResult> = {}
   const service = await startServer(['service', url], 18103)
@@ -87,13 +109,18 @@ export async function verificationBench (url: string, population: number, log: (
  * Null where the database's CPU was not measured.
  */
 export function cpuBudget (v: VerificationFigures): string[] | null {
-  const total = (r: RunResult): number | null => r.cpu === undefined || r.cpu.database === null ? null : r.cpu.server + r.cpu.database + r.cpu.loadGenerator
+  const total = (r: RunResult): number | null => {
+    if (r.cpu === undefined || r.cpu.database === null) return null
+    return r.cpu.server + r.cpu.database + r.cpu.loadGenerator
+  }
   const [ceiling, bare, receipts, full] = [v.ceiling, v.limitsAndReceiptsOff, v.limitsOff, v.full['1']!].map(total)
   if (ceiling == null || bare == null || receipts == null || full == null) return null
+  const overCeiling = (full / ceiling).toFixed(1)
+  const measured = (v.full['1']!.rps / v.ceiling.rps).toFixed(2)
   return [
-    `CPU per answer, all sides: lookup ceiling ${ceiling} µs; shifou ${full} µs = ceiling's ${(full / ceiling).toFixed(1)}×`,
+    `CPU per answer, all sides: lookup ceiling ${ceiling} µs; shifou ${full} µs = ceiling's ${overCeiling}×`,
     `  answer with its audit entry (limits, receipts off): ${bare} µs (+${bare - ceiling} over the ceiling)`,
     `  + receipts: ${receipts} µs (+${receipts - bare}); + limits and detectors: ${full} µs (+${full - receipts})`,
-    `  ratio the CPU allows (ceiling's CPU / shifou's): ${(ceiling / full).toFixed(2)}; measured: ${(v.full['1']!.rps / v.ceiling.rps).toFixed(2)}`
+    `  ratio the CPU allows (ceiling's CPU / shifou's): ${(ceiling / full).toFixed(2)}; measured: ${measured}`
   ]
 }

@@ -68,6 +68,11 @@ export function decodeSecret (name: string, value: string): Uint8Array {
   return new Uint8Array(bytes)
 }
 
+/** A variable's value, or undefined when it is unset or empty: an empty variable means the default. */
+function setting (value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value
+}
+
 function intSetting (name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined || value === '') return fallback
   if (!/^\d+$/.test(value)) throw new ConfigError(`${name} must be an integer`)
@@ -100,8 +105,8 @@ function masterKeys (env: NodeJS.ProcessEnv, v1: string): Map<number, Uint8Array
 }
 
 export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
-  const databaseUrl = env.DATABASE_URL && env.DATABASE_URL !== '' ? env.DATABASE_URL : null
-  const dataDir = resolve(env.SHIFOU_DATA_DIR && env.SHIFOU_DATA_DIR !== '' ? env.SHIFOU_DATA_DIR : './.shifou')
+  const databaseUrl = setting(env.DATABASE_URL) ?? null
+  const dataDir = resolve(setting(env.SHIFOU_DATA_DIR) ?? './.shifou')
   const generated: string[] = []
 
   let master = env.SHIFOU_MASTER_KEY
@@ -109,40 +114,53 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
   let checkpointKey = env.SHIFOU_CHECKPOINT_KEY
   if (databaseUrl !== null) {
     // With a real database the keys are production secrets: never invent them.
-    if (master === undefined || master === '') throw new ConfigError('SHIFOU_MASTER_KEY is required when DATABASE_URL is set')
+    if (master === undefined || master === '') {
+      throw new ConfigError('SHIFOU_MASTER_KEY is required when DATABASE_URL is set')
+    }
     if ((jwt === undefined || jwt === '') && !env.SHIFOU_JWT_PUBLIC_KEYS) {
       throw new ConfigError('SHIFOU_JWT_SECRET or SHIFOU_JWT_PUBLIC_KEYS is required when DATABASE_URL is set')
     }
-    if (checkpointKey === undefined || checkpointKey === '') throw new ConfigError('SHIFOU_CHECKPOINT_KEY is required when DATABASE_URL is set')
+    if (checkpointKey === undefined || checkpointKey === '') {
+      throw new ConfigError('SHIFOU_CHECKPOINT_KEY is required when DATABASE_URL is set')
+    }
   } else {
     if (master === undefined || master === '') master = embeddedSecret(dataDir, 'master.key', generated)
     if (jwt === undefined || jwt === '') jwt = embeddedSecret(dataDir, 'jwt.secret', generated)
-    if (checkpointKey === undefined || checkpointKey === '') checkpointKey = embeddedSecret(dataDir, 'checkpoint.key', generated)
+    if (checkpointKey === undefined || checkpointKey === '') {
+      checkpointKey = embeddedSecret(dataDir, 'checkpoint.key', generated)
+    }
   }
   const seed = decodeSecret('SHIFOU_CHECKPOINT_KEY', checkpointKey)
   if (seed.length !== 32) throw new ConfigError('SHIFOU_CHECKPOINT_KEY must be exactly 32 bytes (an Ed25519 seed)')
-  const origin = env.SHIFOU_AUDIT_ORIGIN && env.SHIFOU_AUDIT_ORIGIN !== '' ? env.SHIFOU_AUDIT_ORIGIN : 'shifou.local/audit'
-  if (!/^[\x21-\x7E]{1,200}$/.test(origin) || origin.includes('+')) throw new ConfigError('SHIFOU_AUDIT_ORIGIN must be printable ASCII without spaces or +')
+  const origin = setting(env.SHIFOU_AUDIT_ORIGIN) ?? 'shifou.local/audit'
+  if (!/^[\x21-\x7E]{1,200}$/.test(origin) || origin.includes('+')) {
+    throw new ConfigError('SHIFOU_AUDIT_ORIGIN must be printable ASCII without spaces or +')
+  }
 
-  const receiptIssuer = env.SHIFOU_RECEIPT_ISSUER && env.SHIFOU_RECEIPT_ISSUER !== '' ? env.SHIFOU_RECEIPT_ISSUER : origin
-  if (!/^[\x21-\x7E]{1,200}$/.test(receiptIssuer)) throw new ConfigError('SHIFOU_RECEIPT_ISSUER must be printable ASCII without spaces')
-  const consentIssuersFile = env.SHIFOU_CONSENT_ISSUERS && env.SHIFOU_CONSENT_ISSUERS !== '' ? resolve(env.SHIFOU_CONSENT_ISSUERS) : null
-  if (consentIssuersFile !== null && !existsSync(consentIssuersFile)) throw new ConfigError('SHIFOU_CONSENT_ISSUERS names a file that does not exist')
+  const receiptIssuer = setting(env.SHIFOU_RECEIPT_ISSUER) ?? origin
+  if (!/^[\x21-\x7E]{1,200}$/.test(receiptIssuer)) {
+    throw new ConfigError('SHIFOU_RECEIPT_ISSUER must be printable ASCII without spaces')
+  }
+  const consentIssuers = setting(env.SHIFOU_CONSENT_ISSUERS)
+  const consentIssuersFile = consentIssuers === undefined ? null : resolve(consentIssuers)
+  if (consentIssuersFile !== null && !existsSync(consentIssuersFile)) {
+    throw new ConfigError('SHIFOU_CONSENT_ISSUERS names a file that does not exist')
+  }
 
-  const witnessesFile = env.SHIFOU_WITNESSES && env.SHIFOU_WITNESSES !== '' ? resolve(env.SHIFOU_WITNESSES) : null
-  const witnesses = witnessesFile === null ? [] : loadWitnesses(witnessesFile)
+  const witnessesFile = setting(env.SHIFOU_WITNESSES)
+  const witnesses = witnessesFile === undefined ? [] : loadWitnesses(resolve(witnessesFile))
 
-  const logLevel = env.LOG_LEVEL && env.LOG_LEVEL !== '' ? env.LOG_LEVEL : 'info'
+  const logLevel = setting(env.LOG_LEVEL) ?? 'info'
   if (!LOG_LEVELS.has(logLevel)) throw new ConfigError('LOG_LEVEL must be one of ' + [...LOG_LEVELS].join(', '))
 
   return {
     databaseUrl,
     dataDir,
-    host: env.HOST && env.HOST !== '' ? env.HOST : '127.0.0.1',
+    host: setting(env.HOST) ?? '127.0.0.1',
     port: intSetting('PORT', env.PORT, 8080, 0, 65535),
-    issuer: env.SHIFOU_JWT_ISSUER && env.SHIFOU_JWT_ISSUER !== '' ? env.SHIFOU_JWT_ISSUER : 'shifou',
+    issuer: setting(env.SHIFOU_JWT_ISSUER) ?? 'shifou',
     jwtSecret: jwt !== undefined && jwt !== '' ? decodeSecret('SHIFOU_JWT_SECRET', jwt) : new Uint8Array(0),
-    jwtPublicKeysFile: env.SHIFOU_JWT_PUBLIC_KEYS && env.SHIFOU_JWT_PUBLIC_KEYS !== '' ? env.SHIFOU_JWT_PUBLIC_KEYS : null,
+    jwtPublicKeysFile: setting(env.SHIFOU_JWT_PUBLIC_KEYS) ?? null,
     masterKeys: masterKeys(env, master),
     checkpointKey: seed,
     auditOrigin: origin,
@@ -197,11 +215,11 @@ export function loadWitnesses (file: string): WitnessConfig[] {
     const key = typeof e.verifierKey === 'string' ? parseCosignatureV1VerifierKey(e.verifierKey) : null
     if (key === null) {
       const other = typeof e.verifierKey === 'string' ? parseVerifierKey(e.verifierKey) : null
+      const what = other !== null
+        ? `(signature type 0x04; this one has type 0x${other.type.toString(16).padStart(2, '0')})`
+        : '(name+hex key ID+base64 key)'
       throw new ConfigError(`${at} (${e.name}): verifierKey must be the witness's cosignature/v1 verifier key ` +
-        (other !== null
-          ? `(signature type 0x04; this one has type 0x${other.type.toString(16).padStart(2, '0')})`
-          : '(name+hex key ID+base64 key)') +
-        ', as `shifou witness public-key` prints it')
+        what + ', as `shifou witness public-key` prints it')
     }
     return { name: e.name, url: url.toString(), key }
   })

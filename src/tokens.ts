@@ -20,6 +20,8 @@ export function parseTtl (ttl: string): number {
 }
 
 export function mintToken (secret: Uint8Array, issuer: string, claims: TokenClaims, ttlSeconds = 3600): string {
-  const sign = createSigner({ key: Buffer.from(secret), algorithm: 'HS256', iss: issuer, aud: 'shifou', expiresIn: ttlSeconds * 1000 })
+  const sign = createSigner({
+    key: Buffer.from(secret), algorithm: 'HS256', iss: issuer, aud: 'shifou', expiresIn: ttlSeconds * 1000
+  })
   return sign({ ...claims })
 }

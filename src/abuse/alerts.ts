@@ -33,16 +33,40 @@ export async function storeAlert (db: Executor, a: NewAlert): Promise<number | n
   return rows[0] === undefined ? null : Number(rows[0].id)
 }
 
-export async function listAlerts (db: Executor, filter: { client?: string, kind?: string, since?: string }, limit = 100, cursor = 0): Promise<{ alerts: AlertView[], next: string | null }> {
+interface AlertRow {
+  id: number
+  at: string
+  kind: string
+  client_id: string | null
+  organisation: string | null
+  detail: Record<string, unknown>
+  suspended: boolean
+}
+
+export async function listAlerts (
+  db: Executor,
+  filter: { client?: string, kind?: string, since?: string },
+  limit = 100,
+  cursor = 0
+): Promise<{ alerts: AlertView[], next: string | null }> {
   const where = ['id > $1']
   const params: unknown[] = [cursor]
   if (filter.client !== undefined) { params.push(filter.client); where.push(`client_id = $${params.length}`) }
   if (filter.kind !== undefined) { params.push(filter.kind); where.push(`kind = $${params.length}`) }
   if (filter.since !== undefined) { params.push(filter.since); where.push(`at >= $${params.length}::timestamptz`) }
   params.push(limit + 1)
-  const rows = await db.query<{ id: number, at: string, kind: string, client_id: string | null, organisation: string | null, detail: Record<string, unknown>, suspended: boolean }>(
-    `select id, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at, kind, client_id, organisation, detail, suspended
+  const rows = await db.query<AlertRow>(
+    `select id, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at,
+            kind, client_id, organisation, detail, suspended
        from alerts where ${where.join(' and ')} order by id limit $${params.length}`, params)
-  const alerts = rows.slice(0, limit).map((r) => ({ id: Number(r.id), at: r.at, kind: r.kind, client: r.client_id, organisation: r.organisation, detail: r.detail, suspended: r.suspended }))
+  const alerts = rows.slice(0, limit).map((r) => ({
+    id: Number(r.id),
+    at: r.at,
+    kind: r.kind,
+    client: r.client_id,
+    organisation: r.organisation,
+    detail: r.detail,
+    suspended: r.suspended
+  }))
   return { alerts, next: rows.length > limit ? String(alerts[alerts.length - 1]!.id) : null }
 }

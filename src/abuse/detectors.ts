@@ -39,7 +39,12 @@ export interface ObservedCounts {
   names: number
 }
 
-export type AlertKind = 'UNKNOWN_SUBJECTS' | 'ORG_UNKNOWN_SUBJECTS' | 'PREFIX_PROBE' | 'NAME_GUESSING' | 'QUOTA_EXCEEDED'
+export type AlertKind =
+  | 'UNKNOWN_SUBJECTS'
+  | 'ORG_UNKNOWN_SUBJECTS'
+  | 'PREFIX_PROBE'
+  | 'NAME_GUESSING'
+  | 'QUOTA_EXCEEDED'
 
 export interface Finding { kind: AlertKind, detail: Record<string, number | string> }
 
@@ -56,12 +61,14 @@ export function judge (c: ObservedCounts, t: DetectorThresholds = DEFAULT_THRESH
   if (c.subjects >= t.minSubjects && c.unknown / c.subjects > t.unknownShare) {
     found.push({ kind: 'UNKNOWN_SUBJECTS', detail: { subjects: c.subjects, unknown: c.unknown } })
   }
-  if (c.orgSubjects !== null && c.orgUnknown !== null && c.orgSubjects >= t.minSubjects && c.orgUnknown / c.orgSubjects > t.unknownShare) {
+  if (c.orgSubjects !== null && c.orgUnknown !== null &&
+    c.orgSubjects >= t.minSubjects && c.orgUnknown / c.orgSubjects > t.unknownShare) {
     found.push({ kind: 'ORG_UNKNOWN_SUBJECTS', detail: { subjects: c.orgSubjects, unknown: c.orgUnknown } })
   }
   const need = prefixThreshold(t, c.subjects)
   if (c.prefixSubjects >= need && c.prefixUnknown >= Math.ceil(t.prefixMissShare * c.prefixSubjects)) {
-    found.push({ kind: 'PREFIX_PROBE', detail: { samePrefix: c.prefixSubjects, misses: c.prefixUnknown, threshold: need } })
+    const detail = { samePrefix: c.prefixSubjects, misses: c.prefixUnknown, threshold: need }
+    found.push({ kind: 'PREFIX_PROBE', detail })
   }
   if (c.names >= t.namesPerSubject) {
     found.push({ kind: 'NAME_GUESSING', detail: { names: c.names } })

@@ -56,7 +56,12 @@ export function retryAfter (limit: Limit, now: Date): number {
  * tried against it today. Only such a request can change what the detectors count, so only such a
  * request is observed (migration 0008), and `counts` are what they judge (null otherwise).
  */
-export interface QuotaDecision { limit: Limit | null, fresh: boolean, records: StoredRecord[][], counts: ObservedCounts | null }
+export interface QuotaDecision {
+  limit: Limit | null
+  fresh: boolean
+  records: StoredRecord[][]
+  counts: ObservedCounts | null
+}
 
 interface DecisionRow {
   i: number
@@ -101,7 +106,9 @@ export async function checkQuotas (db: Executor, batch: readonly QuotaInput[]): 
   } catch {
     throw new ShifouError('QUOTA_UNAVAILABLE', 'The limiter cannot be consulted; the request is refused')
   }
-  if (result.length !== batch.length) throw new ShifouError('QUOTA_UNAVAILABLE', 'The limiter did not answer for every request')
+  if (result.length !== batch.length) {
+    throw new ShifouError('QUOTA_UNAVAILABLE', 'The limiter did not answer for every request')
+  }
   const out = new Array<QuotaDecision>(batch.length)
   for (const r of result) {
     const k = Number(r.i)

@@ -9,7 +9,9 @@
 import type { Database } from '../db/client.ts'
 import { writeEntries } from '../audit/writer.ts'
 import { checkQuotas, cstDay, retryAfter, type Limit, type QuotaDecision, type QuotaInput } from './limits.ts'
-import { DEFAULT_THRESHOLDS, judge, type AlertKind, type DetectorThresholds, type Finding, type ObservedCounts } from './detectors.ts'
+import {
+  DEFAULT_THRESHOLDS, judge, type AlertKind, type DetectorThresholds, type Finding, type ObservedCounts
+} from './detectors.ts'
 import { storeAlert } from './alerts.ts'
 import { StatementBatcher } from '../db/batch.ts'
 import type { Admission, AdmissionDecision, ClientInfo } from './admission.ts'
@@ -22,7 +24,6 @@ export interface MonitorOptions {
   /** Called after a client was suspended (to refresh the in-memory registry). */
   onSuspend?: (client: string) => void
 }
-
 
 export class AbuseMonitor implements Admission {
   readonly #db: Database
@@ -60,7 +61,10 @@ export class AbuseMonitor implements Admission {
       this.observations++
       this.#track(this.#judge(client, q, counts))
     }
-    return { over: limit === null ? null : { limit, retryAfter: retryAfter(limit, q.now) }, records: q.lookups.length === 0 ? null : records }
+    return {
+      over: limit === null ? null : { limit, retryAfter: retryAfter(limit, q.now) },
+      records: q.lookups.length === 0 ? null : records
+    }
   }
 
   /** A refusal by the limiter is itself a finding (a flood, or names being guessed). */
@@ -68,7 +72,9 @@ export class AbuseMonitor implements Admission {
     const finding: Finding = limit === 'namesPerSubjectPerDay'
       ? { kind: 'NAME_GUESSING', detail: { limit } }
       : { kind: 'QUOTA_EXCEEDED', detail: { limit } }
-    const scope = limit === 'namesPerSubjectPerDay' ? client.id + '/' + subject.toString('hex').slice(0, 16) : client.id + '/' + limit
+    const scope = limit === 'namesPerSubjectPerDay'
+      ? client.id + '/' + subject.toString('hex').slice(0, 16)
+      : client.id + '/' + limit
     this.#track(this.#raise(client, finding, scope, cstDay(now)))
   }
 
@@ -84,9 +90,12 @@ export class AbuseMonitor implements Admission {
   async #judge (client: ClientInfo, q: QuotaInput, counts: ObservedCounts): Promise<void> {
     const day = cstDay(q.now)
     for (const f of judge(counts, this.#thresholds)) {
-      const scope = f.kind === 'ORG_UNKNOWN_SUBJECTS' ? 'org:' + (client.organisation ?? '')
-        : f.kind === 'PREFIX_PROBE' ? client.id + '/' + q.prefix.toString('hex').slice(0, 16)
-          : f.kind === 'NAME_GUESSING' ? client.id + '/' + q.subject.toString('hex').slice(0, 16)
+      const scope = f.kind === 'ORG_UNKNOWN_SUBJECTS'
+        ? 'org:' + (client.organisation ?? '')
+        : f.kind === 'PREFIX_PROBE'
+          ? client.id + '/' + q.prefix.toString('hex').slice(0, 16)
+          : f.kind === 'NAME_GUESSING'
+            ? client.id + '/' + q.subject.toString('hex').slice(0, 16)
             : client.id
       await this.#raise(client, f, scope, day)
     }

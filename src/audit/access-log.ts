@@ -22,11 +22,17 @@ export interface AccessEntry { entry: Entry, bytes: Uint8Array }
 export interface AccessPage { entries: AccessEntry[], next: string | null }
 
 /** One page of the subject's entries in ascending index order, from index `cursor`. */
-export async function accessEntries (db: Executor, subject: string, limit: number, cursor: number): Promise<AccessPage> {
+export async function accessEntries (
+  db: Executor,
+  subject: string,
+  limit: number,
+  cursor: number
+): Promise<AccessPage> {
   const rows = await db.query<{ entry: Uint8Array }>(
     `select e.entry from audit_entries e left join clients c on c.id = e.caller
       where e.subject = $1 and e.index >= $2 and e.kind in ('answer', 'refusal')
-        and (c.confidential is not true or e.at + make_interval(secs => c.disclosure_delay_seconds) <= clock_timestamp())
+        and (c.confidential is not true
+             or e.at + make_interval(secs => c.disclosure_delay_seconds) <= clock_timestamp())
       order by e.index limit $3`, [subject, cursor, limit + 1])
   const entries = rows.slice(0, limit).map((r) => {
     const bytes = new Uint8Array(r.entry)
@@ -36,7 +42,11 @@ export async function accessEntries (db: Executor, subject: string, limit: numbe
 }
 
 /** Inclusion proofs of the given indices (each below `size`) in the tree of `size` leaves, fetched in one go. */
-export async function inclusionProofs (db: Executor, indices: readonly number[], size: number): Promise<Map<number, Uint8Array[]>> {
+export async function inclusionProofs (
+  db: Executor,
+  indices: readonly number[],
+  size: number
+): Promise<Map<number, Uint8Array[]>> {
   const ids = new Map<string, NodeId>()
   for (const i of indices) for (const id of nodesForInclusionProof(i, size)) ids.set(nodeKey(id.level, id.index), id)
   const getNode = nodeGetter(await fetchNodes(db, [...ids.values()]))
@@ -54,9 +64,14 @@ export function checkAccessLog (page: {
   let root: Uint8Array | null = null
   if (page.checkpoint !== null) {
     const opened = openCheckpoint(page.checkpoint.note, verifier, { origin: page.checkpoint.origin })
-    if (!opened.ok) problems.push('checkpoint: ' + opened.message)
-    else if (opened.checkpoint.size !== page.checkpoint.size || Buffer.from(opened.checkpoint.root).toString('base64') !== page.checkpoint.root) problems.push('checkpoint: size or root differ from the signed note')
-    else root = opened.checkpoint.root
+    if (!opened.ok) {
+      problems.push('checkpoint: ' + opened.message)
+    } else if (opened.checkpoint.size !== page.checkpoint.size ||
+      Buffer.from(opened.checkpoint.root).toString('base64') !== page.checkpoint.root) {
+      problems.push('checkpoint: size or root differ from the signed note')
+    } else {
+      root = opened.checkpoint.root
+    }
   }
   for (const e of page.entries) {
     const bytes = b(e.leaf)
@@ -65,7 +80,8 @@ export function checkAccessLog (page: {
     if (entry.index !== e.index) problems.push(`entry ${e.index}: the leaf holds index ${entry.index}`)
     if (entry.subject !== page.subject) problems.push(`entry ${e.index}: the leaf is about another subject`)
     if (e.proof === null) { problems.push(`entry ${e.index}: no proof yet`); continue }
-    if (root === null || page.checkpoint === null || !verifyInclusion(e.index, page.checkpoint.size, leafHash(bytes), e.proof.map(b), root)) {
+    if (root === null || page.checkpoint === null ||
+      !verifyInclusion(e.index, page.checkpoint.size, leafHash(bytes), e.proof.map(b), root)) {
       problems.push(`entry ${e.index}: inclusion proof does not verify`)
     }
   }

@@ -20,7 +20,11 @@ export interface CheckpointConfig {
 export interface StoredCheckpoint { size: number, root: Uint8Array, note: string, createdAt: string }
 
 /** Writes a checkpoint of the current log unless the latest covers it; returns it, or null. */
-export async function writeCheckpoint (db: Executor, config: CheckpointConfig, cached: CompactRange | null): Promise<{ size: number, note: string } | null> {
+export async function writeCheckpoint (
+  db: Executor,
+  config: CheckpointConfig,
+  cached: CompactRange | null
+): Promise<{ size: number, note: string } | null> {
   // Only committed entries are counted, and the nodes of a committed size are all committed: the
   // root needs no lock against concurrent appends.
   const size = await logSize(db)
@@ -34,23 +38,27 @@ export async function writeCheckpoint (db: Executor, config: CheckpointConfig, c
   return { size, note }
 }
 
-const SELECT = `select size, root, note, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at from audit_checkpoints`
+const SELECT = `select size, root, note,
+    to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at
+  from audit_checkpoints`
 
-function view (r: { size: number, root: Uint8Array, note: string, created_at: string }): StoredCheckpoint {
+interface CheckpointRow { size: number, root: Uint8Array, note: string, created_at: string }
+
+function view (r: CheckpointRow): StoredCheckpoint {
   return { size: Number(r.size), root: new Uint8Array(r.root), note: r.note, createdAt: r.created_at }
 }
 
 export async function latestCheckpoint (db: Executor): Promise<StoredCheckpoint | null> {
-  const [row] = await db.query<{ size: number, root: Uint8Array, note: string, created_at: string }>(`${SELECT} order by size desc limit 1`)
+  const [row] = await db.query<CheckpointRow>(`${SELECT} order by size desc limit 1`)
   return row === undefined ? null : view(row)
 }
 
 /** The smallest checkpoint at least `size` (to prove an entry against a signed head). */
 export async function checkpointCovering (db: Executor, size: number): Promise<StoredCheckpoint | null> {
-  const [row] = await db.query<{ size: number, root: Uint8Array, note: string, created_at: string }>(`${SELECT} where size >= $1 order by size limit 1`, [size])
+  const [row] = await db.query<CheckpointRow>(`${SELECT} where size >= $1 order by size limit 1`, [size])
   return row === undefined ? null : view(row)
 }
 
 export async function allCheckpoints (db: Executor): Promise<StoredCheckpoint[]> {
-  return (await db.query<{ size: number, root: Uint8Array, note: string, created_at: string }>(`${SELECT} order by size`)).map(view)
+  return (await db.query<CheckpointRow>(`${SELECT} order by size`)).map(view)
 }

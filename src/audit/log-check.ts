@@ -71,10 +71,18 @@ interface Row {
 function columnMismatch (row: Row, e: Entry): string | null {
   const pairs: Array<[string, unknown, unknown]> = [
     // `at` too: auditors' time filters and exports select on the column.
-    ['at', new Date(row.at).toISOString(), e.at], ['kind', row.kind, e.kind], ['actor_sub', row.actor_sub, e.actor?.sub], ['actor_role', row.actor_role, e.actor?.role],
-    ['caller', row.caller, e.caller ?? null], ['question', row.question, e.question ?? null], ['purpose', row.purpose, e.purpose ?? null],
-    ['case_id', row.case_id, e.caseId ?? null], ['answer', row.answer, e.answer ?? null], ['code', row.code, e.code ?? null],
-    ['subject', row.subject, e.subject ?? null], ['verification', row.verification, e.verification ?? null],
+    ['at', new Date(row.at).toISOString(), e.at],
+    ['kind', row.kind, e.kind],
+    ['actor_sub', row.actor_sub, e.actor?.sub],
+    ['actor_role', row.actor_role, e.actor?.role],
+    ['caller', row.caller, e.caller ?? null],
+    ['question', row.question, e.question ?? null],
+    ['purpose', row.purpose, e.purpose ?? null],
+    ['case_id', row.case_id, e.caseId ?? null],
+    ['answer', row.answer, e.answer ?? null],
+    ['code', row.code, e.code ?? null],
+    ['subject', row.subject, e.subject ?? null],
+    ['verification', row.verification, e.verification ?? null],
     ['snapshot', row.snapshot === null ? null : Number(row.snapshot), e.snapshot ?? null]
   ]
   for (const [name, stored, signed] of pairs) if (stored !== signed) return name
@@ -93,11 +101,20 @@ function checkEntry (row: Row, expected: number): Problem | null {
   if (entry.index === expected - 1 && expected > 0) {
     // Rows expected - 1 and expected both hold an entry numbered expected - 1: either is the
     // intruder, so the earlier one can no longer be vouched for (an insertion shifts the rest up).
-    return { index: expected - 1, through: expected, reason: `entries ${expected - 1} and ${expected} both hold an entry of index ${expected - 1} (a row was inserted at ${expected - 1}, or copied to ${expected})` }
+    return {
+      index: expected - 1,
+      through: expected,
+      reason: `entries ${expected - 1} and ${expected} both hold an entry of index ${expected - 1} ` +
+        `(a row was inserted at ${expected - 1}, or copied to ${expected})`
+    }
   }
-  if (entry.index !== expected) return at(`the entry bytes are those of index ${String(entry.index)} (a row was inserted, moved or swapped)`)
+  if (entry.index !== expected) {
+    return at(`the entry bytes are those of index ${String(entry.index)} (a row was inserted, moved or swapped)`)
+  }
   if (!equalHashes(canonicalBytes(entry), bytes)) return at('the entry bytes are not canonical (RFC 8785)')
-  if (!equalHashes(leafHash(bytes), new Uint8Array(row.leaf_hash))) return at('the stored leaf hash does not match the entry bytes')
+  if (!equalHashes(leafHash(bytes), new Uint8Array(row.leaf_hash))) {
+    return at('the stored leaf hash does not match the entry bytes')
+  }
   const column = columnMismatch(row, entry)
   if (column !== null) return at(`column ${column} differs from the entry bytes`)
   return null
@@ -106,7 +123,9 @@ function checkEntry (row: Row, expected: number): Problem | null {
 export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<VerifyReport> {
   const batch = opts.batch ?? 10000
   const checkpoints = await allCheckpoints(db)
-  const fail = (problem: Problem, size: number): VerifyReport => ({ ok: false, size, checkpoints: checkpoints.length, problem })
+  const fail = (problem: Problem, size: number): VerifyReport => {
+    return { ok: false, size, checkpoints: checkpoints.length, problem }
+  }
 
   // Every stored checkpoint must be signed by the checkpoint key and say what its row says.
   let vouched = 0
@@ -114,7 +133,12 @@ export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<Ver
   for (const cp of checkpoints) {
     const opened = openCheckpoint(cp.note, opts.verifier, opts.origin === undefined ? {} : { origin: opts.origin })
     if (!opened.ok || opened.checkpoint.size !== cp.size || !equalHashes(opened.checkpoint.root, cp.root)) {
-      return fail({ index: vouched, through: cp.size - 1, reason: `the checkpoint at size ${cp.size} is not a valid signed checkpoint of this log (${opened.ok ? 'its row differs from its note' : opened.message})` }, -1)
+      const why = opened.ok ? 'its row differs from its note' : opened.message
+      return fail({
+        index: vouched,
+        through: cp.size - 1,
+        reason: `the checkpoint at size ${cp.size} is not a valid signed checkpoint of this log (${why})`
+      }, -1)
     }
     roots.set(cp.size, cp.root)
     vouched = cp.size
@@ -123,7 +147,9 @@ export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<Ver
   const external: Array<{ size: number, root: Uint8Array, rewritten: string, truncated: (size: number) => string }> = []
   if (opts.against !== undefined) {
     const opened = openCheckpoint(opts.against, opts.verifier, opts.origin === undefined ? {} : { origin: opts.origin })
-    if (!opened.ok) return fail({ index: 0, reason: `the checkpoint given with --against does not verify: ${opened.message}` }, -1)
+    if (!opened.ok) {
+      return fail({ index: 0, reason: `the checkpoint given with --against does not verify: ${opened.message}` }, -1)
+    }
     const { size, root } = opened.checkpoint
     external.push({
       size,
@@ -146,9 +172,10 @@ export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<Ver
   const range = new CompactRange()
   let lastGood = 0
   let expected = 0
-  const page = async (from: number): Promise<Row[]> => await db.query<Row>(`select index, at, kind, actor_sub, actor_role, caller,
-      question, purpose, case_id, answer, code, subject, verification, snapshot, entry, leaf_hash
-    from audit_entries where index >= $1 order by index limit $2`, [from, batch])
+  const page = async (from: number): Promise<Row[]> => await db.query<Row>(
+    `select index, at, kind, actor_sub, actor_role, caller,
+        question, purpose, case_id, answer, code, subject, verification, snapshot, entry, leaf_hash
+      from audit_entries where index >= $1 order by index limit $2`, [from, batch])
   // The next page is read while this one is checked: the database and the hashing overlap.
   let next = page(0)
   for (;;) {
@@ -159,11 +186,15 @@ export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<Ver
     const completed: StoredNode[] = []
     for (const row of rows) {
       const index = Number(row.index)
-      if (index !== expected) return fail({ index: expected, reason: `entry ${expected} is missing (the next row is ${index})` }, expected)
+      if (index !== expected) {
+        return fail({ index: expected, reason: `entry ${expected} is missing (the next row is ${index})` }, expected)
+      }
       const wrong = checkEntry(row, expected)
       if (wrong !== null) return fail(wrong, expected)
       // Before a signed size: the tree without this row, to tell an inserted row from a rewrite.
-      const before = roots.has(range.size + 1) ? CompactRange.fromFrontier(range.size, range.frontier().map((n) => n.hash)) : null
+      const before = roots.has(range.size + 1)
+        ? CompactRange.fromFrontier(range.size, range.frontier().map((n) => n.hash))
+        : null
       completed.push(...range.append(new Uint8Array(row.leaf_hash)).filter((n) => n.level > 0))
       expected++
       const signed = roots.get(range.size)
@@ -171,14 +202,24 @@ export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<Ver
         if (!equalHashes(range.root(), signed)) {
           // An inserted row just before a signed size fails the checkpoint before the next row shows
           // the duplicate index: if the log without this row matches the signed root, it was inserted.
-          const [after] = await db.query<{ leaf_hash: Uint8Array }>('select leaf_hash from audit_entries where index = $1', [range.size])
+          const [after] = await db.query<{ leaf_hash: Uint8Array }>(
+            'select leaf_hash from audit_entries where index = $1', [range.size])
           if (before !== null && after !== undefined && after.leaf_hash.length === before.root().length) {
             before.append(new Uint8Array(after.leaf_hash))
             if (equalHashes(before.root(), signed)) {
-              return fail({ index: range.size - 1, reason: `entry ${range.size - 1} was inserted: without it, the log matches the checkpoint signed at size ${range.size}` }, expected)
+              return fail({
+                index: range.size - 1,
+                reason: `entry ${range.size - 1} was inserted: ` +
+                  `without it, the log matches the checkpoint signed at size ${range.size}`
+              }, expected)
             }
           }
-          return fail({ index: lastGood, through: range.size - 1, reason: `the log no longer matches the checkpoint signed at size ${range.size}: an entry between ${lastGood} and ${range.size - 1} was rewritten (with its hashes recomputed)` }, expected)
+          return fail({
+            index: lastGood,
+            through: range.size - 1,
+            reason: `the log no longer matches the checkpoint signed at size ${range.size}: ` +
+              `an entry between ${lastGood} and ${range.size - 1} was rewritten (with its hashes recomputed)`
+          }, expected)
         }
         lastGood = range.size
       }
@@ -194,14 +235,25 @@ export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<Ver
       const s = stored.get(nodeKey(n.level, n.index))
       if (s === undefined || !equalHashes(s, n.hash)) {
         const first = n.index * 2 ** n.level
-        return fail({ index: first, through: first + 2 ** n.level - 1, reason: `the stored tree node at level ${n.level}, index ${n.index} does not match the entries it covers` }, expected)
+        return fail({
+          index: first,
+          through: first + 2 ** n.level - 1,
+          reason: `the stored tree node at level ${n.level}, index ${n.index} does not match the entries it covers`
+        }, expected)
       }
     }
     opts.onProgress?.(expected)
   }
   const size = expected
   const beyond = checkpoints.find((cp) => cp.size > size)
-  if (beyond !== undefined) return fail({ index: size, through: beyond.size - 1, reason: `the log has ${size} entries but a checkpoint was signed at size ${beyond.size}: entries ${size}…${beyond.size - 1} were removed` }, size)
+  if (beyond !== undefined) {
+    return fail({
+      index: size,
+      through: beyond.size - 1,
+      reason: `the log has ${size} entries but a checkpoint was signed at size ${beyond.size}: ` +
+        `entries ${size}…${beyond.size - 1} were removed`
+    }, size)
+  }
   const beyondExternal = external.find((e) => e.size > size)
   if (beyondExternal !== undefined) {
     return fail({ index: size, through: beyondExternal.size - 1, reason: beyondExternal.truncated(size) }, size)

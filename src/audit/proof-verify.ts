@@ -58,7 +58,9 @@ export function rootFromInclusionProof (
 ): RootResult {
   const leafIndex = toUint64(index)
   const treeSize = toUint64(size)
-  if (leafIndex === null || treeSize === null) return failure('BAD_INTEGER', 'index and size must be integers in [0, 2^64)')
+  if (leafIndex === null || treeSize === null) {
+    return failure('BAD_INTEGER', 'index and size must be integers in [0, 2^64)')
+  }
   if (leafIndex >= treeSize) return failure('INDEX_OUT_OF_RANGE', `index ${leafIndex} is beyond size ${treeSize}`)
   if (!isHash(leafHash)) return failure('BAD_HASH', `leafHash must be ${HASH_SIZE} bytes`)
   if (!Array.isArray(proof)) return failure('WRONG_PROOF_SIZE', 'proof must be an array')

@@ -28,12 +28,16 @@ const COLUMNS: Array<[keyof EntryFilter, string]> = [
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/
 
 function instant (name: string, value: string): string {
-  if (!RFC3339.test(value) || Number.isNaN(Date.parse(value))) throw new ShifouError('INVALID_QUERY', `${name} must be an RFC 3339 instant`)
+  if (!RFC3339.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new ShifouError('INVALID_QUERY', `${name} must be an RFC 3339 instant`)
+  }
   return new Date(value).toISOString()
 }
 
 export async function listEntries (db: Executor, filter: EntryFilter, limit = 100, cursor = 0): Promise<Page> {
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) throw new ShifouError('INVALID_QUERY', 'limit must be between 1 and 1000')
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
+    throw new ShifouError('INVALID_QUERY', 'limit must be between 1 and 1000')
+  }
   if (!Number.isSafeInteger(cursor) || cursor < 0) throw new ShifouError('INVALID_QUERY', 'cursor is not valid')
   const where: string[] = ['index >= $1']
   const params: unknown[] = [cursor]
@@ -44,8 +48,14 @@ export async function listEntries (db: Executor, filter: EntryFilter, limit = 10
       where.push(`${column} = $${params.length}`)
     }
   }
-  if (filter.from !== undefined) { params.push(instant('from', filter.from)); where.push(`at >= $${params.length}::timestamptz`) }
-  if (filter.to !== undefined) { params.push(instant('to', filter.to)); where.push(`at < $${params.length}::timestamptz`) }
+  if (filter.from !== undefined) {
+    params.push(instant('from', filter.from))
+    where.push(`at >= $${params.length}::timestamptz`)
+  }
+  if (filter.to !== undefined) {
+    params.push(instant('to', filter.to))
+    where.push(`at < $${params.length}::timestamptz`)
+  }
   params.push(limit + 1)
   const rows = await db.query<{ entry: Uint8Array }>(
     `select entry from audit_entries where ${where.join(' and ')} order by index limit $${params.length}`, params)
@@ -57,13 +67,17 @@ export async function listEntries (db: Executor, filter: EntryFilter, limit = 10
 export interface StoredEntry { entry: Entry, bytes: Uint8Array, leafHash: Uint8Array }
 
 export async function getEntry (db: Executor, index: number): Promise<StoredEntry | null> {
-  const [row] = await db.query<{ entry: Uint8Array, leaf_hash: Uint8Array }>('select entry, leaf_hash from audit_entries where index = $1', [index])
+  const [row] = await db.query<{ entry: Uint8Array, leaf_hash: Uint8Array }>(
+    'select entry, leaf_hash from audit_entries where index = $1', [index])
   if (row === undefined) return null
   const bytes = new Uint8Array(row.entry)
   return { entry: parseEntry(bytes), bytes, leafHash: new Uint8Array(row.leaf_hash) }
 }
 
-const CSV_COLUMNS = ['index', 'at', 'kind', 'actor_sub', 'actor_role', 'caller', 'question', 'purpose', 'case_id', 'answer', 'code', 'subject', 'verification', 'snapshot'] as const
+const CSV_COLUMNS = [
+  'index', 'at', 'kind', 'actor_sub', 'actor_role', 'caller', 'question', 'purpose', 'case_id', 'answer', 'code',
+  'subject', 'verification', 'snapshot'
+] as const
 
 function csvCell (value: unknown): string {
   if (value === null || value === undefined) return ''
@@ -76,7 +90,12 @@ function csvCell (value: unknown): string {
  * can hash it as it stands) or CSV (the filter columns plus the canonical bytes in base64), read
  * in pages of `page` rows: the whole result is never held in memory.
  */
-export async function * exportEntries (db: Executor, format: 'jsonl' | 'csv', filter: Pick<EntryFilter, 'from' | 'to'>, page = 1000): AsyncGenerator<string> {
+export async function * exportEntries (
+  db: Executor,
+  format: 'jsonl' | 'csv',
+  filter: Pick<EntryFilter, 'from' | 'to'>,
+  page = 1000
+): AsyncGenerator<string> {
   const from = filter.from === undefined ? null : instant('from', filter.from)
   const to = filter.to === undefined ? null : instant('to', filter.to)
   if (format === 'csv') yield [...CSV_COLUMNS, 'leaf'].join(',') + '\n'
@@ -84,7 +103,9 @@ export async function * exportEntries (db: Executor, format: 'jsonl' | 'csv', fi
   for (;;) {
     const rows = await db.query<Record<string, unknown> & { index: number, entry: Uint8Array }>(
       `select ${CSV_COLUMNS.join(', ')}, entry from audit_entries
-        where index >= $1 and ($2::timestamptz is null or at >= $2::timestamptz) and ($3::timestamptz is null or at < $3::timestamptz)
+        where index >= $1
+          and ($2::timestamptz is null or at >= $2::timestamptz)
+          and ($3::timestamptz is null or at < $3::timestamptz)
         order by index limit $4`, [cursor, from, to, page])
     if (rows.length === 0) return
     let chunk = ''
@@ -94,7 +115,8 @@ export async function * exportEntries (db: Executor, format: 'jsonl' | 'csv', fi
         chunk += bytes.toString('utf8') + '\n'
       } else {
         const entry = parseEntry(bytes)
-        chunk += CSV_COLUMNS.map((c) => csvCell(c === 'at' ? entry.at : r[c])).join(',') + ',' + bytes.toString('base64') + '\n'
+        const cells = CSV_COLUMNS.map((c) => csvCell(c === 'at' ? entry.at : r[c]))
+        chunk += cells.join(',') + ',' + bytes.toString('base64') + '\n'
       }
     }
     yield chunk

@@ -4,7 +4,10 @@
  */
 import type { Executor } from '../db/client.ts'
 import { CompactRange } from './compact-range.ts'
-import { consistencyProof, inclusionProof, nodeGetter, nodeKey, nodesForConsistencyProof, nodesForInclusionProof, nodesForRoot, rootAt } from './proof-build.ts'
+import {
+  consistencyProof, inclusionProof, nodeGetter, nodeKey, nodesForConsistencyProof, nodesForInclusionProof, nodesForRoot,
+  rootAt
+} from './proof-build.ts'
 import { rangeNodes, type NodeId } from './tree.ts'
 
 /** Fetches the hashes of the given perfect nodes into a map keyed by nodeKey(level, index). */
@@ -19,7 +22,8 @@ export async function fetchNodes (db: Executor, ids: readonly NodeId[]): Promise
   }
   if (inner.length > 0) {
     const rows = await db.query<{ level: number, index: number, hash: Uint8Array }>(
-      'select n.level, n.index, n.hash from audit_nodes n join unnest($1::smallint[], $2::bigint[]) as w(level, index) on n.level = w.level and n.index = w.index',
+      `select n.level, n.index, n.hash from audit_nodes n
+         join unnest($1::smallint[], $2::bigint[]) as w(level, index) on n.level = w.level and n.index = w.index`,
       [inner.map((id) => id.level), inner.map((id) => id.index)])
     for (const r of rows) out.set(nodeKey(Number(r.level), Number(r.index)), new Uint8Array(r.hash))
   }
@@ -33,13 +37,17 @@ export async function loadRange (db: Executor, size: number): Promise<CompactRan
 }
 
 /** Writes the perfect nodes above the leaves that an append completed. */
-export async function storeNodes (tx: Executor, nodes: ReadonlyArray<{ level: number, index: number, hash: Uint8Array }>): Promise<void> {
+export async function storeNodes (
+  tx: Executor,
+  nodes: ReadonlyArray<{ level: number, index: number, hash: Uint8Array }>
+): Promise<void> {
   const inner = nodes.filter((n) => n.level > 0)
   if (inner.length === 0) return
   // Hashes travel as hex text: postgres.js does not serialise arrays of bytea.
+  const hex = (h: Uint8Array): string => Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString('hex')
   await tx.query(`insert into audit_nodes (level, index, hash)
       select l, i, decode(h, 'hex') from unnest($1::smallint[], $2::bigint[], $3::text[]) as x(l, i, h)`,
-  [inner.map((n) => n.level), inner.map((n) => n.index), inner.map((n) => Buffer.from(n.hash.buffer, n.hash.byteOffset, n.hash.byteLength).toString('hex'))])
+  [inner.map((n) => n.level), inner.map((n) => n.index), inner.map((n) => hex(n.hash))])
 }
 
 export async function logSize (db: Executor): Promise<number> {

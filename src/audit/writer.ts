@@ -58,7 +58,11 @@ export async function writeEntries (tx: Executor, inputs: readonly EntryInput[])
  * appended since, and otherwise the frontier is read back (O(log n) nodes). Returns the tree after
  * the append, for the caller to cache once the transaction has committed.
  */
-export async function appendEntries (tx: Executor, inputs: readonly EntryInput[], cached: CompactRange | null): Promise<{ entries: Entry[], range: CompactRange }> {
+export async function appendEntries (
+  tx: Executor,
+  inputs: readonly EntryInput[],
+  cached: CompactRange | null
+): Promise<{ entries: Entry[], range: CompactRange }> {
   await tx.query('select pg_advisory_xact_lock($1)', [AUDIT_LOCK])
   const [head] = await tx.query<{ size: number | string, now: Date }>(
     'select coalesce(max(index) + 1, 0) as size, clock_timestamp() as now from audit_entries')
@@ -68,7 +72,8 @@ export async function appendEntries (tx: Executor, inputs: readonly EntryInput[]
     ? CompactRange.fromFrontier(size, cached.frontier().map((n) => n.hash))
     : await loadRange(tx, size)
   const batch = buildBatch(inputs, range, new Date(head.now))
-  await tx.query('insert into audit_entries select * from jsonb_populate_recordset(null::audit_entries, $1::jsonb)', [batch.rows])
+  await tx.query(
+    'insert into audit_entries select * from jsonb_populate_recordset(null::audit_entries, $1::jsonb)', [batch.rows])
   await storeNodes(tx, batch.nodes)
   return { entries: batch.entries, range }
 }
@@ -79,12 +84,19 @@ export async function appendEntries (tx: Executor, inputs: readonly EntryInput[]
  * batch and its nodes — one round trip instead of six, which under load was most of an answer's
  * wait. Returns null, with nothing written, when another process appended in the meantime.
  */
-export async function appendAfter (db: Executor, inputs: readonly EntryInput[], cached: CompactRange, at: Date): Promise<{ entries: Entry[], range: CompactRange } | null> {
+export async function appendAfter (
+  db: Executor,
+  inputs: readonly EntryInput[],
+  cached: CompactRange,
+  at: Date
+): Promise<{ entries: Entry[], range: CompactRange } | null> {
   const range = CompactRange.fromFrontier(cached.size, cached.frontier().map((n) => n.hash))
   const size = range.size
   const batch = buildBatch(inputs, range, at)
-  const nodes = JSON.stringify(batch.nodes.filter((n) => n.level > 0).map((n) => ({ l: n.level, i: n.index, h: Buffer.from(n.hash).toString('hex') })))
-  const [row] = await db.query<{ v: number | string }>('select shifou_audit_append($1, $2, $3::jsonb, $4::jsonb) as v', [AUDIT_LOCK, size, batch.rows, nodes])
+  const inner = batch.nodes.filter((n) => n.level > 0)
+  const nodes = JSON.stringify(inner.map((n) => ({ l: n.level, i: n.index, h: Buffer.from(n.hash).toString('hex') })))
+  const [row] = await db.query<{ v: number | string }>(
+    'select shifou_audit_append($1, $2, $3::jsonb, $4::jsonb) as v', [AUDIT_LOCK, size, batch.rows, nodes])
   return Number(row!.v) === -1 ? { entries: batch.entries, range } : null
 }
 
@@ -116,7 +128,11 @@ function auditRow (e: Entry, bytes: Uint8Array, leaf: Uint8Array): Record<string
 }
 
 /** Numbers the entries after `range`'s size, appends their leaves to it; rows as JSON for the insert. */
-function buildBatch (inputs: readonly EntryInput[], range: CompactRange, at: Date): { entries: Entry[], rows: string, nodes: StoredNode[] } {
+function buildBatch (
+  inputs: readonly EntryInput[],
+  range: CompactRange,
+  at: Date
+): { entries: Entry[], rows: string, nodes: StoredNode[] } {
   const size = range.size
   const entries = inputs.map((input, i) => makeEntry(input, size + i, at))
   const nodes: StoredNode[] = []

@@ -34,8 +34,8 @@ export async function audit (argv: string[]): Promise<number> {
   if (values.key !== undefined) {
     const parsed = parseEd25519VerifierKey(values.key)
     if (parsed === null) {
-      throw new UsageError('--key is not a signed-note verifier key (name+hex+base64, as GET /v1/audit/checkpoint-key ' +
-        'gives it)')
+      throw new UsageError('--key is not a signed-note verifier key (name+hex+base64, as ' +
+        'GET /v1/audit/checkpoint-key gives it)')
     }
     verifier = parsed
   } else {
@@ -58,13 +58,13 @@ export async function audit (argv: string[]): Promise<number> {
     const witnessed = specs.length === 0
       ? []
       : await witnessedCheckpoints({
-        database,
-        origin: config.auditOrigin,
-        logKey: verifier,
-        specs,
-        ...(against === undefined ? {} : { against }),
-        configured: config.witnesses
-      })
+          database,
+          origin: config.auditOrigin,
+          logKey: verifier,
+          specs,
+          ...(against === undefined ? {} : { against }),
+          configured: config.witnesses
+        })
     if ('error' in witnessed) {
       process.stdout.write(`UNVERIFIED: ${witnessed.error}\n`)
       return 1
@@ -88,7 +88,8 @@ export async function audit (argv: string[]): Promise<number> {
       return 0
     }
     const p = report.problem!
-    process.stdout.write(`TAMPERED: first bad index ${p.index}${p.through === undefined ? '' : ` (somewhere in ${p.index}…${p.through})`}: ${p.reason}\n`)
+    const span = p.through === undefined ? '' : ` (somewhere in ${p.index}…${p.through})`
+    process.stdout.write(`TAMPERED: first bad index ${p.index}${span}: ${p.reason}\n`)
     return 1
   } finally {
     await database.close()

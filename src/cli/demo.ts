@@ -15,13 +15,21 @@ export function printDemoHelp (config: Config, url: string): void {
   const auditor = mintToken(config.jwtSecret, config.issuer, { sub: 'demo-auditor', role: 'auditor' }, ttl)
   // The demo's first synthetic person (the population is deterministic).
   const person = makePeople(1, 2026)[0]!
-  const citizen = mintToken(config.jwtSecret, config.issuer, { sub: 'demo-citizen', role: 'subject', idNumber: person.idNumber }, ttl)
+  const citizen = mintToken(config.jwtSecret, config.issuer, {
+    sub: 'demo-citizen', role: 'subject', idNumber: person.idNumber
+  }, ttl)
   const body = JSON.stringify({
     subject: { idNumber: person.idNumber, name: person.name },
-    questions: [{ id: 'identity.name_matches' }, { id: 'property.none' }, { id: 'tax.paid_in_year', params: { year: 2025 } }],
+    questions: [
+      { id: 'identity.name_matches' },
+      { id: 'property.none' },
+      { id: 'tax.paid_in_year', params: { year: 2025 } }
+    ],
     purpose: DEMO_PURPOSE,
     caseId: 'HS-2026-0001'
   })
+  const ask = `curl -s -X POST ${url}/v1/verifications -H 'authorization: Bearer ${caller}' ` +
+    `-H 'content-type: application/json' -d '${body}'`
   process.stdout.write([
     '',
     `shifou is listening on ${url} (API docs: ${url}/docs)`,
@@ -32,7 +40,7 @@ export function printDemoHelp (config: Config, url: string): void {
     `  auditor: ${auditor}`,
     '',
     'Ask a question about a synthetic person:',
-    `  curl -s -X POST ${url}/v1/verifications -H 'authorization: Bearer ${caller}' -H 'content-type: application/json' -d '${body}'`,
+    `  ${ask}`,
     '',
     'Then see it in the audit log:',
     `  curl -s '${url}/v1/audit/entries?kind=answer' -H 'authorization: Bearer ${auditor}'`,

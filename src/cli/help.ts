@@ -79,7 +79,7 @@ export function topHelp (entries: readonly Entry[], version: string): string {
   return [
     `shifou ${version} — privacy-preserving yes/no verification (是否)`,
     'Usage:\n  shifou <command> [options]\n' +
-      '  shifou <command> --help     what a command does, its options, examples and environment',
+    '  shifou <command> --help     what a command does, its options, examples and environment',
     'Commands:\n' + table(rows, 22),
     'Options:\n' + table([['-h, --help', 'show this help'], ['-v, --version', 'print the version']], 22),
     paragraphs('Every command reads the same environment as the service, and a .env file in the working ' +

@@ -12,12 +12,16 @@ import { WRAP_KEY_INFO, listSigningKeys, rotateSigningKey } from '../receipts/ke
 import { parseCommand, UsageError } from './args.ts'
 import { keysList, keysRotate } from './specs/keys.ts'
 
-export async function keys (argv: string[], out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
+export async function keys (
+  argv: string[], out: (line: string) => void = (l) => process.stdout.write(l + '\n')
+): Promise<number> {
   const [sub, ...rest] = argv
   if (sub !== 'rotate' && sub !== 'list') throw new UsageError('give rotate or list')
   if (sub === 'list') parseCommand(keysList, rest)
   const actor = sub === 'rotate' ? parseCommand(keysRotate, rest).values.actor ?? 'shifou-cli' : 'shifou-cli'
-  if (!/^[\x21-\x7E]{1,128}$/.test(actor)) throw new UsageError('--actor must be 1–128 printable ASCII characters without spaces')
+  if (!/^[\x21-\x7E]{1,128}$/.test(actor)) {
+    throw new UsageError('--actor must be 1–128 printable ASCII characters without spaces')
+  }
   loadDotEnv()
   const config = loadConfig()
   const database = await openDatabase({
@@ -25,7 +29,10 @@ export async function keys (argv: string[], out: (line: string) => void = (l) =>
   })
   try {
     if (sub === 'list') {
-      for (const k of await listSigningKeys(database)) out(`${k.kid}  ${k.status.padEnd(7)}  created ${k.createdAt}${k.retiredAt === null ? '' : `  retired ${k.retiredAt}`}`)
+      for (const k of await listSigningKeys(database)) {
+        const retired = k.retiredAt === null ? '' : `  retired ${k.retiredAt}`
+        out(`${k.kid}  ${k.status.padEnd(7)}  created ${k.createdAt}${retired}`)
+      }
       return 0
     }
     const wrapKey = new Keyring(config.masterKeys).derive(WRAP_KEY_INFO)

@@ -72,14 +72,19 @@ export async function load (argv: string[]): Promise<number> {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest
     const req = send(url, {
       method: 'PUT',
-      headers: { authorization: 'Bearer ' + token, 'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson', 'content-length': String(size) }
+      headers: {
+        authorization: 'Bearer ' + token,
+        'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson',
+        'content-length': String(size)
+      }
     }, (res) => {
       answered = true
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => {
         try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> })
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>
+          resolve({ status: res.statusCode ?? 0, body })
         } catch {
           resolve({ status: res.statusCode ?? 0, body: {} })
         }
@@ -93,7 +98,8 @@ export async function load (argv: string[]): Promise<number> {
 
   if (report.status === 201) {
     const s = report.body.snapshot as Record<string, unknown>
-    process.stdout.write(`snapshot ${s.id} of ${connector} is active: ${s.rows} rows, ${s.subjects} subjects, ${s.rejectedCount} rejected, as of ${s.asOf}\n`)
+    process.stdout.write(`snapshot ${s.id} of ${connector} is active: ${s.rows} rows, ${s.subjects} subjects, ` +
+      `${s.rejectedCount} rejected, as of ${s.asOf}\n`)
     printRejected(s)
     return 0
   }

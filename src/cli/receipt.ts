@@ -61,7 +61,11 @@ export async function receipt (argv: string[], io: Io = defaultIo): Promise<numb
   try {
     let jwks: unknown
     if (values.jwks !== undefined) {
-      try { jwks = JSON.parse(readFileSync(values.jwks, 'utf8')) } catch { throw new UsageError('--jwks is not a readable JSON file') }
+      try {
+        jwks = JSON.parse(readFileSync(values.jwks, 'utf8'))
+      } catch {
+        throw new UsageError('--jwks is not a readable JSON file')
+      }
     } else {
       jwks = await getJson(base!, '/.well-known/jwks.json', { action: 'fetching the published receipt keys' })
     }
@@ -69,13 +73,17 @@ export async function receipt (argv: string[], io: Io = defaultIo): Promise<numb
     if (!checked.ok) throw new Invalid(checked.reason)
     const c = checked.claims
     io.out(`signature: valid (EdDSA, key ${checked.kid}, issuer ${c.iss})`)
-    io.out(`answer: ${c.q}${Object.keys(c.p).length === 0 ? '' : ' ' + JSON.stringify(c.p)} = ${c.a} (data as of ${c.asOf}, snapshot ${c.snap})`)
-    io.out(`asked by ${c.cli} for ${c.pur}, case ${c.case}, at ${new Date(c.iat * 1000).toISOString()}; verification ${c.vid}, audit index ${c.idx} in ${c.log}`)
+    const params = Object.keys(c.p).length === 0 ? '' : ' ' + JSON.stringify(c.p)
+    io.out(`answer: ${c.q}${params} = ${c.a} (data as of ${c.asOf}, snapshot ${c.snap})`)
+    io.out(`asked by ${c.cli} for ${c.pur}, case ${c.case}, at ${new Date(c.iat * 1000).toISOString()}; ` +
+      `verification ${c.vid}, audit index ${c.idx} in ${c.log}`)
 
     if (values['id-number'] !== undefined) {
       const id = normaliseIdNumber(values['id-number'], todayCst())
       if (!id.ok) throw new Invalid('the ID number given is not a valid resident ID number')
-      if (!checkCommitment(c.sub_c, id.value, values.nonce)) throw new Invalid('the subject commitment does not match this ID number and nonce')
+      if (!checkCommitment(c.sub_c, id.value, values.nonce)) {
+        throw new Invalid('the subject commitment does not match this ID number and nonce')
+      }
       io.out('subject: the receipt is about this ID number')
     }
     if (values.proof === true) await checkProof(c, base!, values, env, io)
@@ -101,8 +109,10 @@ export async function receipt (argv: string[], io: Io = defaultIo): Promise<numb
 async function checkProof (
   c: ReceiptClaims, base: ServiceBase, values: Values<typeof spec.options>, env: NodeJS.ProcessEnv, io: Io
 ): Promise<void> {
-  const published = async (): Promise<string | undefined> =>
-    (await getJson(base, '/v1/audit/checkpoint-key', { action: 'fetching the checkpoint key' }) as { verifierKey?: string }).verifierKey
+  const published = async (): Promise<string | undefined> => {
+    const body = await getJson(base, '/v1/audit/checkpoint-key', { action: 'fetching the checkpoint key' })
+    return (body as { verifierKey?: string }).verifierKey
+  }
   const vkey = values['checkpoint-key'] ?? await published() ?? ''
   const verifier = parseEd25519VerifierKey(vkey)
   if (verifier === null) throw new Invalid('the checkpoint key is not a signed-note verifier key')
@@ -119,16 +129,22 @@ async function checkProof (
   const stored = await get(`/v1/audit/entries/${c.idx}`, `fetching audit entry ${c.idx}`) as { leaf: string }
   const leaf = new Uint8Array(Buffer.from(stored.leaf, 'base64'))
   const mismatches = receiptEntryMismatches(c, parseEntry(leaf))
-  if (mismatches.length > 0) throw new Invalid(`audit entry ${c.idx} does not say what the receipt says (${mismatches.join(', ')})`)
+  if (mismatches.length > 0) {
+    throw new Invalid(`audit entry ${c.idx} does not say what the receipt says (${mismatches.join(', ')})`)
+  }
   const cp = await get('/v1/audit/checkpoint', 'fetching the latest checkpoint') as { note: string }
   const opened = openCheckpoint(cp.note, verifier, { origin: c.log })
   if (!opened.ok) throw new Invalid('checkpoint: ' + opened.message)
   const size = opened.checkpoint.size
-  if (size <= c.idx) throw new Invalid(`no signed checkpoint covers index ${c.idx} yet (latest size ${size}); retry in a few seconds`)
+  if (size <= c.idx) {
+    throw new Invalid(`no signed checkpoint covers index ${c.idx} yet (latest size ${size}); retry in a few seconds`)
+  }
   const proof = await get(`/v1/audit/proofs/inclusion?index=${c.idx}&size=${size}`, 'fetching the inclusion proof') as
     { proof: string[] }
-  if (!verifyInclusion(c.idx, size, leafHash(leaf), proof.proof.map((p) => new Uint8Array(Buffer.from(p, 'base64'))), opened.checkpoint.root)) {
+  const path = proof.proof.map((p) => new Uint8Array(Buffer.from(p, 'base64')))
+  if (!verifyInclusion(c.idx, size, leafHash(leaf), path, opened.checkpoint.root)) {
     throw new Invalid(`the inclusion proof of entry ${c.idx} does not lead to the signed root`)
   }
-  io.out(`audit: entry ${c.idx} matches the receipt and is in the log, checkpoint of ${size} entries signed by ${verifier.name}`)
+  io.out(`audit: entry ${c.idx} matches the receipt and is in the log, checkpoint of ${size} entries signed by ` +
+    verifier.name)
 }

@@ -15,7 +15,8 @@ export async function serve (): Promise<void> {
   loadDotEnv()
   const config = loadConfig()
   for (const path of config.generatedSecrets) {
-    process.stderr.write(`warning: generated a development secret in ${path}; set SHIFOU_MASTER_KEY and SHIFOU_JWT_SECRET for anything but a demo\n`)
+    process.stderr.write(`warning: generated a development secret in ${path}; ` +
+      'set SHIFOU_MASTER_KEY and SHIFOU_JWT_SECRET for anything but a demo\n')
   }
   const database = await openDatabase({
     url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize, timeoutMs: config.dbTimeoutMs
@@ -26,7 +27,8 @@ export async function serve (): Promise<void> {
   let demo = false
   if (config.databaseUrl === null) {
     if (!await isDemoLoaded(database)) {
-      process.stderr.write('First start on the embedded database: loading the demo (4 departments, 3,000 synthetic people)…\n')
+      process.stderr.write(
+        'First start on the embedded database: loading the demo (4 departments, 3,000 synthetic people)…\n')
       await loadDemo(database, keyring, 3000, (step) => process.stderr.write(`  ${step}\n`))
     }
     demo = true
@@ -39,5 +41,7 @@ export async function serve (): Promise<void> {
     await app.close()
   })
   await app.listen({ host: config.host, port: config.port })
-  if (demo) printDemoHelp(config, `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`)
+  // An IPv6 address goes in brackets in a URL.
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host
+  if (demo) printDemoHelp(config, `http://${host}:${config.port}`)
 }

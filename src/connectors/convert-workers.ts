@@ -25,7 +25,10 @@ export class ConvertWorkers {
 
   constructor (spec: ConvertSpec, count: number) {
     this.#workers = Array.from({ length: count }, () => {
-      const worker = new Worker(new URL('./convert-worker.mjs', import.meta.url), { workerData: spec, resourceLimits: WORKER_LIMITS })
+      const worker = new Worker(new URL('./convert-worker.mjs', import.meta.url), {
+        workerData: spec,
+        resourceLimits: WORKER_LIMITS
+      })
       ConvertWorkers.started++
       const entry = { worker, waiting: [] as Waiting[] }
       worker.on('message', (c: Converted) => { entry.waiting.shift()?.resolve(c) })

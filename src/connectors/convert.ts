@@ -44,7 +44,12 @@ export interface Converted { text: string, rows: number, rejected: Array<[number
  * Flattens a batch from the reader. A CSV record with the wrong number of cells is malformed;
  * each key of an NDJSON object that is not declared is passed to `ignore`.
  */
-export function flattenRows (rows: readonly SourceRow[], spec: ConvertSpec, declared: ReadonlySet<string>, ignore: (key: string) => void): RowBatch {
+export function flattenRows (
+  rows: readonly SourceRow[],
+  spec: ConvertSpec,
+  declared: ReadonlySet<string>,
+  ignore: (key: string) => void
+): RowBatch {
   const lines: number[] = []
   const cells: unknown[] = []
   const texts: string[] = []
@@ -70,7 +75,8 @@ export function flattenRows (rows: readonly SourceRow[], spec: ConvertSpec, decl
 
 /** COPY text format: tab-separated; backslash is the escape character, so JSON's backslashes are doubled. */
 function copyLine (snapshotId: number, subjectHash: Buffer, keyVersion: number, attrs: string): string {
-  return snapshotId + '\t\\\\x' + subjectHash.toString('hex') + '\t' + keyVersion + '\t' + (attrs.includes('\\') ? attrs.replaceAll('\\', '\\\\') : attrs) + '\n'
+  const escaped = attrs.includes('\\') ? attrs.replaceAll('\\', '\\\\') : attrs
+  return snapshotId + '\t\\\\x' + subjectHash.toString('hex') + '\t' + keyVersion + '\t' + escaped + '\n'
 }
 
 /** The conversion of one load: a function from a flat batch to its COPY text. */
@@ -94,7 +100,8 @@ export function converter (spec: ConvertSpec): (batch: RowBatch) => Converted {
       let attrs = '{'
       for (let k = 0; k < spec.columns.length; k++) {
         const col = spec.columns[k]!
-        const parsed: CellResult = csv ? parseCsvCell(col.type, cells[at + 1 + k] as string) : parseJsonValue(col.type, cells[at + 1 + k])
+        const cell = cells[at + 1 + k]
+        const parsed: CellResult = csv ? parseCsvCell(col.type, cell as string) : parseJsonValue(col.type, cell)
         if (!parsed.ok) { rejected.push([line, col.name, parsed.code]); return }
         const value = (col.type === 'name' || col.type === 'hashed') && parsed.value !== null
           ? keys.fieldHash(col.name, id.value, String(parsed.value))

@@ -56,7 +56,9 @@ export interface LoadOptions {
 /** Checks `asOf`: a calendar date (YYYY-MM-DD), not after today in China Standard Time. */
 export function checkAsOf (asOf: string, now = new Date()): void {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(asOf)
-  if (m === null || Number.isNaN(Date.parse(asOf + 'T00:00:00Z')) || new Date(asOf + 'T00:00:00Z').toISOString().slice(0, 10) !== asOf) {
+  const midnight = asOf + 'T00:00:00Z'
+  // A date that does not exist (2026-02-30) parses, to another day: it must come back as written.
+  if (m === null || Number.isNaN(Date.parse(midnight)) || new Date(midnight).toISOString().slice(0, 10) !== asOf) {
     throw new ShifouError('INVALID_QUERY', 'asOf must be a date YYYY-MM-DD')
   }
   if (asOf.replaceAll('-', '') > todayCst(now)) throw new ShifouError('INVALID_QUERY', 'asOf may not be in the future')
@@ -65,16 +67,23 @@ export function checkAsOf (asOf: string, now = new Date()): void {
 async function startSnapshot (opts: LoadOptions): Promise<number> {
   const { database, connector } = opts
   const abandoned = await database.query<{ id: number }>(`update snapshots set status = 'failed', error = 'ABANDONED'
-    where connector_id = $1 and status = 'loading' and heartbeat_at < now() - make_interval(secs => $2) returning id`, [connector.id, STALE_LOAD_SECONDS])
+    where connector_id = $1 and status = 'loading' and heartbeat_at < now() - make_interval(secs => $2)
+    returning id`, [connector.id, STALE_LOAD_SECONDS])
   // A load that died with its process left its half-written table behind (never attached).
   for (const { id } of abandoned) await dropPartition(database.maintenance, Number(id), false)
-  const norm = connector.fields.some((f) => f.type === 'name') ? ID_NORM_VERSION + ',' + NAME_NORM_VERSION : ID_NORM_VERSION
+  const norm = connector.fields.some((f) => f.type === 'name')
+    ? ID_NORM_VERSION + ',' + NAME_NORM_VERSION
+    : ID_NORM_VERSION
   try {
-    const [row] = await database.query<{ id: number }>(`insert into snapshots (connector_id, status, as_of, key_version, norm, started_by)
-      values ($1, 'loading', $2, $3, $4, $5) returning id`, [connector.id, opts.asOf, opts.keyring.currentVersion, norm, opts.actor.sub])
+    const [row] = await database.query<{ id: number }>(
+      `insert into snapshots (connector_id, status, as_of, key_version, norm, started_by)
+        values ($1, 'loading', $2, $3, $4, $5) returning id`,
+      [connector.id, opts.asOf, opts.keyring.currentVersion, norm, opts.actor.sub])
     return Number(row!.id)
   } catch (err) {
-    if ((err as { code?: string }).code === '23505') throw new ShifouError('LOAD_IN_PROGRESS', 'A load of this connector is running')
+    if ((err as { code?: string }).code === '23505') {
+      throw new ShifouError('LOAD_IN_PROGRESS', 'A load of this connector is running')
+    }
     throw err
   }
 }
@@ -88,7 +97,6 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
   const rejected: RejectedRow[] = []
   let rejectedCount = 0
   let rows = 0
-  let ignoredColumns: string[] = []
   let partitionCreated = false
 
   const reject = (line: number, field: string, code: string): void => {
@@ -109,14 +117,21 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
     // drop null members), so only the subject field must be in the first object.
     const required = opts.format === 'csv' ? declared : declared.slice(0, 1)
     const missing = required.filter((f) => !source.columns!.includes(f.name)).map((f) => f.name)
-    if (missing.length > 0) throw new ShifouError('MISSING_COLUMN', 'Declared columns missing from the file: ' + missing.join(', '), { missing })
+    if (missing.length > 0) {
+      const message = 'Declared columns missing from the file: ' + missing.join(', ')
+      throw new ShifouError('MISSING_COLUMN', message, { missing })
+    }
     const spec: ConvertSpec = {
       snapshotId,
       format: opts.format,
       subjectField: connector.subjectField,
       subjectIndex: source.columns.indexOf(connector.subjectField),
       width: source.columns.length,
-      columns: connector.fields.map((f) => ({ name: f.name, type: f.type as FieldType, index: source.columns!.indexOf(f.name) })),
+      columns: connector.fields.map((f) => ({
+        name: f.name,
+        type: f.type as FieldType,
+        index: source.columns!.indexOf(f.name)
+      })),
       today,
       keys: keys.material(connector.fields.filter((f) => f.type === 'name' || f.type === 'hashed').map((f) => f.name))
     }
@@ -125,7 +140,9 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
 
     await createPartition(database.maintenance, snapshotId)
     partitionCreated = true
-    const sink = await database.copyIn('records_s' + snapshotId, ['snapshot_id', 'subject_hash', 'key_version', 'attrs'])
+    const sink = await database.copyIn('records_s' + snapshotId, [
+      'snapshot_id', 'subject_hash', 'key_version', 'attrs'
+    ])
     // The first rows are converted in this thread, then worker threads take over.
     const { count: workerCount, afterRows } = opts.workers ?? DEFAULT_WORKERS
     const convertHere = converter(spec)
@@ -148,7 +165,9 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
     try {
       for await (const batch of source.batches) {
         const flat = flattenRows(batch, spec, declaredNames, (key) => ignored.add(key))
-        if (workers === null && workerCount > 0 && submitted >= afterRows) workers = new ConvertWorkers(spec, workerCount)
+        if (workers === null && workerCount > 0 && submitted >= afterRows) {
+          workers = new ConvertWorkers(spec, workerCount)
+        }
         for (const row of batch) submitted += row.kind === 'csvLines' ? row.count : 1
         if (workers === null) {
           await take(convertHere(flat))
@@ -168,12 +187,14 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
     } finally {
       await workers?.close()
     }
-    ignoredColumns = [...ignored].slice(0, 100)
+    const ignoredColumns = [...ignored].slice(0, 100)
     opts.onProgress?.(rows, rejectedCount)
 
     if (rows + rejectedCount === 0) throw new ShifouError('EMPTY_SNAPSHOT', 'The file has no data rows')
     if (rows === 0 || rejectedCount / (rows + rejectedCount) > connector.maxRejectRatio) {
-      throw new ShifouError('REJECT_RATIO_EXCEEDED', `${rejectedCount} of ${rows + rejectedCount} rows were rejected, above the connector's limit of ${connector.maxRejectRatio}`, { rejectedCount, rejected })
+      const message = `${rejectedCount} of ${rows + rejectedCount} rows were rejected, ` +
+        `above the connector's limit of ${connector.maxRejectRatio}`
+      throw new ShifouError('REJECT_RATIO_EXCEEDED', message, { rejectedCount, rejected })
     }
 
     const { subjects } = await preparePartition(database.maintenance, snapshotId)
@@ -181,32 +202,59 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
     clearInterval(heartbeat)
     opts.onActivated?.()
     await dropSuperseded(database, connector.id).catch(() => {})
-    return { id: snapshotId, connector: connector.id, status: 'active', rows, subjects, rejectedCount, rejected, ignoredColumns, asOf: opts.asOf, loadedAt }
+    return {
+      id: snapshotId,
+      connector: connector.id,
+      status: 'active',
+      rows,
+      subjects,
+      rejectedCount,
+      rejected,
+      ignoredColumns,
+      asOf: opts.asOf,
+      loadedAt
+    }
   } catch (failure) {
     clearInterval(heartbeat)
     // A file that is not UTF-8 or not well-formed CSV is refused whole, with nothing stored.
-    const err = failure instanceof MalformedInput ? new ShifouError('INVALID_BODY', 'The file is malformed: ' + failure.message) : failure
+    const err = failure instanceof MalformedInput
+      ? new ShifouError('INVALID_BODY', 'The file is malformed: ' + failure.message)
+      : failure
     const code = err instanceof ShifouError ? err.code : 'LOAD_FAILED'
     await fail(opts, snapshotId, code, partitionCreated, { rows, rejectedCount }).catch(() => {})
     throw err
   }
 }
 
-async function activate (opts: LoadOptions, snapshotId: number, counts: { rows: number, subjects: number, rejectedCount: number, rejected: RejectedRow[], ignoredColumns: string[] }): Promise<string> {
+interface LoadCounts {
+  rows: number
+  subjects: number
+  rejectedCount: number
+  rejected: RejectedRow[]
+  ignoredColumns: string[]
+}
+
+async function activate (opts: LoadOptions, snapshotId: number, counts: LoadCounts): Promise<string> {
   const { database, connector } = opts
   return await database.transaction(async (tx) => {
     // Serialise activations of one connector and find the snapshot being replaced.
-    const [current] = await tx.query<{ active_snapshot_id: number | null }>('select active_snapshot_id from connectors where id = $1 for update', [connector.id])
+    const [current] = await tx.query<{ active_snapshot_id: number | null }>(
+      'select active_snapshot_id from connectors where id = $1 for update', [connector.id])
     await attachPartition(tx, snapshotId)
-    const [row] = await tx.query<{ loaded_at: string }>(`update snapshots set status = 'active', rows = $2, subjects = $3, rejected_count = $4,
-        rejected = $5::jsonb, ignored_columns = $6::jsonb, loaded_at = now(), heartbeat_at = now()
-      where id = $1 returning to_char(loaded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as loaded_at`,
-    [snapshotId, counts.rows, counts.subjects, counts.rejectedCount, JSON.stringify(counts.rejected), JSON.stringify(counts.ignoredColumns)])
+    const [row] = await tx.query<{ loaded_at: string }>(
+      `update snapshots set status = 'active', rows = $2, subjects = $3, rejected_count = $4,
+          rejected = $5::jsonb, ignored_columns = $6::jsonb, loaded_at = now(), heartbeat_at = now()
+        where id = $1 returning to_char(loaded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as loaded_at`,
+      [
+        snapshotId, counts.rows, counts.subjects, counts.rejectedCount,
+        JSON.stringify(counts.rejected), JSON.stringify(counts.ignoredColumns)
+      ])
     const previous = current?.active_snapshot_id ?? null
     if (previous !== null) {
       await tx.query(`update snapshots set status = 'superseded', superseded_at = now() where id = $1`, [previous])
     }
-    await tx.query('update connectors set active_snapshot_id = $2, updated_at = now() where id = $1', [connector.id, snapshotId])
+    await tx.query(
+      'update connectors set active_snapshot_id = $2, updated_at = now() where id = $1', [connector.id, snapshotId])
     await writeEntries(tx, [{
       kind: 'load',
       actor: actorOf(opts.actor),
@@ -215,18 +263,31 @@ async function activate (opts: LoadOptions, snapshotId: number, counts: { rows: 
       keyVersion: opts.keyring.currentVersion,
       norm: ID_NORM_VERSION,
       code: 'ACTIVE',
-      detail: { connector: connector.id, rows: counts.rows, subjects: counts.subjects, rejected: counts.rejectedCount, previous }
+      detail: {
+        connector: connector.id,
+        rows: counts.rows,
+        subjects: counts.subjects,
+        rejected: counts.rejectedCount,
+        previous
+      }
     }])
     return row!.loaded_at
   })
 }
 
-async function fail (opts: LoadOptions, snapshotId: number, code: string, partitionCreated: boolean, counts: { rows: number, rejectedCount: number }): Promise<void> {
+async function fail (
+  opts: LoadOptions,
+  snapshotId: number,
+  code: string,
+  partitionCreated: boolean,
+  counts: { rows: number, rejectedCount: number }
+): Promise<void> {
   const { database, connector } = opts
   if (partitionCreated) await dropPartition(database.maintenance, snapshotId, false)
   await database.transaction(async (tx) => {
-    await tx.query(`update snapshots set status = 'failed', error = $2, rows = $3, rejected_count = $4, heartbeat_at = now() where id = $1`,
-      [snapshotId, code, counts.rows, counts.rejectedCount])
+    await tx.query(`update snapshots
+        set status = 'failed', error = $2, rows = $3, rejected_count = $4, heartbeat_at = now()
+      where id = $1`, [snapshotId, code, counts.rows, counts.rejectedCount])
     await writeEntries(tx, [{
       kind: 'load',
       actor: actorOf(opts.actor),
@@ -241,7 +302,8 @@ async function fail (opts: LoadOptions, snapshotId: number, code: string, partit
 /** Drops the records of snapshots replaced more than the grace period ago. */
 async function dropSuperseded (database: Database, connectorId: string): Promise<void> {
   const old = await database.query<{ id: number }>(`select id from snapshots
-    where connector_id = $1 and status = 'superseded' and dropped = 0 and superseded_at < now() - make_interval(secs => $2)`,
+    where connector_id = $1 and status = 'superseded' and dropped = 0
+      and superseded_at < now() - make_interval(secs => $2)`,
   [connectorId, SUPERSEDED_GRACE_SECONDS])
   for (const { id } of old) {
     await dropPartition(database.maintenance, Number(id), true)

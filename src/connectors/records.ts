@@ -60,10 +60,14 @@ export interface Lookup { snapshotId: number, subjectHash: Uint8Array }
  * Returns each lookup's records in the order of the lookups.
  */
 export async function lookupRecords (db: Executor, lookups: readonly Lookup[]): Promise<StoredRecord[][]> {
-  const input = JSON.stringify(lookups.map((l, i) => ({ i, s: l.snapshotId, h: Buffer.from(l.subjectHash).toString('hex') })))
+  const input = JSON.stringify(lookups.map((l, i) => ({
+    i, s: l.snapshotId, h: Buffer.from(l.subjectHash).toString('hex')
+  })))
   const rows = await db.query<{ i: number, attrs: StoredRecord }>(
     `select u.i, r.attrs from jsonb_to_recordset($1::jsonb) as u(i integer, s bigint, h text)
-       cross join lateral (select attrs from records where snapshot_id = u.s and subject_hash = decode(u.h, 'hex')) r`, [input])
+       cross join lateral (
+         select attrs from records where snapshot_id = u.s and subject_hash = decode(u.h, 'hex')
+       ) r`, [input])
   const out: StoredRecord[][] = lookups.map(() => [])
   for (const r of rows) out[Number(r.i)]!.push(r.attrs)
   return out

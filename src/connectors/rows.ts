@@ -47,7 +47,9 @@ async function * text (input: Readable): AsyncGenerator<string> {
     const rest = decoder.decode()
     if (rest !== '') yield rest
   } catch (err) {
-    if (err instanceof TypeError && (err as { code?: string }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') throw new MalformedInput('the file is not valid UTF-8')
+    if (err instanceof TypeError && (err as { code?: string }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') {
+      throw new MalformedInput('the file is not valid UTF-8')
+    }
     throw err
   }
 }
@@ -59,7 +61,13 @@ async function * text (input: Readable): AsyncGenerator<string> {
  * after `pos` (-1: none): the caller finds it once for many records, where looking for it on
  * every record scanned the rest of a quote-free chunk each time.
  */
-function csvRecord (buf: string, pos: number, final: boolean, line: number, quote: number): { cells: string[], next: number, lines: number } | null {
+function csvRecord (
+  buf: string,
+  pos: number,
+  final: boolean,
+  line: number,
+  quote: number
+): { cells: string[], next: number, lines: number } | null {
   const nl = buf.indexOf('\n', pos)
   const end = nl === -1 ? (final ? buf.length : -1) : nl
   if (end === -1) return null
@@ -115,9 +123,12 @@ function csvRecord (buf: string, pos: number, final: boolean, line: number, quot
   }
 }
 
+type ChunkParser = (buf: string, final: boolean) => { rows: SourceRow[], rest: string }
+
 /** Batches of rows from chunks of text, by a parser that keeps what it could not finish. */
-function batcher (chunks: AsyncGenerator<string>, parse: (buf: string, final: boolean) => { rows: SourceRow[], rest: string }): {
-  fill: () => Promise<SourceRow[]>, done: () => boolean
+function batcher (chunks: AsyncGenerator<string>, parse: ChunkParser): {
+  fill: () => Promise<SourceRow[]>
+  done: () => boolean
 } {
   let buf = ''
   let done = false
@@ -137,7 +148,11 @@ function batcher (chunks: AsyncGenerator<string>, parse: (buf: string, final: bo
   }
 }
 
-async function source (b: ReturnType<typeof batcher>, columnsOf: (first: SourceRow | undefined) => string[] | null, skipFirst: boolean): Promise<RowSource> {
+async function source (
+  b: ReturnType<typeof batcher>,
+  columnsOf: (first: SourceRow | undefined) => string[] | null,
+  skipFirst: boolean
+): Promise<RowSource> {
   let pending: SourceRow[] = []
   while (pending.length === 0 && !b.done()) pending = await b.fill()
   const columns = columnsOf(pending[0])
@@ -183,7 +198,9 @@ export async function csvRows (input: Readable): Promise<RowSource> {
       line += r.lines
       pos = r.next
     }
-    if (buf.length - pos > MAX_RECORD) throw new MalformedInput(`the record on line ${line} is longer than ${MAX_RECORD} characters`)
+    if (buf.length - pos > MAX_RECORD) {
+      throw new MalformedInput(`the record on line ${line} is longer than ${MAX_RECORD} characters`)
+    }
     return { rows, rest: buf.slice(pos) }
   })
   return await source(b, (first) => first?.kind === 'csv' ? first.cells.map((c) => c.trim()) : null, true)
@@ -192,7 +209,8 @@ export async function csvRows (input: Readable): Promise<RowSource> {
 function parseObject (text: string): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(text)
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value as Record<string, unknown> : null
+    const isObject = value !== null && typeof value === 'object' && !Array.isArray(value)
+    return isObject ? value as Record<string, unknown> : null
   } catch {
     return null
   }
@@ -215,10 +233,17 @@ export async function ndjsonRows (input: Readable): Promise<RowSource> {
       }
       pos = nl === -1 ? buf.length : nl + 1
     }
-    if (buf.length - pos > MAX_RECORD) throw new MalformedInput(`line ${line + 1} is longer than ${MAX_RECORD} characters`)
+    if (buf.length - pos > MAX_RECORD) {
+      throw new MalformedInput(`line ${line + 1} is longer than ${MAX_RECORD} characters`)
+    }
     return { rows, rest: buf.slice(pos) }
   })
-  return await source(b, (first) => first === undefined ? null : first.kind === 'json' ? Object.keys(first.value) : [], false)
+  // The columns are the first object's keys; a malformed first line has none.
+  const columnsOf = (first: SourceRow | undefined): string[] | null => {
+    if (first === undefined) return null
+    return first.kind === 'json' ? Object.keys(first.value) : []
+  }
+  return await source(b, columnsOf, false)
 }
 
 export async function rowSource (format: SnapshotFormat, input: Readable): Promise<RowSource> {

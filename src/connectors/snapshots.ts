@@ -16,8 +16,9 @@ export interface SnapshotView {
   error: string | null
 }
 
-const SELECT = `select id, connector_id, status, rows, subjects, rejected_count, rejected, ignored_columns, as_of::text as as_of,
-  to_char(loaded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as loaded_at, error from snapshots`
+const SELECT = `select id, connector_id, status, rows, subjects, rejected_count, rejected, ignored_columns,
+  as_of::text as as_of, to_char(loaded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as loaded_at, error
+  from snapshots`
 
 function view (r: Record<string, unknown>): SnapshotView {
   return {

@@ -6,7 +6,9 @@
 import type { FieldType } from '../matchers/predicate/index.ts'
 import { normaliseName } from '../matchers/cn-name.ts'
 
-export type CellResult = { ok: true, value: string | number | boolean | null } | { ok: false, code: 'INVALID_VALUE' | 'INVALID_NAME' }
+export type CellResult =
+  | { ok: true, value: string | number | boolean | null }
+  | { ok: false, code: 'INVALID_VALUE' | 'INVALID_NAME' }
 
 const BAD: CellResult = { ok: false, code: 'INVALID_VALUE' }
 const NULL: CellResult = { ok: true, value: null }
@@ -21,7 +23,8 @@ export function isCalendarDate (text: string): boolean {
   if (m === null) return false
   const y = Number(m[1]); const mo = Number(m[2]); const d = Number(m[3])
   if (mo < 1 || mo > 12 || d < 1) return false
-  const days = [31, (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1]!
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1]!
   return d <= days
 }
 
@@ -83,7 +86,8 @@ export function parseJsonValue (type: FieldType, value: unknown): CellResult {
     case 'hashed':
     case 'date':
     case 'name':
-      return typeof value === 'string' ? parseCsvCell(type, value) : (type === 'name' ? { ok: false, code: 'INVALID_NAME' } : BAD)
+      if (typeof value === 'string') return parseCsvCell(type, value)
+      return type === 'name' ? { ok: false, code: 'INVALID_NAME' } : BAD
     case 'integer':
       return typeof value === 'number' && Number.isSafeInteger(value) ? { ok: true, value } : BAD
     case 'number':

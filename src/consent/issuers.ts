@@ -29,13 +29,24 @@ export function parseConsentIssuers (doc: unknown): Map<string, ConsentIssuer> {
   if (!Array.isArray(list)) throw new ConsentIssuersError('expected {"issuers": [...]}')
   const out = new Map<string, ConsentIssuer>()
   for (const item of list as Array<{ iss?: unknown, jwks?: { keys?: unknown } }>) {
-    if (typeof item?.iss !== 'string' || !/^[\x21-\x7E]{1,200}$/.test(item.iss)) throw new ConsentIssuersError('every issuer needs an iss of printable ASCII')
+    if (typeof item?.iss !== 'string' || !/^[\x21-\x7E]{1,200}$/.test(item.iss)) {
+      throw new ConsentIssuersError('every issuer needs an iss of printable ASCII')
+    }
     if (out.has(item.iss)) throw new ConsentIssuersError(`issuer ${item.iss} is listed twice`)
     const keys = new Map<string, VerifyKey>()
-    for (const jwk of (Array.isArray(item.jwks?.keys) ? item.jwks.keys : []) as Array<JsonWebKey & { kid?: unknown, alg?: unknown, d?: unknown }>) {
-      if (typeof jwk.kid !== 'string' || jwk.kid === '') throw new ConsentIssuersError(`a key of ${item.iss} has no kid`)
-      if (typeof jwk.alg !== 'string' || !(ALGORITHMS as readonly string[]).includes(jwk.alg)) throw new ConsentIssuersError(`key ${jwk.kid} needs an asymmetric alg (${ALGORITHMS.join(', ')})`)
-      if (jwk.d !== undefined) throw new ConsentIssuersError(`key ${jwk.kid} is a private key: publish only the public half`)
+    const jwks = (Array.isArray(item.jwks?.keys) ? item.jwks.keys : []) as Array<
+      JsonWebKey & { kid?: unknown, alg?: unknown, d?: unknown }
+    >
+    for (const jwk of jwks) {
+      if (typeof jwk.kid !== 'string' || jwk.kid === '') {
+        throw new ConsentIssuersError(`a key of ${item.iss} has no kid`)
+      }
+      if (typeof jwk.alg !== 'string' || !(ALGORITHMS as readonly string[]).includes(jwk.alg)) {
+        throw new ConsentIssuersError(`key ${jwk.kid} needs an asymmetric alg (${ALGORITHMS.join(', ')})`)
+      }
+      if (jwk.d !== undefined) {
+        throw new ConsentIssuersError(`key ${jwk.kid} is a private key: publish only the public half`)
+      }
       let key
       try {
         key = createPublicKey({ key: jwk, format: 'jwk' })

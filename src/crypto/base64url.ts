@@ -6,7 +6,10 @@
 const BASE64URL = /^[A-Za-z0-9_-]*$/
 
 export function encodeBase64url (bytes: Uint8Array | string): string {
-  return (typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('base64url')
+  const buffer = typeof bytes === 'string'
+    ? Buffer.from(bytes, 'utf8')
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  return buffer.toString('base64url')
 }
 
 /** The bytes of canonical unpadded base64url (RFC 7515 §2, RFC 4648 §5), or null. */

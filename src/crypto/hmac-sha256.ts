@@ -28,7 +28,9 @@ const K = Int32Array.from([
 ])
 
 /** FIPS 180-4 §5.3.3: the initial hash value H(0). */
-const H0 = Int32Array.from([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19])
+const H0 = Int32Array.from([
+  0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19
+])
 
 /**
  * FIPS 180-4 §6.2.2: the hash computation for one message block. `w[0..15]` holds the block as

@@ -9,8 +9,12 @@
  */
 export function canonicalJson (value: unknown): string {
   if (value === null || typeof value !== 'object') {
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new RangeError('JCS has no representation for ' + String(value))
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean' && value !== null) throw new TypeError('not JSON data')
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      throw new RangeError('JCS has no representation for ' + String(value))
+    }
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean' && value !== null) {
+      throw new TypeError('not JSON data')
+    }
     return JSON.stringify(value)
   }
   if (Array.isArray(value)) {

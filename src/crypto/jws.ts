@@ -16,7 +16,9 @@ import { constants, sign, verify, type KeyObject } from 'node:crypto'
 import { canonicalJson } from './jcs.ts'
 import { decodeBase64url, encodeBase64url } from './base64url.ts'
 
-export const ALGORITHMS = ['EdDSA', 'ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const
+export const ALGORITHMS = [
+  'EdDSA', 'ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'
+] as const
 export type JwsAlgorithm = typeof ALGORITHMS[number]
 
 export interface VerifyKey {
@@ -39,7 +41,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
 function jsonObject (bytes: Uint8Array): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(utf8.decode(bytes))
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value as Record<string, unknown> : null
+    const isObject = value !== null && typeof value === 'object' && !Array.isArray(value)
+    return isObject ? value as Record<string, unknown> : null
   } catch {
     return null
   }
@@ -67,8 +70,14 @@ export function decodeCompact (token: unknown): DecodedJws | null {
  * RFC 8032 §5.1.6). Header and payload are serialised as RFC 8785 JSON, so equal inputs give
  * byte-identical tokens.
  */
-export function signCompact (header: Record<string, unknown>, payload: Record<string, unknown>, privateKey: KeyObject): string {
-  if (header.alg !== 'EdDSA' || privateKey.asymmetricKeyType !== 'ed25519') throw new RangeError('only EdDSA with Ed25519 keys is signed here')
+export function signCompact (
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  privateKey: KeyObject
+): string {
+  if (header.alg !== 'EdDSA' || privateKey.asymmetricKeyType !== 'ed25519') {
+    throw new RangeError('only EdDSA with Ed25519 keys is signed here')
+  }
   const signingInput = encodeBase64url(canonicalJson(header)) + '.' + encodeBase64url(canonicalJson(payload))
   return signingInput + '.' + encodeBase64url(sign(null, Buffer.from(signingInput, 'ascii'), privateKey))
 }
@@ -85,7 +94,9 @@ const EC_SIGNATURE_LENGTH: Record<string, number> = { ES256: 64, ES384: 96, ES51
 export function keyFitsAlgorithm (alg: JwsAlgorithm, key: KeyObject): boolean {
   if (key.type !== 'public') return false
   if (alg === 'EdDSA') return key.asymmetricKeyType === 'ed25519'
-  if (alg.startsWith('ES')) return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === EC_CURVE[alg]
+  if (alg.startsWith('ES')) {
+    return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === EC_CURVE[alg]
+  }
   // RFC 7518 §3.3: RSA keys of 2048 bits or more.
   return key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048
 }
@@ -99,10 +110,17 @@ export function verifySignature (jws: DecodedJws, key: VerifyKey): boolean {
     if (key.alg === 'EdDSA') return signature.length === 64 && verify(null, data, key.key, signature)
     const digest = DIGEST[key.alg]
     if (key.alg.startsWith('ES')) {
-      return signature.length === EC_SIGNATURE_LENGTH[key.alg] && verify(digest, data, { key: key.key, dsaEncoding: 'ieee-p1363' }, signature)
+      // JWS carries R || S (RFC 7518 §3.4), not DER.
+      return signature.length === EC_SIGNATURE_LENGTH[key.alg] &&
+        verify(digest, data, { key: key.key, dsaEncoding: 'ieee-p1363' }, signature)
     }
     if (key.alg.startsWith('PS')) {
-      return verify(digest, data, { key: key.key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, signature)
+      const pss = {
+        key: key.key,
+        padding: constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: constants.RSA_PSS_SALTLEN_DIGEST
+      }
+      return verify(digest, data, pss, signature)
     }
     return verify(digest, data, key.key, signature)
   } catch {

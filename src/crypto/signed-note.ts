@@ -89,6 +89,7 @@ const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
 const MAX_NOTE_LENGTH = 1 << 20
 // As golang.org/x/mod/sumdb/note: bounds the work of opening a note (the spec asks for ≥ 16).
 const MAX_SIGNATURES = 100
+// eslint-disable-next-line no-control-regex -- finding control characters is this pattern's job
 const CONTROL = /[\u0000-\u0009\u000b-\u001f]/ // Control characters other than newline.
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
@@ -185,7 +186,7 @@ export function openNote (note: string | Uint8Array, known: readonly NoteVerifie
       unverified.push(s)
       continue
     }
-    let ok = false
+    let ok: boolean
     try {
       ok = v.verify(message, s.signature)
     } catch {

@@ -23,7 +23,7 @@ export class StatementBatcher<I, O> {
   submit (item: I): Promise<O> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ item, resolve, reject })
-      this.#flushing ??= this.#flush().finally(() => { this.#flushing = null })
+      if (this.#flushing === null) this.#flushing = this.#flush().finally(() => { this.#flushing = null })
     })
   }
 
@@ -32,7 +32,9 @@ export class StatementBatcher<I, O> {
       const batch = this.#queue.splice(0, this.#max)
       try {
         const results = await this.#run(batch.map((w) => w.item))
-        if (results.length !== batch.length) throw new Error('a batched statement returned ' + String(results.length) + ' results for ' + String(batch.length) + ' items')
+        if (results.length !== batch.length) {
+          throw new Error(`a batched statement returned ${results.length} results for ${batch.length} items`)
+        }
         batch.forEach((w, i) => { w.resolve(results[i]!) })
       } catch (err) {
         for (const w of batch) w.reject(err as Error)

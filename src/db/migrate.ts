@@ -21,7 +21,8 @@ export async function migrate (database: Database, folder = MIGRATIONS_FOLDER): 
   // On a maintenance connection: a migration may take longer than a request's deadline.
   return await database.maintenance.transaction(async (tx) => {
     await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
-    await tx.query('create table if not exists shifou_migrations (tag text primary key, applied_at timestamptz not null default now())')
+    await tx.query(`create table if not exists shifou_migrations
+      (tag text primary key, applied_at timestamptz not null default now())`)
     const done = new Set((await tx.query<{ tag: string }>('select tag from shifou_migrations')).map((r) => r.tag))
     const applied: string[] = []
     for (const { tag } of entries) {

@@ -7,7 +7,9 @@ import { Readable } from 'node:stream'
 import type { Database } from '../db/client.ts'
 import type { Keyring } from '../keys/keyring.ts'
 import type { Principal } from '../principal.ts'
-import { createClient, createConnector, createDepartment, createQuestion, getConnector, type QuestionInput, type RegistryDeps } from '../registry/store.ts'
+import {
+  createClient, createConnector, createDepartment, createQuestion, getConnector, type QuestionInput, type RegistryDeps
+} from '../registry/store.ts'
 import { loadSnapshot } from '../connectors/load.ts'
 import { householdCsv, makePeople, realEstateCsv, socialCsv, taxCsv, type Person } from './population.ts'
 
@@ -24,23 +26,70 @@ export const DEMO_QUESTIONS: QuestionInput[] = [
     description: 'Yes also for an ID that no department knows: pair it with identity.name_matches.',
     when: { not: { any: {} } }
   },
-  { id: 'tax.paid_in_year', connector: 'tax', title: 'Paid personal income tax in a year', params: { year: 'integer' }, when: { any: { year: { eq: { param: 'year' } }, amount: { gt: 0 } } } },
-  { id: 'income.at_least', connector: 'tax', title: 'Taxed income in a year at least a minimum', params: { year: 'integer', min: 'number' }, when: { sum: { field: 'amount', where: { year: { eq: { param: 'year' } } }, gte: { param: 'min' } } } },
+  {
+    id: 'tax.paid_in_year',
+    connector: 'tax',
+    title: 'Paid personal income tax in a year',
+    params: { year: 'integer' },
+    when: { any: { year: { eq: { param: 'year' } }, amount: { gt: 0 } } }
+  },
+  {
+    id: 'income.at_least',
+    connector: 'tax',
+    title: 'Taxed income in a year at least a minimum',
+    params: { year: 'integer', min: 'number' },
+    when: { sum: { field: 'amount', where: { year: { eq: { param: 'year' } } }, gte: { param: 'min' } } }
+  },
   {
     id: 'insurance.active_on',
     connector: 'social',
     title: 'Enrolled in social insurance on a date',
     params: { date: 'date' },
-    when: { any: { start: { lte: { param: 'date' } }, or: [{ end: { eq: null } }, { end: { gte: { param: 'date' } } }] } }
+    when: {
+      any: { start: { lte: { param: 'date' } }, or: [{ end: { eq: null } }, { end: { gte: { param: 'date' } } }] }
+    }
   },
-  { id: 'identity.name_matches', connector: 'household', title: 'The ID number belongs to this name', when: { any: { name: { eq: { subject: 'name' } } } } }
+  {
+    id: 'identity.name_matches',
+    connector: 'household',
+    title: 'The ID number belongs to this name',
+    when: { any: { name: { eq: { subject: 'name' } } } }
+  }
 ]
 
 const CONNECTORS = [
-  { dept: { id: 'realestate', name: 'Real Estate Registration Bureau' }, id: 'realestate', title: 'Registered real estate', fields: [{ name: 'property_type', type: 'string' }, { name: 'area', type: 'number' }, { name: 'registered_on', type: 'date' }], csv: realEstateCsv },
-  { dept: { id: 'tax', name: 'Tax Bureau' }, id: 'tax', title: 'Personal income tax paid', fields: [{ name: 'year', type: 'integer' }, { name: 'amount', type: 'number' }], csv: taxCsv },
-  { dept: { id: 'social', name: 'Human Resources and Social Security Bureau' }, id: 'social', title: 'Social insurance enrolment', fields: [{ name: 'scheme', type: 'string' }, { name: 'start', type: 'date' }, { name: 'end', type: 'date' }], csv: socialCsv },
-  { dept: { id: 'household', name: 'Public Security Bureau (household registration)' }, id: 'household', title: 'Household registration', fields: [{ name: 'name', type: 'name' }], csv: householdCsv }
+  {
+    dept: { id: 'realestate', name: 'Real Estate Registration Bureau' },
+    id: 'realestate',
+    title: 'Registered real estate',
+    fields: [
+      { name: 'property_type', type: 'string' },
+      { name: 'area', type: 'number' },
+      { name: 'registered_on', type: 'date' }
+    ],
+    csv: realEstateCsv
+  },
+  {
+    dept: { id: 'tax', name: 'Tax Bureau' },
+    id: 'tax',
+    title: 'Personal income tax paid',
+    fields: [{ name: 'year', type: 'integer' }, { name: 'amount', type: 'number' }],
+    csv: taxCsv
+  },
+  {
+    dept: { id: 'social', name: 'Human Resources and Social Security Bureau' },
+    id: 'social',
+    title: 'Social insurance enrolment',
+    fields: [{ name: 'scheme', type: 'string' }, { name: 'start', type: 'date' }, { name: 'end', type: 'date' }],
+    csv: socialCsv
+  },
+  {
+    dept: { id: 'household', name: 'Public Security Bureau (household registration)' },
+    id: 'household',
+    title: 'Household registration',
+    fields: [{ name: 'name', type: 'name' }],
+    csv: householdCsv
+  }
 ] as const
 
 export interface DemoResult { people: Person[] }
@@ -50,16 +99,29 @@ export async function isDemoLoaded (database: Database): Promise<boolean> {
   return rows.length > 0
 }
 
-export async function loadDemo (database: Database, keyring: Keyring, count = 3000, onStep?: (step: string) => void): Promise<DemoResult> {
+export async function loadDemo (
+  database: Database,
+  keyring: Keyring,
+  count = 3000,
+  onStep?: (step: string) => void
+): Promise<DemoResult> {
   const deps: RegistryDeps = { database, onChange: () => {} }
   const people = makePeople(count, 2026)
   const asOf = new Date(Date.now() + 8 * 3600_000 - 86400_000).toISOString().slice(0, 10)
   for (const c of CONNECTORS) {
     onStep?.(`department ${c.dept.id}`)
     await createDepartment(deps, ADMIN, c.dept)
-    await createConnector(deps, ADMIN, { id: c.id, department: c.dept.id, title: c.title, kind: 'file', subject: { field: 'id_number', type: 'cn_resident_id' }, fields: c.fields.map((f) => ({ ...f })) })
+    await createConnector(deps, ADMIN, {
+      id: c.id,
+      department: c.dept.id,
+      title: c.title,
+      kind: 'file',
+      subject: { field: 'id_number', type: 'cn_resident_id' },
+      fields: c.fields.map((f) => ({ ...f }))
+    })
     const connector = await getConnector(database, c.id)
-    const result = await loadSnapshot({ database, keyring, actor: ADMIN, connector, asOf, format: 'csv', input: Readable.from(c.csv(people)) })
+    const input = Readable.from(c.csv(people))
+    const result = await loadSnapshot({ database, keyring, actor: ADMIN, connector, asOf, format: 'csv', input })
     onStep?.(`loaded ${c.id}: ${result.rows} rows, ${result.subjects} subjects`)
   }
   for (const q of DEMO_QUESTIONS) await createQuestion(deps, ADMIN, q)

@@ -19,7 +19,10 @@ export function prng (seed: number): () => number {
 
 const REGIONS = ['110105', '310104', '440106', '440305', '330106', '510107', '420106', '320102', '610113', '500103']
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭', '何', '林', '罗', '高']
-const GIVEN = ['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '娟', '涛', '明', '超', '秀', '霞', '平', '刚', '桂', '英', '华', '喆', '淼', '昇', '堃', '玉', '兰']
+const GIVEN = [
+  '伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '娟', '涛',
+  '明', '超', '秀', '霞', '平', '刚', '桂', '英', '华', '喆', '淼', '昇', '堃', '玉', '兰'
+]
 
 export interface Person { idNumber: string, name: string }
 
@@ -36,12 +39,13 @@ export function makePeople (count: number, seed = 1): Person[] {
   const rand = prng(seed)
   const seen = new Set<string>()
   const people: Person[] = []
+  const pick = (list: readonly string[]): string => list[Math.floor(rand() * list.length)]!
   while (people.length < count) {
     const idNumber = makeId(rand)
     if (seen.has(idNumber)) continue
     seen.add(idNumber)
-    const given = GIVEN[Math.floor(rand() * GIVEN.length)]! + (rand() < 0.6 ? GIVEN[Math.floor(rand() * GIVEN.length)]! : '')
-    people.push({ idNumber, name: SURNAMES[Math.floor(rand() * SURNAMES.length)]! + given })
+    const given = pick(GIVEN) + (rand() < 0.6 ? pick(GIVEN) : '')
+    people.push({ idNumber, name: pick(SURNAMES) + given })
   }
   return people
 }
@@ -54,7 +58,11 @@ export function * realEstateCsv (people: readonly Person[], seed = 2): Generator
     const n = rand() < 0.35 ? 1 + Math.floor(rand() * 2) : 0
     for (let i = 0; i < n; i++) {
       const year = 1995 + Math.floor(rand() * 30)
-      yield `${p.idNumber},${rand() < 0.8 ? 'residential' : 'commercial'},${(40 + rand() * 160).toFixed(1)},${year}-0${1 + Math.floor(rand() * 9)}-1${Math.floor(rand() * 9)}\n`
+      // In this order: the generator's numbers are drawn as the line is written.
+      const kind = rand() < 0.8 ? 'residential' : 'commercial'
+      const area = (40 + rand() * 160).toFixed(1)
+      const registered = `${year}-0${1 + Math.floor(rand() * 9)}-1${Math.floor(rand() * 9)}`
+      yield `${p.idNumber},${kind},${area},${registered}\n`
     }
   }
 }

@@ -88,7 +88,12 @@ export class ConnectorKeys {
   readonly #fields = new Map<string, KeyedMac>()
   readonly #fieldKey: (field: string) => Uint8Array
 
-  private constructor (connectorId: string, keyVersion: number, subjectKey: Uint8Array, fieldKey: (field: string) => Uint8Array) {
+  private constructor (
+    connectorId: string,
+    keyVersion: number,
+    subjectKey: Uint8Array,
+    fieldKey: (field: string) => Uint8Array
+  ) {
     this.connectorId = connectorId
     this.keyVersion = keyVersion
     this.#subjectKey = subjectKey
@@ -113,7 +118,12 @@ export class ConnectorKeys {
 
   /** The derived keys of the subject and of `fields` (see ConnectorKeyMaterial). */
   material (fields: readonly string[]): ConnectorKeyMaterial {
-    return { connectorId: this.connectorId, keyVersion: this.keyVersion, subject: this.#subjectKey, fields: Object.fromEntries(fields.map((f) => [f, this.#fieldKey(f)])) }
+    return {
+      connectorId: this.connectorId,
+      keyVersion: this.keyVersion,
+      subject: this.#subjectKey,
+      fields: Object.fromEntries(fields.map((f) => [f, this.#fieldKey(f)]))
+    }
   }
 
   /** Subject hash of a normalised ID (`cn-ric-v1`). */

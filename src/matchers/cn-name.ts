@@ -45,6 +45,7 @@ const INPUT_MAX_UNITS = 1024
 const MIDDLE_DOT = '\u00b7'
 
 /** Characters a name may never contain, one class per reason. */
+// eslint-disable-next-line no-misleading-character-class -- each combining mark listed is refused on its own
 const REFUSED = new RegExp('[' + [
   '\\u0000-\\u0008\\u000a-\\u001f\\u007f-\\u009f', // Cc except TAB, which is whitespace
   '\\p{Cf}\\p{Co}\\p{Cs}\\p{Cn}', // format (bidi, zero-width, soft hyphen), private use, surrogate, unassigned

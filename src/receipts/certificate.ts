@@ -51,17 +51,25 @@ const LABELS: Record<string, Record<Lang, string>> = {
   auditIndex: { zh: '审计日志序号', en: 'Audit log index' },
   seal: { zh: '电子签章', en: 'Electronic seal' },
   verify: {
-    zh: '本证明的每项结果均附有电子签章（二维码内为签名回执，EdDSA/Ed25519）。任何人可离线核验：扫描二维码后使用 shifou receipt verify 命令或任一 JOSE 库，以 /.well-known/jwks.json 公布的公钥验证；回执中的审计日志序号可在签名的审计日志中得到包含证明。',
-    en: 'Each answer carries an electronic seal: its QR code holds a signed receipt (EdDSA/Ed25519). Anyone can check it offline with the command shifou receipt verify or any JOSE library against the keys published at /.well-known/jwks.json; its audit index can be proved to be in the signed audit log.'
+    zh: '本证明的每项结果均附有电子签章（二维码内为签名回执，EdDSA/Ed25519）。' +
+      '任何人可离线核验：扫描二维码后使用 shifou receipt verify 命令或任一 JOSE 库，以 /.well-known/jwks.json 公布的公钥验证；' +
+      '回执中的审计日志序号可在签名的审计日志中得到包含证明。',
+    en: 'Each answer carries an electronic seal: its QR code holds a signed receipt (EdDSA/Ed25519). ' +
+      'Anyone can check it offline with the command shifou receipt verify or any JOSE library ' +
+      'against the keys published at /.well-known/jwks.json; ' +
+      'its audit index can be proved to be in the signed audit log.'
   },
   nonce: {
     zh: '回执中的主体承诺可用身份证号码与查询单位收到的随机数核对；该随机数不印在本证明上，因为与脱敏号码一起会暴露完整号码。',
-    en: 'The receipt\'s subject commitment can be checked with the ID number and the nonce given to the requesting system; the nonce is not printed here, because beside the masked number it would reveal the whole number.'
+    en: 'The receipt\'s subject commitment can be checked with the ID number and the nonce given to the requesting ' +
+      'system; the nonce is not printed here, because beside the masked number it would reveal the whole number.'
   }
 }
 
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+
 export function escapeHtml (s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+  return s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!)
 }
 
 /** An RFC 3339 instant as China Standard Time, `YYYY-MM-DD HH:mm:ss (UTC+8)`. */

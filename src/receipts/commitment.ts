@@ -40,7 +40,10 @@ export class NonceDeriver {
 /** The commitment (base64url) to a normalised ID under a nonce. */
 export function subjectCommitment (nonce: Uint8Array, normalisedId: string): string {
   if (nonce.length !== NONCE_BYTES) throw new RangeError(`nonce must be ${NONCE_BYTES} bytes`)
-  return encodeBase64url(createHash('sha256').update(DOMAIN).update(ZERO).update(nonce).update(ZERO).update(normalisedId, 'utf8').digest())
+  const digest = createHash('sha256')
+    .update(DOMAIN).update(ZERO).update(nonce).update(ZERO).update(normalisedId, 'utf8')
+    .digest()
+  return encodeBase64url(digest)
 }
 
 /**

@@ -49,7 +49,8 @@ export function receiptKeys (jwks: unknown): Map<string, KeyObject> {
   const keys = (jwks as { keys?: unknown } | null)?.keys
   if (!Array.isArray(keys)) return out
   for (const k of keys as Array<Record<string, unknown>>) {
-    if (k === null || typeof k !== 'object' || k.kty !== 'OKP' || k.crv !== 'Ed25519' || typeof k.x !== 'string' || typeof k.kid !== 'string') continue
+    if (k === null || typeof k !== 'object') continue
+    if (k.kty !== 'OKP' || k.crv !== 'Ed25519' || typeof k.x !== 'string' || typeof k.kid !== 'string') continue
     if (k.alg !== undefined && k.alg !== 'EdDSA') continue
     if (k.use !== undefined && k.use !== 'sig') continue
     const raw = decodeBase64url(k.x)

@@ -11,7 +11,9 @@
  * processes starting at once on an empty table still make exactly one current key (the table has
  * no unique index on status to do it for them).
  */
-import { createCipheriv, createDecipheriv, createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
+import {
+  createCipheriv, createDecipheriv, createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject
+} from 'node:crypto'
 import type { Database, Executor } from '../db/client.ts'
 import { writeEntries } from '../audit/writer.ts'
 import { publicJwk, type Jwks, type ReceiptJwk } from './jwk.ts'
@@ -53,8 +55,9 @@ export function unwrapPrivateKey (wrapKey: Uint8Array, kid: string, blob: Uint8A
 async function insertNewKey (tx: Executor, wrapKey: Uint8Array): Promise<string> {
   const { privateKey } = generateKeyPairSync('ed25519')
   const jwk = publicJwk(privateKey)
-  await tx.query('insert into signing_keys (kid, status, public_jwk, private_key) values ($1, $2, $3::jsonb, $4) on conflict (kid) do nothing',
-    [jwk.kid, 'current', JSON.stringify(jwk), wrapPrivateKey(wrapKey, jwk.kid, privateKey)])
+  await tx.query(`insert into signing_keys (kid, status, public_jwk, private_key) values ($1, $2, $3::jsonb, $4)
+      on conflict (kid) do nothing`,
+  [jwk.kid, 'current', JSON.stringify(jwk), wrapPrivateKey(wrapKey, jwk.kid, privateKey)])
   return jwk.kid
 }
 
@@ -62,7 +65,8 @@ async function insertNewKey (tx: Executor, wrapKey: Uint8Array): Promise<string>
 export async function ensureCurrentKey (database: Database, wrapKey: Uint8Array): Promise<string> {
   return await database.transaction(async (tx) => {
     await tx.query('select pg_advisory_xact_lock($1)', [SIGNING_KEY_LOCK])
-    const [row] = await tx.query<{ kid: string }>("select kid from signing_keys where status = 'current' order by created_at desc limit 1")
+    const [row] = await tx.query<{ kid: string }>(
+      "select kid from signing_keys where status = 'current' order by created_at desc limit 1")
     return row?.kid ?? await insertNewKey(tx, wrapKey)
   })
 }
@@ -71,12 +75,22 @@ export async function ensureCurrentKey (database: Database, wrapKey: Uint8Array)
  * Retires the current key and makes a new one, with its audit entry (kind `change`), atomically.
  * Running services sign with the new key once their cache expires (SigningKeys, a few seconds).
  */
-export async function rotateSigningKey (database: Database, wrapKey: Uint8Array, actor: { sub: string, role: string }): Promise<{ kid: string, retired: string[] }> {
+export async function rotateSigningKey (
+  database: Database,
+  wrapKey: Uint8Array,
+  actor: { sub: string, role: string }
+): Promise<{ kid: string, retired: string[] }> {
   return await database.transaction(async (tx) => {
     await tx.query('select pg_advisory_xact_lock($1)', [SIGNING_KEY_LOCK])
-    const retired = await tx.query<{ kid: string }>("update signing_keys set status = 'retired', retired_at = now() where status = 'current' returning kid")
+    const retired = await tx.query<{ kid: string }>(
+      "update signing_keys set status = 'retired', retired_at = now() where status = 'current' returning kid")
     const kid = await insertNewKey(tx, wrapKey)
-    await writeEntries(tx, [{ kind: 'change', actor, code: 'ROTATE', detail: { action: 'rotate', resource: 'signing-key', id: kid, retired: retired.map((r) => r.kid) } }])
+    await writeEntries(tx, [{
+      kind: 'change',
+      actor,
+      code: 'ROTATE',
+      detail: { action: 'rotate', resource: 'signing-key', id: kid, retired: retired.map((r) => r.kid) }
+    }])
     return { kid, retired: retired.map((r) => r.kid) }
   })
 }
@@ -85,10 +99,19 @@ export interface KeyInfo { kid: string, status: string, createdAt: string, retir
 
 const ISO = (column: string): string => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
 
+interface KeyRow { kid: string, status: string, created_at: string, retired_at: string | null, public_jwk: ReceiptJwk }
+
 export async function listSigningKeys (db: Executor): Promise<KeyInfo[]> {
-  const rows = await db.query<{ kid: string, status: string, created_at: string, retired_at: string | null, public_jwk: ReceiptJwk }>(
-    `select kid, status, ${ISO('created_at')} as created_at, ${ISO('retired_at')} as retired_at, public_jwk from signing_keys order by created_at, kid`)
-  return rows.map((r) => ({ kid: r.kid, status: r.status, createdAt: r.created_at, retiredAt: r.retired_at, jwk: r.public_jwk }))
+  const rows = await db.query<KeyRow>(
+    `select kid, status, ${ISO('created_at')} as created_at, ${ISO('retired_at')} as retired_at, public_jwk
+       from signing_keys order by created_at, kid`)
+  return rows.map((r) => ({
+    kid: r.kid,
+    status: r.status,
+    createdAt: r.created_at,
+    retiredAt: r.retired_at,
+    jwk: r.public_jwk
+  }))
 }
 
 /**
@@ -121,7 +144,8 @@ export class SigningKeys {
     try {
       await this.#privateKey(kid)
     } catch {
-      throw new Error('the receipt signing key cannot be decrypted: SHIFOU_MASTER_KEY is not the key it was stored with')
+      throw new Error(
+        'the receipt signing key cannot be decrypted: SHIFOU_MASTER_KEY is not the key it was stored with')
     }
   }
 
@@ -169,7 +193,8 @@ export class SigningKeys {
   async #privateKey (kid: string): Promise<KeyObject> {
     let key = this.#private.get(kid)
     if (key === undefined) {
-      const [row] = await this.#database.query<{ private_key: Uint8Array }>('select private_key from signing_keys where kid = $1', [kid])
+      const [row] = await this.#database.query<{ private_key: Uint8Array }>(
+        'select private_key from signing_keys where kid = $1', [kid])
       if (row === undefined) throw new Error('signing key not found')
       key = unwrapPrivateKey(this.#wrapKey, kid, new Uint8Array(row.private_key))
       this.#private.set(kid, key)

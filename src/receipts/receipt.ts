@@ -48,8 +48,9 @@ export interface ReceiptContext {
 
 /** The claims of the receipt of an `answer` entry. */
 export function receiptClaims (entry: Entry, commitment: string, ctx: ReceiptContext): ReceiptClaims {
-  if (entry.kind !== 'answer' || entry.verification === undefined || entry.question === undefined || entry.answer === undefined ||
-    entry.asOf === undefined || entry.snapshot === undefined || entry.purpose === undefined || entry.caseId === undefined || entry.caller === undefined) {
+  if (entry.kind !== 'answer' || entry.verification === undefined || entry.question === undefined ||
+    entry.answer === undefined || entry.asOf === undefined || entry.snapshot === undefined ||
+    entry.purpose === undefined || entry.caseId === undefined || entry.caller === undefined) {
     throw new RangeError('a receipt is made of a complete answer entry')
   }
   return {
@@ -116,7 +117,9 @@ export function verifyReceipt (token: unknown, keys: ReadonlyMap<string, KeyObje
  */
 export function receiptEntryMismatches (claims: ReceiptClaims, entry: Entry): string[] {
   const out: string[] = []
-  const same = (name: string, a: unknown, b: unknown): void => { if (JSON.stringify(a) !== JSON.stringify(b)) out.push(name) }
+  const same = (name: string, a: unknown, b: unknown): void => {
+    if (JSON.stringify(a) !== JSON.stringify(b)) out.push(name)
+  }
   same('kind', entry.kind, 'answer')
   same('idx', entry.index, claims.idx)
   same('vid', entry.verification, claims.vid)

@@ -8,6 +8,7 @@ import { parseEntry, type Entry } from '../audit/entry.ts'
 
 export async function answerEntriesOf (db: Executor, subject: string, verification: string): Promise<Entry[]> {
   const rows = await db.query<{ entry: Uint8Array }>(
-    "select entry from audit_entries where subject = $1 and verification = $2 and kind = 'answer' order by index", [subject, verification])
+    `select entry from audit_entries where subject = $1 and verification = $2 and kind = 'answer'
+      order by index`, [subject, verification])
   return rows.map((r) => parseEntry(new Uint8Array(r.entry)))
 }

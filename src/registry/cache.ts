@@ -50,6 +50,40 @@ export interface RegistryState {
   connectors: ReadonlyMap<string, CachedConnector>
 }
 
+/** The rows as the cache reads them. */
+interface LoadedClient {
+  id: string
+  name: string
+  organisation: string | null
+  active: boolean
+  confidential: boolean
+  auto_suspend: boolean
+  disclosure_delay_seconds: number
+  questions: string[]
+  purposes: string[]
+  quotas: Quotas
+}
+
+interface LoadedQuestion {
+  id: string
+  title: string
+  description: string
+  connector_id: string
+  params: Record<string, string>
+  when: unknown
+  requires_consent: boolean
+}
+
+interface LoadedConnector {
+  id: string
+  department_id: string
+  active: boolean
+  fields: Array<{ name: string, type: string }>
+  snapshot_id: number | null
+  as_of: string | null
+  key_version: number | null
+}
+
 export class RegistryCache {
   readonly #database: Database
   readonly #ttlMs: number
@@ -87,11 +121,13 @@ export class RegistryCache {
   async #load (): Promise<RegistryState> {
     const db = this.#database
     const [clientRows, questionRows, connectorRows] = await Promise.all([
-      db.query<{ id: string, name: string, organisation: string | null, active: boolean, confidential: boolean, auto_suspend: boolean, disclosure_delay_seconds: number, questions: string[], purposes: string[], quotas: Quotas }>(
-        'select id, name, organisation, active, confidential, auto_suspend, disclosure_delay_seconds, questions, purposes, quotas from clients'),
-      db.query<{ id: string, title: string, description: string, connector_id: string, params: Record<string, string>, when: unknown, requires_consent: boolean }>(
+      db.query<LoadedClient>(
+        `select id, name, organisation, active, confidential, auto_suspend, disclosure_delay_seconds, questions,
+            purposes, quotas
+           from clients`),
+      db.query<LoadedQuestion>(
         'select id, title, description, connector_id, params, "when", requires_consent from questions where active'),
-      db.query<{ id: string, department_id: string, active: boolean, fields: Array<{ name: string, type: string }>, snapshot_id: number | null, as_of: string | null, key_version: number | null }>(
+      db.query<LoadedConnector>(
         `select c.id, c.department_id, c.active, c.fields, s.id as snapshot_id, s.as_of::text as as_of, s.key_version
            from connectors c left join snapshots s on s.id = c.active_snapshot_id`)
     ])
@@ -102,13 +138,16 @@ export class RegistryCache {
         departmentId: r.department_id,
         active: r.active,
         fields: fieldTypes(r.fields),
-        snapshot: r.snapshot_id === null ? null : { id: Number(r.snapshot_id), asOf: r.as_of as string, keyVersion: Number(r.key_version) }
+        snapshot: r.snapshot_id === null
+          ? null
+          : { id: Number(r.snapshot_id), asOf: r.as_of as string, keyVersion: Number(r.key_version) }
       })
     }
     const questions = new Map<string, CachedQuestion>()
     for (const r of questionRows) {
       const connector = connectors.get(r.connector_id)
       if (connector === undefined) continue
+      const fields = Object.entries(connector.fields).map(([name, type]) => ({ name, type }))
       questions.set(r.id, {
         id: r.id,
         title: r.title,
@@ -116,7 +155,7 @@ export class RegistryCache {
         connectorId: r.connector_id,
         params: r.params as Record<string, ParamType>,
         // Definitions were checked at registration; compiling again builds the closures once here.
-        predicate: compileQuestion(r.when, Object.entries(connector.fields).map(([name, type]) => ({ name, type })), r.params),
+        predicate: compileQuestion(r.when, fields, r.params),
         requiresConsent: r.requires_consent
       })
     }

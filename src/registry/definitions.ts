@@ -3,7 +3,9 @@
  * that can be wrong with a definition is found here, at registration, not at question time.
  */
 import { ShifouError } from '../errors.ts'
-import { compilePredicate, type CompiledPredicate, type FieldType, type ParamType } from '../matchers/predicate/index.ts'
+import {
+  compilePredicate, type CompiledPredicate, type FieldType, type ParamType
+} from '../matchers/predicate/index.ts'
 import type { FieldDef, Quotas } from '../db/schema/index.ts'
 
 export const FIELD_TYPES: readonly FieldType[] = ['string', 'integer', 'number', 'boolean', 'date', 'name', 'hashed']
@@ -11,7 +13,12 @@ export const PARAM_TYPES: readonly ParamType[] = ['string', 'integer', 'number',
 export const FIELD_NAME = /^[a-z][a-z0-9_]{0,62}$/
 const RESERVED = new Set(['and', 'or', 'not'])
 
-export const DEFAULT_QUOTAS: Quotas = { requestsPerMinute: 600, subjectsPerDay: 500, subjectsPerCase: 20, namesPerSubjectPerDay: 3 }
+export const DEFAULT_QUOTAS: Quotas = {
+  requestsPerMinute: 600,
+  subjectsPerDay: 500,
+  subjectsPerCase: 20,
+  namesPerSubjectPerDay: 3
+}
 export const DEFAULT_MAX_REJECT_RATIO = 0.01
 
 function invalid (message: string, errors?: Array<{ path: string, message: string }>): ShifouError {
@@ -34,7 +41,9 @@ export function checkConnectorFields (input: ConnectorInput): Record<string, Fie
     if (RESERVED.has(f.name)) throw invalid(`fields/${i}/name may not be and, or, not`)
     if (f.name === subject.field) throw invalid(`fields/${i}/name is the subject field; do not list it in fields`)
     if (Object.hasOwn(types, f.name)) throw invalid(`fields/${i}/name is declared twice`)
-    if (!(FIELD_TYPES as readonly string[]).includes(f.type)) throw invalid(`fields/${i}/type must be one of ${FIELD_TYPES.join(', ')}`)
+    if (!(FIELD_TYPES as readonly string[]).includes(f.type)) {
+      throw invalid(`fields/${i}/type must be one of ${FIELD_TYPES.join(', ')}`)
+    }
     types[f.name] = f.type as FieldType
   })
   return types
@@ -50,16 +59,25 @@ export function checkParams (params: Record<string, string>): Record<string, Par
   const out: Record<string, ParamType> = Object.create(null)
   for (const [name, type] of Object.entries(params)) {
     if (!FIELD_NAME.test(name)) throw invalid(`params/${name} must match ${FIELD_NAME.source}`)
-    if (!(PARAM_TYPES as readonly string[]).includes(type)) throw invalid(`params/${name} must be one of ${PARAM_TYPES.join(', ')}`)
+    if (!(PARAM_TYPES as readonly string[]).includes(type)) {
+      throw invalid(`params/${name} must be one of ${PARAM_TYPES.join(', ')}`)
+    }
     out[name] = type as ParamType
   }
   return out
 }
 
 /** Compiles a question's predicate against its connector's fields; 400 with every error found. */
-export function compileQuestion (when: unknown, fields: readonly FieldDef[], params: Record<string, string>): CompiledPredicate {
+export function compileQuestion (
+  when: unknown,
+  fields: readonly FieldDef[],
+  params: Record<string, string>
+): CompiledPredicate {
   const result = compilePredicate(when, fieldTypes(fields), checkParams(params))
-  if (!result.ok) throw invalid('The predicate is not valid for this connector: ' + result.errors.map((e) => `${e.path}: ${e.message}`).join('; '), result.errors)
+  if (!result.ok) {
+    const listed = result.errors.map((e) => `${e.path}: ${e.message}`).join('; ')
+    throw invalid('The predicate is not valid for this connector: ' + listed, result.errors)
+  }
   return result.predicate
 }
 

@@ -4,12 +4,17 @@
  */
 import { and, asc, eq } from 'drizzle-orm'
 import type { Database, Executor } from '../db/client.ts'
-import { clients, connectors, departments, questions, type ClientRow, type ConnectorRow, type DepartmentRow, type FieldDef, type QuestionRow, type Quotas } from '../db/schema/index.ts'
+import {
+  clients, connectors, departments, questions,
+  type ClientRow, type ConnectorRow, type DepartmentRow, type FieldDef, type QuestionRow, type Quotas
+} from '../db/schema/index.ts'
 import { writeEntries } from '../audit/writer.ts'
 import type { JsonValue } from '../audit/entry.ts'
 import { ShifouError } from '../errors.ts'
 import { actorOf, type Principal } from '../principal.ts'
-import { checkConnectorFields, checkQuotas, compileQuestion, DEFAULT_MAX_REJECT_RATIO, fieldTypes } from './definitions.ts'
+import {
+  checkConnectorFields, checkQuotas, compileQuestion, DEFAULT_MAX_REJECT_RATIO, fieldTypes
+} from './definitions.ts'
 
 export interface RegistryDeps {
   database: Database
@@ -19,14 +24,23 @@ export interface RegistryDeps {
 
 type Resource = 'department' | 'connector' | 'question' | 'client'
 
-async function run<T extends Record<string, unknown>> (tx: Executor, q: { toSQL(): { sql: string, params: unknown[] } }): Promise<T[]> {
+async function run<T extends Record<string, unknown>> (
+  tx: Executor,
+  q: { toSQL(): { sql: string, params: unknown[] } }
+): Promise<T[]> {
   const { sql, params } = q.toSQL()
   return await tx.query<T>(sql, params)
 }
 
 /** One change and its audit entry, atomically. */
-async function change<T> (deps: RegistryDeps, actor: Principal, action: 'create' | 'update' | 'delete', resource: Resource, id: string,
-  fn: (tx: Executor) => Promise<T>): Promise<T> {
+async function change<T> (
+  deps: RegistryDeps,
+  actor: Principal,
+  action: 'create' | 'update' | 'delete',
+  resource: Resource,
+  id: string,
+  fn: (tx: Executor) => Promise<T>
+): Promise<T> {
   const result = await deps.database.transaction(async (tx) => {
     const value = await fn(tx)
     const detail: Record<string, JsonValue> = { action, resource, id }
@@ -45,23 +59,46 @@ export function assertDepartment (actor: Principal, departmentId: string): void 
 
 // ---- departments ------------------------------------------------------------------------------
 
-export async function createDepartment (deps: RegistryDeps, actor: Principal, input: { id: string, name: string }): Promise<DepartmentRow> {
+export async function createDepartment (
+  deps: RegistryDeps,
+  actor: Principal,
+  input: { id: string, name: string }
+): Promise<DepartmentRow> {
   return await change(deps, actor, 'create', 'department', input.id, async (tx) => {
-    const rows = await run<DepartmentRow>(tx, deps.database.db.insert(departments).values(input).onConflictDoNothing().returning({ id: departments.id }))
+    const rows = await run<DepartmentRow>(tx, deps.database.db.insert(departments)
+      .values(input)
+      .onConflictDoNothing()
+      .returning({ id: departments.id }))
     if (rows.length === 0) throw new ShifouError('CONFLICT', 'A department with this id exists')
     return await getDepartmentIn(deps, tx, input.id)
   })
 }
 
 async function getDepartmentIn (deps: RegistryDeps, tx: Executor, id: string): Promise<DepartmentRow> {
-  const [row] = await run<Record<string, unknown>>(tx, deps.database.db.select().from(departments).where(eq(departments.id, id)))
+  const [row] = await run<Record<string, unknown>>(tx, deps.database.db.select()
+    .from(departments)
+    .where(eq(departments.id, id)))
   if (row === undefined) throw new ShifouError('NOT_FOUND', 'No such department')
-  return { id: row.id as string, name: row.name as string, active: row.active as boolean, createdAt: new Date(row.created_at as string), updatedAt: new Date(row.updated_at as string) }
+  return {
+    id: row.id as string,
+    name: row.name as string,
+    active: row.active as boolean,
+    createdAt: new Date(row.created_at as string),
+    updatedAt: new Date(row.updated_at as string)
+  }
 }
 
-export async function updateDepartment (deps: RegistryDeps, actor: Principal, id: string, input: { name: string }): Promise<DepartmentRow> {
+export async function updateDepartment (
+  deps: RegistryDeps,
+  actor: Principal,
+  id: string,
+  input: { name: string }
+): Promise<DepartmentRow> {
   return await change(deps, actor, 'update', 'department', id, async (tx) => {
-    const rows = await run(tx, deps.database.db.update(departments).set({ name: input.name, updatedAt: new Date() }).where(eq(departments.id, id)).returning({ id: departments.id }))
+    const rows = await run(tx, deps.database.db.update(departments)
+      .set({ name: input.name, updatedAt: new Date() })
+      .where(eq(departments.id, id))
+      .returning({ id: departments.id }))
     if (rows.length === 0) throw new ShifouError('NOT_FOUND', 'No such department')
     return await getDepartmentIn(deps, tx, id)
   })
@@ -69,9 +106,14 @@ export async function updateDepartment (deps: RegistryDeps, actor: Principal, id
 
 export async function deactivateDepartment (deps: RegistryDeps, actor: Principal, id: string): Promise<void> {
   await change(deps, actor, 'delete', 'department', id, async (tx) => {
-    const active = await run(tx, deps.database.db.select({ id: connectors.id }).from(connectors).where(and(eq(connectors.departmentId, id), eq(connectors.active, true))))
+    const active = await run(tx, deps.database.db.select({ id: connectors.id })
+      .from(connectors)
+      .where(and(eq(connectors.departmentId, id), eq(connectors.active, true))))
     if (active.length > 0) throw new ShifouError('CONFLICT', 'The department still has active connectors')
-    const rows = await run(tx, deps.database.db.update(departments).set({ active: false, updatedAt: new Date() }).where(eq(departments.id, id)).returning({ id: departments.id }))
+    const rows = await run(tx, deps.database.db.update(departments)
+      .set({ active: false, updatedAt: new Date() })
+      .where(eq(departments.id, id))
+      .returning({ id: departments.id }))
     if (rows.length === 0) throw new ShifouError('NOT_FOUND', 'No such department')
   })
 }
@@ -92,12 +134,20 @@ export interface ConnectorInput {
   maxRejectRatio?: number
 }
 
-export async function createConnector (deps: RegistryDeps, actor: Principal, input: ConnectorInput): Promise<ConnectorRow> {
+export async function createConnector (
+  deps: RegistryDeps,
+  actor: Principal,
+  input: ConnectorInput
+): Promise<ConnectorRow> {
   assertDepartment(actor, input.department)
   checkConnectorFields(input)
   return await change(deps, actor, 'create', 'connector', input.id, async (tx) => {
-    const dept = await run<{ active: boolean }>(tx, deps.database.db.select({ active: departments.active }).from(departments).where(eq(departments.id, input.department)))
-    if (dept.length === 0 || dept[0]!.active !== true) throw new ShifouError('INVALID_DEFINITION', 'No such active department')
+    const dept = await run<{ active: boolean }>(tx, deps.database.db.select({ active: departments.active })
+      .from(departments)
+      .where(eq(departments.id, input.department)))
+    if (dept.length === 0 || dept[0]!.active !== true) {
+      throw new ShifouError('INVALID_DEFINITION', 'No such active department')
+    }
     const rows = await run(tx, deps.database.db.insert(connectors).values({
       id: input.id,
       departmentId: input.department,
@@ -151,15 +201,26 @@ export async function getConnector (database: Database, id: string): Promise<Con
 }
 
 /** Replaces a connector's title, reject ratio and fields; fields used by questions must stay. */
-export async function updateConnector (deps: RegistryDeps, actor: Principal, id: string, input: Omit<ConnectorInput, 'id'>): Promise<ConnectorRow> {
+export async function updateConnector (
+  deps: RegistryDeps,
+  actor: Principal,
+  id: string,
+  input: Omit<ConnectorInput, 'id'>
+): Promise<ConnectorRow> {
   const current = await getConnector(deps.database, id)
   assertDepartment(actor, current.departmentId)
-  if (input.department !== current.departmentId) throw new ShifouError('INVALID_DEFINITION', 'A connector cannot move to another department')
-  if (input.subject.field !== current.subjectField || input.subject.type !== current.subjectType) throw new ShifouError('INVALID_DEFINITION', 'The subject of a connector cannot change')
+  if (input.department !== current.departmentId) {
+    throw new ShifouError('INVALID_DEFINITION', 'A connector cannot move to another department')
+  }
+  if (input.subject.field !== current.subjectField || input.subject.type !== current.subjectType) {
+    throw new ShifouError('INVALID_DEFINITION', 'The subject of a connector cannot change')
+  }
   checkConnectorFields(input)
   return await change(deps, actor, 'update', 'connector', id, async (tx) => {
-    const used = await run<{ id: string, when: unknown, params: Record<string, string> }>(tx,
-      deps.database.db.select({ id: questions.id, when: questions.when, params: questions.params }).from(questions).where(and(eq(questions.connectorId, id), eq(questions.active, true))))
+    const used = await run<{ id: string, when: unknown, params: Record<string, string> }>(tx, deps.database.db
+      .select({ id: questions.id, when: questions.when, params: questions.params })
+      .from(questions)
+      .where(and(eq(questions.connectorId, id), eq(questions.active, true))))
     for (const q of used) {
       try {
         compileQuestion(q.when, input.fields, q.params)
@@ -181,9 +242,13 @@ export async function deactivateConnector (deps: RegistryDeps, actor: Principal,
   const current = await getConnector(deps.database, id)
   assertDepartment(actor, current.departmentId)
   await change(deps, actor, 'delete', 'connector', id, async (tx) => {
-    const used = await run(tx, deps.database.db.select({ id: questions.id }).from(questions).where(and(eq(questions.connectorId, id), eq(questions.active, true))))
+    const used = await run(tx, deps.database.db.select({ id: questions.id })
+      .from(questions)
+      .where(and(eq(questions.connectorId, id), eq(questions.active, true))))
     if (used.length > 0) throw new ShifouError('CONFLICT', 'Active questions use this connector')
-    await run(tx, deps.database.db.update(connectors).set({ active: false, updatedAt: new Date() }).where(eq(connectors.id, id)))
+    await run(tx, deps.database.db.update(connectors)
+      .set({ active: false, updatedAt: new Date() })
+      .where(eq(connectors.id, id)))
   })
 }
 
@@ -220,17 +285,35 @@ export async function createQuestion (deps: RegistryDeps, actor: Principal, inpu
   await change(deps, actor, 'create', 'question', input.id, async (tx) => {
     await checkQuestion(deps.database, tx, input)
     const rows = await run(tx, deps.database.db.insert(questions).values({
-      id: input.id, connectorId: input.connector, title: input.title, description: input.description ?? '', params: input.params ?? {}, when: input.when, requiresConsent: input.requiresConsent ?? false
+      id: input.id,
+      connectorId: input.connector,
+      title: input.title,
+      description: input.description ?? '',
+      params: input.params ?? {},
+      when: input.when,
+      requiresConsent: input.requiresConsent ?? false
     }).onConflictDoNothing().returning({ id: questions.id }))
     if (rows.length === 0) throw new ShifouError('CONFLICT', 'A question with this id exists')
   })
 }
 
-export async function updateQuestion (deps: RegistryDeps, actor: Principal, id: string, input: Omit<QuestionInput, 'id'>): Promise<void> {
+export async function updateQuestion (
+  deps: RegistryDeps,
+  actor: Principal,
+  id: string,
+  input: Omit<QuestionInput, 'id'>
+): Promise<void> {
   await change(deps, actor, 'update', 'question', id, async (tx) => {
     await checkQuestion(deps.database, tx, input)
     const rows = await run(tx, deps.database.db.update(questions).set({
-      connectorId: input.connector, title: input.title, description: input.description ?? '', params: input.params ?? {}, when: input.when, requiresConsent: input.requiresConsent ?? false, active: true, updatedAt: new Date()
+      connectorId: input.connector,
+      title: input.title,
+      description: input.description ?? '',
+      params: input.params ?? {},
+      when: input.when,
+      requiresConsent: input.requiresConsent ?? false,
+      active: true,
+      updatedAt: new Date()
     }).where(eq(questions.id, id)).returning({ id: questions.id }))
     if (rows.length === 0) throw new ShifouError('NOT_FOUND', 'No such question')
   })
@@ -238,7 +321,10 @@ export async function updateQuestion (deps: RegistryDeps, actor: Principal, id: 
 
 export async function deactivateQuestion (deps: RegistryDeps, actor: Principal, id: string): Promise<void> {
   await change(deps, actor, 'delete', 'question', id, async (tx) => {
-    const rows = await run(tx, deps.database.db.update(questions).set({ active: false, updatedAt: new Date() }).where(eq(questions.id, id)).returning({ id: questions.id }))
+    const rows = await run(tx, deps.database.db.update(questions)
+      .set({ active: false, updatedAt: new Date() })
+      .where(eq(questions.id, id))
+      .returning({ id: questions.id }))
     if (rows.length === 0) throw new ShifouError('NOT_FOUND', 'No such question')
   })
 }
@@ -267,12 +353,15 @@ export interface ClientInput {
 /** A disclosure delay means something only for a confidential client: refuse it elsewhere rather than ignore it. */
 function checkDisclosure (input: { confidential?: boolean, disclosureDelaySeconds?: number }): number {
   const delay = input.disclosureDelaySeconds ?? 0
-  if (delay > 0 && input.confidential !== true) throw new ShifouError('INVALID_DEFINITION', 'disclosureDelaySeconds applies to confidential clients only')
+  if (delay > 0 && input.confidential !== true) {
+    throw new ShifouError('INVALID_DEFINITION', 'disclosureDelaySeconds applies to confidential clients only')
+  }
   return delay
 }
 
 async function checkClientQuestions (database: Database, tx: Executor, ids: readonly string[]): Promise<void> {
-  const known = new Set((await run<{ id: string }>(tx, database.db.select({ id: questions.id }).from(questions))).map((r) => r.id))
+  const rows = await run<{ id: string }>(tx, database.db.select({ id: questions.id }).from(questions))
+  const known = new Set(rows.map((r) => r.id))
   const unknown = ids.filter((id) => !known.has(id))
   if (unknown.length > 0) throw new ShifouError('INVALID_DEFINITION', 'Unknown questions: ' + unknown.join(', '))
 }
@@ -296,7 +385,12 @@ export async function createClient (deps: RegistryDeps, actor: Principal, input:
   })
 }
 
-export async function updateClient (deps: RegistryDeps, actor: Principal, id: string, input: Omit<ClientInput, 'id'> & { active?: boolean }): Promise<void> {
+export async function updateClient (
+  deps: RegistryDeps,
+  actor: Principal,
+  id: string,
+  input: Omit<ClientInput, 'id'> & { active?: boolean }
+): Promise<void> {
   const disclosureDelaySeconds = checkDisclosure(input)
   await change(deps, actor, 'update', 'client', id, async (tx) => {
     await checkClientQuestions(deps.database, tx, input.questions)
@@ -317,7 +411,12 @@ export async function updateClient (deps: RegistryDeps, actor: Principal, id: st
 }
 
 /** Changes a client's limits (and whether detectors may suspend it); an audit entry records the new values. */
-export async function setClientLimits (deps: RegistryDeps, actor: Principal, id: string, input: { quotas: Partial<Quotas>, autoSuspend?: boolean }): Promise<void> {
+export async function setClientLimits (
+  deps: RegistryDeps,
+  actor: Principal,
+  id: string,
+  input: { quotas: Partial<Quotas>, autoSuspend?: boolean }
+): Promise<void> {
   const quotas = checkQuotas(input.quotas)
   const result = await deps.database.transaction(async (tx) => {
     const rows = await run(tx, deps.database.db.update(clients).set({
@@ -336,7 +435,10 @@ export async function setClientLimits (deps: RegistryDeps, actor: Principal, id:
 
 export async function deactivateClient (deps: RegistryDeps, actor: Principal, id: string): Promise<void> {
   await change(deps, actor, 'delete', 'client', id, async (tx) => {
-    const rows = await run(tx, deps.database.db.update(clients).set({ active: false, updatedAt: new Date() }).where(eq(clients.id, id)).returning({ id: clients.id }))
+    const rows = await run(tx, deps.database.db.update(clients)
+      .set({ active: false, updatedAt: new Date() })
+      .where(eq(clients.id, id))
+      .returning({ id: clients.id }))
     if (rows.length === 0) throw new ShifouError('NOT_FOUND', 'No such client')
   })
 }

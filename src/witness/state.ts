@@ -83,6 +83,7 @@ export function lockDataDir (dir: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
       const pid = Number(readFileSync(path, 'utf8').trim())
       if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        // eslint-disable-next-line preserve-caught-error -- the lock file's EEXIST is expected, not the cause
         throw new Error(`another witness (pid ${pid}) is using ${dir}`)
       }
       unlinkSync(path)

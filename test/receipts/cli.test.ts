@@ -47,7 +47,12 @@ t.test('receipt verify', async (t) => {
   const { people } = await loadDemo(database, keyring, 20)
   const person = people[3]!
   const res = await as({ sub: DEMO_CLIENT, role: 'caller' })('POST', '/v1/verifications',
-    { subject: { idNumber: person.idNumber }, questions: [{ id: 'tax.paid_in_year', params: { year: 2025 } }], purpose: DEMO_PURPOSE, caseId: 'CLI-1' })
+    {
+      subject: { idNumber: person.idNumber },
+      questions: [{ id: 'tax.paid_in_year', params: { year: 2025 } }],
+      purpose: DEMO_PURPOSE,
+      caseId: 'CLI-1'
+    })
   t.equal(res.statusCode, 200, res.body)
   const { receipt, nonce, auditIndex } = res.json().answers[0]
   const jwksFile = join(dir, 'jwks.json')
@@ -65,14 +70,15 @@ t.test('receipt verify', async (t) => {
   t.equal(bad.code, 1, 'a changed character: exit 1')
   t.match(bad.stdout, /^INVALID: bad signature/m)
 
-  const subject = await shifou(['receipt', 'verify', receipt, '--jwks', jwksFile, '--id-number', person.idNumber, '--nonce=' + nonce])
+  const withJwks = ['receipt', 'verify', receipt, '--jwks', jwksFile]
+  const subject = await shifou([...withJwks, '--id-number', person.idNumber, '--nonce=' + nonce])
   t.equal(subject.code, 0, subject.stdout)
   t.match(subject.stdout, /subject: the receipt is about this ID number/)
-  const otherId = await shifou(['receipt', 'verify', receipt, '--jwks', jwksFile, '--id-number', people[4]!.idNumber, '--nonce=' + nonce])
+  const otherId = await shifou([...withJwks, '--id-number', people[4]!.idNumber, '--nonce=' + nonce])
   t.equal(otherId.code, 1, 'another ID: exit 1')
   t.match(otherId.stdout, /INVALID: the subject commitment does not match/)
   t.notOk(otherId.stdout.includes(people[4]!.idNumber), 'the ID is not echoed')
-  const otherNonce = await shifou(['receipt', 'verify', receipt, '--jwks', jwksFile, '--id-number', person.idNumber, '--nonce=AAAAAAAAAAAAAAAAAAAAAA'])
+  const otherNonce = await shifou([...withJwks, '--id-number', person.idNumber, '--nonce=AAAAAAAAAAAAAAAAAAAAAA'])
   t.equal(otherNonce.code, 1, 'another nonce: exit 1')
   const usage = await shifou(['receipt', 'verify', receipt, '--jwks', jwksFile, '--id-number', person.idNumber])
   t.equal(usage.code, 2, '--id-number without --nonce is a usage error')
@@ -87,15 +93,17 @@ t.test('receipt verify', async (t) => {
   const address = app.server.address()
   const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
   await app.audit.checkpoint()
-  const proof = await shifou(['receipt', 'verify', receipt, '--url', url, '--proof', '--token', token({ sub: DEMO_CLIENT, role: 'caller' })])
+  const online = ['receipt', 'verify', receipt, '--url', url, '--proof']
+  const proof = await shifou([...online, '--token', token({ sub: DEMO_CLIENT, role: 'caller' })])
   t.equal(proof.code, 0, proof.stdout + proof.stderr)
-  t.match(proof.stdout, new RegExp(`audit: entry ${auditIndex} matches the receipt and is in the log, checkpoint of \\d+ entries signed by test.shifou.local/audit`))
-  const minted = await shifou(['receipt', 'verify', receipt, '--url', url, '--proof'], { SHIFOU_JWT_SECRET: Buffer.from(TEST_SECRET).toString('base64') })
+  t.match(proof.stdout, new RegExp(`audit: entry ${auditIndex} matches the receipt and is in the log, ` +
+    'checkpoint of \\d+ entries signed by test.shifou.local/audit'))
+  const minted = await shifou(online, { SHIFOU_JWT_SECRET: Buffer.from(TEST_SECRET).toString('base64') })
   t.equal(minted.code, 0, 'a caller token minted from SHIFOU_JWT_SECRET: ' + minted.stdout + minted.stderr)
-  const stranger = await shifou(['receipt', 'verify', receipt, '--url', url, '--proof', '--token', token({ sub: 'someone-else', role: 'caller' })])
+  const stranger = await shifou([...online, '--token', token({ sub: 'someone-else', role: 'caller' })])
   t.equal(stranger.code, 3, 'another caller may not read the entry: not checked, which is no verdict')
   t.match(stranger.stdout, /UNCHECKED: fetching audit entry \d+: the service answered 403 FORBIDDEN/)
-  t.match(stranger.stderr, /needs the token of the caller that asked \(client demo-housing\) or an auditor's: give it with --token/)
+  t.match(stranger.stderr, /needs the token of the caller that asked \(client demo-housing\) or an auditor's: give it/)
   const noToken = await shifou(['receipt', 'verify', receipt, '--url', url, '--proof'])
   t.equal(noToken.code, 2, '--proof without any way to a token is a usage error')
 
@@ -156,7 +164,8 @@ t.test('keys rotate through the CLI', async (t) => {
   const keys = await listSigningKeys(database)
   t.same(keys.map((k) => k.status), ['retired', 'current'])
   t.match(run.stdout, new RegExp(`new current receipt key: ${keys[1]!.kid}`))
-  const [entry] = await database.query<{ actor_sub: string, code: string }>("select actor_sub, code from audit_entries where kind = 'change' order by index desc limit 1")
+  const [entry] = await database.query<{ actor_sub: string, code: string }>(
+    "select actor_sub, code from audit_entries where kind = 'change' order by index desc limit 1")
   t.same(entry, { actor_sub: 'ops-7', code: 'ROTATE' }, 'the rotation is an audit entry')
   t.equal((await shifou(['keys', 'spin'], env)).code, 2, 'an unknown subcommand is a usage error')
 })
@@ -172,7 +181,8 @@ t.test('load: a service that cannot be reached is an error at once, not a wait',
   const file = join(dir, 'tiny.csv')
   writeFileSync(file, 'id_number,year,amount\n11010519491231002X,2025,100\n')
   const started = Date.now()
-  const run = await shifou(['load', '--connector', 'tax', '--as-of', '2026-11-27', '--url', `http://127.0.0.1:${port}`, '--token', 'x', file])
+  const run = await shifou(['load', '--connector', 'tax', '--as-of', '2026-11-27', '--url', `http://127.0.0.1:${port}`,
+    '--token', 'x', file])
   t.equal(run.code, 1, run.stderr)
   t.match(run.stderr, new RegExp(`cannot reach the service at http://127.0.0.1:${port}: connection refused`))
   t.ok(Date.now() - started < 10_000, 'it ends within seconds')

@@ -55,7 +55,7 @@ export const auditVerify = defineCommand({
   exit: [
     [0, 'the log is intact'],
     [1, 'the log was tampered with (the first bad index is named), it could not be read, or a witness could ' +
-      'not be checked (UNVERIFIED)'],
+    'not be checked (UNVERIFIED)'],
     [2, 'bad usage'],
     [78, 'the configuration is invalid']
   ],

@@ -55,6 +55,6 @@ export const SERVICE_URL = [
 export const TOKEN = [
   v('SHIFOU_TOKEN', 'the bearer token when --token is not given'),
   v('SHIFOU_JWT_SECRET', 'without a token, one is minted with this secret (or the embedded database\'s ' +
-    'generated one in SHIFOU_DATA_DIR, when DATABASE_URL is unset)'),
+  'generated one in SHIFOU_DATA_DIR, when DATABASE_URL is unset)'),
   v('SHIFOU_JWT_ISSUER', 'the iss of a minted token (default shifou)')
 ]

@@ -4,7 +4,9 @@
  * and indexes its own partition while the previous snapshot keeps answering, and becomes active
  * by attaching it in one short transaction.
  */
-import { bigint, date, index, integer, jsonb, pgTable, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
+import {
+  bigint, date, index, integer, jsonb, pgTable, smallint, text, timestamp, uniqueIndex
+} from 'drizzle-orm/pg-core'
 import { sql } from 'drizzle-orm'
 import { connectors } from './registry.ts'
 

@@ -25,17 +25,23 @@ const SPEC: Readonly<Record<Kind, OperandSpec>> = {
 }
 
 const SIGN: Readonly<Record<Exclude<Op, 'in'>, (sign: number) => boolean>> = {
-  eq: s => s === 0,
-  ne: s => s !== 0,
-  gt: s => s > 0,
-  gte: s => s >= 0,
-  lt: s => s < 0,
-  lte: s => s <= 0
+  eq: (s) => s === 0,
+  ne: (s) => s !== 0,
+  gt: (s) => s > 0,
+  gte: (s) => s >= 0,
+  lt: (s) => s < 0,
+  lte: (s) => s <= 0
 }
 
 interface Parts { where: RecordTest | null, field: string | null, test: AggregateTest }
 
-export function compileAggregate (c: Compiler, kind: Kind, v: unknown, path: string, depth: number): RecordsTest | undefined {
+export function compileAggregate (
+  c: Compiler,
+  kind: Kind,
+  v: unknown,
+  path: string,
+  depth: number
+): RecordsTest | undefined {
   const parts = compileParts(c, kind, v, path, depth)
   if (parts === undefined) return undefined
   const { where, field, test } = parts
@@ -43,7 +49,9 @@ export function compileAggregate (c: Compiler, kind: Kind, v: unknown, path: str
 }
 
 function compileParts (c: Compiler, kind: Kind, v: unknown, path: string, depth: number): Parts | undefined {
-  const shape = kind === 'count' ? '{"where"?: Cond, <comparison>: value}' : '{"field": f, "where"?: Cond, <comparison>: value}'
+  const shape = kind === 'count'
+    ? '{"where"?: Cond, <comparison>: value}'
+    : '{"field": f, "where"?: Cond, <comparison>: value}'
   if (!isPlainObject(v)) return fail(c, path, `"${kind}" takes ${shape}, got ${describe(v)}`)
   let ok = true
   let where: RecordTest | null = null
@@ -79,7 +87,9 @@ function compileParts (c: Compiler, kind: Kind, v: unknown, path: string, depth:
 }
 
 function sumField (c: Compiler, name: unknown, path: string): string | undefined {
-  if (typeof name !== 'string') return fail(c, path, `"field" must name an integer or number field, got ${describe(name)}`)
+  if (typeof name !== 'string') {
+    return fail(c, path, `"field" must name an integer or number field, got ${describe(name)}`)
+  }
   const type = fieldType(c, name)
   if (type === undefined) return fail(c, path, `unknown field ${quote(name)}`)
   if (type !== 'integer' && type !== 'number') {

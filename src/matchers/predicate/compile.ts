@@ -105,7 +105,9 @@ function finish (c: Compiler, root: RecordsTest): CompiledPredicate {
     hashedFields: [...c.hashedFields],
     evaluate (records: readonly StoredRecord[], ctx: EvalContext): boolean {
       // Both are the caller's duty (usesSubjectName, validateParams); failing loudly beats a wrong "no".
-      if (needsName && ctx.subjectName === null) throw new Error('predicate needs the subject name; check usesSubjectName first')
+      if (needsName && ctx.subjectName === null) {
+        throw new Error('predicate needs the subject name; check usesSubjectName first')
+      }
       for (let i = 0; i < used.length; i++) {
         const [name, type] = used[i]!
         if (!Object.hasOwn(ctx.params, name) || !hasType(type, ctx.params[name])) {

@@ -22,10 +22,17 @@ const ALLOWED: Readonly<Record<FieldType, readonly Op[]>> = {
   hashed: ['eq', 'in']
 }
 
-export function compileField (c: Compiler, field: string, type: FieldType, ops: unknown, path: string): RecordTest | undefined {
+export function compileField (
+  c: Compiler,
+  field: string,
+  type: FieldType,
+  ops: unknown,
+  path: string
+): RecordTest | undefined {
   if (!Object.hasOwn(ALLOWED, type)) return fail(c, path, `field ${quote(field)} has an unsupported type`)
   if (!isPlainObject(ops)) {
-    return fail(c, path, `field ${quote(field)} takes an object of comparisons such as {"eq": value}, got ${describe(ops)}`)
+    return fail(c, path,
+      `field ${quote(field)} takes an object of comparisons such as {"eq": value}, got ${describe(ops)}`)
   }
   const keys = Object.keys(ops)
   if (keys.length === 0) return fail(c, path, `field ${quote(field)} needs at least one comparison`)
@@ -39,13 +46,20 @@ export function compileField (c: Compiler, field: string, type: FieldType, ops: 
   return ok ? allOf(tests) : undefined
 }
 
-function compileOp (c: Compiler, field: string, type: FieldType, op: string, v: unknown, path: string): RecordTest | undefined {
+function compileOp (
+  c: Compiler,
+  field: string,
+  type: FieldType,
+  op: string,
+  v: unknown,
+  path: string
+): RecordTest | undefined {
   if (!isOp(op)) return fail(c, path, `unknown operator ${quote(op)}; expected eq, ne, gt, gte, lt, lte or in`)
   if (!ALLOWED[type].includes(op)) return fail(c, path, opNotAllowed(field, type, op))
   const spec = specFor(field, type)
   if (op === 'in') return compileIn(c, field, v, path, spec)
   if (v === null && (op === 'eq' || op === 'ne') && spec.literal !== null && spec.hash === null) {
-    return op === 'eq' ? r => read(r, field) === null : r => read(r, field) !== null
+    return op === 'eq' ? (r) => read(r, field) === null : (r) => read(r, field) !== null
   }
   const operand = compileOperand(c, v, path, spec)
   if (operand === undefined) return undefined
@@ -88,7 +102,7 @@ function eq (field: string, operand: Operand): RecordTest {
     return (r, ctx, memo) => read(r, field) === get(ctx, memo)
   }
   const value = operand.value
-  return r => read(r, field) === value
+  return (r) => read(r, field) === value
 }
 
 function ne (field: string, operand: Operand): RecordTest {
@@ -100,7 +114,7 @@ function ne (field: string, operand: Operand): RecordTest {
     }
   }
   const value = operand.value
-  return r => {
+  return (r) => {
     const x = read(r, field)
     return x !== null && x !== value
   }
@@ -148,7 +162,7 @@ function compileIn (c: Compiler, field: string, v: unknown, path: string, spec: 
 
 function member (field: string, literals: ReadonlySet<ParamValue>, getters: readonly Getter[]): RecordTest {
   // null is never a member (compileIn refuses it), so a null field is simply not found
-  if (getters.length === 0) return r => literals.has(read(r, field) as ParamValue)
+  if (getters.length === 0) return (r) => literals.has(read(r, field) as ParamValue)
   return (r, ctx, memo) => {
     const x = read(r, field)
     if (x === null) return false

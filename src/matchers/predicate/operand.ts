@@ -38,9 +38,12 @@ export function compileOperand (c: Compiler, v: unknown, path: string, spec: Ope
   const kind = spec.literal
   if (kind === null) return fail(c, path, `${spec.label} can only be compared with {"subject": "name"}`)
   if (v === null) {
-    return fail(c, path, `${spec.label}: null is only allowed with eq and ne on string, integer, number, boolean and date fields`)
+    return fail(c, path,
+      `${spec.label}: null is only allowed with eq and ne on string, integer, number, boolean and date fields`)
   }
-  if (!literalFits(kind, v)) return fail(c, path, `${spec.label} needs ${LITERAL_TEXT[kind]}, got ${describeLiteral(kind, v)}`)
+  if (!literalFits(kind, v)) {
+    return fail(c, path, `${spec.label} needs ${LITERAL_TEXT[kind]}, got ${describeLiteral(kind, v)}`)
+  }
   const value = v as ParamValue
   const field = spec.hash
   if (field === null) return { lit: true, value }
@@ -64,7 +67,12 @@ function describeLiteral (kind: LiteralKind, v: unknown): string {
   return describe(v)
 }
 
-function compileReference (c: Compiler, v: Record<string, unknown>, path: string, spec: OperandSpec): Operand | undefined {
+function compileReference (
+  c: Compiler,
+  v: Record<string, unknown>,
+  path: string,
+  spec: OperandSpec
+): Operand | undefined {
   const keys = Object.keys(v)
   if (keys.length === 1 && keys[0] === 'param') return compileParam(c, v.param, pointer(path, 'param'), spec)
   if (keys.length === 1 && keys[0] === 'subject') return compileSubject(c, v.subject, path, spec)
@@ -81,9 +89,9 @@ function compileParam (c: Compiler, name: unknown, path: string, spec: OperandSp
   }
   c.usedParams.set(name, type)
   const field = spec.hash
-  if (field !== null) return { lit: false, get: hashGetter(c, field, ctx => ctx.params[name] as string) }
+  if (field !== null) return { lit: false, get: hashGetter(c, field, (ctx) => ctx.params[name] as string) }
   // evaluate() checked that every used param is present with its type, hence the assertion
-  return { lit: false, get: ctx => ctx.params[name] as ParamValue }
+  return { lit: false, get: (ctx) => ctx.params[name] as ParamValue }
 }
 
 function compileSubject (c: Compiler, what: unknown, path: string, spec: OperandSpec): Operand | undefined {
@@ -93,7 +101,7 @@ function compileSubject (c: Compiler, what: unknown, path: string, spec: Operand
   }
   c.usesSubjectName = true
   // evaluate() throws before any comparison when subjectName is null, hence the assertion
-  return { lit: false, get: hashGetter(c, spec.hash, ctx => ctx.subjectName as string) }
+  return { lit: false, get: hashGetter(c, spec.hash, (ctx) => ctx.subjectName as string) }
 }
 
 /** A getter hashing `value(ctx)` under `field`'s key, at most once per evaluation. */

@@ -38,9 +38,11 @@ export function checkParam (type: ParamType, value: unknown): string | undefined
   switch (type) {
     case 'string': return checkString(value)
     case 'integer':
-      return typeof value === 'number' && Number.isSafeInteger(value) ? undefined : `must be a safe integer, got ${describe(value)}`
+      if (typeof value === 'number' && Number.isSafeInteger(value)) return undefined
+      return `must be a safe integer, got ${describe(value)}`
     case 'number':
-      return typeof value === 'number' && Number.isFinite(value) ? undefined : `must be a finite number, got ${describe(value)}`
+      if (typeof value === 'number' && Number.isFinite(value)) return undefined
+      return `must be a finite number, got ${describe(value)}`
     case 'boolean':
       return typeof value === 'boolean' ? undefined : `must be a boolean, got ${describe(value)}`
     case 'date':

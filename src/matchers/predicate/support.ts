@@ -23,7 +23,15 @@ export function newCompiler (
   fields: Readonly<Record<string, FieldType>>,
   params: Readonly<Record<string, ParamType>>
 ): Compiler {
-  return { fields, params, errors: [], hashedFields: new Set(), usedParams: new Map(), usesSubjectName: false, slots: 0 }
+  return {
+    fields,
+    params,
+    errors: [],
+    hashedFields: new Set(),
+    usedParams: new Map(),
+    usesSubjectName: false,
+    slots: 0
+  }
 }
 
 /** Records an error and returns undefined, so that callers can `return fail(...)`. */
