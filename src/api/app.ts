@@ -29,10 +29,13 @@ import witnesses from './plugins/witnesses.ts'
 import metrics from './plugins/metrics.ts'
 import routes from './routes/index.ts'
 
+/** The configuration the app needs (src/config.ts); the rest of Config is the CLI's. */
+type AppConfig = Pick<Config, 'issuer' | 'jwtSecret' | 'jwtPublicKeysFile' | 'logLevel' | 'checkpointKey'
+  | 'auditOrigin' | 'checkpointEntries' | 'checkpointSeconds'>
+  & Partial<Pick<Config, 'receiptIssuer' | 'consentIssuersFile' | 'witnesses'>>
+
 export interface AppOptions {
-  config: Pick<Config, 'issuer' | 'jwtSecret' | 'jwtPublicKeysFile' | 'logLevel' | 'checkpointKey' | 'auditOrigin' |
-    'checkpointEntries' | 'checkpointSeconds'> &
-    Partial<Pick<Config, 'receiptIssuer' | 'consentIssuersFile' | 'witnesses'>>
+  config: AppConfig
   database: Database
   keyring: Keyring
   ownsDatabase?: boolean

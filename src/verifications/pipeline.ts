@@ -48,7 +48,9 @@ async function refuse (deps: VerifyDeps, v: Parsed, refusal: Refusal): Promise<O
       ...(refusal.extra === undefined ? {} : { detail: refusal.extra })
     }])
   } catch (err) {
-    const failed = err instanceof ShifouError ? err : new ShifouError('AUDIT_UNAVAILABLE', 'The audit log cannot be written')
+    const failed = err instanceof ShifouError
+      ? err
+      : new ShifouError('AUDIT_UNAVAILABLE', 'The audit log cannot be written')
     return { ok: false, refusal: new Refusal(failed.code, failed.detail) }
   }
   return { ok: false, refusal }

@@ -27,9 +27,8 @@ function fromFastify (err: FastifyError): ShifouError {
     if (first?.keyword === 'additionalProperties' || first?.keyword === 'unevaluatedProperties') {
       return new ShifouError('UNKNOWN_FIELD', `${where}${first.instancePath} has a field that is not part of the API`)
     }
-    const code: ErrorCode = where === 'querystring' ? 'INVALID_QUERY'
-      : where === 'params' ? 'NOT_FOUND'
-        : 'INVALID_BODY'
+    const codes: Record<string, ErrorCode> = { querystring: 'INVALID_QUERY', params: 'NOT_FOUND' }
+    const code = codes[where] ?? 'INVALID_BODY'
     // Ajv's message names the rule broken (type, pattern, length), never the value sent.
     return new ShifouError(code, `${where}${first?.instancePath ?? ''} ${first?.message ?? 'is not valid'}`)
   }

@@ -40,7 +40,8 @@ const alerts: FastifyPluginAsyncTypebox = async (app) => {
     if (since !== undefined && Number.isNaN(Date.parse(since))) {
       throw new ShifouError('INVALID_QUERY', 'since must be an RFC 3339 instant')
     }
-    return await listAlerts(app.database, { ...filter, ...(since === undefined ? {} : { since }) }, n, Number(cursor ?? 0))
+    const where = { ...filter, ...(since === undefined ? {} : { since }) }
+    return await listAlerts(app.database, where, n, Number(cursor ?? 0))
   })
 }
 
