@@ -237,3 +237,26 @@ export function loadWitnesses (file: string): WitnessConfig[] {
 export function loadDotEnv (path = '.env'): void {
   if (existsSync(path)) process.loadEnvFile(path)
 }
+
+/**
+ * Only where the database and the audit log are (and the witnesses the service feeds), for
+ * commands that need no secret (`shifou audit verify --key`): an auditor checking the log is not
+ * asked for the master key.
+ */
+export function loadLogLocation (
+  env: NodeJS.ProcessEnv = process.env
+): Pick<Config, 'databaseUrl' | 'dataDir' | 'auditOrigin' | 'witnesses' | 'dbTimeoutMs'> {
+  const given = env.SHIFOU_AUDIT_ORIGIN
+  const origin = given !== undefined && given !== '' ? given : 'shifou.local/audit'
+  if (!/^[\x21-\x7E]{1,200}$/.test(origin) || origin.includes('+')) {
+    throw new ConfigError('SHIFOU_AUDIT_ORIGIN must be printable ASCII without spaces or +')
+  }
+  const witnessesFile = env.SHIFOU_WITNESSES && env.SHIFOU_WITNESSES !== '' ? resolve(env.SHIFOU_WITNESSES) : null
+  return {
+    databaseUrl: env.DATABASE_URL && env.DATABASE_URL !== '' ? env.DATABASE_URL : null,
+    dataDir: resolve(env.SHIFOU_DATA_DIR && env.SHIFOU_DATA_DIR !== '' ? env.SHIFOU_DATA_DIR : './.shifou'),
+    auditOrigin: origin,
+    witnesses: witnessesFile === null ? [] : loadWitnesses(witnessesFile),
+    dbTimeoutMs: intSetting('SHIFOU_DB_TIMEOUT_MS', env.SHIFOU_DB_TIMEOUT_MS, DEFAULT_DB_TIMEOUT_MS, 100, 600_000)
+  }
+}

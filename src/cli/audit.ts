@@ -7,24 +7,19 @@
  * key, so an auditor needs no secret.
  */
 import { readFileSync } from 'node:fs'
-import { loadConfig, loadDotEnv } from '../config.ts'
+import { ConfigError, decodeSecret, loadConfig, loadDotEnv, loadLogLocation } from '../config.ts'
 import { openDatabase } from '../db/client.ts'
 import type { CheckpointVerifier } from '../audit/checkpoint-note.ts'
 import { ed25519SignerFromSeed, parseEd25519VerifierKey } from '../crypto/signed-note.ts'
 import { verifyLog } from '../audit/log-check.ts'
 import { type WitnessSpec, parseWitnessSpec, witnessedCheckpoints } from '../witness/evidence.ts'
-import { parse, UsageError } from './args.ts'
-
-const USAGE = 'usage: shifou audit verify [--against FILE] [--key VKEY] [--witness VKEY_OR_URL …]'
+import { parseCommand, UsageError } from './args.ts'
+import { auditVerify } from './specs/audit.ts'
 
 export async function audit (argv: string[]): Promise<number> {
   const [sub, ...rest] = argv
-  if (sub !== 'verify') throw new UsageError(USAGE)
-  const { values } = parse(rest, {
-    against: { type: 'string' },
-    key: { type: 'string' },
-    witness: { type: 'string', multiple: true }
-  })
+  if (sub !== 'verify') throw new UsageError('the only audit command is verify')
+  const { values } = parseCommand(auditVerify, rest)
   const specs: WitnessSpec[] = (values.witness ?? []).map((w) => {
     const spec = parseWitnessSpec(w)
     if (spec === null) {
@@ -34,14 +29,24 @@ export async function audit (argv: string[]): Promise<number> {
     return spec
   })
   loadDotEnv()
-  const config = loadConfig()
+  const config = loadLogLocation()
   let verifier: CheckpointVerifier
   if (values.key !== undefined) {
     const parsed = parseEd25519VerifierKey(values.key)
-    if (parsed === null) throw new UsageError('--key is not a signed-note verifier key (name+hex+base64)')
+    if (parsed === null) {
+      throw new UsageError('--key is not a signed-note verifier key (name+hex+base64, as ' +
+        'GET /v1/audit/checkpoint-key gives it)')
+    }
     verifier = parsed
   } else {
-    const signer = ed25519SignerFromSeed(config.auditOrigin, config.checkpointKey)
+    // The checkpoint key alone; the embedded default keeps it in its data directory.
+    const text = process.env.SHIFOU_CHECKPOINT_KEY
+    if (config.databaseUrl !== null && (text === undefined || text === '')) {
+      throw new ConfigError('SHIFOU_CHECKPOINT_KEY is not set: give it, or the published verifier key with --key VKEY')
+    }
+    const seed = config.databaseUrl !== null ? decodeSecret('SHIFOU_CHECKPOINT_KEY', text!) : loadConfig().checkpointKey
+    if (seed.length !== 32) throw new ConfigError('SHIFOU_CHECKPOINT_KEY must be exactly 32 bytes (an Ed25519 seed)')
+    const signer = ed25519SignerFromSeed(config.auditOrigin, seed)
     verifier = { name: signer.name, publicKey: signer.publicKey }
   }
   const against = values.against === undefined ? undefined : readFileSync(values.against, 'utf8')

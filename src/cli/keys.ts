@@ -9,17 +9,16 @@ import { loadConfig, loadDotEnv } from '../config.ts'
 import { openDatabase } from '../db/client.ts'
 import { Keyring } from '../keys/keyring.ts'
 import { WRAP_KEY_INFO, listSigningKeys, rotateSigningKey } from '../receipts/keys.ts'
-import { parse, UsageError } from './args.ts'
+import { parseCommand, UsageError } from './args.ts'
+import { keysList, keysRotate } from './specs/keys.ts'
 
-const USAGE = 'usage: shifou keys rotate [--actor NAME] | shifou keys list'
-
-const printLine = (line: string): void => { process.stdout.write(line + '\n') }
-
-export async function keys (argv: string[], out: (line: string) => void = printLine): Promise<number> {
+export async function keys (
+  argv: string[], out: (line: string) => void = (l) => process.stdout.write(l + '\n')
+): Promise<number> {
   const [sub, ...rest] = argv
-  if (sub !== 'rotate' && sub !== 'list') throw new UsageError(USAGE)
-  const { values } = parse(rest, sub === 'rotate' ? { actor: { type: 'string' } } : {})
-  const actor = (values as { actor?: string }).actor ?? 'shifou-cli'
+  if (sub !== 'rotate' && sub !== 'list') throw new UsageError('give rotate or list')
+  if (sub === 'list') parseCommand(keysList, rest)
+  const actor = sub === 'rotate' ? parseCommand(keysRotate, rest).values.actor ?? 'shifou-cli' : 'shifou-cli'
   if (!/^[\x21-\x7E]{1,128}$/.test(actor)) {
     throw new UsageError('--actor must be 1–128 printable ASCII characters without spaces')
   }

@@ -1,8 +1,7 @@
 /**
- * `shifou load --connector C --as-of D [--encoding E] [--report FILE] FILE`: streams a snapshot
- * file to a running service (PUT /v1/connectors/:id/snapshot) with a progress bar, and prints the
- * load report: counts, rejected rows grouped by code, and where the full list of rejected rows is
- * (written to FILE with --report, from GET …/snapshots/:snapshot/rejects).
+ * `shifou load --connector C --as-of D FILE`: streams a snapshot file to a running service
+ * (PUT /v1/connectors/:id/snapshot) with a progress bar, and prints the load report: rejected rows
+ * grouped by code, and where the full reject report is (written to a file with --report).
  */
 import { createReadStream, createWriteStream, statSync } from 'node:fs'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
@@ -10,42 +9,50 @@ import { request as httpsRequest } from 'node:https'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import cliProgress from 'cli-progress'
-import { loadConfig, loadDotEnv } from '../config.ts'
-import { mintToken } from '../tokens.ts'
+import { loadDotEnv } from '../config.ts'
 import { encodingOf } from '../connectors/rows.ts'
-import { parse, required, UsageError } from './args.ts'
+import { parseCommand, UsageError } from './args.ts'
+import { bearerToken } from './bearer.ts'
+import { endpoint, refused, serviceBase, unreachable } from './service.ts'
+import { load as spec } from './specs/load.ts'
 
 interface Report { status: number, body: Record<string, unknown> }
 type Send = (url: URL, opts: { method: string, headers: Record<string, string> },
   cb: (res: IncomingMessage) => void) => ReturnType<typeof httpRequest>
 
+function fileSize (file: string): number {
+  try {
+    const stat = statSync(file)
+    if (!stat.isFile()) throw new UsageError(`FILE ${file} is not a file`)
+    return stat.size
+  } catch (err) {
+    if (err instanceof UsageError) throw err
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message
+    throw new UsageError(`cannot read FILE ${file}: ${why}`)
+  }
+}
+
 export async function load (argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    connector: { type: 'string' },
-    'as-of': { type: 'string' },
-    url: { type: 'string' },
-    token: { type: 'string' },
-    format: { type: 'string' },
-    encoding: { type: 'string' },
-    report: { type: 'string' }
-  }, true)
-  const connector = required(values.connector, '--connector')
-  const asOf = required(values['as-of'], '--as-of')
-  const file = positionals[0]
-  if (file === undefined || positionals.length > 1) throw new UsageError('give exactly one FILE')
+  const { values, positionals } = parseCommand(spec, argv)
+  const connector = values.connector!
+  const asOf = values['as-of']!
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) {
+    throw new UsageError('--as-of must be a date like 2026-11-27 (the date the data describes)')
+  }
+  const file = positionals[0]!
   const format = values.format ?? (file.endsWith('.ndjson') || file.endsWith('.jsonl') ? 'ndjson' : 'csv')
   if (format !== 'csv' && format !== 'ndjson') throw new UsageError('--format must be csv or ndjson')
   const encoding = encodingOf(values.encoding ?? null)
   if (encoding === null) throw new UsageError('--encoding must be utf-8 or gb18030 (also gbk, gb2312)')
+  const size = fileSize(file)
   loadDotEnv()
-  const config = loadConfig()
-  const token = values.token ?? process.env.SHIFOU_TOKEN ?? (config.jwtSecret.length > 0
-    ? mintToken(config.jwtSecret, config.issuer, { sub: 'cli-load', role: 'admin' }, 3600)
-    : undefined)
-  if (token === undefined) throw new UsageError('give --token (or SHIFOU_TOKEN): no SHIFOU_JWT_SECRET to mint one')
-  const base = values.url ?? `http://127.0.0.1:${config.port}`
-  const url = new URL(`/v1/connectors/${encodeURIComponent(connector)}/snapshot?asOf=${encodeURIComponent(asOf)}`, base)
-  const size = statSync(file).size
+  const base = serviceBase(values.url)
+  const token = bearerToken(values.token, process.env, { sub: 'cli-load', role: 'admin' }, 3600)
+  if (token === undefined) {
+    throw new UsageError('give --token T (or set SHIFOU_TOKEN): there is no SHIFOU_JWT_SECRET to mint one with')
+  }
+  const path = `/v1/connectors/${encodeURIComponent(connector)}/snapshot?asOf=${encodeURIComponent(asOf)}`
+  const url = endpoint(base, path)
   const send: Send = url.protocol === 'https:' ? httpsRequest : httpRequest
 
   const bar = new cliProgress.SingleBar({
@@ -65,15 +72,17 @@ export async function load (argv: string[]): Promise<number> {
     }
   })
 
-  const type = (format === 'csv' ? 'text/csv' : 'application/x-ndjson') +
-    (encoding === 'utf-8' ? '' : '; charset=gb18030')
   // The bar runs a timer: it is stopped however the upload ends, or a failed upload would leave the
   // command waiting forever (a refused connection did).
+  let answered = false
+  const type = (format === 'csv' ? 'text/csv' : 'application/x-ndjson') +
+    (encoding === 'utf-8' ? '' : '; charset=gb18030')
   const report = await new Promise<Report>((resolve, reject) => {
     const req = send(url, {
       method: 'PUT',
       headers: { authorization: 'Bearer ' + token, 'content-type': type, 'content-length': String(size) }
     }, (res) => {
+      answered = true
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => {
@@ -85,7 +94,8 @@ export async function load (argv: string[]): Promise<number> {
         }
       })
     })
-    req.on('error', reject)
+    // Once the service has answered, a failure of the rest of the upload is moot (it answered early).
+    req.on('error', (err) => { if (!answered) reject(unreachable(base, err)) })
     // The service may answer early (a missing column); then the rest of the upload is moot.
     pipeline(createReadStream(file), counter, req).catch(() => {})
   }).finally(() => { bar.stop() })
@@ -94,27 +104,23 @@ export async function load (argv: string[]): Promise<number> {
   const s = (ok ? report.body.snapshot : report.body) as Record<string, unknown>
   if (ok) {
     process.stdout.write(`snapshot ${String(s.id)} of ${connector} is active: ${String(s.rows)} rows, ` +
-      `${String(s.subjects)} subjects, ` +
-      `${String(s.rejectedCount)} rejected, as of ${String(s.asOf)}\n`)
-  } else {
-    const { code, detail } = report.body
-    process.stderr.write(`load failed: ${report.status} ${String(code ?? '')} ${String(detail ?? '')}\n`)
+      `${String(s.subjects)} subjects, ${String(s.rejectedCount)} rejected, as of ${String(s.asOf)}\n`)
   }
   printSummary(s)
   const snapshot = ok ? s.id : report.body.snapshot
-  const rejected = Number(s.rejectedCount ?? 0)
   if (typeof snapshot === 'number') {
     const rejectsPath = `/v1/connectors/${encodeURIComponent(connector)}/snapshots/${snapshot}/rejects`
     if (values.report !== undefined) {
-      const written = await saveReport(send, new URL(rejectsPath, base), token, values.report)
+      const written = await saveReport(send, endpoint(base, rejectsPath), token, values.report)
       process.stdout.write(written === null
         ? `  the reject report could not be fetched; it is at GET ${rejectsPath}\n`
         : `  full report of rejected rows: ${values.report} (${written} rows)\n`)
-    } else if (rejected > 0) {
+    } else if (Number(s.rejectedCount ?? 0) > 0) {
       process.stdout.write(`  every rejected row and why: add --report FILE, or GET ${rejectsPath}\n`)
     }
   }
-  return ok ? 0 : 1
+  if (ok) return 0
+  throw refused(report.status, report.body, { action: `loading ${file} into ${connector}`, connector })
 }
 
 /** Rejects grouped by code, the subjects held back, a few rejected rows, the ignored columns. */

@@ -1,98 +1,109 @@
 /**
- * The `shifou` command (design §5 "CLI"). It reads the same environment as the server. Each
- * command's module is imported when it runs: `shifou load` need not load the server, the
- * database drivers and the embedded PostgreSQL (0.9 s of start-up before it sent a byte).
+ * The `shifou` command (design §5 "CLI"). Commands are described in ./specs (usage, options,
+ * examples, environment), which is all that `--help` and the dispatch below need; a command's own
+ * module is imported only when it runs, so `shifou load` does not load the server, the database
+ * drivers and the embedded PostgreSQL (0.9 s of start-up before it sent a byte).
+ *
+ * Exit statuses: 0 done, 1 failed (the message says why), 2 bad usage (the message names the fix and
+ * the command's --help), 78 invalid configuration; commands may add their own (receipt verify: 3).
  */
-import { loadConfig, loadDotEnv, ConfigError } from '../config.ts'
-import { UsageError } from './args.ts'
+import { readFileSync } from 'node:fs'
+import { ConfigError } from '../config.ts'
+import { parseCommand, UsageError } from './args.ts'
+import { commandHelp, groupHelp, topHelp } from './help.ts'
+import { isGroup, type CommandSpec } from './spec.ts'
+import { COMMANDS } from './specs/index.ts'
+import { tolerateClosedPipes } from './stdio.ts'
 
-const HELP = `shifou — privacy-preserving yes/no verification
+function version (): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}
 
-Usage: shifou <command> [options]
+/** `--help` or `-h` anywhere before a `--`. */
+function wantsHelp (argv: readonly string[]): boolean {
+  const end = argv.indexOf('--')
+  return (end === -1 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h')
+}
 
-  serve                               run the service (embedded PGlite unless DATABASE_URL is set;
-                                      a fresh embedded database gets the demo)
-  migrate                             apply database migrations
-  demo                                load the demo into an empty database and print tokens
-  token --role R --sub S [--dept D] [--id-number N] [--ttl 1h]
-                                      a development token signed with SHIFOU_JWT_SECRET
-  load --connector C --as-of YYYY-MM-DD [--url U] [--token T] [--format csv|ndjson]
-       [--encoding utf-8|gb18030] [--report REJECTS.csv] FILE
-                                      stream a snapshot to a running service, with a progress bar;
-                                      --encoding gb18030 (or gbk, gb2312) for files saved by Excel on
-                                      Chinese Windows; --report writes every rejected row and why
-  audit verify [--against FILE] [--key VKEY] [--witness VKEY_OR_URL …]
-                                      recompute the audit log and check every signed checkpoint
-                                      (and one kept elsewhere, and the latest a witness cosigned);
-                                      exit 1 naming the first bad index
-  witness --name NAME --log VKEY [--data-dir DIR] [--port 7380] | witness public-key
-                                      run a C2SP tlog-witness for audit logs; print its verifier key
-  keys rotate [--actor NAME] | keys list
-                                      make a new current receipt signing key (the old one stays
-                                      published); list the keys
-  receipt verify RECEIPT [--jwks FILE] [--url U] [--id-number N --nonce X] [--proof] [--token T]
-                                      check a receipt's signature offline (and its subject
-                                      commitment, and its audit inclusion proof); exit 1 if invalid
+/** A word the user typed, repeated in a message only when it looks like a command name. */
+function shown (word: string): string {
+  return /^[a-z][a-z-]{0,29}$/.test(word) ? `"${word}"` : 'that word'
+}
 
-Environment: DATABASE_URL, SHIFOU_DATA_DIR (./.shifou), HOST (127.0.0.1), PORT (8080),
-SHIFOU_MASTER_KEY, SHIFOU_JWT_SECRET, SHIFOU_JWT_PUBLIC_KEYS, SHIFOU_JWT_ISSUER (shifou),
-SHIFOU_CHECKPOINT_KEY, SHIFOU_AUDIT_ORIGIN, SHIFOU_CHECKPOINT_ENTRIES (1000), SHIFOU_CHECKPOINT_SECONDS (10),
-SHIFOU_RECEIPT_ISSUER (the audit origin), SHIFOU_CONSENT_ISSUERS (a JSON file of consent issuers),
-SHIFOU_WITNESSES (a JSON file of witnesses to send checkpoints to),
-LOG_LEVEL (info). A .env file in the working directory is read. See README.md.
-`
+/** Which command the words name; the path of the help to point at when they name none. */
+type Resolved = { command: CommandSpec, rest: string[] } | { help: string } | { usage: string, path: string }
 
-async function migrateCommand (): Promise<void> {
-  loadDotEnv()
-  const config = loadConfig()
-  const { openDatabase } = await import('../db/client.ts')
-  const { migrate } = await import('../db/migrate.ts')
-  const database = await openDatabase({
-    url: config.databaseUrl, dataDir: config.dataDir, poolSize: 1, timeoutMs: config.dbTimeoutMs
-  })
-  try {
-    const applied = await migrate(database)
-    process.stdout.write(applied.length === 0 ? 'the database is up to date\n' : `applied: ${applied.join(', ')}\n`)
-  } finally {
-    await database.close()
+function resolve (argv: readonly string[]): Resolved {
+  const [word, ...rest] = argv
+  if (word === undefined || word === '--help' || word === '-h') return { help: topHelp(COMMANDS, version()) }
+  if (word === 'help') return rest.length === 0 ? { help: topHelp(COMMANDS, version()) } : resolve([...rest, '--help'])
+  const entries = COMMANDS.filter((e) => (isGroup(e) ? e.name : e.path[0]) === word)
+  if (entries.length === 0) {
+    const names = [...new Set(COMMANDS.map((e) => isGroup(e) ? e.name : e.path[0]))].join(', ')
+    return { usage: `unknown command ${shown(word)}: the commands are ${names}`, path: '' }
   }
+  // A command may have a subcommand of its own (`shifou witness`, `shifou witness public-key`).
+  const leaves = entries.filter((e): e is CommandSpec => !isGroup(e))
+  const deeper = leaves.find((c) => c.path.length === 2 && c.path[1] === rest[0])
+  if (deeper !== undefined) return leaf(deeper, rest.slice(1))
+  const single = leaves.find((c) => c.path.length === 1)
+  if (single !== undefined) return leaf(single, rest)
+  const entry = entries.find(isGroup)!
+  const [sub, ...subRest] = rest
+  const names = entry.subcommands.map((c) => c.path[1]!)
+  if (sub === '--help' || sub === '-h') return { help: groupHelp(entry) }
+  if (sub === undefined) {
+    return { usage: `shifou ${entry.name} needs a command: ${names.join(' or ')}`, path: entry.name }
+  }
+  const command = entry.subcommands.find((c) => c.path[1] === sub)
+  if (command === undefined) {
+    const usage = `unknown command ${shown(sub)} of shifou ${entry.name}: give ${names.join(' or ')}`
+    return { usage, path: entry.name }
+  }
+  return leaf(command, subRest)
+}
+
+function leaf (command: CommandSpec, rest: string[]): Resolved {
+  return wantsHelp(rest) ? { help: commandHelp(command) } : { command, rest }
 }
 
 async function main (argv: string[]): Promise<number> {
-  const [command, ...rest] = argv
-  switch (command) {
-    case 'serve': await (await import('./serve.ts')).serve(); return -1
-    case 'migrate': await migrateCommand(); return 0
-    case 'demo': await (await import('./demo.ts')).demo(); return 0
-    case 'token': (await import('./token.ts')).token(rest); return 0
-    case 'load': return await (await import('./load.ts')).load(rest)
-    case 'audit': return await (await import('./audit.ts')).audit(rest)
-    case 'keys': return await (await import('./keys.ts')).keys(rest)
-    case 'receipt': return await (await import('./receipt.ts')).receipt(rest)
-    case 'witness': return await (await import('./witness.ts')).witness(rest)
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(HELP)
-      return 0
-    default:
-      throw new UsageError(`unknown command: ${command}`)
+  const first = argv[0]
+  if (first === '--version' || first === '-v' || first === 'version') {
+    process.stdout.write(`shifou ${version()}\n`)
+    return 0
+  }
+  const resolved = resolve(argv)
+  if ('help' in resolved) {
+    process.stdout.write(resolved.help)
+    return 0
+  }
+  if ('usage' in resolved) return usage(resolved.usage, resolved.path)
+  const path = resolved.command.path.join(' ')
+  try {
+    // Every command's arguments are checked against its description before it starts, also the
+    // commands that take none: `shifou serve --port 9090` is refused, not ignored.
+    parseCommand(resolved.command, resolved.rest)
+    return await resolved.command.run(resolved.rest)
+  } catch (err) {
+    if (err instanceof UsageError) return usage(err.message, path)
+    if (err instanceof ConfigError) {
+      process.stderr.write(`shifou ${path}: configuration: ${err.message}\n`)
+      return 78
+    }
+    // A ServiceError's message already says what to do; anything else is reported by its message.
+    process.stderr.write(`shifou ${path}: ${(err as Error).message}\n`)
+    return 1
   }
 }
 
-try {
-  const code = await main(process.argv.slice(2))
-  if (code >= 0) process.exitCode = code
-} catch (err) {
-  if (err instanceof UsageError) {
-    process.stderr.write(`shifou: ${err.message}\n\n${HELP}`)
-    process.exitCode = 2
-  } else if (err instanceof ConfigError) {
-    process.stderr.write(`shifou: configuration: ${err.message}\n`)
-    process.exitCode = 78
-  } else {
-    process.stderr.write(`shifou: ${(err as Error).message}\n`)
-    process.exitCode = 1
-  }
+function usage (message: string, path: string): number {
+  const name = path === '' ? 'shifou' : `shifou ${path}`
+  process.stderr.write(`${name}: ${message} (see ${name} --help)\n`)
+  return 2
 }
+
+tolerateClosedPipes()
+const code = await main(process.argv.slice(2))
+if (code >= 0) process.exitCode = code

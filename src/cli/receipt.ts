@@ -1,17 +1,19 @@
 /**
  * `shifou receipt verify RECEIPT [--jwks FILE] [--url URL] [--id-number N --nonce X] [--proof]
- *  [--token T] [--checkpoint-key VKEY]`: checks a receipt (design §9) — structure, key, signature
- * and claims — offline against a JWK Set file, or against /.well-known/jwks.json of --url. With
- * the ID number and the nonce, checks the subject commitment; with --proof, fetches the receipt's
- * audit entry, checks it says what the receipt says, and checks its inclusion proof against the
- * latest signed checkpoint. Exit 0 when every check passes, 1 with the reason otherwise, 2 on
- * bad usage. RECEIPT may be `-` to read it from standard input.
+ *  [--token T] [--checkpoint-key VKEY]` (specs/receipt.ts): checks a receipt (design §9) —
+ * structure, key, signature and claims — offline against a JWK Set file, or against
+ * /.well-known/jwks.json of the service. With the ID number and the nonce, checks the subject
+ * commitment; with --proof, fetches the receipt's audit entry, checks it says what the receipt
+ * says, and checks its inclusion proof against the latest signed checkpoint. Exit 0 when every
+ * check passes, 1 when one fails, 2 on bad usage, 3 when a check could not be made (the service
+ * unreachable, or refusing the token): that is not a verdict on the receipt. RECEIPT may be `-`
+ * to read it from standard input.
  *
- * It reads no database and makes no secret: the port, SHIFOU_TOKEN and (to mint a caller token
- * for --proof) SHIFOU_JWT_SECRET come from the environment.
+ * It reads no database and makes no secret: the service's URL, SHIFOU_TOKEN and (to mint a caller
+ * token for --proof) the JWT secret come from the environment.
  */
 import { readFileSync } from 'node:fs'
-import { loadDotEnv, decodeSecret } from '../config.ts'
+import { loadDotEnv } from '../config.ts'
 import { normaliseIdNumber, todayCst } from '../matchers/cn-resident-id.ts'
 import { receiptKeys } from '../receipts/jwk.ts'
 import { receiptEntryMismatches, verifyReceipt, type ReceiptClaims } from '../receipts/receipt.ts'
@@ -21,57 +23,40 @@ import { parseEd25519VerifierKey } from '../crypto/signed-note.ts'
 import { parseEntry } from '../audit/entry.ts'
 import { leafHash } from '../audit/hasher.ts'
 import { verifyInclusion } from '../audit/proof-verify.ts'
-import { mintToken } from '../tokens.ts'
-import { parse, UsageError } from './args.ts'
+import { parseCommand, UsageError, type Values } from './args.ts'
+import { bearerToken } from './bearer.ts'
+import { getJson, serviceBase, ServiceError, type ServiceBase } from './service.ts'
+import { receiptVerify as spec } from './specs/receipt.ts'
 
-export interface Io { out: (line: string) => void, env: NodeJS.ProcessEnv, stdin?: () => string }
+export interface Io {
+  out: (line: string) => void
+  env: NodeJS.ProcessEnv
+  stdin?: () => string
+  /** Where an unreachable service or a refused token is explained (standard error). */
+  err?: (line: string) => void
+}
 
 const defaultIo: Io = {
   out: (l) => process.stdout.write(l + '\n'),
   env: process.env,
-  stdin: () => readFileSync(0, 'utf8')
+  stdin: () => readFileSync(0, 'utf8'),
+  err: (l) => process.stderr.write(l + '\n')
 }
 
 class Invalid extends Error {}
 
-async function getJson (url: URL, token?: string): Promise<unknown> {
-  let res: Response
-  try {
-    res = await fetch(url, { headers: token === undefined ? {} : { authorization: 'Bearer ' + token } })
-  } catch {
-    throw new Invalid(`cannot reach ${url.origin}`)
-  }
-  const body: unknown = await res.json().catch(() => null)
-  if (!res.ok) {
-    const code = (body as { code?: unknown } | null)?.code
-    throw new Invalid(`${url.pathname} answered ${res.status}${typeof code === 'string' ? ' ' + code : ''}`)
-  }
-  return body
-}
-
-const USAGE = 'usage: shifou receipt verify RECEIPT [--jwks FILE] [--url URL] [--id-number N --nonce X] [--proof] ' +
-  '[--token T] [--checkpoint-key VKEY]'
-
 export async function receipt (argv: string[], io: Io = defaultIo): Promise<number> {
   const [sub, ...rest] = argv
-  if (sub !== 'verify') throw new UsageError(USAGE)
-  const { values, positionals } = parse(rest, {
-    jwks: { type: 'string' },
-    url: { type: 'string' },
-    'id-number': { type: 'string' },
-    nonce: { type: 'string' },
-    proof: { type: 'boolean' },
-    token: { type: 'string' },
-    'checkpoint-key': { type: 'string' }
-  }, true)
-  if (positionals.length !== 1) throw new UsageError('give exactly one RECEIPT (or - to read it from standard input)')
+  if (sub !== 'verify') throw new UsageError('the only receipt command is verify')
+  const { values, positionals } = parseCommand(spec, rest)
   if ((values['id-number'] === undefined) !== (values.nonce === undefined)) {
-    throw new UsageError('--id-number and --nonce go together')
+    throw new UsageError('--id-number and --nonce go together: whose ID it should be, and the nonce that came with it')
   }
   loadDotEnv()
   const env = io.env
   const token = positionals[0] === '-' ? (io.stdin ?? defaultIo.stdin!)().trim() : positionals[0]!
-  const base = new URL(values.url ?? `http://127.0.0.1:${env.PORT && env.PORT !== '' ? env.PORT : '8080'}`)
+  // Only a check that asks the service needs its address (and a bad PORT matters only then).
+  const base = values.jwks === undefined || values.proof === true ? serviceBase(values.url, env) : undefined
 
   try {
     let jwks: unknown
@@ -82,7 +67,7 @@ export async function receipt (argv: string[], io: Io = defaultIo): Promise<numb
         throw new UsageError('--jwks is not a readable JSON file')
       }
     } else {
-      jwks = await getJson(new URL('/.well-known/jwks.json', base))
+      jwks = await getJson(base!, '/.well-known/jwks.json', { action: 'fetching the published receipt keys' })
     }
     const checked = verifyReceipt(token, receiptKeys(jwks))
     if (!checked.ok) throw new Invalid(checked.reason)
@@ -101,7 +86,7 @@ export async function receipt (argv: string[], io: Io = defaultIo): Promise<numb
       }
       io.out('subject: the receipt is about this ID number')
     }
-    if (values.proof === true) await checkProof(c, base, values, env, io)
+    if (values.proof === true) await checkProof(c, base!, values, env, io)
     io.out('VALID')
     return 0
   } catch (err) {
@@ -109,50 +94,57 @@ export async function receipt (argv: string[], io: Io = defaultIo): Promise<numb
       io.out('INVALID: ' + err.message)
       return 1
     }
+    if (err instanceof ServiceError) {
+      io.out('UNCHECKED: ' + err.message.split('\n')[0]!)
+      const more = err.message.split('\n').slice(1).map((l) => l.trim()).join(' ')
+      const offline = values.jwks === undefined ? 'Or check offline against a saved key set with --jwks FILE.' : ''
+      const advice = [more, offline].filter((s) => s !== '').join(' ')
+      if (advice !== '') (io.err ?? defaultIo.err!)('shifou receipt verify: ' + advice)
+      return 3
+    }
     throw err
   }
 }
 
 async function checkProof (
-  c: ReceiptClaims,
-  base: URL,
-  values: { token?: string | undefined, 'checkpoint-key'?: string | undefined },
-  env: NodeJS.ProcessEnv,
-  io: Io
+  c: ReceiptClaims, base: ServiceBase, values: Values<typeof spec.options>, env: NodeJS.ProcessEnv, io: Io
 ): Promise<void> {
-  const vkey = values['checkpoint-key'] ??
-    (await getJson(new URL('/v1/audit/checkpoint-key', base)) as { verifierKey?: string }).verifierKey ?? ''
+  const published = async (): Promise<string | undefined> => {
+    const body = await getJson(base, '/v1/audit/checkpoint-key', { action: 'fetching the checkpoint key' })
+    return (body as { verifierKey?: string }).verifierKey
+  }
+  const vkey = values['checkpoint-key'] ?? await published() ?? ''
   const verifier = parseEd25519VerifierKey(vkey)
   if (verifier === null) throw new Invalid('the checkpoint key is not a signed-note verifier key')
-  let bearer = values.token ?? (env.SHIFOU_TOKEN === '' ? undefined : env.SHIFOU_TOKEN)
-  if (bearer === undefined && env.SHIFOU_JWT_SECRET !== undefined && env.SHIFOU_JWT_SECRET !== '') {
-    // The caller may read the entries and proofs of its own verifications.
-    const secret = decodeSecret('SHIFOU_JWT_SECRET', env.SHIFOU_JWT_SECRET)
-    bearer = mintToken(secret, env.SHIFOU_JWT_ISSUER || 'shifou', { sub: c.cli, role: 'caller' }, 300)
-  }
+  // The caller may read the entries and proofs of its own verifications.
+  const bearer = bearerToken(values.token, env, { sub: c.cli, role: 'caller' }, 300)
   if (bearer === undefined) {
-    throw new UsageError('--proof needs --token (or SHIFOU_TOKEN, or SHIFOU_JWT_SECRET to mint a caller token)')
+    throw new UsageError('--proof needs --token T (or SHIFOU_TOKEN, or SHIFOU_JWT_SECRET to mint a caller token)')
   }
+  const authHint = `Reading audit entry ${c.idx} needs the token of the caller that asked (client ${c.cli}) or an ` +
+    'auditor\'s: give it with --token or SHIFOU_TOKEN.'
+  const get = async (path: string, action: string): Promise<unknown> =>
+    await getJson(base, path, { action, authHint }, bearer)
 
-  const stored = await getJson(new URL(`/v1/audit/entries/${c.idx}`, base), bearer) as { leaf: string }
+  const stored = await get(`/v1/audit/entries/${c.idx}`, `fetching audit entry ${c.idx}`) as { leaf: string }
   const leaf = new Uint8Array(Buffer.from(stored.leaf, 'base64'))
   const mismatches = receiptEntryMismatches(c, parseEntry(leaf))
   if (mismatches.length > 0) {
     throw new Invalid(`audit entry ${c.idx} does not say what the receipt says (${mismatches.join(', ')})`)
   }
-  const cp = await getJson(new URL('/v1/audit/checkpoint', base), bearer) as { note: string }
+  const cp = await get('/v1/audit/checkpoint', 'fetching the latest checkpoint') as { note: string }
   const opened = openCheckpoint(cp.note, verifier, { origin: c.log })
   if (!opened.ok) throw new Invalid('checkpoint: ' + opened.message)
   const size = opened.checkpoint.size
   if (size <= c.idx) {
     throw new Invalid(`no signed checkpoint covers index ${c.idx} yet (latest size ${size}); retry in a few seconds`)
   }
-  const proofUrl = new URL(`/v1/audit/proofs/inclusion?index=${c.idx}&size=${size}`, base)
-  const proof = (await getJson(proofUrl, bearer) as { proof: string[] }).proof
-    .map((p) => new Uint8Array(Buffer.from(p, 'base64')))
-  if (!verifyInclusion(c.idx, size, leafHash(leaf), proof, opened.checkpoint.root)) {
+  const proof = await get(`/v1/audit/proofs/inclusion?index=${c.idx}&size=${size}`, 'fetching the inclusion proof') as
+    { proof: string[] }
+  const path = proof.proof.map((p) => new Uint8Array(Buffer.from(p, 'base64')))
+  if (!verifyInclusion(c.idx, size, leafHash(leaf), path, opened.checkpoint.root)) {
     throw new Invalid(`the inclusion proof of entry ${c.idx} does not lead to the signed root`)
   }
-  io.out(`audit: entry ${c.idx} matches the receipt and is in the log, ` +
-    `checkpoint of ${size} entries signed by ${verifier.name}`)
+  io.out(`audit: entry ${c.idx} matches the receipt and is in the log, checkpoint of ${size} entries signed by ` +
+    verifier.name)
 }

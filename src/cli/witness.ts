@@ -11,43 +11,29 @@ import { witnessKey } from '../witness/key.ts'
 import { lockDataDir } from '../witness/state.ts'
 import { Witness, type WitnessedLog } from '../witness/witness.ts'
 import { witnessServer } from '../witness/server.ts'
-import { parse, UsageError } from './args.ts'
-
-const USAGE = `usage: shifou witness --name NAME --log VKEY [--log VKEY …] [--logs FILE] [--data-dir DIR]
-                      [--host 127.0.0.1] [--port 7380]
-       shifou witness public-key [--data-dir DIR]
-
-  --name NAME      the witness's key name, e.g. witness.example.org/w1 (fixed with its key on first use)
-  --log VKEY       a log to witness: its checkpoint verifier key (GET /v1/audit/checkpoint-key);
-                   the log's origin is the key's name
-  --logs FILE      logs as JSON: [{"origin": "...", "verifierKey": "..."}]
-  --data-dir DIR   key and state (default SHIFOU_WITNESS_DIR or ./.shifou-witness)`
+import { parseCommand, UsageError } from './args.ts'
+import { witness as spec, witnessPublicKey } from './specs/witness.ts'
 
 export async function witness (argv: string[]): Promise<number> {
   if (argv[0] === 'public-key') {
-    const { values } = parse(argv.slice(1), { 'data-dir': { type: 'string' } })
+    const { values } = parseCommand(witnessPublicKey, argv.slice(1))
     const key = witnessKey(dataDir(values['data-dir']))
     process.stdout.write(cosignatureV1VerifierKey(key) + '\n')
     return 0
   }
-  const { values } = parse(argv, {
-    name: { type: 'string' },
-    log: { type: 'string', multiple: true },
-    logs: { type: 'string' },
-    'data-dir': { type: 'string' },
-    host: { type: 'string' },
-    port: { type: 'string' }
-  })
+  const { values } = parseCommand(spec, argv)
   const logs = [
     ...(values.log ?? []).map((vkey, i) => logOf(undefined, vkey, `--log ${i + 1}`)),
     ...logsFile(values.logs)
   ]
   if (logs.length === 0) {
-    throw new UsageError(`a witness needs at least one log (--log VKEY or --logs FILE)\n\n${USAGE}`)
+    throw new UsageError('a witness needs at least one log: --log VKEY or --logs FILE')
   }
   if (new Set(logs.map((l) => l.origin)).size !== logs.length) throw new UsageError('each log may be given once')
   const port = values.port === undefined ? 7380 : Number(values.port)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number')
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError('--port must be a port number (0–65535)')
+  }
   const host = values.host ?? '127.0.0.1'
 
   const dir = dataDir(values['data-dir'])

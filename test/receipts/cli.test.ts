@@ -1,7 +1,8 @@
 /**
  * `shifou receipt verify` and `shifou keys rotate`, run as a user runs them (node bin/shifou.js):
  * exit 0 for a valid receipt, 1 with the reason for an invalid one (a changed character, a wrong
- * ID or nonce, an entry that is not in the log), 2 for bad usage; --proof checks the audit entry
+ * ID or nonce, an entry that is not in the log), 2 for bad usage, 3 when it could not be checked (the
+ * service unreachable, or refusing the token); --proof checks the audit entry
  * and its inclusion proof against a running service.
  */
 import t from 'tap'
@@ -115,8 +116,9 @@ t.test('receipt verify', async (t) => {
       'checkpoint of \\d+ entries signed by test.shifou.local/audit')
   )
   t.equal(minted.code, 0, 'a caller token minted from SHIFOU_JWT_SECRET: ' + minted.stdout + minted.stderr)
-  t.equal(stranger.code, 1, 'another caller may not read the entry')
-  t.match(stranger.stdout, /INVALID: .*403/)
+  t.equal(stranger.code, 3, 'another caller may not read the entry: not checked, which is no verdict')
+  t.match(stranger.stdout, /UNCHECKED: fetching audit entry \d+: the service answered 403 FORBIDDEN/)
+  t.match(stranger.stderr, /needs the token of the caller that asked \(client demo-housing\) or an auditor's: give it/)
   t.equal(noToken.code, 2, '--proof without any way to a token is a usage error')
 
   // A validly signed receipt whose index points at another entry fails --proof (called in-process).
@@ -136,8 +138,9 @@ t.test('receipt verify', async (t) => {
 
   await app.close()
   const offline = await shifou(['receipt', 'verify', receipt, '--url', url])
-  t.equal(offline.code, 1, 'no service and no --jwks: exit 1')
-  t.match(offline.stdout, /INVALID: cannot reach/)
+  t.equal(offline.code, 3, 'no service and no --jwks: exit 3, not checked')
+  t.match(offline.stdout, new RegExp(`UNCHECKED: cannot reach the service at ${url}: connection refused`))
+  t.match(offline.stderr, /Check --url\. Or check offline against a saved key set with --jwks FILE/)
 })
 
 t.test('keys rotate through the CLI', async (t) => {
@@ -206,6 +209,6 @@ t.test('load: a service that cannot be reached is an error at once, not a wait',
     file
   ])
   t.equal(run.code, 1, run.stderr)
-  t.match(run.stderr, /ECONNREFUSED/)
+  t.match(run.stderr, new RegExp(`cannot reach the service at http://127.0.0.1:${port}: connection refused`))
   t.ok(Date.now() - started < 10_000, 'it ends within seconds')
 })
