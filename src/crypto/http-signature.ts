@@ -119,7 +119,9 @@ export function verifyMessage (message: HttpMessage, publicKey: KeyObject, opts:
   if (params.alg !== undefined && params.alg !== 'ed25519') return { error: 'alg is not ed25519' }
   if (params.created > opts.now + opts.maxSkew) return { error: 'the signature was created in the future' }
   if (params.created < opts.now - opts.maxAge) return { error: 'the signature is too old' }
-  if (params.expires !== undefined && params.expires < opts.now - opts.maxSkew) return { error: 'the signature expired' }
+  if (params.expires !== undefined && params.expires < opts.now - opts.maxSkew) {
+    return { error: 'the signature expired' }
+  }
   const bytes = /^:([A-Za-z0-9+/]{86}==):$/.exec(sig)
   if (bytes === null) return { error: 'the signature is not 64 bytes of base64' }
   let base: string
