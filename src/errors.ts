@@ -38,6 +38,7 @@ export const ERRORS = {
   QUOTA_EXCEEDED: { status: 429, title: 'Quota exceeded' },
   NO_ACTIVE_SNAPSHOT: { status: 503, title: 'No active snapshot' },
   QUOTA_UNAVAILABLE: { status: 503, title: 'Limiter unavailable' },
+  CONNECTOR_UNAVAILABLE: { status: 503, title: 'Connector unavailable' },
   AUDIT_UNAVAILABLE: { status: 503, title: 'Audit log unavailable' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'Database unavailable' },
   INTERNAL: { status: 500, title: 'Internal error' }
