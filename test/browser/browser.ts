@@ -18,7 +18,7 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core'
-import jsQR from 'jsqr'
+import jsqr from 'jsqr'
 import { PNG } from 'pngjs'
 import type { Teardown } from '../helpers/db.ts'
 
@@ -50,6 +50,10 @@ export async function newPage (t: Teardown, options: BrowserContextOptions = {})
 }
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+
+// jsqr is CommonJS whose types declare an ES default export: under nodenext its default import is
+// the module object to TypeScript, and the function itself at run time.
+const jsQR = jsqr as unknown as typeof jsqr.default
 
 export interface Violation { id: string, impact: string, help: string, nodes: string[] }
 

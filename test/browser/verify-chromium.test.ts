@@ -23,7 +23,7 @@ t.test('verify.js in Chromium', async (t) => {
   const results = await page.evaluate(async ({ receipt, log }) => {
     const v = await import('/assets/verify.js' as string)
     const jwks = await (await fetch('/.well-known/jwks.json')).json()
-    const { verifierKey } = await (await fetch('/v1/audit/checkpoint-key')).json()
+    const { verifierKey } = await (await fetch('/v1/audit/checkpoint-key')).json() as { verifierKey: string }
     const e = log.entries[0]
     const tampered = receipt.slice(0, 40) + (receipt[40] === 'A' ? 'B' : 'A') + receipt.slice(41)
     const leaf = JSON.parse(atob(e.leaf))
