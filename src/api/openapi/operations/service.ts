@@ -27,6 +27,16 @@ export const serviceOperations: Catalogue = {
       }]
     }
   },
+  'GET /assets/{file}': {
+    operationId: 'getAsset',
+    summary: 'A file of the service\'s own web pages',
+    responseContent: {
+      'text/javascript': { schema: { type: 'string' }, example: 'export async function verifyReceipt (jws, jwks) {…}' },
+      'text/css': { schema: { type: 'string' } },
+      'image/svg+xml': { schema: { type: 'string' } },
+      'image/png': { schema: { type: 'string', format: 'binary' } }
+    }
+  },
   'GET /openapi.json': {
     operationId: 'getOpenapi',
     summary: 'This document (OpenAPI 3.1)',
