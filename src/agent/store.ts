@@ -11,7 +11,7 @@ import { openDatabase, type Database } from '../db/client.ts'
 import { migrate } from '../db/migrate.ts'
 import { connectors, type ConnectorRow } from '../db/schema/index.ts'
 import { loadSnapshot, type LoadResult } from '../connectors/load.ts'
-import { lookupRecords, type SubjectRecords } from '../connectors/records.ts'
+import { readRecords, type SubjectRecords } from '../connectors/records.ts'
 import type { SnapshotFormat, TextEncoding } from '../connectors/rows.ts'
 import { writeEntries } from '../audit/writer.ts'
 import type { EntryInput } from '../audit/entry.ts'
@@ -102,7 +102,7 @@ export class AgentStore {
   async lookup (items: readonly LookupItem[]): Promise<{ snapshot: ActiveData, results: SubjectRecords[] } | null> {
     const snapshot = this.#active
     if (snapshot === null) return null
-    const results = await lookupRecords(this.database, items.map((l) => ({
+    const results = await readRecords(this.database, items.map((l) => ({
       snapshotId: snapshot.id, subjectHash: Buffer.from(l.subject, 'hex')
     })))
     const entries: EntryInput[] = items.map((l, i) => ({

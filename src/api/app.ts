@@ -20,6 +20,7 @@ import audit from './plugins/audit.ts'
 import receipts from './plugins/receipts.ts'
 import consent from './plugins/consent.ts'
 import records from './plugins/records.ts'
+import agents from './plugins/agents.ts'
 import limits from './plugins/limits.ts'
 import errors from './plugins/errors.ts'
 import openapi from './plugins/openapi.ts'
@@ -33,7 +34,7 @@ import routes from './routes/index.ts'
 /** The configuration the app needs (src/config.ts); the rest of Config is the CLI's. */
 type AppConfig = Pick<Config, 'issuer' | 'jwtSecret' | 'jwtPublicKeysFile' | 'logLevel' | 'checkpointKey'
   | 'auditOrigin' | 'checkpointEntries' | 'checkpointSeconds'>
-  & Partial<Pick<Config, 'receiptIssuer' | 'consentIssuersFile' | 'witnesses'>>
+  & Partial<Pick<Config, 'receiptIssuer' | 'consentIssuersFile' | 'witnesses' | 'agentTimeoutMs'>>
 
 export interface AppOptions {
   config: AppConfig
@@ -110,6 +111,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   })
   await app.register(consent, { issuersFile: opts.config.consentIssuersFile ?? null })
   await app.register(records)
+  await app.register(agents, { deadlineMs: opts.config.agentTimeoutMs ?? 2000 })
   await app.register(limits, opts.admission === undefined ? {} : { override: opts.admission })
   await app.register(witnesses, { witnesses: opts.config.witnesses ?? [] })
   await app.register(errors)

@@ -18,7 +18,8 @@ import { StatementBatcher } from '../db/batch.ts'
 import { Breaker } from '../db/breaker.ts'
 import { ShifouError } from '../errors.ts'
 import type { StoredRecord } from '../matchers/predicate/index.ts'
-import type { SigningKey } from '../agent/identity.ts'
+import { parsePublicKey, type SigningKey } from '../agent/identity.ts'
+import type { AgentRef } from '../db/schema/index.ts'
 import {
   LOOKUP_PATH, MAX_LOOKUPS, RESPONSE_COMPONENTS, signRequest, verifySigned, type LookupItem, type LookupResponse
 } from '../agent/protocol.ts'
@@ -177,4 +178,44 @@ function headerOf (response: IncomingMessage, name: string): string | undefined 
 function unavailable (why: string): ShifouError {
   return new ShifouError('CONNECTOR_UNAVAILABLE', `${why}; the question is not answered (never a no). ` +
     'Try again later, or ask the department to check its agent.')
+}
+
+/**
+ * The agents of every connector of kind agent, one client each (its connections, batcher and
+ * breaker), made on first use and made again when the connector's agent is registered anew.
+ * The hub signs with one key derived from the master key (src/agent/identity.ts, HUB_KEY_INFO).
+ */
+export class AgentSources {
+  readonly hubKey: SigningKey
+  readonly #deadlineMs: number
+  readonly #sources = new Map<string, AgentSource>()
+
+  constructor (hubKey: SigningKey, opts: { deadlineMs?: number } = {}) {
+    this.hubKey = hubKey
+    this.#deadlineMs = opts.deadlineMs ?? DEFAULT_AGENT_DEADLINE_MS
+  }
+
+  async lookup (connectorId: string, agent: AgentRef, item: LookupItem): Promise<AgentAnswer> {
+    return await this.source(connectorId, agent).lookup(item)
+  }
+
+  source (connectorId: string, agent: AgentRef): AgentSource {
+    let source = this.#sources.get(connectorId)
+    const changed = source !== undefined &&
+      (source.endpoint.url !== agent.url || source.endpoint.publicKeyText !== agent.publicKey)
+    if (source === undefined || changed) {
+      source?.close()
+      const publicKey = parsePublicKey(agent.publicKey)
+      if (publicKey === null) throw unavailable('the agent\'s registered public key is not an Ed25519 key')
+      source = new AgentSource({ connectorId, url: agent.url, publicKeyText: agent.publicKey, publicKey },
+        { hubKey: this.hubKey, deadlineMs: this.#deadlineMs })
+      this.#sources.set(connectorId, source)
+    }
+    return source
+  }
+
+  close (): void {
+    for (const s of this.#sources.values()) s.close()
+    this.#sources.clear()
+  }
 }

@@ -5,10 +5,14 @@
  */
 import type { Database } from '../db/client.ts'
 import type { CompiledPredicate, FieldType, ParamType } from '../matchers/predicate/index.ts'
-import type { Quotas } from '../db/schema/index.ts'
+import type { AgentRef, Quotas } from '../db/schema/index.ts'
 import { compileQuestion, fieldTypes } from './definitions.ts'
 
-export interface ActiveSnapshot { id: number, asOf: string, keyVersion: number }
+/**
+ * The snapshot a connector answers from. For a connector of kind agent the hub has none: `agent`
+ * says where to ask, and the snapshot is the agent's, known once it has answered (id 0 until then).
+ */
+export interface ActiveSnapshot { id: number, asOf: string, keyVersion: number, agent?: AgentRef }
 
 export interface CachedConnector {
   id: string
@@ -16,6 +20,8 @@ export interface CachedConnector {
   active: boolean
   fields: Record<string, FieldType>
   snapshot: ActiveSnapshot | null
+  /** kind agent: where its records are asked (the hub holds none) */
+  agent: AgentRef | null
 }
 
 export interface CachedQuestion {
@@ -79,6 +85,7 @@ interface LoadedConnector {
   department_id: string
   active: boolean
   fields: Array<{ name: string, type: string }>
+  agent: AgentRef | null
   snapshot_id: number | null
   as_of: string | null
   key_version: number | null
@@ -128,7 +135,8 @@ export class RegistryCache {
       db.query<LoadedQuestion>(
         'select id, title, description, connector_id, params, "when", requires_consent from questions where active'),
       db.query<LoadedConnector>(
-        `select c.id, c.department_id, c.active, c.fields, s.id as snapshot_id, s.as_of::text as as_of, s.key_version
+        `select c.id, c.department_id, c.active, c.fields, c.agent, s.id as snapshot_id, s.as_of::text as as_of,
+            s.key_version
            from connectors c left join snapshots s on s.id = c.active_snapshot_id`)
     ])
     const connectors = new Map<string, CachedConnector>()
@@ -138,6 +146,7 @@ export class RegistryCache {
         departmentId: r.department_id,
         active: r.active,
         fields: fieldTypes(r.fields),
+        agent: r.agent ?? null,
         snapshot: r.snapshot_id === null
           ? null
           : { id: Number(r.snapshot_id), asOf: r.as_of as string, keyVersion: Number(r.key_version) }

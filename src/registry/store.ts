@@ -6,7 +6,7 @@ import { and, asc, eq } from 'drizzle-orm'
 import type { Database, Executor } from '../db/client.ts'
 import {
   clients, connectors, departments, questions,
-  type ClientRow, type ConnectorRow, type DepartmentRow, type FieldDef, type QuestionRow, type Quotas
+  type AgentRef, type ClientRow, type ConnectorRow, type DepartmentRow, type FieldDef, type QuestionRow, type Quotas
 } from '../db/schema/index.ts'
 import { writeEntries } from '../audit/writer.ts'
 import type { JsonValue } from '../audit/entry.ts'
@@ -128,7 +128,9 @@ export interface ConnectorInput {
   id: string
   department: string
   title: string
-  kind: 'file'
+  kind: 'file' | 'agent'
+  /** kind agent only: where its agent is asked */
+  agent?: AgentRef
   subject: { field: string, type: 'cn_resident_id', column?: string }
   fields: FieldDef[]
   maxRejectRatio?: number
@@ -148,6 +150,7 @@ export async function createConnector (
 ): Promise<ConnectorRow> {
   assertDepartment(actor, input.department)
   checkConnectorFields(input)
+  checkAgent(input)
   return await change(deps, actor, 'create', 'connector', input.id, async (tx) => {
     const dept = await run<{ active: boolean }>(tx, deps.database.db.select({ active: departments.active })
       .from(departments)
@@ -164,11 +167,23 @@ export async function createConnector (
       subjectType: input.subject.type,
       subjectColumn: input.subject.column ?? null,
       fields: storedFields(input.fields),
-      maxRejectRatio: input.maxRejectRatio ?? DEFAULT_MAX_REJECT_RATIO
+      maxRejectRatio: input.maxRejectRatio ?? DEFAULT_MAX_REJECT_RATIO,
+      agent: input.agent ?? null
     }).onConflictDoNothing().returning({ id: connectors.id }))
     if (rows.length === 0) throw new ShifouError('CONFLICT', 'A connector with this id exists')
     return await getConnectorIn(deps.database, tx, input.id)
   })
+}
+
+/** An agent connector names its agent; no other kind does. */
+function checkAgent (input: Pick<ConnectorInput, 'kind' | 'agent'>): void {
+  if (input.kind === 'agent' && input.agent === undefined) {
+    throw new ShifouError('INVALID_DEFINITION', 'A connector of kind agent needs agent: {url, publicKey} ' +
+      '(the key is printed by shifou agent public-key at the department)')
+  }
+  if (input.kind !== 'agent' && input.agent !== undefined) {
+    throw new ShifouError('INVALID_DEFINITION', 'agent is given only for a connector of kind agent')
+  }
 }
 
 export async function getConnectorIn (database: Database, tx: Executor, id: string): Promise<ConnectorRow> {
@@ -183,6 +198,7 @@ export async function getConnectorIn (database: Database, tx: Executor, id: stri
     fields: connectors.fields,
     maxRejectRatio: connectors.maxRejectRatio,
     activeSnapshotId: connectors.activeSnapshotId,
+    agent: connectors.agent,
     active: connectors.active,
     createdAt: connectors.createdAt,
     updatedAt: connectors.updatedAt
@@ -200,6 +216,7 @@ export async function getConnectorIn (database: Database, tx: Executor, id: stri
     fields: r.fields as FieldDef[],
     maxRejectRatio: Number(r.max_reject_ratio),
     activeSnapshotId: r.active_snapshot_id === null ? null : Number(r.active_snapshot_id),
+    agent: (r.agent as AgentRef | null) ?? null,
     active: r.active as boolean,
     createdAt: new Date(r.created_at as string),
     updatedAt: new Date(r.updated_at as string)
@@ -225,7 +242,11 @@ export async function updateConnector (
   if (input.subject.field !== current.subjectField || input.subject.type !== current.subjectType) {
     throw new ShifouError('INVALID_DEFINITION', 'The subject of a connector cannot change')
   }
+  if (input.kind !== current.kind) {
+    throw new ShifouError('INVALID_DEFINITION', `A connector's kind cannot change (it is ${current.kind})`)
+  }
   checkConnectorFields(input)
+  checkAgent(input)
   return await change(deps, actor, 'update', 'connector', id, async (tx) => {
     const used = await run<{ id: string, when: unknown, params: Record<string, string> }>(tx, deps.database.db
       .select({ id: questions.id, when: questions.when, params: questions.params })
@@ -243,6 +264,7 @@ export async function updateConnector (
       subjectColumn: input.subject.column ?? null,
       fields: storedFields(input.fields),
       maxRejectRatio: input.maxRejectRatio ?? current.maxRejectRatio,
+      agent: input.agent ?? null,
       updatedAt: new Date()
     }).where(eq(connectors.id, id)))
     return await getConnectorIn(deps.database, tx, id)

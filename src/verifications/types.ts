@@ -7,6 +7,9 @@ import type { Entry, EntryInput, JsonValue } from '../audit/entry.ts'
 import type { RegistryState, CachedClient, CachedQuestion, ActiveSnapshot } from '../registry/cache.ts'
 import type { ParamValue } from '../matchers/predicate/index.ts'
 import type { SubjectRecords } from '../connectors/records.ts'
+import type { AgentAnswer } from '../connectors/agent-source.ts'
+import type { LookupItem } from '../agent/protocol.ts'
+import type { AgentRef } from '../db/schema/index.ts'
 import type { Admission, ClientInfo } from '../abuse/admission.ts'
 import type { ReceiptIssuer } from '../receipts/issuer.ts'
 import type { Consent, ConsentCheck, ConsentVerifier } from '../consent/check.ts'
@@ -85,10 +88,17 @@ export interface RecordReader {
   lookup(snapshotId: number, subjectHash: Uint8Array): Promise<SubjectRecords>
 }
 
+/** Asks a connector's agent for the records of one subject (CONNECTOR_UNAVAILABLE when it cannot). */
+export interface AgentLookups {
+  lookup(connectorId: string, agent: AgentRef, item: LookupItem): Promise<AgentAnswer>
+}
+
 export interface VerifyDeps {
   keyring: Keyring
   registry: { current(): Promise<RegistryState> }
   records: RecordReader
+  /** The departments' agents, for connectors of kind agent (src/connectors/agent-source.ts). */
+  agents: AgentLookups
   /** The limits and detectors (`ADMIT_ALL` in benchmarks that measure their cost). */
   admission: Admission
   audit: { commit(inputs: EntryInput[]): Promise<Entry[]> }

@@ -44,7 +44,7 @@ export async function startAgent (t: Teardown, a: AgentArgs): Promise<RunningAge
     }
   })
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the agent did not start: ${stdout}${stderr}`)), 60_000)
+    const timer = setTimeout(() => reject(new Error(`the agent did not start: ${stdout}${stderr}`)), 150_000)
     child.stdout!.on('data', (c: Buffer) => {
       stdout += c.toString()
       if (/public key: \S+\n/.test(stdout)) {

@@ -28,11 +28,22 @@ export const FieldDef = Type.Object({
   type: FieldType,
   column: Type.Optional(Column)
 }, Strict)
+export const AgentRefSchema = Type.Object({
+  url: Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 500, description: 'the agent\'s base URL' }),
+  publicKey: Type.String({
+    pattern: '^[A-Za-z0-9_-]{43}$',
+    description: 'the agent\'s Ed25519 public key, base64url of 32 bytes (shifou agent public-key)'
+  })
+}, Strict)
 export const ConnectorBody = Type.Object({
   id: Id,
   department: Id,
   title: Title,
-  kind: Type.Literal('file'),
+  kind: Type.Union([Type.Literal('file'), Type.Literal('agent')], {
+    description: 'file: snapshots are loaded into the hub; agent: the records stay at the department and its ' +
+      'agent is asked each time (docs/agent.md)'
+  }),
+  agent: Type.Optional(AgentRefSchema),
   subject: Type.Object({
     field: Type.String({ maxLength: 63 }),
     type: Type.Literal('cn_resident_id'),
@@ -80,6 +91,7 @@ export const Connector = Type.Object({
   subject: Type.Object({ field: Type.String(), type: Type.String(), column: Type.Optional(Type.String()) }),
   fields: Type.Array(Type.Object({ name: Type.String(), type: Type.String(), column: Type.Optional(Type.String()) })),
   maxRejectRatio: Type.Number(),
+  agent: Type.Optional(AgentRefSchema),
   active: Type.Boolean(),
   activeSnapshot: Type.Union([SnapshotSummary, Type.Null()]),
   createdAt: Instant,

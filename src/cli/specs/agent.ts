@@ -59,6 +59,11 @@ export const agent = defineCommand({
       command: 'SHIFOU_AGENT_KEY=$(cat marriage.agent-key) shifou agent --connector marriage --data 婚姻登记.csv ' +
         '--encoding gb18030 --hub-key "$(curl -s https://shifou.example.gov.cn/v1/agent-key | jq -r .publicKey)"',
       explains: 'serve the marriage registry\'s export to the hub, on 127.0.0.1:7390 behind the department\'s TLS proxy'
+    },
+    {
+      command: 'DATABASE_URL=postgres://agent@127.0.0.1/agent shifou agent --connector tax --data tax.csv ' +
+        '--hub-key "$HUB_KEY" --reload-minutes 60',
+      explains: 'keep the index in the department\'s PostgreSQL and reload the file every hour'
     }
   ],
   environment: [
@@ -77,7 +82,13 @@ export const agentPublicKey = defineCommand({
   description: 'Prints the agent\'s Ed25519 public key (base64url of its 32 bytes), making the key pair in the ' +
     'data directory on first use. The hub\'s admin registers the connector with it (agent.publicKey).',
   options: { 'data-dir': DATA_DIR_OPTION },
-  examples: [{ command: 'shifou agent public-key --data-dir /var/lib/shifou-agent', explains: 'the key to register' }],
+  examples: [
+    { command: 'shifou agent public-key --data-dir /var/lib/shifou-agent', explains: 'the key to register' },
+    {
+      command: 'SHIFOU_DATA_DIR=/var/lib/shifou-agent shifou agent public-key > agent.pub',
+      explains: 'the same, saved to a file'
+    }
+  ],
   environment: [AGENT_DIR],
   exit: [[0, 'printed'], [1, 'the key could not be made or read'], [2, 'bad usage']],
   run: async (argv) => await (await import('../agent.ts')).agent(['public-key', ...argv])
@@ -97,7 +108,8 @@ export const agentLog = defineCommand({
     'data-dir': DATA_DIR_OPTION
   },
   examples: [
-    { command: 'shifou agent log --from 1000 | jq -c \'select(.kind == "lookup")\'', explains: 'lookups from 1000' }
+    { command: 'shifou agent log --from 1000 | jq -c \'select(.kind == "lookup")\'', explains: 'lookups from 1000' },
+    { command: 'shifou agent log --data-dir /var/lib/shifou-agent --limit 50', explains: 'the first 50 entries' }
   ],
   environment: [AGENT_DIR, AGENT_DATABASE, { name: 'SHIFOU_AGENT_KEY', description: 'the connector\'s key' }],
   exit: [[0, 'printed'], [1, 'the log could not be read'], [2, 'bad usage']],

@@ -42,6 +42,7 @@ export const SERVICE = [
   v('SHIFOU_WITNESSES', 'a JSON file of witnesses to send every checkpoint to'),
   v('SHIFOU_DB_POOL_SIZE', 'PostgreSQL connections of this process (default 10)'),
   v('SHIFOU_DB_TIMEOUT_MS', 'how long a request may wait on the database, then 503 (default 5000)'),
+  v('SHIFOU_AGENT_TIMEOUT_MS', 'how long the hub waits for a department agent, then 503 (default 2000)'),
   v('LOG_LEVEL', 'fatal, error, warn, info (default), debug, trace or silent')
 ]
 

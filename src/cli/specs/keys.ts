@@ -63,7 +63,11 @@ export const keysExport = defineCommand({
     connector: { type: 'string', value: 'C', required: true, description: 'the connector (registered with kind agent)' }
   },
   examples: [
-    { command: 'shifou keys export --connector marriage > marriage.agent-key', explains: 'the key, saved to a file' }
+    { command: 'shifou keys export --connector marriage > marriage.agent-key', explains: 'the key, saved to a file' },
+    {
+      command: 'DATABASE_URL=postgres://shifou@db.internal/shifou shifou keys export --connector marriage',
+      explains: 'the key of a connector of a PostgreSQL deployment'
+    }
   ],
   environment: [...DATABASE, ...MASTER_KEY],
   exit: [

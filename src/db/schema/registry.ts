@@ -13,6 +13,9 @@ export const departments = pgTable('departments', {
 })
 export type DepartmentRow = typeof departments.$inferSelect
 
+/** Where a connector of kind "agent" is asked, and the Ed25519 key (base64url) its answers are signed with. */
+export interface AgentRef { url: string, publicKey: string }
+
 /** A declared field; `column` is the file's header for it when that is not the field's name (design §14.1). */
 export interface FieldDef { name: string, type: string, column?: string }
 
@@ -28,6 +31,8 @@ export const connectors = pgTable('connectors', {
   fields: jsonb().$type<FieldDef[]>().notNull(),
   maxRejectRatio: real().notNull(),
   activeSnapshotId: bigint({ mode: 'number' }),
+  /** kind "agent": the department's agent the hub asks (design §14.3); null otherwise */
+  agent: jsonb().$type<AgentRef>(),
   active: boolean().notNull().default(true),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow()

@@ -2,16 +2,19 @@
  * Stage 5: every connector asked has an active snapshot (503, audited); a consent is single-use,
  * so its jti is recorded last, once every other check has passed (409, audited); then the
  * subject's records are read through the record source (src/connectors/records.ts) — one lookup
- * per connector, whatever the number of its questions. A subject that a connector asked holds as
- * unreadable (behind a rejected row, design §14.1) is refused whole (409, audited): an answer
- * from the rest of their rows, or as unknown, may be false.
+ * per connector, whatever the number of its questions; a connector of kind agent is asked of its
+ * department's agent, and one that cannot answer refuses the request (503 CONNECTOR_UNAVAILABLE).
+ * A subject that a connector asked holds as unreadable (behind a rejected row, design §14.1) is
+ * refused whole (409, audited): an answer from the rest of their rows, or as unknown, may be false.
  *
  * A request the limiter found fresh is then observed for the detectors, off the answer's path,
  * whether its records were read or it was refused before: the lookups tell whether a connector
  * asked knows the subject, and the other active snapshots are probed when they do not.
  */
 import { unreadableQuestion, type SubjectRecords } from '../../connectors/records.ts'
-import { Refusal, type Admitted, type VerifyDeps, type WithRecords } from '../types.ts'
+import type { ActiveSnapshot } from '../../registry/cache.ts'
+import { isShifouError, ShifouError } from '../../errors.ts'
+import { Refusal, type Admitted, type Lookup, type VerifyDeps, type WithRecords } from '../types.ts'
 
 export async function readRecords (v: Admitted, deps: VerifyDeps): Promise<WithRecords | Refusal> {
   const read = await readAdmitted(v, deps)
@@ -27,8 +30,15 @@ async function readAdmitted (v: Admitted, deps: VerifyDeps): Promise<WithRecords
   if (v.consent?.ok === true && !await deps.consent.consume(v.consent.consent)) {
     return new Refusal('CONSENT_REPLAYED', 'This consent has been used already')
   }
-  const read = await Promise.all(v.lookups.map(async (l) => await deps.records.lookup(l.snapshotId, l.subjectHash)))
-  const records = new Map<string, SubjectRecords>(v.lookups.map((l, i) => [l.connectorId, read[i]!]))
+  let read: Array<{ records: SubjectRecords, snapshot: ActiveSnapshot }>
+  try {
+    read = await Promise.all(v.lookups.map(async (l) => await lookup(v, l, snapshots.get(l.connectorId)!, deps)))
+  } catch (err) {
+    if (isShifouError(err) && err.code === 'CONNECTOR_UNAVAILABLE') return new Refusal(err.code, err.detail)
+    throw err
+  }
+  const records = new Map<string, SubjectRecords>(v.lookups.map((l, i) => [l.connectorId, read[i]!.records]))
+  const answering = new Map<string, ActiveSnapshot>(v.lookups.map((l, i) => [l.connectorId, read[i]!.snapshot]))
   const asked = v.asked.map((a) => ({ id: a.question.id, connectorId: a.question.connectorId }))
   const unreadable = unreadableQuestion(records, asked)
   if (unreadable !== null) {
@@ -36,7 +46,33 @@ async function readAdmitted (v: Admitted, deps: VerifyDeps): Promise<WithRecords
       'could not be read when it was loaded (a rejected row); no answer is given until the department loads it ' +
       'correctly. Check the subject in person, or ask the department.', { question: unreadable })
   }
-  return { ...v, snapshots, records }
+  return { ...v, snapshots: answering, records }
+}
+
+/**
+ * One connector's records of the subject: from its active snapshot in the hub, or asked of its
+ * department's agent (src/connectors/agent-source.ts), whose answer names its own snapshot.
+ */
+async function lookup (v: Admitted, l: Lookup, snapshot: ActiveSnapshot, deps: VerifyDeps):
+Promise<{ records: SubjectRecords, snapshot: ActiveSnapshot }> {
+  if (snapshot.agent === undefined) return { records: await deps.records.lookup(l.snapshotId, l.subjectHash), snapshot }
+  const answer = await deps.agents.lookup(l.connectorId, snapshot.agent, {
+    subject: Buffer.from(l.subjectHash).toString('hex'),
+    verification: v.id,
+    caller: v.client.id,
+    purpose: v.request.purpose
+  })
+  if (answer.snapshot.keyVersion !== snapshot.keyVersion) {
+    throw new ShifouError('CONNECTOR_UNAVAILABLE', `The department's agent holds key version ` +
+      `${answer.snapshot.keyVersion}, the hub hashes with ${snapshot.keyVersion}: export the connector's key ` +
+      'again (shifou keys export) and restart the agent. The question is not answered (never a no).')
+  }
+  return {
+    records: answer.records,
+    snapshot: {
+      id: answer.snapshot.id, asOf: answer.snapshot.asOf, keyVersion: snapshot.keyVersion, agent: snapshot.agent
+    }
+  }
 }
 
 /** The detectors' observation of a fresh request: `records` null when none was read. */

@@ -28,6 +28,7 @@ async function view (database: Database, c: ConnectorRow): Promise<Static<typeof
     },
     fields: c.fields,
     maxRejectRatio: c.maxRejectRatio,
+    ...(c.agent === null ? {} : { agent: c.agent }),
     active: c.active,
     activeSnapshot: c.activeSnapshotId === null ? null : await getSnapshot(database, c.activeSnapshotId),
     createdAt: c.createdAt.toISOString(),

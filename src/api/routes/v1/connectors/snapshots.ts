@@ -49,6 +49,10 @@ const snapshots: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const connector = await ownedConnector(database, request.principal!, request.params.id)
+    if (connector.agent !== null) {
+      throw new ShifouError('CONFLICT', 'This connector\'s data stays at the department: its agent loads it there ' +
+        '(shifou agent --data FILE; docs/agent.md), and the hub holds no snapshot of it')
+    }
     checkAsOf(request.query.asOf)
     const [type, ...parameters] = (request.headers['content-type'] ?? '').split(';')
     const format = FORMATS[type!.trim().toLowerCase()]
