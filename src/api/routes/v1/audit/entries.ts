@@ -15,8 +15,9 @@ const entries: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: ['auditor'] },
     schema: { tags, querystring: EntriesQuery, response: withErrors({ 200: EntriesPage }) }
   }, async (request) => {
-    const { limit, cursor, ...filter } = request.query
-    const page = await listEntries(database, filter, Number(limit ?? 100), Number(cursor ?? 0))
+    const { limit, cursor, order, ...filter } = request.query
+    const page = await listEntries(database, filter, Number(limit ?? 100),
+      cursor === undefined ? null : Number(cursor), order ?? 'asc')
     return { entries: page.entries.map(entryView), next: page.next }
   })
 
