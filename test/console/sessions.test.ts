@@ -79,7 +79,8 @@ t.test('console sessions', async (t) => {
     const search = { idNumber: ID, reason: 'inspection case 2026-7' }
     const bare = await call('POST', '/v1/audit/subject-search', cookie, search)
     t.same([bare.statusCode, bare.json().code], [403, 'CSRF_TOKEN_INVALID'], 'no CSRF header: refused')
-    const wrong = await call('POST', '/v1/audit/subject-search', cookie, search, { 'x-csrf-token': csrf.slice(1) + 'A' })
+    const forged = csrf.slice(1) + 'A'
+    const wrong = await call('POST', '/v1/audit/subject-search', cookie, search, { 'x-csrf-token': forged })
     t.equal(wrong.json().code, 'CSRF_TOKEN_INVALID', 'a wrong CSRF token: refused')
     const ok = await call('POST', '/v1/audit/subject-search', cookie, search, { 'x-csrf-token': csrf })
     t.equal(ok.statusCode, 200, ok.body)
@@ -132,7 +133,8 @@ t.test('console sessions', async (t) => {
 
   t.test('an auditor acknowledges an alert: recorded, audited once', async (t) => {
     const id = await storeAlert(database, {
-      kind: 'UNKNOWN_SUBJECTS', client: 'demo-housing', organisation: null, scope: 'x', day: '2026-12-06', detail: { n: 3 }
+      kind: 'UNKNOWN_SUBJECTS', client: 'demo-housing', organisation: null, scope: 'x', day: '2026-12-06',
+      detail: { n: 3 }
     })
     const { cookie, csrf } = await signIn({ role: 'auditor' })
     const first = await call('POST', `/v1/audit/alerts/${id!}/acknowledge`, cookie, undefined, { 'x-csrf-token': csrf })
@@ -140,19 +142,22 @@ t.test('console sessions', async (t) => {
     t.equal(first.json().acknowledged.by, 'dev-auditor')
     const again = await call('POST', `/v1/audit/alerts/${id!}/acknowledge`, cookie, undefined, { 'x-csrf-token': csrf })
     t.same(again.json().acknowledged, first.json().acknowledged, 'acknowledging again changes nothing')
-    const listed = (await call('GET', '/v1/audit/alerts', cookie)).json().alerts.find((a: { id: number }) => a.id === id)
+    const listed = (await call('GET', '/v1/audit/alerts', cookie)).json().alerts
+      .find((a: { id: number }) => a.id === id)
     t.same(listed.acknowledged, first.json().acknowledged)
     const entries = (await call('GET', '/v1/audit/entries?kind=change&order=desc', cookie)).json().entries
       .filter((e: { code: string }) => e.code === 'ACKNOWLEDGE')
     t.equal(entries.length, 1, 'one audit entry')
     t.same(entries[0].detail, { action: 'acknowledge', resource: 'alert', id: String(id), alert: 'UNKNOWN_SUBJECTS' })
-    const missing = await call('POST', '/v1/audit/alerts/999999/acknowledge', cookie, undefined, { 'x-csrf-token': csrf })
+    const missing = await call('POST', '/v1/audit/alerts/999999/acknowledge', cookie, undefined,
+      { 'x-csrf-token': csrf })
     t.equal(missing.json().code, 'NOT_FOUND')
   })
 
   t.test('the log newest first, paged downwards', async (t) => {
     const { cookie } = await signIn({ role: 'auditor' })
-    const all = (await call('GET', '/v1/audit/entries?limit=1000', cookie)).json().entries.map((e: { index: number }) => e.index)
+    const all = (await call('GET', '/v1/audit/entries?limit=1000', cookie)).json().entries
+      .map((e: { index: number }) => e.index)
     t.ok(all.length >= 3)
     const first = (await call('GET', '/v1/audit/entries?order=desc&limit=2', cookie)).json()
     t.same(first.entries.map((e: { index: number }) => e.index), all.slice(-2).reverse())

@@ -45,6 +45,7 @@ function drawHeader () {
 
 async function signOut () {
   await api('DELETE', '/console/session').catch(() => {})
+  session = null
   location.hash = ''
   await start()
 }
@@ -58,6 +59,8 @@ function markCurrent (id) {
 
 async function route () {
   if (!session?.signedIn) return
+  // A view that ends after the session changed (sign-out, expiry, another sign-in) draws nothing.
+  const current = session
   const views = VIEWS[session.role]
   const [id, ...rest] = location.hash.replace(/^#\/?/, '').split('/')
   const view = views.find((v) => v[0] === id) ?? views[0]
@@ -65,8 +68,10 @@ async function route () {
   main.replaceChildren(h('p', { text: t('loading') }))
   try {
     const content = await view[2](rest.map(decodeURIComponent), session)
+    if (session !== current) return
     main.replaceChildren(content)
   } catch (err) {
+    if (session !== current) return
     main.replaceChildren(h('p', { role: 'alert', class: 'status failed', text: problemText(err) }))
   }
   const heading = main.querySelector('h1')
