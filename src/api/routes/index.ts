@@ -20,6 +20,7 @@ import proofs from './v1/audit/proofs.ts'
 import exporter from './v1/audit/export.ts'
 import alerts from './v1/audit/alerts.ts'
 import accessLog from './v1/me/access-log.ts'
+import assets from './pages/assets.ts'
 
 export default async function routes (app: FastifyInstance): Promise<void> {
   await app.register(health)
@@ -36,4 +37,5 @@ export default async function routes (app: FastifyInstance): Promise<void> {
     await app.register(plugin, { prefix: '/v1/audit' })
   }
   await app.register(accessLog, { prefix: '/v1/me' })
+  await app.register(assets, { prefix: '/assets' })
 }
