@@ -7,7 +7,7 @@ import type { Entry, EntryInput } from '../audit/entry.ts'
 import type { RegistryState, CachedClient, CachedQuestion, ActiveSnapshot } from '../registry/cache.ts'
 import type { ParamValue } from '../matchers/predicate/index.ts'
 import type { SubjectRecords } from '../connectors/records.ts'
-import type { Admission } from '../abuse/admission.ts'
+import type { Admission, ClientInfo } from '../abuse/admission.ts'
 import type { ReceiptIssuer } from '../receipts/issuer.ts'
 import type { Consent, ConsentCheck, ConsentVerifier } from '../consent/check.ts'
 import { ERRORS, type ErrorCode } from '../errors.ts'
@@ -120,12 +120,13 @@ export interface Checked extends Authorised {
 /** A subject's records to read: its keyed hash in the active snapshot of one connector. */
 export interface Lookup { connectorId: string, snapshotId: number, subjectHash: Uint8Array }
 
-/** Stage 4, admit: within the client's limits; the records, when the limiter read them. */
+/** Stage 4, admit: within the client's limits, and counted. */
 export interface Admitted extends Checked {
   /** the active snapshot of each connector asked, or null when one has none */
   snapshots: Map<string, ActiveSnapshot> | null
   lookups: Lookup[]
-  prefetched: Map<string, SubjectRecords> | null
+  /** what the detectors observe of a request the limiter found fresh, once its records are read */
+  observe: { client: ClientInfo, subject: Buffer, prefix: Buffer, now: Date } | null
 }
 
 /** Stage 5, readRecords: the subject's records in every connector asked. */
