@@ -18,6 +18,7 @@ import type { ConnectorRow } from '../db/schema/index.ts'
 import type { Keyring } from '../keys/keyring.ts'
 import { ID_NORM_VERSION, todayCst } from '../matchers/cn-resident-id.ts'
 import { NAME_NORM_VERSION } from '../matchers/cn-name.ts'
+import { isCalendarDate } from '../instant.ts'
 import { ShifouError } from '../errors.ts'
 import type { Principal } from '../principal.ts'
 import { isUnavailable } from '../db/unavailable.ts'
@@ -66,10 +67,9 @@ export type LoadOptions = LoadBase & (FileInput | { source: SnapshotSource })
 /** Checks `asOf`: a calendar date (YYYY-MM-DD), not after today in China Standard Time. */
 export function checkAsOf (asOf: string, now = new Date()): void {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(asOf)
-  const midnight = asOf + 'T00:00:00Z'
-  // A date that does not exist (2026-02-30) parses, to another day: it must come back as written.
-  if (m === null || Number.isNaN(Date.parse(midnight)) || new Date(midnight).toISOString().slice(0, 10) !== asOf) {
-    throw new ShifouError('INVALID_QUERY', 'asOf must be a date YYYY-MM-DD')
+  // A date that does not exist (2026-02-30, year 0000) is refused, not read as another day.
+  if (m === null || !isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]))) {
+    throw new ShifouError('INVALID_QUERY', 'asOf must be a date YYYY-MM-DD in years 0001-9999')
   }
   if (asOf.replaceAll('-', '') > todayCst(now)) throw new ShifouError('INVALID_QUERY', 'asOf may not be in the future')
 }
