@@ -19,6 +19,7 @@ export const ERRORS = {
   SUBJECT_NAME_REQUIRED: { status: 400, title: 'Subject name required' },
   UNAUTHENTICATED: { status: 401, title: 'Unauthenticated' },
   SESSION_EXPIRED: { status: 401, title: 'Console session ended' },
+  TOKEN_LIFETIME_TOO_LONG: { status: 401, title: 'Token lifetime too long' },
   FORBIDDEN: { status: 403, title: 'Forbidden' },
   CSRF_TOKEN_INVALID: { status: 403, title: 'CSRF token missing or wrong' },
   QUESTION_NOT_ALLOWED: { status: 403, title: 'Question not allowed' },
