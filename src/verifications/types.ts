@@ -3,7 +3,7 @@
  * takes what the previous one established and returns more, or a `Refusal`.
  */
 import type { Keyring } from '../keys/keyring.ts'
-import type { Entry, EntryInput } from '../audit/entry.ts'
+import type { Entry, EntryInput, JsonValue } from '../audit/entry.ts'
 import type { RegistryState, CachedClient, CachedQuestion, ActiveSnapshot } from '../registry/cache.ts'
 import type { ParamValue } from '../matchers/predicate/index.ts'
 import type { SubjectRecords } from '../connectors/records.ts'
@@ -14,6 +14,8 @@ import { ERRORS, type ErrorCode } from '../errors.ts'
 import type { Principal } from '../principal.ts'
 
 export const MAX_QUESTIONS = 20
+/** characters of a case id (design §14.6) */
+export const MAX_CASE_ID = 128
 
 export interface VerificationRequest {
   subject: { idNumber: string, name?: string }
@@ -48,12 +50,22 @@ export class Refusal {
   readonly question: string | undefined
   /** machine-readable members of the problem document (e.g. the limit and Retry-After) */
   readonly extra: Record<string, string | number> | undefined
+  /**
+   * Members of the problem document that tell the caller how to fix the request (the questions it
+   * may ask instead, its purposes): for the caller only, not written to the audit entry.
+   */
+  readonly hints: Record<string, JsonValue> | undefined
 
-  constructor (code: ErrorCode, detail: string, opts: { question?: string, extra?: Refusal['extra'] } = {}) {
+  constructor (
+    code: ErrorCode,
+    detail: string,
+    opts: { question?: string, extra?: Refusal['extra'], hints?: Refusal['hints'] } = {}
+  ) {
     this.code = code
     this.detail = detail
     this.question = opts.question
     this.extra = opts.extra
+    this.hints = opts.hints
   }
 
   get status (): number {
