@@ -50,7 +50,7 @@ const [FIRST, SECOND, THIRD] = ['330106196611226613', '610113196601260421', '310
 const CSV = `id_number,amount\n${FIRST},12\n${SECOND},not-a-number\n`
 const NDJSON = `{"id_number":"${FIRST}","amount":12}\n{"id_number":"${SECOND}","amount":"twelve"}\n`
 const ask = (c: Ctx, questions: unknown[], purpose = 'housing-subsidy'): Record<string, unknown> =>
-  ({ subject: c.person, questions, purpose, caseId: 'HS-2026-0001' })
+  ({ subject: c.person, questions, purpose, caseId: '穗住保〔2026〕0001号' })
 const client = (id: string, extra: Record<string, unknown> = {}): Record<string, unknown> =>
   ({ id, name: 'Client ' + id, questions: ['oa.q', 'oa.idle'], purposes: ['housing-subsidy'], ...extra })
 const SUBJECT = { field: 'id_number', type: 'cn_resident_id' }
@@ -280,6 +280,8 @@ export const CASES: Case[] = [
     status: 400,
     code: 'UNKNOWN_FIELD'
   },
+  { op: 'GET /v1/clients/me', as: CALLER, status: 200 },
+  { op: 'GET /v1/clients/me', as: callerOf('oa-nobody'), status: 403, code: 'CLIENT_INACTIVE' },
   { op: 'DELETE /v1/clients/{id}', as: ADMIN, params: { id: 'oa-gone' }, status: 204 },
   { op: 'DELETE /v1/clients/{id}', as: ADMIN, params: { id: 'nope' }, status: 404, code: 'NOT_FOUND' },
 

@@ -26,7 +26,7 @@ export const callerOperations: Catalogue = {
         { id: 'income.at_least', params: { year: 2025, min: 30000 } }
       ],
       purpose: ex.PURPOSE,
-      caseId: 'HS-2026-0001'
+      caseId: ex.CASE_ID
     },
     response: {
       id: ex.VERIFICATION_ID,
@@ -35,6 +35,16 @@ export const callerOperations: Catalogue = {
         { question: 'property.none', answer: 'yes', auditIndex: 4711, ...signed },
         { question: 'income.at_least', answer: 'no', auditIndex: 4712, ...signed }
       ]
+    }
+  },
+  'GET /v1/clients/me': {
+    operationId: 'getOwnClient',
+    summary: 'Your own registration and today\'s usage (callers)',
+    errors: ['CLIENT_INACTIVE'],
+    response: {
+      ...ex.without(ex.without(ex.client, 'autoSuspend'), 'quotas'),
+      quotas: ex.quotas,
+      usage: { day: '2026-03-02', requestsThisMinute: 3, subjectsToday: 41 }
     }
   },
   'POST /v1/verifications/{id}/certificate': {
