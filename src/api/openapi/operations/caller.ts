@@ -37,16 +37,6 @@ export const callerOperations: Catalogue = {
       ]
     }
   },
-  'GET /v1/clients/me': {
-    operationId: 'getOwnClient',
-    summary: 'Your own registration and today\'s usage (callers)',
-    errors: ['CLIENT_INACTIVE'],
-    response: {
-      ...ex.without(ex.without(ex.client, 'autoSuspend'), 'quotas'),
-      quotas: ex.quotas,
-      usage: { day: '2026-03-02', requestsThisMinute: 3, subjectsToday: 41 }
-    }
-  },
   'POST /v1/verifications/{id}/certificate': {
     operationId: 'getCertificate',
     summary: 'The printable certificate of a verification (HTML), or a receipt\'s QR code (SVG, PNG)',
