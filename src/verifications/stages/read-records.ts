@@ -27,7 +27,7 @@ async function readAdmitted (v: Admitted, deps: VerifyDeps): Promise<WithRecords
   if (v.consent?.ok === true && !await deps.consent.consume(v.consent.consent)) {
     return new Refusal('CONSENT_REPLAYED', 'This consent has been used already')
   }
-  const read = await Promise.all(v.lookups.map(async (l) => await deps.records.lookup(l.snapshotId, l.subjectHash)))
+  const read = await Promise.all(v.lookups.map(async (l) => await deps.records.lookup(l)))
   const records = new Map<string, SubjectRecords>(v.lookups.map((l, i) => [l.connectorId, read[i]!]))
   const asked = v.asked.map((a) => ({ id: a.question.id, connectorId: a.question.connectorId }))
   const unreadable = unreadableQuestion(records, asked)
