@@ -56,6 +56,23 @@ export const callerOperations: Catalogue = {
       }
     }
   },
+  'GET /v1/clients/me': {
+    operationId: 'getOwnClient',
+    summary: 'Your own registration and today\'s usage',
+    errors: ['CLIENT_INACTIVE'],
+    response: {
+      id: ex.CLIENT,
+      name: 'Demo housing subsidy approval system',
+      organisation: 'demo-housing-bureau',
+      questions: ['identity.name_matches', 'income.at_least', 'property.none'],
+      purposes: [ex.PURPOSE, 'public-rental-flat'],
+      quotas: ex.quotas,
+      confidential: false,
+      disclosureDelaySeconds: 0,
+      active: true,
+      usage: { day: ex.AS_OF, requestsThisMinute: 4, subjectsToday: 117 }
+    }
+  },
   'GET /v1/me/access-log': {
     operationId: 'getAccessLog',
     summary: 'Who asked about you (citizens)',
