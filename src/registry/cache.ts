@@ -131,7 +131,8 @@ export class RegistryCache {
       db.query<LoadedQuestion>(
         'select id, title, description, connector_id, params, "when", requires_consent from questions where active'),
       db.query<LoadedConnector>(
-        `select c.id, c.department_id, c.kind, c.active, c.fields, s.id as snapshot_id, s.as_of::text as as_of, s.key_version
+        `select c.id, c.department_id, c.kind, c.active, c.fields,
+            s.id as snapshot_id, s.as_of::text as as_of, s.key_version
            from connectors c left join snapshots s on s.id = c.active_snapshot_id`)
     ])
     const connectors = new Map<string, CachedConnector>()

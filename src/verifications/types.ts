@@ -81,7 +81,6 @@ export class Refusal {
 
 export type Outcome = { ok: true, result: VerificationResult } | { ok: false, refusal: Refusal }
 
-
 export interface VerifyDeps {
   keyring: Keyring
   registry: { current(): Promise<RegistryState> }
