@@ -457,9 +457,10 @@ t.test('route inventory: every route declares its roles; public only for operati
   await inventory.ready()
 
   // The operations endpoints, plus the published verification keys: checkpoints (design §8) and
-  // receipts (design §9) are meant to be checked by anyone, so their public keys are public.
-  const PUBLIC =
-    /^(\/healthz|\/readyz|\/metrics|\/openapi\.json|\/docs.*|\/v1\/audit\/checkpoint-key|\/\.well-known\/jwks\.json)$/
+  // receipts (design §9) are meant to be checked by anyone, so their public keys are public; and the
+  // files the service's own pages load in the browser (/assets).
+  const PUBLIC = new RegExp('^(/healthz|/readyz|/metrics|/openapi\\.json|/docs.*|/v1/audit/checkpoint-key|' +
+    '/\\.well-known/jwks\\.json|/assets/:file)$')
   const seen = new Set<string>()
   for (const route of routes) {
     const methods = ([] as string[]).concat(route.method)

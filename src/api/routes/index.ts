@@ -11,6 +11,7 @@ import snapshots from './v1/connectors/snapshots.ts'
 import rejects from './v1/connectors/rejects.ts'
 import questions from './v1/questions/index.ts'
 import clients from './v1/clients/index.ts'
+import clientSelf from './v1/clients/me.ts'
 import verifications from './v1/verifications/index.ts'
 import certificate from './v1/verifications/certificate.ts'
 import entries from './v1/audit/entries.ts'
@@ -20,6 +21,7 @@ import proofs from './v1/audit/proofs.ts'
 import exporter from './v1/audit/export.ts'
 import alerts from './v1/audit/alerts.ts'
 import accessLog from './v1/me/access-log.ts'
+import assets from './pages/assets.ts'
 
 export default async function routes (app: FastifyInstance): Promise<void> {
   await app.register(health)
@@ -30,10 +32,12 @@ export default async function routes (app: FastifyInstance): Promise<void> {
   await app.register(rejects, { prefix: '/v1/connectors' })
   await app.register(questions, { prefix: '/v1/questions' })
   await app.register(clients, { prefix: '/v1/clients' })
+  await app.register(clientSelf, { prefix: '/v1/clients' })
   await app.register(verifications, { prefix: '/v1/verifications' })
   await app.register(certificate, { prefix: '/v1/verifications' })
   for (const plugin of [entries, subjectSearch, checkpoint, proofs, exporter, alerts]) {
     await app.register(plugin, { prefix: '/v1/audit' })
   }
   await app.register(accessLog, { prefix: '/v1/me' })
+  await app.register(assets, { prefix: '/assets' })
 }
