@@ -2,10 +2,10 @@
  * Admission (design §10): what a verification asks of the abuse controls before any record is
  * read. The limiter (`AbuseMonitor`, monitor.ts) is the implementation the service runs;
  * `ADMIT_ALL` admits every request and observes nothing, for the benchmarks that measure what the
- * limits cost.
+ * limits cost. Admission reads no record: the connectors do, once a request is admitted.
  */
-import type { SubjectRecords } from '../connectors/records.ts'
 import type { Limit, QuotaInput } from './limits.ts'
+import type { Observation } from './observe.ts'
 
 export interface ClientInfo { id: string, organisation: string | null, autoSuspend: boolean }
 
@@ -13,21 +13,21 @@ export interface AdmissionDecision {
   /** The limit the request exceeds, with its Retry-After in seconds; null when it is admitted. */
   over: { limit: Limit, retryAfter: number } | null
   /**
-   * For an admitted request, the records of each of its `lookups` in their order, when the check
-   * read them in the same statement; null when the caller must read them itself.
+   * An admitted request recorded something the detectors have not seen (a subject new to the
+   * client today, a name not tried against it today): it is to be `observe`d once its records
+   * were read, or once it was refused before any was.
    */
-  records: SubjectRecords[] | null
+  fresh: boolean
 }
 
 export interface Admission {
-  /**
-   * Checks and counts one request (throws when the limits cannot be consulted: the request is then
-   * refused). The records of `lookups` are read only for a request that is admitted.
-   */
+  /** Checks and counts one request (throws when the limits cannot be consulted: it is then refused). */
   check(request: QuotaInput, client: ClientInfo): Promise<AdmissionDecision>
+  /** Tells the detectors about a fresh admitted request, off the answer's path. */
+  observe(observation: Observation, client: ClientInfo): void
   /** Tells the detectors that a limit refused a request (a flood, or names being guessed). */
   refused(client: ClientInfo, limit: Limit, subject: Buffer, now: Date): void
-  /** Waits for the work done off the answers' path (alerts being stored). */
+  /** Waits for the work done off the answers' path (observations, alerts being stored). */
   drain(): Promise<void>
   /** Detector runs that failed (answers are unaffected), for the metrics. */
   readonly failures: number
@@ -35,11 +35,12 @@ export interface Admission {
   readonly observations: number
 }
 
-/** Admits every request, reads no record and observes nothing: for benchmarks only. */
+/** Admits every request and observes nothing: for benchmarks only. */
 export const ADMIT_ALL: Admission = {
   async check () {
-    return { over: null, records: null }
+    return { over: null, fresh: false }
   },
+  observe () {},
   refused () {},
   async drain () {},
   failures: 0,

@@ -1,14 +1,15 @@
 /**
  * The abuse controls of one service process (design §10): the limiter, consulted before any
- * lookup, whose statement also reads the records of a request that passed and observes it for the
- * detectors (migration 0009); and the detectors, which judge the counts it returns for each fresh
- * request. Alerts are raised off the answer's path (the caller does not wait for them); `drain`
- * waits for them on shutdown. Alerts are stored, counted, logged without identifiers, and suspend
+ * record is read (limits.ts, migration 0020); and the detectors, which judge the counts of each
+ * fresh request once it is observed (observe.ts), after its records were read. Observations and
+ * alerts happen off the answer's path (the caller does not wait for them); `drain` waits for them
+ * on shutdown. Alerts are stored, counted, logged without identifiers, and suspend
  * the client when it is registered with autoSuspend.
  */
 import type { Database } from '../db/client.ts'
 import { writeEntries } from '../audit/writer.ts'
 import { checkQuotas, cstDay, retryAfter, type Limit, type QuotaDecision, type QuotaInput } from './limits.ts'
+import { observeFresh, type Observation } from './observe.ts'
 import {
   DEFAULT_THRESHOLDS, judge, type AlertKind, type DetectorThresholds, type Finding, type ObservedCounts
 } from './detectors.ts'
@@ -33,6 +34,7 @@ export class AbuseMonitor implements Admission {
   // Counters are written with synchronous_commit off: a crash may forget the last fraction of a
   // second of counts, where an fsync per request would cost a commit wait on every answer.
   readonly #checks: StatementBatcher<QuotaInput, QuotaDecision>
+  readonly #observations: StatementBatcher<Observation, ObservedCounts>
   /** Alerts of the day already stored (by this process or another): kind/scope/day. */
   readonly #raised = new Set<string>()
   #raisedDay = ''
@@ -46,25 +48,26 @@ export class AbuseMonitor implements Admission {
     this.#thresholds = opts.thresholds ?? DEFAULT_THRESHOLDS
     this.#opts = opts
     this.#checks = new StatementBatcher(async (batch) => await checkQuotas(this.#db.relaxed, batch))
+    this.#observations = new StatementBatcher(async (batch) => await observeFresh(this.#db.relaxed, batch))
   }
 
   /**
    * The limit this request exceeds (`over`, null: it may proceed), with its Retry-After in
-   * seconds, and for a request that passed the records of its lookups. Checks of concurrent
-   * requests wait while one batch is with the database and go in the next together. A fresh
-   * request that passed was observed by the same statement; its counts are judged here, and an
-   * alert they call for is stored off the request's path.
+   * seconds. Checks of concurrent requests wait while one batch is with the database and go in
+   * the next together.
    */
-  async check (q: QuotaInput, client: ClientInfo): Promise<AdmissionDecision> {
-    const { limit, records, counts } = await this.#checks.submit(q)
-    if (counts !== null) {
+  async check (q: QuotaInput): Promise<AdmissionDecision> {
+    const { limit, fresh } = await this.#checks.submit(q)
+    return { over: limit === null ? null : { limit, retryAfter: retryAfter(limit, q.now) }, fresh }
+  }
+
+  /** A fresh request that passed is observed, and its counts judged, off the request's path. */
+  observe (o: Observation, client: ClientInfo): void {
+    this.#track((async () => {
+      const counts = await this.#observations.submit(o)
       this.observations++
-      this.#track(this.#judge(client, q, counts))
-    }
-    return {
-      over: limit === null ? null : { limit, retryAfter: retryAfter(limit, q.now) },
-      records: q.lookups.length === 0 ? null : records
-    }
+      await this.#judge(client, o, counts)
+    })())
   }
 
   /** A refusal by the limiter is itself a finding (a flood, or names being guessed). */
@@ -87,7 +90,7 @@ export class AbuseMonitor implements Admission {
     this.#pending.add(tracked)
   }
 
-  async #judge (client: ClientInfo, q: QuotaInput, counts: ObservedCounts): Promise<void> {
+  async #judge (client: ClientInfo, q: Observation, counts: ObservedCounts): Promise<void> {
     const day = cstDay(q.now)
     for (const f of judge(counts, this.#thresholds)) {
       const scope = f.kind === 'ORG_UNKNOWN_SUBJECTS'

@@ -82,8 +82,11 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
     ajv: {
-      // Types are never coerced and unknown fields are refused, not silently dropped.
-      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false }
+      // Types are never coerced and unknown fields are refused, not silently dropped. `verbose` gives
+      // each error its schema, so that a refusal can say what is expected and which fields exist.
+      customOptions: {
+        coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, verbose: true
+      }
     }
   }).withTypeProvider<TypeBoxTypeProvider>()
 

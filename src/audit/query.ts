@@ -4,7 +4,9 @@
  */
 import type { Executor } from '../db/client.ts'
 import { ShifouError } from '../errors.ts'
+import { parseInstant } from '../instant.ts'
 import { parseEntry, type Entry } from './entry.ts'
+import { csvRow, type CsvValue } from '../csv.ts'
 
 export interface EntryFilter {
   caller?: string
@@ -25,14 +27,7 @@ const COLUMNS: Array<[keyof EntryFilter, string]> = [
   ['caller', 'caller'], ['question', 'question'], ['purpose', 'purpose'], ['caseId', 'case_id'],
   ['answer', 'answer'], ['kind', 'kind'], ['subject', 'subject']
 ]
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/
-
-function instant (name: string, value: string): string {
-  if (!RFC3339.test(value) || Number.isNaN(Date.parse(value))) {
-    throw new ShifouError('INVALID_QUERY', `${name} must be an RFC 3339 instant`)
-  }
-  return new Date(value).toISOString()
-}
+const instant = (name: string, value: string): string => parseInstant(name, value)
 
 export async function listEntries (db: Executor, filter: EntryFilter, limit = 100, cursor = 0): Promise<Page> {
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
@@ -79,16 +74,12 @@ const CSV_COLUMNS = [
   'subject', 'verification', 'snapshot'
 ] as const
 
-function csvCell (value: unknown): string {
-  if (value === null || value === undefined) return ''
-  const text = String(value)
-  return /[",\r\n]/.test(text) ? '"' + text.replaceAll('"', '""') + '"' : text
-}
-
 /**
  * The entries in [from, to) as JSON Lines (each line is an entry's canonical bytes, so a verifier
  * can hash it as it stands) or CSV (the filter columns plus the canonical bytes in base64), read
- * in pages of `page` rows: the whole result is never held in memory.
+ * in pages of `page` rows: the whole result is never held in memory. The first chunk holds the
+ * first page (after the CSV header), so that a caller that awaits it knows the query runs before
+ * it says anything to the client.
  */
 export async function * exportEntries (
   db: Executor,
@@ -98,7 +89,7 @@ export async function * exportEntries (
 ): AsyncGenerator<string> {
   const from = filter.from === undefined ? null : instant('from', filter.from)
   const to = filter.to === undefined ? null : instant('to', filter.to)
-  if (format === 'csv') yield [...CSV_COLUMNS, 'leaf'].join(',') + '\n'
+  let chunk = format === 'csv' ? csvRow([...CSV_COLUMNS, 'leaf'], '\n') : ''
   let cursor = 0
   for (;;) {
     const rows = await db.query<Record<string, unknown> & { index: number, entry: Uint8Array }>(
@@ -107,19 +98,19 @@ export async function * exportEntries (
           and ($2::timestamptz is null or at >= $2::timestamptz)
           and ($3::timestamptz is null or at < $3::timestamptz)
         order by index limit $4`, [cursor, from, to, page])
-    if (rows.length === 0) return
-    let chunk = ''
     for (const r of rows) {
       const bytes = Buffer.from(r.entry)
       if (format === 'jsonl') {
         chunk += bytes.toString('utf8') + '\n'
       } else {
         const entry = parseEntry(bytes)
-        const cells = CSV_COLUMNS.map((c) => csvCell(c === 'at' ? entry.at : r[c]))
-        chunk += cells.join(',') + ',' + bytes.toString('base64') + '\n'
+        const cells = CSV_COLUMNS.map((c) => (c === 'at' ? entry.at : r[c]) as CsvValue)
+        chunk += csvRow([...cells, bytes.toString('base64')], '\n')
       }
     }
-    yield chunk
+    if (chunk !== '') yield chunk
+    if (rows.length < page) return
+    chunk = ''
     cursor = Number(rows[rows.length - 1]!.index) + 1
   }
 }

@@ -6,7 +6,7 @@
  * A row whose `attrs` is JSON `null` is not a record: it marks its subject *unreadable* in that
  * snapshot (a row about them was rejected; design §14.1). It sits under the subject's hash with
  * their records, so the one index probe that reads a subject's records also finds the marker, and
- * every reader returns `SubjectRecords`, never the marker as a record: a predicate must not be
+ * every reader (`readRecords`) returns `SubjectRecords`, never the marker as a record: a predicate must not be
  * evaluated over a subject with one (src/verifications refuses with SUBJECT_DATA_UNREADABLE).
  */
 import type { Executor } from '../db/client.ts'
@@ -99,30 +99,53 @@ export function unreadableQuestion (records: ReadonlyMap<string, SubjectRecords>
 }
 
 /**
- * The records of several subjects, each in its snapshot, in one statement: each lookup is an
- * indexed probe of its partition (a lateral join, so that it is never planned as a scan).
- * Returns each lookup's records in the order of the lookups.
+ * How many rows of one subject a lookup reads at most (design §14.1, "Bounded lookups"): a
+ * subject with more is refused as unreadable (409 SUBJECT_DATA_UNREADABLE), never answered from
+ * part of their rows. Design §14.1 makes it a connector setting, default 1,000.
  */
-export async function lookupRecords (db: Executor, lookups: readonly Lookup[]): Promise<SubjectRecords[]> {
-  const input = JSON.stringify(lookups.map((l, i) => ({
-    i, s: l.snapshotId, h: Buffer.from(l.subjectHash).toString('hex')
-  })))
-  const rows = await db.query<{ i: number, attrs: StoredRecord | null }>(
-    `select u.i, r.attrs from jsonb_to_recordset($1::jsonb) as u(i integer, s bigint, h text)
-       cross join lateral (
-         select attrs from records where snapshot_id = u.s and subject_hash = decode(u.h, 'hex')
-       ) r`, [input])
+export const MAX_RECORDS_PER_SUBJECT = 1000
+
+/**
+ * The records of several subjects, each in the one snapshot its lookup names. Each snapshot's
+ * lookups are one statement on that snapshot's own table (records_s<id>), never on the partitioned
+ * `records`: a lookup reads no other snapshot's rows whatever the planner makes of the others, and
+ * one index probe per subject (a lateral join) reads at most `maxRecordsPerSubject` + 1 rows.
+ * A snapshot whose table was dropped (replaced, then cleaned up) fails the lookup: never an
+ * answer from no rows. Returns each lookup's records in the order of the lookups.
+ */
+export async function readRecords (db: Executor, lookups: readonly Lookup[],
+  maxRecordsPerSubject = MAX_RECORDS_PER_SUBJECT): Promise<SubjectRecords[]> {
+  const bySnapshot = new Map<number, Array<{ i: number, h: string }>>()
+  lookups.forEach((l, i) => {
+    let of = bySnapshot.get(l.snapshotId)
+    if (of === undefined) bySnapshot.set(l.snapshotId, of = [])
+    of.push({ i, h: Buffer.from(l.subjectHash).toString('hex') })
+  })
   const out = lookups.map(noRecords)
-  for (const r of rows) collectRecords(out[Number(r.i)]!, r.attrs)
+  const counts = new Array<number>(lookups.length).fill(0)
+  await Promise.all([...bySnapshot].map(async ([snapshotId, of]) => {
+    const rows = await db.query<{ i: number, attrs: StoredRecord | null }>(
+      `select u.i, r.attrs from jsonb_to_recordset($1::jsonb) as u(i integer, h text)
+         cross join lateral (
+           select attrs from ${partitionName(snapshotId)} where subject_hash = decode(u.h, 'hex') limit $2
+         ) r`, [JSON.stringify(of), maxRecordsPerSubject + 1])
+    for (const r of rows) {
+      const i = Number(r.i)
+      collectRecords(out[i]!, r.attrs)
+      counts[i]!++
+    }
+  }))
+  // Past the bound, what was read may not be all there is: the subject is refused as unreadable.
+  counts.forEach((n, i) => { if (n > maxRecordsPerSubject) out[i] = { records: [], unreadable: true } })
   return out
 }
 
-/** The lookups of concurrent requests, one statement per batch (src/db/batch.ts). */
+/** The lookups of concurrent requests, one statement per snapshot per batch (src/db/batch.ts). */
 export class RecordLookups {
   readonly #batcher: StatementBatcher<Lookup, SubjectRecords>
 
-  constructor (db: Executor) {
-    this.#batcher = new StatementBatcher(async (lookups) => await lookupRecords(db, lookups))
+  constructor (db: Executor, opts: { maxRecordsPerSubject?: number } = {}) {
+    this.#batcher = new StatementBatcher(async (lookups) => await readRecords(db, lookups, opts.maxRecordsPerSubject))
   }
 
   /** The records of one subject in one snapshot (the few rows of one person). */

@@ -6,6 +6,7 @@
  */
 import type { Executor } from '../db/client.ts'
 import type { Rejected } from './convert.ts'
+import { csvRow } from '../csv.ts'
 
 /**
  * Rows kept per attempt. A file with more rejected rows than this is the wrong file, not one with
@@ -82,23 +83,12 @@ export async function * readRejects (db: Executor, snapshotId: number, pageSize 
   }
 }
 
-/**
- * A CSV cell that a spreadsheet shows as text: quoted when it holds a comma, quote or line break,
- * and prefixed with ' when it starts like a formula (=, +, -, @, TAB, CR), as OWASP advises
- * against CSV injection.
- */
-export function csvCell (value: string | number): string {
-  let s = String(value)
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(s)) s = "'" + s
-  return /[",\r\n]/.test(s) ? '"' + s.replaceAll('"', '""') + '"' : s
-}
-
 /** The columns of design §14.1, then the file's header of the field (an extension). */
 export const REPORT_HEADER = 'line,field,code,reason,column\r\n'
 
 /** One line of the report: CRLF-terminated, as spreadsheets expect. */
 export function reportLine (r: RejectRow, column: string): string {
-  return [r.line, r.field, r.code, r.reason, column].map(csvCell).join(',') + '\r\n'
+  return csvRow([r.line, r.field, r.code, r.reason, column])
 }
 
 /**

@@ -52,7 +52,13 @@ export type ConsentCheck =
 const fail = (code: ConsentCode, detail: string, extra: { question?: string, jti?: string } = {}): ConsentCheck => {
   return { ok: false, code, detail, ...extra }
 }
-const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
+/**
+ * A NumericDate (RFC 7519 §2) within years 1970–9999: `exp: 1e20` is refused as invalid, never
+ * carried to the database (whose timestamps end in year 294276, and the API's instants in 9999).
+ */
+export const MAX_NUMERIC_DATE = Date.parse('9999-12-31T23:59:59Z') / 1000
+const isTime = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_NUMERIC_DATE
 
 export class ConsentVerifier {
   readonly #issuers: ReadonlyMap<string, ConsentIssuer>
@@ -82,7 +88,7 @@ export class ConsentVerifier {
     const jti = claims.jti
     if (claims.aud !== 'shifou') return fail('CONSENT_INVALID', 'The consent is not addressed to shifou (aud)', { jti })
     if (!isTime(claims.exp) || !isTime(claims.iat)) {
-      return fail('CONSENT_INVALID', 'The consent needs iat and exp', { jti })
+      return fail('CONSENT_INVALID', 'The consent needs iat and exp, NumericDates before year 10000', { jti })
     }
     const now = nowMs / 1000
     if (claims.iat > now + CLOCK_TOLERANCE_S) {

@@ -58,5 +58,8 @@ async function refuse (deps: VerifyDeps, v: Parsed, refusal: Refusal): Promise<O
 
 /** The refusal as the error the API answers with. */
 export function refusalError (refusal: Refusal): ShifouError {
-  return new ShifouError(refusal.code, refusal.detail, refusal.extra)
+  const extra = refusal.extra === undefined && refusal.hints === undefined
+    ? undefined
+    : { ...refusal.hints, ...refusal.extra }
+  return new ShifouError(refusal.code, refusal.detail, extra)
 }

@@ -3,17 +3,19 @@
  * takes what the previous one established and returns more, or a `Refusal`.
  */
 import type { Keyring } from '../keys/keyring.ts'
-import type { Entry, EntryInput } from '../audit/entry.ts'
+import type { Entry, EntryInput, JsonValue } from '../audit/entry.ts'
 import type { RegistryState, CachedClient, CachedQuestion, ActiveSnapshot } from '../registry/cache.ts'
 import type { ParamValue } from '../matchers/predicate/index.ts'
 import type { SubjectRecords } from '../connectors/records.ts'
-import type { Admission } from '../abuse/admission.ts'
+import type { Admission, ClientInfo } from '../abuse/admission.ts'
 import type { ReceiptIssuer } from '../receipts/issuer.ts'
 import type { Consent, ConsentCheck, ConsentVerifier } from '../consent/check.ts'
 import { ERRORS, type ErrorCode } from '../errors.ts'
 import type { Principal } from '../principal.ts'
 
 export const MAX_QUESTIONS = 20
+/** characters of a case id (design §14.6) */
+export const MAX_CASE_ID = 128
 
 export interface VerificationRequest {
   subject: { idNumber: string, name?: string }
@@ -48,12 +50,22 @@ export class Refusal {
   readonly question: string | undefined
   /** machine-readable members of the problem document (e.g. the limit and Retry-After) */
   readonly extra: Record<string, string | number> | undefined
+  /**
+   * Members of the problem document that tell the caller how to fix the request (the questions it
+   * may ask instead, its purposes): for the caller only, not written to the audit entry.
+   */
+  readonly hints: Record<string, JsonValue> | undefined
 
-  constructor (code: ErrorCode, detail: string, opts: { question?: string, extra?: Refusal['extra'] } = {}) {
+  constructor (
+    code: ErrorCode,
+    detail: string,
+    opts: { question?: string, extra?: Refusal['extra'], hints?: Refusal['hints'] } = {}
+  ) {
     this.code = code
     this.detail = detail
     this.question = opts.question
     this.extra = opts.extra
+    this.hints = opts.hints
   }
 
   get status (): number {
@@ -120,12 +132,13 @@ export interface Checked extends Authorised {
 /** A subject's records to read: its keyed hash in the active snapshot of one connector. */
 export interface Lookup { connectorId: string, snapshotId: number, subjectHash: Uint8Array }
 
-/** Stage 4, admit: within the client's limits; the records, when the limiter read them. */
+/** Stage 4, admit: within the client's limits, and counted. */
 export interface Admitted extends Checked {
   /** the active snapshot of each connector asked, or null when one has none */
   snapshots: Map<string, ActiveSnapshot> | null
   lookups: Lookup[]
-  prefetched: Map<string, SubjectRecords> | null
+  /** what the detectors observe of a request the limiter found fresh, once its records are read */
+  observe: { client: ClientInfo, subject: Buffer, prefix: Buffer, now: Date } | null
 }
 
 /** Stage 5, readRecords: the subject's records in every connector asked. */

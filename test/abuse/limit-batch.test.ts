@@ -1,14 +1,17 @@
 /**
- * The limiter's batch statement (migration 0009, shifou_limit_batch) against the limiter checked
- * one request at a time (shifou_quota_check, then shifou_observe for a fresh request that passed):
- * random batches from a few clients with small limits, so that both the batch's own path (nothing
- * over a limit) and the request-by-request path are taken. The decisions, the records read and
- * every counter the limiter and the detectors keep must be the same.
+ * The limiter's batch statement (migration 0020, shifou_admit), then the records read by the
+ * connectors and the fresh requests observed in a batch, against the limiter checked one request
+ * at a time (shifou_quota_check, then shifou_observe for a fresh request that passed): random
+ * batches from a few clients with small limits, so that both the batch's own path (nothing over a
+ * limit) and the request-by-request path are taken. The decisions, the records read and every
+ * counter the limiter and the detectors keep must be the same.
  */
 import t from 'tap'
 import { testDatabase } from '../helpers/db.ts'
 import { prng } from '../../src/demo/population.ts'
 import { checkQuotas, cstDay, type QuotaInput } from '../../src/abuse/limits.ts'
+import { observeFresh } from '../../src/abuse/observe.ts'
+import { readRecords } from '../../src/connectors/records.ts'
 
 const SNAPSHOT = 999_999
 const QUOTAS = { requestsPerMinute: 14, subjectsPerDay: 5, subjectsPerCase: 2, namesPerSubjectPerDay: 2 }
@@ -56,12 +59,25 @@ t.test('a batch is decided and recorded as its requests one at a time would be',
       prefix: tag(100 + (r.subject % 3)),
       caseId: 'case-' + r.case,
       name: r.name === 3 ? null : tag(200 + r.name),
-      now,
-      lookups: [{ snapshotId: SNAPSHOT, subjectHash: tag(r.subject) }],
-      probes: []
+      now
     })
 
-    const batched = await checkQuotas(db.relaxed, requests.map((r) => input('b', r)))
+    const inputs = requests.map((r) => input('b', r))
+    const decisions = await checkQuotas(db.relaxed, inputs)
+    const passed = inputs.filter((_, i) => decisions[i]!.limit === null)
+    const read = await readRecords(db, passed.map((q) => ({ snapshotId: SNAPSHOT, subjectHash: q.subject })))
+    const readOf = new Map(passed.map((q, i) => [q, read[i]!]))
+    const fresh = inputs.filter((_, i) => decisions[i]!.fresh)
+    await observeFresh(db.relaxed, fresh.map((q) => ({
+      client: q.client,
+      organisation: q.organisation,
+      subject: q.subject,
+      prefix: q.prefix,
+      now: q.now,
+      known: readOf.get(q)!.records.length > 0 ? true : null,
+      probes: []
+    })))
+    const batched = decisions.map((d, i) => ({ ...d, records: d.limit === null ? [readOf.get(inputs[i]!)!] : [] }))
 
     // The same requests one at a time, in the order the batch takes them (by client).
     const single: Array<{ limit: string | null, fresh: boolean, records: unknown[] }> = []
@@ -106,7 +122,7 @@ t.test('a batch is decided and recorded as its requests one at a time would be',
           []
         ])
       }
-      single[i] = { limit: d!.code, fresh: d!.code === null && d!.fresh, records: d!.code === null ? [records] : [[]] }
+      single[i] = { limit: d!.code, fresh: d!.code === null && d!.fresh, records: d!.code === null ? [records] : [] }
     }
     // None of these subjects is marked unreadable (src/connectors/records.ts); compare their records.
     t.notOk(batched.some((d) => d.records.some((r) => r.unreadable)), `batch ${b}: no subject is unreadable`)

@@ -224,14 +224,14 @@ t.test(
         200,
         'a subject already counted is still answered'
       )
-      await c.database.query('alter function shifou_limit_batch rename to shifou_limit_batch_gone')
+      await c.database.query('alter function shifou_admit rename to shifou_admit_gone')
       const refused = await c.ask(SHARED, { idNumber: people[0]!.idNumber, caseId: 'S' })
       t.equal(refused.statusCode, 503)
       t.equal(refused.json().code, 'QUOTA_UNAVAILABLE')
       t.notMatch(refused.body, /"answers"/)
-      await c.database.query('alter function shifou_limit_batch_gone rename to shifou_limit_batch')
+      await c.database.query('alter function shifou_admit_gone rename to shifou_admit')
     } else {
-      await dbA.query('alter function shifou_limit_batch rename to shifou_limit_batch_gone')
+      await dbA.query('alter function shifou_admit rename to shifou_admit_gone')
       const refused = await a.ask(SHARED, { idNumber: people[0]!.idNumber, caseId: 'S' })
       t.equal(refused.statusCode, 503)
       t.equal(refused.json().code, 'QUOTA_UNAVAILABLE')
@@ -243,7 +243,7 @@ t.test(
         ['QUOTA_UNAVAILABLE'],
         'the refusal is audited'
       )
-      await dbA.query('alter function shifou_limit_batch_gone rename to shifou_limit_batch')
+      await dbA.query('alter function shifou_admit_gone rename to shifou_admit')
       await a.app.close()
     }
     if (created !== null) await dbA.close()

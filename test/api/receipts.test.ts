@@ -199,6 +199,9 @@ t.test('receipts, rotation and certificates', async (t) => {
           )
         )[0]!.n
       )
+    // Another registered, active client (an unregistered one is refused earlier, CLIENT_INACTIVE).
+    const other = { id: 'someone-else', name: 'Other', questions: ['property.holds'], purposes: [DEMO_PURPOSE] }
+    t.equal((await as(ADMIN)('POST', '/v1/clients', other)).statusCode, 201)
     const before = await count()
     const wrong = await caller('POST', url, { idNumber: owner!.idNumber })
     t.equal(wrong.statusCode, 403, 'another subject\'s ID')

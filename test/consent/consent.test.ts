@@ -250,6 +250,14 @@ t.test('consent', async (t) => {
       true
     ],
     [
+      // Red-team finding: a consent token with exp: 1e20 gave 500 (the database has no such year).
+      'a consent token with exp 1e20',
+      async () => body({ consent: await consent(person.idNumber, { exp: 1e20 }) }),
+      403,
+      'CONSENT_INVALID',
+      true
+    ],
+    [
       'another subject',
       async () => body({ consent: await consent(person.idNumber, { subject: otherPerson.idNumber }) }),
       403,

@@ -200,5 +200,13 @@ export default fp<AuthOptions>(async (app, opts) => {
     if (!seen && token !== null) verified.set(token, claims)
     request.principal = principal
     if (!roles.includes(principal.role)) throw new ShifouError('FORBIDDEN', 'This route does not serve your role')
+    // A caller is a registered client: once deactivated (by an admin, or suspended by a detector)
+    // its tokens serve nothing, its entries, proofs and certificates included (design §14.5).
+    if (principal.role === 'caller') {
+      const client = (await app.registry.current()).clients.get(principal.sub)
+      if (client === undefined || !client.active) {
+        throw new ShifouError('CLIENT_INACTIVE', 'This client is not registered or not active')
+      }
+    }
   })
-}, { name: 'auth' })
+}, { name: 'auth', dependencies: ['registry'] })

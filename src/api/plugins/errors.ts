@@ -10,38 +10,45 @@
  */
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { ERRORS, isShifouError, ShifouError, type ErrorCode } from '../../errors.ts'
+import { ERRORS, isShifouError, ShifouError } from '../../errors.ts'
+import { validationProblem } from '../validation-problem.ts'
 import { actorOf } from '../../principal.ts'
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The media types of the route's body, named by its 415 (default application/json). */
+    accepts?: readonly string[]
+  }
   interface FastifyReply {
     /** Sends an error that needs no audit entry (already written, or none due) as a problem document. */
     problem: (err: ShifouError) => FastifyReply
   }
 }
 
-function fromFastify (err: FastifyError): ShifouError {
+/** The media types a route takes (`config.accepts`, default JSON), named by its 415. */
+export function unsupportedMediaType (request: FastifyRequest, why?: string): ShifouError {
+  const accepted = request.routeOptions.config?.accepts ?? ['application/json']
+  const how = accepted.length === 1 && accepted[0] === 'application/json'
+    ? 'Send the body as application/json in UTF-8 (Content-Type: application/json)'
+    : `Send the body as ${accepted.join(' or ')}`
+  return new ShifouError('UNSUPPORTED_MEDIA_TYPE', why === undefined ? how : `${why}. ${how}`, { accepted })
+}
+
+function fromFastify (err: FastifyError, request: FastifyRequest): ShifouError {
   if (err.validation !== undefined) {
-    const first = err.validation[0]
-    const where = err.validationContext ?? 'body'
-    if (first?.keyword === 'additionalProperties' || first?.keyword === 'unevaluatedProperties') {
-      return new ShifouError('UNKNOWN_FIELD', `${where}${first.instancePath} has a field that is not part of the API`)
-    }
-    const codes: Record<string, ErrorCode> = { querystring: 'INVALID_QUERY', params: 'NOT_FOUND' }
-    const code = codes[where] ?? 'INVALID_BODY'
-    // Ajv's message names the rule broken (type, pattern, length), never the value sent.
-    return new ShifouError(code, `${where}${first?.instancePath ?? ''} ${first?.message ?? 'is not valid'}`)
+    // Ajv's errors name the rule broken (type, pattern, length), never the value sent.
+    return validationProblem(err.validation, err.validationContext ?? 'body')
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': return new ShifouError('PAYLOAD_TOO_LARGE', 'The request body is too large')
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new ShifouError('UNSUPPORTED_MEDIA_TYPE', 'This content type is not accepted here')
+      return unsupportedMediaType(request, 'This content type is not accepted here')
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY': return new ShifouError('INVALID_BODY', 'The body is not valid JSON')
   }
   if (err.statusCode === 413) return new ShifouError('PAYLOAD_TOO_LARGE', 'The request is not valid')
-  if (err.statusCode === 415) return new ShifouError('UNSUPPORTED_MEDIA_TYPE', 'The request is not valid')
+  if (err.statusCode === 415) return unsupportedMediaType(request)
   if (err.statusCode === 400) return new ShifouError('INVALID_BODY', 'The request is not valid')
   if (err.statusCode === 404) return new ShifouError('NOT_FOUND', 'Not found')
   return new ShifouError('INTERNAL', 'Internal error')
@@ -88,7 +95,7 @@ export default fp(async (app) => {
       return new ShifouError('DATABASE_UNAVAILABLE', 'The database is unavailable or busy; retry later')
     }
     if ((error.statusCode !== undefined && error.statusCode < 500) || error.validation !== undefined) {
-      return fromFastify(error)
+      return fromFastify(error, request)
     }
     // Only the error's class and code reach the log: a driver message may quote a value.
     request.log.error({ errName: error.name, errCode: error.code }, 'unhandled error')

@@ -54,7 +54,9 @@ export default fp(async (app) => {
       // The body is always decoded as UTF-8 (RFC 8259 §8.1): a body declared in another charset is 415.
       const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase()
       if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-        throw new ShifouError('UNSUPPORTED_MEDIA_TYPE', 'JSON bodies are UTF-8')
+        throw new ShifouError('UNSUPPORTED_MEDIA_TYPE',
+          'JSON bodies are UTF-8: send Content-Type: application/json (with charset=utf-8 or none)',
+          { accepted: ['application/json'] })
       }
       done(null, parseJsonBody(body as Buffer))
     } catch (err) {

@@ -11,6 +11,7 @@ import snapshots from './v1/connectors/snapshots.ts'
 import rejects from './v1/connectors/rejects.ts'
 import questions from './v1/questions/index.ts'
 import clients from './v1/clients/index.ts'
+import clientSelf from './v1/clients/me.ts'
 import purposes from './v1/purposes/index.ts'
 import verifications from './v1/verifications/index.ts'
 import certificate from './v1/verifications/certificate.ts'
@@ -32,6 +33,7 @@ export default async function routes (app: FastifyInstance): Promise<void> {
   await app.register(rejects, { prefix: '/v1/connectors' })
   await app.register(questions, { prefix: '/v1/questions' })
   await app.register(clients, { prefix: '/v1/clients' })
+  await app.register(clientSelf, { prefix: '/v1/clients' })
   await app.register(purposes, { prefix: '/v1/purposes' })
   await app.register(verifications, { prefix: '/v1/verifications' })
   await app.register(certificate, { prefix: '/v1/verifications' })

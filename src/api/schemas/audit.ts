@@ -1,13 +1,13 @@
 /** Schemas of the auditor's routes (design §5 "Auditor"). */
 import { Type } from '@fastify/type-provider-typebox'
-import { Strict } from './common.ts'
+import { CaseId, Strict } from './common.ts'
 
 const Filter = Type.String({ pattern: '^[\\x20-\\x7E]{1,128}$' })
 export const EntriesQuery = Type.Object({
   caller: Type.Optional(Filter),
   question: Type.Optional(Filter),
   purpose: Type.Optional(Filter),
-  caseId: Type.Optional(Filter),
+  caseId: Type.Optional(CaseId),
   answer: Type.Optional(Type.Union([Type.Literal('yes'), Type.Literal('no')])),
   kind: Type.Optional(Filter),
   from: Type.Optional(Type.String({ maxLength: 40 })),

@@ -182,6 +182,27 @@ export const Client = Type.Object({
   disclosureDelaySeconds: Type.Integer(),
   active: Type.Boolean()
 })
+export const ClientSelf = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  organisation: Type.Union([Type.String(), Type.Null()]),
+  questions: Type.Array(Type.String(), { description: 'the active questions this client may ask' }),
+  purposes: Type.Array(Type.String(), { description: 'the purposes it may give' }),
+  quotas: Type.Object({
+    requestsPerMinute: Type.Integer(),
+    subjectsPerDay: Type.Integer(),
+    subjectsPerCase: Type.Integer(),
+    namesPerSubjectPerDay: Type.Integer()
+  }),
+  confidential: Type.Boolean(),
+  disclosureDelaySeconds: Type.Integer(),
+  active: Type.Boolean(),
+  usage: Type.Object({
+    day: DateOnly,
+    requestsThisMinute: Type.Integer({ description: 'requests counted in the current minute' }),
+    subjectsToday: Type.Integer({ description: 'distinct people asked about today (China Standard Time)' })
+  }, { description: 'what the limits have counted so far' })
+})
 export const ClientLimits = Type.Object({
   quotas: Quotas,
   autoSuspend: Type.Optional(Type.Boolean())

@@ -1,6 +1,6 @@
 /** Schemas of the caller's routes (design §5 "Caller"). */
 import { Type } from '@fastify/type-provider-typebox'
-import { DateOnly, Id, Printable, Strict } from './common.ts'
+import { CaseId, DateOnly, Id, Printable, Strict } from './common.ts'
 
 export const RECEIPT_DESCRIPTION = 'The signed receipt (electronic seal) of this answer: a compact JWS, ' +
   'EdDSA/Ed25519, header {alg: "EdDSA", kid, typ: "shifou-receipt+jwt"}, keys at /.well-known/jwks.json. ' +
@@ -25,7 +25,7 @@ export const VerificationBody = Type.Object({
     ))
   }, Strict), { minItems: 1, maxItems: 20 }),
   purpose: Printable,
-  caseId: Printable,
+  caseId: CaseId,
   consent: Type.Optional(Type.String({
     minLength: 1,
     maxLength: 4096,

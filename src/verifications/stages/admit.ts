@@ -1,13 +1,11 @@
 /**
  * Stage 4: the client's limits (design §10; 429, audited; 503 when the limiter cannot be
  * consulted), counted on the canonical ID so that decorated forms of one ID are one subject, and
- * before any record is read. When no check remains after the limits (every connector asked has an
- * active snapshot and no consent is to be consumed), the limiter reads the records of an admitted
- * request in its own statement: one round trip instead of two.
+ * before any record is read. Admission reads no record; the next stage does, through the
+ * connectors.
  */
 import { isShifouError } from '../../errors.ts'
 import type { ActiveSnapshot, RegistryState } from '../../registry/cache.ts'
-import type { SubjectRecords } from '../../connectors/records.ts'
 import { Refusal, type Admitted, type Checked, type Lookup, type VerifyDeps } from '../types.ts'
 
 export async function admit (v: Checked, deps: VerifyDeps): Promise<Admitted | Refusal> {
@@ -20,17 +18,8 @@ export async function admit (v: Checked, deps: VerifyDeps): Promise<Admitted | R
     snapshotId: snap.id,
     subjectHash: keyring.connector(connectorId, snap.keyVersion).subjectHash(v.subject.id)
   }))
-  const readWithLimits = snapshots !== null && v.consent?.ok !== true
-  // The detectors are told whether the subject is known to any connector: the lookups say when
-  // they find it, the other active snapshots are probed when they do not.
-  const looked = new Set(readWithLimits ? lookups.map((l) => l.snapshotId) : [])
-  const probes: Lookup[] = []
-  for (const c of v.state.connectors.values()) {
-    if (!c.active || c.snapshot === null || looked.has(c.snapshot.id)) continue
-    const subjectHash = keyring.connector(c.id, c.snapshot.keyVersion).subjectHash(v.subject.id)
-    probes.push({ connectorId: c.id, snapshotId: c.snapshot.id, subjectHash })
-  }
   const client = { id: v.client.id, organisation: v.client.organisation, autoSuspend: v.client.autoSuspend }
+  const prefix = keyring.audit.prefixTag(v.subject.id)
   let decision
   try {
     decision = await deps.admission.check({
@@ -38,12 +27,10 @@ export async function admit (v: Checked, deps: VerifyDeps): Promise<Admitted | R
       organisation: client.organisation,
       quotas: v.client.quotas,
       subject: subjectTag,
-      prefix: keyring.audit.prefixTag(v.subject.id),
+      prefix,
       caseId: v.request.caseId,
       name: v.subject.name === null ? null : keyring.audit.nameTag(v.subject.id, v.subject.name),
-      now,
-      lookups: readWithLimits ? lookups : [],
-      probes
+      now
     }, client)
   } catch (err) {
     const code = isShifouError(err) ? err.code : 'QUOTA_UNAVAILABLE'
@@ -57,11 +44,8 @@ export async function admit (v: Checked, deps: VerifyDeps): Promise<Admitted | R
       `retry after ${over.retryAfter} s or ask the platform operator for more`,
       { extra: { limit: over.limit, retryAfter: over.retryAfter } })
   }
-  const records = decision.records
-  const prefetched = records === null
-    ? null
-    : new Map<string, SubjectRecords>(lookups.map((l, i) => [l.connectorId, records[i]!]))
-  return { ...v, snapshots, lookups, prefetched }
+  const observe = decision.fresh ? { client, subject: subjectTag, prefix, now } : null
+  return { ...v, snapshots, lookups, observe }
 }
 
 /** The active snapshot of each connector, or null when one of them has none. */

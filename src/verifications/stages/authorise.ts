@@ -5,7 +5,8 @@
  * consent token (src/consent/check.ts); it is checked here and consumed only in stage 5.
  */
 import { consentFor } from '../../consent/check.ts'
-import type { CachedQuestion } from '../../registry/cache.ts'
+import type { CachedClient, CachedQuestion } from '../../registry/cache.ts'
+import { nearMatches } from '../suggest.ts'
 import { Refusal, type Authorised, type Parsed, type VerifyDeps } from '../types.ts'
 
 export function authorise (v: Parsed, deps: VerifyDeps): Authorised | Refusal {
@@ -14,15 +15,18 @@ export function authorise (v: Parsed, deps: VerifyDeps): Authorised | Refusal {
     return new Refusal('CLIENT_INACTIVE', 'This client is not registered or not active')
   }
   const questions: CachedQuestion[] = []
-  for (const q of v.request.questions) {
+  const refused: number[] = []
+  v.request.questions.forEach((q, i) => {
     const question = v.state.questions.get(q.id)
-    if (question === undefined || !client.questions.has(q.id)) {
-      return new Refusal('QUESTION_NOT_ALLOWED', 'This client may not ask this question', { question: q.id })
-    }
-    questions.push(question)
-  }
+    if (question === undefined || !client.questions.has(q.id)) refused.push(i)
+    else questions.push(question)
+  })
+  if (refused.length > 0) return notAllowed(v, client, refused)
   if (!client.purposes.has(v.request.purpose)) {
-    return new Refusal('PURPOSE_NOT_ALLOWED', 'This client may not ask for this purpose')
+    const purposes = [...client.purposes].sort()
+    return new Refusal('PURPOSE_NOT_ALLOWED',
+      `This client may not ask for this purpose; its registered purposes are: ${purposes.join(', ')}`,
+      { hints: { field: '/purpose', purposes } })
   }
   const consent = consentFor(deps.consent.verifier, questions, v.request.consent,
     { normalisedId: v.subject.id, caller: v.principal.sub, purpose: v.request.purpose })
@@ -33,4 +37,25 @@ export function authorise (v: Parsed, deps: VerifyDeps): Authorised | Refusal {
     return new Refusal(consent.code, consent.detail, about)
   }
   return { ...v, client, questions, consent }
+}
+
+/**
+ * QUESTION_NOT_ALLOWED naming each question refused, where it is in the request, and for a likely
+ * typo the near matches among the questions this client may ask — never among the others, so the
+ * refusal still does not tell a question that exists from one that does not.
+ */
+function notAllowed (v: Parsed, client: CachedClient, refused: readonly number[]): Refusal {
+  const mayAsk = [...client.questions].filter((id) => v.state.questions.has(id))
+  const questions = refused.map((i) => {
+    const id = v.request.questions[i]!.id
+    return { field: `/questions/${i}/id`, question: id, suggestions: nearMatches(id, mayAsk) }
+  })
+  const first = questions[0]!
+  const named = questions.map((q) =>
+    q.question + (q.suggestions.length === 0 ? '' : ` (did you mean ${q.suggestions.join(' or ')}?)`))
+  const detail = `This client may not ask ${named.join(', ')}; GET /v1/questions lists the questions it may ask`
+  return new Refusal('QUESTION_NOT_ALLOWED', detail, {
+    question: first.question,
+    hints: { field: first.field, question: first.question, questions }
+  })
 }

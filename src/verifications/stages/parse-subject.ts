@@ -1,17 +1,25 @@
 /**
  * Stage 1: the subject and the question list are well-formed (400, not audited: design §8 logs
  * refusals of well-formed requests only). The subject is normalised once here (cn-ric-v1,
- * cn-name-v1), and its audit pseudonym is what the verification's entries name.
+ * cn-name-v1), and its audit pseudonym is what the verification's entries name. The case id is
+ * taken in NFC.
  */
 import { randomUUID } from 'node:crypto'
 import { ID_NORM_VERSION, normaliseIdNumber, todayCst } from '../../matchers/cn-resident-id.ts'
 import { NAME_NORM_VERSION, normaliseName } from '../../matchers/cn-name.ts'
 import { actorOf, type Principal } from '../../principal.ts'
-import { Refusal, type Parsed, type VerificationRequest, type VerifyDeps } from '../types.ts'
+import { MAX_CASE_ID, Refusal, type Parsed, type VerificationRequest, type VerifyDeps } from '../types.ts'
 
 export async function parseSubject (
-  request: VerificationRequest, principal: Principal, deps: VerifyDeps
+  sent: VerificationRequest, principal: Principal, deps: VerifyDeps
 ): Promise<Parsed | Refusal> {
+  // One case, one spelling: the case number is compared, counted and logged in NFC (design §14.6).
+  const caseId = sent.caseId.normalize('NFC')
+  if ([...caseId].length > MAX_CASE_ID) {
+    return new Refusal('INVALID_BODY', `caseId is longer than ${MAX_CASE_ID} characters in NFC`,
+      { hints: { field: '/caseId', expected: `at most ${MAX_CASE_ID} characters in NFC` } })
+  }
+  const request = caseId === sent.caseId ? sent : { ...sent, caseId }
   const id = normaliseIdNumber(request.subject.idNumber, todayCst())
   if (!id.ok) return new Refusal('INVALID_ID_NUMBER', 'subject.idNumber is not a valid resident ID number')
   let name: string | null = null

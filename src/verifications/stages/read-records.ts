@@ -1,15 +1,25 @@
 /**
  * Stage 5: every connector asked has an active snapshot (503, audited); a consent is single-use,
  * so its jti is recorded last, once every other check has passed (409, audited); then the
- * subject's records are read — one lookup per connector, whatever the number of its questions —
- * unless the limiter's statement read them already. A subject that a connector asked holds as
+ * subject's records are read through the record source (src/connectors/records.ts) — one lookup
+ * per connector, whatever the number of its questions. A subject that a connector asked holds as
  * unreadable (behind a rejected row, design §14.1) is refused whole (409, audited): an answer
  * from the rest of their rows, or as unknown, may be false.
+ *
+ * A request the limiter found fresh is then observed for the detectors, off the answer's path,
+ * whether its records were read or it was refused before: the lookups tell whether a connector
+ * asked knows the subject, and the other active snapshots are probed when they do not.
  */
 import { unreadableQuestion, type SubjectRecords } from '../../connectors/records.ts'
 import { Refusal, type Admitted, type VerifyDeps, type WithRecords } from '../types.ts'
 
 export async function readRecords (v: Admitted, deps: VerifyDeps): Promise<WithRecords | Refusal> {
+  const read = await readAdmitted(v, deps)
+  if (v.observe !== null) observe(v, deps, read instanceof Refusal ? null : read.records)
+  return read
+}
+
+async function readAdmitted (v: Admitted, deps: VerifyDeps): Promise<WithRecords | Refusal> {
   const { snapshots } = v
   if (snapshots === null) {
     return new Refusal('NO_ACTIVE_SNAPSHOT', 'A connector of these questions has no active snapshot')
@@ -17,13 +27,8 @@ export async function readRecords (v: Admitted, deps: VerifyDeps): Promise<WithR
   if (v.consent?.ok === true && !await deps.consent.consume(v.consent.consent)) {
     return new Refusal('CONSENT_REPLAYED', 'This consent has been used already')
   }
-  let records: Map<string, SubjectRecords>
-  if (v.prefetched !== null) {
-    records = v.prefetched
-  } else {
-    const read = await Promise.all(v.lookups.map(async (l) => await deps.records.lookup(l.snapshotId, l.subjectHash)))
-    records = new Map(v.lookups.map((l, i) => [l.connectorId, read[i]!]))
-  }
+  const read = await Promise.all(v.lookups.map(async (l) => await deps.records.lookup(l.snapshotId, l.subjectHash)))
+  const records = new Map<string, SubjectRecords>(v.lookups.map((l, i) => [l.connectorId, read[i]!]))
   const asked = v.asked.map((a) => ({ id: a.question.id, connectorId: a.question.connectorId }))
   const unreadable = unreadableQuestion(records, asked)
   if (unreadable !== null) {
@@ -32,4 +37,29 @@ export async function readRecords (v: Admitted, deps: VerifyDeps): Promise<WithR
       'correctly. Check the subject in person, or ask the department.', { question: unreadable })
   }
   return { ...v, snapshots, records }
+}
+
+/** The detectors' observation of a fresh request: `records` null when none was read. */
+function observe (v: Admitted, deps: VerifyDeps, records: ReadonlyMap<string, SubjectRecords> | null): void {
+  const o = v.observe!
+  // A marker counts as known: the connector holds rows about the subject.
+  const known = records !== null && [...records.values()].some((r) => r.records.length > 0 || r.unreadable)
+  const read = new Set(records === null ? [] : v.lookups.map((l) => l.snapshotId))
+  const probes = []
+  if (!known) {
+    for (const c of v.state.connectors.values()) {
+      if (!c.active || c.snapshot === null || read.has(c.snapshot.id)) continue
+      const subjectHash = deps.keyring.connector(c.id, c.snapshot.keyVersion).subjectHash(v.subject.id)
+      probes.push({ snapshotId: c.snapshot.id, subjectHash })
+    }
+  }
+  deps.admission.observe({
+    client: o.client.id,
+    organisation: o.client.organisation,
+    subject: o.subject,
+    prefix: o.prefix,
+    now: o.now,
+    known: known ? true : null,
+    probes
+  }, o.client)
 }

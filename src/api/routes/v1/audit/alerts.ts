@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@fastify/type-provider-typebox'
 import { listAlerts } from '../../../../abuse/alerts.ts'
+import { parseInstant } from '../../../../instant.ts'
 import { ShifouError } from '../../../../errors.ts'
 import { Strict, withErrors } from '../../../schemas/common.ts'
 
@@ -37,10 +38,7 @@ const alerts: FastifyPluginAsyncTypebox = async (app) => {
     const { limit, cursor, since, ...filter } = request.query
     const n = limit === undefined ? 100 : Number(limit)
     if (n < 1 || n > 1000) throw new ShifouError('INVALID_QUERY', 'limit must be between 1 and 1000')
-    if (since !== undefined && Number.isNaN(Date.parse(since))) {
-      throw new ShifouError('INVALID_QUERY', 'since must be an RFC 3339 instant')
-    }
-    const where = { ...filter, ...(since === undefined ? {} : { since }) }
+    const where = { ...filter, ...(since === undefined ? {} : { since: parseInstant('since', since) }) }
     return await listAlerts(app.database, where, n, Number(cursor ?? 0))
   })
 }

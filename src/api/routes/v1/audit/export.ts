@@ -16,7 +16,8 @@ const exporter: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['audit log'],
       description: 'Streams entries with `at` in [from, to): JSON Lines (each line an entry\'s canonical bytes) ' +
         'or CSV. ' +
-        'The export is itself an audit entry.',
+        'The export is itself an audit entry; an export that fails once streaming is cut short (no complete ' +
+        'response) and recorded by a second entry with code EXPORT_FAILED.',
       querystring: ExportQuery,
       response: withErrors({ 200: Type.String({ description: 'application/x-ndjson or text/csv, streamed' }) })
     }
@@ -24,13 +25,31 @@ const exporter: FastifyPluginAsyncTypebox = async (app) => {
     const { format, from, to } = request.query
     const filter = { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) }
     const rows = exportEntries(database, format, filter)
-    // Check the filter (the first chunk validates it) before the export is logged and streamed.
+    // The first page is read before the export is logged and streamed: a filter or a query that
+    // fails is a refusal (4xx/5xx) with no export entry, not a 200 with an empty file.
     const first = await rows.next()
     const detail = { format, from: from ?? null, to: to ?? null }
-    await audit.append([{ kind: 'export', actor: actorOf(request.principal!), detail }])
+    const actor = actorOf(request.principal!)
+    await audit.append([{ kind: 'export', actor, detail }])
+    const log = request.log
     async function * body (): AsyncGenerator<string> {
-      if (first.done !== true) yield first.value
-      yield * rows
+      let chunks = 0
+      try {
+        if (first.done !== true) yield first.value
+        for await (const chunk of rows) {
+          chunks++
+          yield chunk
+        }
+      } catch (err) {
+        // Once streaming, the status is sent: the export that did not finish is said to have failed
+        // in the log, the audit log (after the entry that opened it), and to the client by a
+        // response cut short (no last chunk), never as a complete file.
+        log.error({ errName: (err as Error).name, chunks: chunks + 1 }, 'audit export failed while streaming')
+        await audit.append([{ kind: 'export', actor, code: 'EXPORT_FAILED', detail }]).catch(() => {
+          log.error('the failed export could not be written to the audit log')
+        })
+        throw err
+      }
     }
     reply.type(format === 'jsonl' ? 'application/x-ndjson; charset=utf-8' : 'text/csv; charset=utf-8')
     return reply.send(Readable.from(body()))

@@ -36,7 +36,7 @@ const snapshots: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.put('/:id/snapshot', {
-    config: managers,
+    config: { ...managers, accepts: Object.keys(FORMATS) },
     bodyLimit: 64 * 1024 * 1024 * 1024,
     schema: {
       tags,
@@ -52,7 +52,10 @@ const snapshots: FastifyPluginAsyncTypebox = async (app) => {
     checkAsOf(request.query.asOf)
     const [type, ...parameters] = (request.headers['content-type'] ?? '').split(';')
     const format = FORMATS[type!.trim().toLowerCase()]
-    if (format === undefined) throw new ShifouError('UNSUPPORTED_MEDIA_TYPE', 'Send text/csv or application/x-ndjson')
+    if (format === undefined) {
+      throw new ShifouError('UNSUPPORTED_MEDIA_TYPE', 'Send text/csv or application/x-ndjson',
+        { accepted: Object.keys(FORMATS) })
+    }
     const charset = parameters.map((p) => p.split('=')).find(([k]) => k!.trim().toLowerCase() === 'charset')?.[1]
     const encoding = encodingOf(charset)
     if (encoding === null) {

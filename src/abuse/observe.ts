@@ -1,0 +1,72 @@
+/**
+ * The detectors' observation of fresh requests (design §10): once a fresh request's records were
+ * read (or it was refused before any was), whether its subject is known to any connector is
+ * recorded with its row of the day, misses are counted, and the counts the detectors judge are
+ * returned (shifou_observe, migration 0008). Off the answer's path: the answer does not wait.
+ */
+import type { Executor } from '../db/client.ts'
+import { ShifouError } from '../errors.ts'
+import type { ObservedCounts } from './detectors.ts'
+import { cstDay } from './limits.ts'
+
+/** A subject's hash in one snapshot. */
+export interface Probe { snapshotId: number, subjectHash: Uint8Array }
+
+export interface Observation {
+  client: string
+  organisation: string | null
+  subject: Buffer
+  prefix: Buffer
+  now: Date
+  /** true: a connector asked holds the subject; null: not known from the lookups, `probes` tell */
+  known: true | null
+  /** the subject in the active snapshots not read for the request, probed when `known` is null */
+  probes: Probe[]
+}
+
+interface CountsRow {
+  i: number
+  subjects: number | null
+  unknown: number | null
+  org_subjects: number | null
+  org_unknown: number | null
+  prefix_subjects: number | null
+  prefix_unknown: number | null
+  names: number | null
+}
+
+/** Observes fresh requests in one statement; returns the counts of each, in order. */
+export async function observeFresh (db: Executor, batch: readonly Observation[]): Promise<ObservedCounts[]> {
+  const rows = batch.map((o, i) => ({
+    i,
+    client: o.client,
+    org: o.organisation,
+    day: cstDay(o.now),
+    subject: o.subject.toString('hex'),
+    prefix: o.prefix.toString('hex'),
+    known: o.known,
+    snapshots: o.known === true ? [] : o.probes.map((p) => p.snapshotId),
+    hashes: o.known === true ? [] : o.probes.map((p) => Buffer.from(p.subjectHash).toString('hex'))
+  }))
+  // One observation after another, in the order given (a lateral call per row).
+  const result = await db.query<CountsRow>(
+    `select u.i, o.* from jsonb_to_recordset($1::jsonb) as u(i integer, client text, org text, day date,
+        subject text, prefix text, known boolean, snapshots bigint[], hashes text[])
+      cross join lateral shifou_observe(u.client, u.org, u.day, decode(u.subject, 'hex'), decode(u.prefix, 'hex'),
+        u.known, u.snapshots, u.hashes) as o
+      order by u.i`, [JSON.stringify(rows)])
+  if (result.length !== batch.length) throw new ShifouError('QUOTA_UNAVAILABLE', 'An observation was lost')
+  const out = new Array<ObservedCounts>(batch.length)
+  for (const r of result) {
+    out[Number(r.i)] = {
+      subjects: Number(r.subjects ?? 0),
+      unknown: Number(r.unknown ?? 0),
+      orgSubjects: r.org_subjects === null ? null : Number(r.org_subjects),
+      orgUnknown: r.org_unknown === null ? null : Number(r.org_unknown),
+      prefixSubjects: Number(r.prefix_subjects ?? 0),
+      prefixUnknown: Number(r.prefix_unknown ?? 0),
+      names: Number(r.names ?? 0)
+    }
+  }
+  return out
+}
