@@ -15,6 +15,8 @@ export interface CachedConnector {
   title: string
   titles: Titles | null
   departmentId: string
+  /** the connector's kind (src/connectors/kinds/): which record source answers its lookups */
+  kind: string
   active: boolean
   fields: Record<string, FieldType>
   snapshot: ActiveSnapshot | null
@@ -88,6 +90,7 @@ interface LoadedConnector {
   title: string
   titles: Titles | null
   department_id: string
+  kind: string
   active: boolean
   fields: Array<{ name: string, type: string }>
   snapshot_id: number | null
@@ -140,8 +143,8 @@ export class RegistryCache {
         `select id, title, titles, description, active, connector_id, params, "when", requires_consent
            from questions`),
       db.query<LoadedConnector>(
-        `select c.id, c.title, c.titles, c.department_id, c.active, c.fields, s.id as snapshot_id,
-            s.as_of::text as as_of, s.key_version
+        `select c.id, c.title, c.titles, c.department_id, c.kind, c.active, c.fields,
+            s.id as snapshot_id, s.as_of::text as as_of, s.key_version
            from connectors c left join snapshots s on s.id = c.active_snapshot_id`),
       db.query<{ id: string, titles: Titles }>('select id, titles from purposes')
     ])
@@ -152,6 +155,7 @@ export class RegistryCache {
         title: r.title,
         titles: r.titles ?? null,
         departmentId: r.department_id,
+        kind: r.kind,
         active: r.active,
         fields: fieldTypes(r.fields),
         snapshot: r.snapshot_id === null
