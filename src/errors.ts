@@ -18,6 +18,7 @@ export const ERRORS = {
   EMPTY_SNAPSHOT: { status: 400, title: 'Snapshot has no data rows' },
   SUBJECT_NAME_REQUIRED: { status: 400, title: 'Subject name required' },
   UNAUTHENTICATED: { status: 401, title: 'Unauthenticated' },
+  TOKEN_LIFETIME_TOO_LONG: { status: 401, title: 'Token lifetime too long' },
   FORBIDDEN: { status: 403, title: 'Forbidden' },
   QUESTION_NOT_ALLOWED: { status: 403, title: 'Question not allowed' },
   PURPOSE_NOT_ALLOWED: { status: 403, title: 'Purpose not allowed' },

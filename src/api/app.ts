@@ -5,7 +5,7 @@
  */
 import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { Config } from '../config.ts'
+import { DEFAULT_JWT_MAX_TTL_S, type Config } from '../config.ts'
 import type { Database } from '../db/client.ts'
 import type { Keyring } from '../keys/keyring.ts'
 import type { Admission } from '../abuse/admission.ts'
@@ -33,7 +33,7 @@ import routes from './routes/index.ts'
 /** The configuration the app needs (src/config.ts); the rest of Config is the CLI's. */
 type AppConfig = Pick<Config, 'issuer' | 'jwtSecret' | 'jwtPublicKeysFile' | 'logLevel' | 'checkpointKey'
   | 'auditOrigin' | 'checkpointEntries' | 'checkpointSeconds'>
-  & Partial<Pick<Config, 'receiptIssuer' | 'consentIssuersFile' | 'witnesses'>>
+  & Partial<Pick<Config, 'receiptIssuer' | 'consentIssuersFile' | 'witnesses' | 'jwtMaxTtlSeconds'>>
 
 export interface AppOptions {
   config: AppConfig
@@ -65,9 +65,15 @@ export function loggerOptions (level: string): Record<string, unknown> {
     level,
     redact: { paths: REDACT, censor: '[redacted]' },
     serializers: {
-      // The path without its query string: query strings may carry case ids or filters.
-      req: (req: { method: string, url: string, id: string }) =>
-        ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+      // The route's pattern (/v1/audit/entries/:index), never the path a client sent: a path may
+      // carry an ID number (design §14.5), and one that matches no route is logged as null. The
+      // query string is never logged, only that there was one: it may carry case ids or filters.
+      req: (req: { method: string, url?: string, id?: string, routeOptions?: { url?: string } }) => ({
+        id: req.id,
+        method: req.method,
+        route: req.routeOptions?.url ?? null,
+        ...(req.url?.includes('?') === true ? { query: '[redacted]' } : {})
+      }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode })
     }
   }
@@ -117,6 +123,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(auth, {
     issuer: opts.config.issuer,
     secret: opts.config.jwtSecret,
+    maxTtlSeconds: opts.config.jwtMaxTtlSeconds ?? DEFAULT_JWT_MAX_TTL_S,
     publicKeysFile: opts.config.jwtPublicKeysFile
   })
   await app.register(json)

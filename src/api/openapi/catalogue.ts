@@ -57,7 +57,9 @@ const PROBLEM_REF = '#/components/schemas/Problem'
 export function errorCodes (facts: RouteFacts, doc: OperationDoc | undefined): ErrorCode[] {
   const codes = new Set<ErrorCode>(['INTERNAL'])
   if (!facts.public) {
-    const codesOfToken = ['UNAUTHENTICATED', 'FORBIDDEN', 'DATABASE_UNAVAILABLE', 'AUDIT_UNAVAILABLE'] as const
+    const codesOfToken = [
+      'UNAUTHENTICATED', 'TOKEN_LIFETIME_TOO_LONG', 'FORBIDDEN', 'DATABASE_UNAVAILABLE', 'AUDIT_UNAVAILABLE'
+    ] as const
     for (const c of codesOfToken) codes.add(c)
   }
   if (facts.jsonBody) {
