@@ -38,6 +38,8 @@ export const ERRORS = {
   REJECT_RATIO_EXCEEDED: { status: 422, title: 'Reject ratio exceeded' },
   QUOTA_EXCEEDED: { status: 429, title: 'Quota exceeded' },
   NO_ACTIVE_SNAPSHOT: { status: 503, title: 'No active snapshot' },
+  CONNECTOR_STALE: { status: 503, title: 'Connector data too old' },
+  CONNECTOR_UNAVAILABLE: { status: 503, title: 'Connector unavailable' },
   QUOTA_UNAVAILABLE: { status: 503, title: 'Limiter unavailable' },
   AUDIT_UNAVAILABLE: { status: 503, title: 'Audit log unavailable' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'Database unavailable' },
