@@ -35,7 +35,10 @@ export const ERRORS = {
   SUBJECT_DATA_UNREADABLE: { status: 409, title: 'Subject data unreadable' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  NOT_A_PULL_CONNECTOR: { status: 409, title: 'Not a pull connector' },
   REJECT_RATIO_EXCEEDED: { status: 422, title: 'Reject ratio exceeded' },
+  SOURCE_QUERY_FAILED: { status: 422, title: 'Source query failed' },
+  SOURCE_COLUMN_MISSING: { status: 422, title: 'Declared column missing from the source query' },
   QUOTA_EXCEEDED: { status: 429, title: 'Quota exceeded' },
   NO_ACTIVE_SNAPSHOT: { status: 503, title: 'No active snapshot' },
   CONNECTOR_STALE: { status: 503, title: 'Connector data too old' },
@@ -43,7 +46,8 @@ export const ERRORS = {
   QUOTA_UNAVAILABLE: { status: 503, title: 'Limiter unavailable' },
   AUDIT_UNAVAILABLE: { status: 503, title: 'Audit log unavailable' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'Database unavailable' },
-  INTERNAL: { status: 500, title: 'Internal error' }
+  INTERNAL: { status: 500, title: 'Internal error' },
+  SOURCE_UNREACHABLE: { status: 502, title: 'Source database unreachable' }
 } as const
 
 export type ErrorCode = keyof typeof ERRORS
