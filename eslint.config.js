@@ -20,6 +20,11 @@ export default defineConfig(
     files: ['**/*.{js,mjs,ts}'],
     languageOptions: { globals: globals.node }
   },
+  {
+    // The browser's files (served as they are written by /assets/:file).
+    files: ['src/api/public/**/*.js'],
+    languageOptions: { globals: globals.browser }
+  },
   js.configs.recommended,
   tseslint.configs.recommended,
   stylistic.configs.customize({
