@@ -572,6 +572,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit/alerts/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge an alert (an audit entry)
+         * @description Acknowledges an alert: recorded on the alert and as an audit entry (kind change). Acknowledging it again changes nothing.
+         */
+        post: operations["acknowledgeAlert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/access-log": {
         parameters: {
             query?: never;
@@ -606,6 +626,70 @@ export interface paths {
         get: operations["getAsset"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The web console (Chinese; ?lang=en for English)
+         * @description The console (text/html): Chinese by default, English with ?lang=en.
+         */
+        get: operations["getConsole"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who is signed in to the console, and how to sign in
+         * @description Who is signed in to the console, and how one signs in.
+         */
+        get: operations["getConsoleSession"];
+        put?: never;
+        post?: never;
+        /**
+         * Sign out of the console
+         * @description Signs out.
+         */
+        delete: operations["signOut"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/session/dev": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The development sign-in of the embedded default
+         * @description The development sign-in: offered only on the embedded default with no OpenID Connect configured.
+         */
+        post: operations["devSignIn"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5028,6 +5112,8 @@ export interface operations {
                 to?: string;
                 limit?: string;
                 cursor?: string;
+                /** @description asc (default): oldest first; desc: newest first (`next` then counts down) */
+                order?: "asc" | "desc";
             };
             header?: never;
             path?: never;
@@ -5989,7 +6075,8 @@ export interface operations {
                      *             "asked": 60,
                      *             "threshold": 0.5
                      *           },
-                     *           "suspended": false
+                     *           "suspended": false,
+                     *           "acknowledged": null
                      *         }
                      *       ],
                      *       "next": null
@@ -6009,6 +6096,12 @@ export interface operations {
                             };
                             /** @description the client was suspended because of this alert */
                             suspended: boolean;
+                            /** @description null while no auditor has acknowledged it */
+                            acknowledged: {
+                                at: string;
+                                /** @description the acknowledging auditor's sub */
+                                by: string;
+                            } | null;
                         }[];
                         next: string | null;
                     };
@@ -6047,6 +6140,126 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    acknowledgeAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 3,
+                     *       "at": "2026-03-02T09:15:04.512Z",
+                     *       "kind": "UNKNOWN_SUBJECTS",
+                     *       "client": "demo-housing",
+                     *       "organisation": "demo-housing-bureau",
+                     *       "detail": {
+                     *         "unknown": 48,
+                     *         "asked": 60,
+                     *         "threshold": 0.5
+                     *       },
+                     *       "suspended": false,
+                     *       "acknowledged": {
+                     *         "at": "2026-03-02T09:15:04.512Z",
+                     *         "by": "audit-office-7"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        id: number;
+                        at: string;
+                        /** @description UNKNOWN_SUBJECTS, ORG_UNKNOWN_SUBJECTS, PREFIX_PROBE, NAME_GUESSING or QUOTA_EXCEEDED */
+                        kind: string;
+                        client: string | null;
+                        organisation: string | null;
+                        /** @description counts and thresholds; never an identifier */
+                        detail: {
+                            [key: string]: unknown;
+                        };
+                        /** @description the client was suspended because of this alert */
+                        suspended: boolean;
+                        /** @description null while no auditor has acknowledged it */
+                        acknowledged: {
+                            at: string;
+                            /** @description the acknowledging auditor's sub */
+                            by: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes TOKEN_LIFETIME_TOO_LONG, UNAUTHENTICATED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "TOKEN_LIFETIME_TOO_LONG" | "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes FORBIDDEN. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes NOT_FOUND. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "NOT_FOUND";
                     };
                 };
             };
@@ -6260,6 +6473,265 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+        };
+    };
+    getConsole: {
+        parameters: {
+            query?: {
+                lang?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/html */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example <!doctype html>… */
+                    "text/html": string;
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INVALID_QUERY, UNKNOWN_FIELD. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INVALID_QUERY" | "UNKNOWN_FIELD";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+        };
+    };
+    getConsoleSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "signedIn": true,
+                     *       "role": "auditor",
+                     *       "sub": "audit-office-7",
+                     *       "csrf": "KyRm8ZjtdXNliu_wykA-34e9nbGZCve1xEHh46v8tIE",
+                     *       "idleSeconds": 900,
+                     *       "signIn": {
+                     *         "oidc": true,
+                     *         "dev": false
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        signedIn: boolean;
+                        role?: string;
+                        sub?: string;
+                        dept?: string;
+                        /** @description send it as x-csrf-token with every change */
+                        csrf?: string;
+                        /** @description the session ends after this long unused */
+                        idleSeconds: number;
+                        signIn: {
+                            /** @description OpenID Connect sign-in at /console/oidc/login */
+                            oidc: boolean;
+                            /** @description the development sign-in (embedded default only) */
+                            dev: boolean;
+                            departments?: {
+                                id: string;
+                                name: string;
+                            }[];
+                            /** @description a synthetic person of the demo (development only) */
+                            demoIdNumber?: string;
+                        };
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+        };
+    };
+    signOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem document (RFC 9457) with one of the codes CSRF_TOKEN_INVALID. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "CSRF_TOKEN_INVALID";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+        };
+    };
+    devSignIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "role": "dept_admin",
+                 *       "dept": "tax"
+                 *     }
+                 */
+                "application/json": {
+                    role: "dept_admin" | "auditor" | "admin" | "subject";
+                    /** @description an id of 1–64 characters a-z, 0-9, _ . - beginning with a letter or digit (a department, connector, question or client) */
+                    dept?: string;
+                    idNumber?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "role": "dept_admin",
+                     *       "csrf": "KyRm8ZjtdXNliu_wykA-34e9nbGZCve1xEHh46v8tIE"
+                     *     }
+                     */
+                    "application/json": {
+                        role: string;
+                        csrf: string;
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, INVALID_ID_NUMBER, UNKNOWN_FIELD. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INVALID_BODY" | "INVALID_ID_NUMBER" | "UNKNOWN_FIELD";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes NOT_FOUND. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes PAYLOAD_TOO_LARGE. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes UNSUPPORTED_MEDIA_TYPE. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "UNSUPPORTED_MEDIA_TYPE";
                     };
                 };
             };
