@@ -28,6 +28,7 @@ import json from './plugins/json.ts'
 import witnesses from './plugins/witnesses.ts'
 import metrics from './plugins/metrics.ts'
 import closing from './plugins/closing.ts'
+import unreadBodies from './plugins/unread-bodies.ts'
 import routes from './routes/index.ts'
 
 /** The configuration the app needs (src/config.ts); the rest of Config is the CLI's. */
@@ -86,7 +87,8 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     requestTimeout: 0,
     connectionTimeout: 60_000,
     keepAliveTimeout: 72_000,
-    return503OnClosing: true,
+    // The closing plugin answers while closing, with a problem body (SHUTTING_DOWN).
+    return503OnClosing: false,
     ajv: {
       // Types are never coerced and unknown fields are refused, not silently dropped. `verbose` gives
       // each error its schema, so that a refusal can say what is expected and which fields exist.
@@ -119,6 +121,8 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(limits, opts.admission === undefined ? {} : { override: opts.admission })
   await app.register(witnesses, { witnesses: opts.config.witnesses ?? [] })
   await app.register(errors)
+  await app.register(closing)
+  await app.register(unreadBodies)
   await app.register(openapi)
   await app.register(auth, {
     issuer: opts.config.issuer,
@@ -128,7 +132,6 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   })
   await app.register(json)
   await app.register(metrics)
-  await app.register(closing)
   await app.register(routes)
   return app
 }
