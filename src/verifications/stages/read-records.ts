@@ -27,7 +27,7 @@ async function readAdmitted (v: Admitted, deps: VerifyDeps): Promise<WithRecords
   if (v.consent?.ok === true && !await deps.consent.consume(v.consent.consent)) {
     return new Refusal('CONSENT_REPLAYED', 'This consent has been used already')
   }
-  const read = await Promise.all(v.lookups.map(async (l) => await deps.records.lookup(l.snapshotId, l.subjectHash)))
+  const read = await Promise.all(v.lookups.map(async (l) => await deps.records.lookup(l)))
   const records = new Map<string, SubjectRecords>(v.lookups.map((l, i) => [l.connectorId, read[i]!]))
   const asked = v.asked.map((a) => ({ id: a.question.id, connectorId: a.question.connectorId }))
   const unreadable = unreadableQuestion(records, asked)
@@ -42,24 +42,29 @@ async function readAdmitted (v: Admitted, deps: VerifyDeps): Promise<WithRecords
 /** The detectors' observation of a fresh request: `records` null when none was read. */
 function observe (v: Admitted, deps: VerifyDeps, records: ReadonlyMap<string, SubjectRecords> | null): void {
   const o = v.observe!
-  // A marker counts as known: the connector holds rows about the subject.
-  const known = records !== null && [...records.values()].some((r) => r.records.length > 0 || r.unreadable)
-  const read = new Set(records === null ? [] : v.lookups.map((l) => l.snapshotId))
-  const probes = []
-  if (!known) {
-    for (const c of v.state.connectors.values()) {
-      if (!c.active || c.snapshot === null || read.has(c.snapshot.id)) continue
-      const subjectHash = deps.keyring.connector(c.id, c.snapshot.keyVersion).subjectHash(v.subject.id)
-      probes.push({ snapshotId: c.snapshot.id, subjectHash })
-    }
-  }
   deps.admission.observe({
     client: o.client.id,
     organisation: o.client.organisation,
     subject: o.subject,
     prefix: o.prefix,
-    now: o.now,
-    known: known ? true : null,
-    probes
-  }, o.client)
+    now: o.now
+  }, known(v, deps, records), o.client)
+}
+
+/**
+ * Whether any connector holds rows about the subject (a marker counts): the lookups made for the
+ * request say so when they found it; otherwise the other active snapshots are asked.
+ */
+async function known (v: Admitted, deps: VerifyDeps, records: ReadonlyMap<string, SubjectRecords> | null):
+Promise<boolean> {
+  const found = (r: SubjectRecords): boolean => r.records.length > 0 || r.unreadable
+  if (records !== null && [...records.values()].some(found)) return true
+  const read = new Set(records === null ? [] : v.lookups.map((l) => l.snapshotId))
+  const probes: Array<Promise<SubjectRecords>> = []
+  for (const c of v.state.connectors.values()) {
+    if (!c.active || c.snapshot === null || read.has(c.snapshot.id)) continue
+    const subjectHash = deps.keyring.connector(c.id, c.snapshot.keyVersion).subjectHash(v.subject.id)
+    probes.push(deps.records.lookup({ connectorId: c.id, kind: c.kind, snapshotId: c.snapshot.id, subjectHash }))
+  }
+  return (await Promise.all(probes)).some(found)
 }

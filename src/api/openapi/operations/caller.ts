@@ -26,7 +26,7 @@ export const callerOperations: Catalogue = {
         { id: 'income.at_least', params: { year: 2025, min: 30000 } }
       ],
       purpose: ex.PURPOSE,
-      caseId: 'HS-2026-0001'
+      caseId: ex.CASE_ID
     },
     response: {
       id: ex.VERIFICATION_ID,
