@@ -375,6 +375,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/verifications/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask yes/no questions about several people (a household) in one call
+         * @description Asks registered questions about 1–50 people for one case and purpose. Each item is answered or refused on its own (its result is then `{error: problem}`, the problem it would have had alone), counted by the limits and audited as its own verification; the response is 200 with one result per item, in item order. A body that breaks the schema is refused whole (400).
+         */
+        post: operations["verifyBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/verifications/{id}/certificate": {
         parameters: {
             query?: never;
@@ -4753,6 +4773,7 @@ export interface operations {
                  */
                 "application/json": {
                     subject: {
+                        /** @description a resident ID number, as a JSON string */
                         idNumber: string;
                         name?: string;
                     };
@@ -4877,6 +4898,244 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "CONSENT_REPLAYED" | "SUBJECT_DATA_UNREADABLE";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes PAYLOAD_TOO_LARGE. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes UNSUPPORTED_MEDIA_TYPE. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes QUOTA_EXCEEDED. */
+            429: {
+                headers: {
+                    /** @description seconds until the limit allows the client again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "QUOTA_EXCEEDED";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, NO_ACTIVE_SNAPSHOT, QUOTA_UNAVAILABLE. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "NO_ACTIVE_SNAPSHOT" | "QUOTA_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    verifyBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "purpose": "housing-subsidy",
+                 *       "caseId": "穗住保〔2026〕0001号",
+                 *       "items": [
+                 *         {
+                 *           "subject": {
+                 *             "idNumber": "330106196611226613",
+                 *             "name": "朱霞强"
+                 *           },
+                 *           "questions": [
+                 *             {
+                 *               "id": "identity.name_matches"
+                 *             },
+                 *             {
+                 *               "id": "property.none"
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "subject": {
+                 *             "idNumber": "11010519491231002X"
+                 *           },
+                 *           "questions": [
+                 *             {
+                 *               "id": "property.none"
+                 *             }
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** @description 1–128 printable ASCII characters */
+                    purpose: string;
+                    /**
+                     * @description 1–128 Unicode letters, marks, numbers, punctuation, symbols or ASCII spaces (no control, format or private-use characters), e.g. 穗住保〔2026〕0001号; compared in NFC
+                     * @example 穗住保〔2026〕0001号
+                     * @example HS-2026-0001
+                     */
+                    caseId: string;
+                    /** @description 1–50 people, each asked its own questions; each item is answered or refused on its own, counted by the limits and audited as a verification of its own */
+                    items: {
+                        subject: {
+                            /** @description a resident ID number, as a JSON string */
+                            idNumber: string;
+                            name?: string;
+                        };
+                        questions: {
+                            /** @description an id of 1–64 characters a-z, 0-9, _ . - beginning with a letter or digit (a department, connector, question or client) */
+                            id: string;
+                            params?: {
+                                [key: string]: string | number | boolean;
+                            };
+                        }[];
+                        /** @description The subject's consent token (a JWT from a configured consent issuer), required when a question asked has requiresConsent; ignored otherwise */
+                        consent?: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "id": "0195f6a2-8c1e-7b3a-9d4f-2e6c1a7b5d90",
+                     *           "answers": [
+                     *             {
+                     *               "question": "identity.name_matches",
+                     *               "answer": "yes",
+                     *               "auditIndex": 4710,
+                     *               "asOf": "2026-03-01",
+                     *               "receipt": "eyJhbGciOiJFZERTQSIsImtpZCI6Ik1qQXlOaTB3TXkwd01RIiwidHlwIjoic2hpZm91LXJlY2VpcHQrand0In0.eyJpc3MiOiJzaGlmb3UuZXhhbXBsZS5nb3YuY24iLCJxIjoicHJvcGVydHkuaG9sZHMiLCJhIjoibm8ifQ.c2lnbmF0dXJlLW9mLXRoZS1yZWNlaXB0LWtleS1ub3QtcmVhbC1pbi10aGlzLWV4YW1wbGUtMDEyMzQ1Njc4OQ",
+                     *               "nonce": "q1w2e3r4t5y6u7i8o9p0Aw"
+                     *             },
+                     *             {
+                     *               "question": "property.none",
+                     *               "answer": "yes",
+                     *               "auditIndex": 4711,
+                     *               "asOf": "2026-03-01",
+                     *               "receipt": "eyJhbGciOiJFZERTQSIsImtpZCI6Ik1qQXlOaTB3TXkwd01RIiwidHlwIjoic2hpZm91LXJlY2VpcHQrand0In0.eyJpc3MiOiJzaGlmb3UuZXhhbXBsZS5nb3YuY24iLCJxIjoicHJvcGVydHkuaG9sZHMiLCJhIjoibm8ifQ.c2lnbmF0dXJlLW9mLXRoZS1yZWNlaXB0LWtleS1ub3QtcmVhbC1pbi10aGlzLWV4YW1wbGUtMDEyMzQ1Njc4OQ",
+                     *               "nonce": "q1w2e3r4t5y6u7i8o9p0Aw"
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "error": {
+                     *             "type": "https://shifou.invalid/problems/quota-exceeded",
+                     *             "title": "Quota exceeded",
+                     *             "status": 429,
+                     *             "code": "QUOTA_EXCEEDED",
+                     *             "detail": "This client's limit subjectsPerCase is reached; retry after 3600 s or ask the platform operator for more",
+                     *             "limit": "subjectsPerCase",
+                     *             "retryAfter": 3600
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description one result per item, in item order */
+                        results: ({
+                            /** @description Verification id (shared by its audit entries) */
+                            id: string;
+                            answers: {
+                                question: string;
+                                answer: "yes" | "no";
+                                /** @description Calendar date YYYY-MM-DD (China Standard Time) */
+                                asOf: string;
+                                /** @description Index of this answer's entry in the audit log */
+                                auditIndex: number;
+                                /** @description The signed receipt (electronic seal) of this answer: a compact JWS, EdDSA/Ed25519, header {alg: "EdDSA", kid, typ: "shifou-receipt+jwt"}, keys at /.well-known/jwks.json. Claims: iss (receipt issuer), iat (time of the audit entry, s), log (audit log origin), idx (audit index), vid (verification id), q (question), p (parameters), a (yes|no), asOf, snap (snapshot id), pur (purpose), case (case id), cli (caller), sub_c (subject commitment: base64url(SHA-256("shifou/v1/subject-commitment" ‖ 0x00 ‖ nonce ‖ 0x00 ‖ normalised ID))). Verify offline with `shifou receipt verify` or any JOSE library. */
+                                receipt?: string;
+                                /** @description base64url of the 16-byte nonce of the receipt's subject commitment `sub_c`: with the ID number it proves whom the receipt is about. Keep it with the case file; it is not printed on certificates. */
+                                nonce?: string;
+                            }[];
+                        } | {
+                            error: components["schemas"]["Problem"];
+                        })[];
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, UNKNOWN_FIELD. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INVALID_BODY" | "UNKNOWN_FIELD";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes TOKEN_LIFETIME_TOO_LONG, UNAUTHENTICATED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "TOKEN_LIFETIME_TOO_LONG" | "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes CLIENT_INACTIVE, FORBIDDEN, PURPOSE_NOT_ALLOWED, QUESTION_NOT_ALLOWED. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "CLIENT_INACTIVE" | "FORBIDDEN" | "PURPOSE_NOT_ALLOWED" | "QUESTION_NOT_ALLOWED";
                     };
                 };
             };
