@@ -825,6 +825,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
+                    };
+                };
+            };
         };
     };
     getHealth: {
@@ -861,6 +873,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
                     };
                 };
             };
@@ -903,7 +927,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -911,7 +935,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "DATABASE_UNAVAILABLE";
+                        code?: "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1000,6 +1024,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
+                    };
+                };
+            };
         };
     };
     listDepartments: {
@@ -1079,7 +1115,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1087,7 +1123,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1226,7 +1262,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1234,7 +1270,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1373,7 +1409,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1381,7 +1417,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1466,7 +1502,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1474,7 +1510,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1670,7 +1706,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1678,7 +1714,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1937,7 +1973,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1945,7 +1981,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2150,7 +2186,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2158,7 +2194,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2465,7 +2501,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2473,7 +2509,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2558,7 +2594,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2566,7 +2602,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2723,7 +2759,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2731,7 +2767,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2959,7 +2995,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2967,7 +3003,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3050,7 +3086,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3058,7 +3094,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3145,7 +3181,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3153,7 +3189,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3313,7 +3349,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3321,7 +3357,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3436,7 +3472,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3444,7 +3480,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3604,7 +3640,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3612,7 +3648,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3685,7 +3721,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3693,7 +3729,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3801,7 +3837,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3809,7 +3845,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4004,7 +4040,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4012,7 +4048,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4129,7 +4165,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4137,7 +4173,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4334,7 +4370,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4342,7 +4378,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4415,7 +4451,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4423,7 +4459,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4599,7 +4635,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4607,7 +4643,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4723,7 +4759,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4731,7 +4767,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4951,7 +4987,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, NO_ACTIVE_SNAPSHOT, QUOTA_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, NO_ACTIVE_SNAPSHOT, QUOTA_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4959,7 +4995,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "NO_ACTIVE_SNAPSHOT" | "QUOTA_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "NO_ACTIVE_SNAPSHOT" | "QUOTA_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5189,7 +5225,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, NO_ACTIVE_SNAPSHOT, QUOTA_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, NO_ACTIVE_SNAPSHOT, QUOTA_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5197,7 +5233,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "NO_ACTIVE_SNAPSHOT" | "QUOTA_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "NO_ACTIVE_SNAPSHOT" | "QUOTA_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5343,7 +5379,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5351,7 +5387,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5500,7 +5536,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5508,7 +5544,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5647,7 +5683,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5655,7 +5691,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5830,7 +5866,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5838,7 +5874,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5884,6 +5920,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5984,7 +6032,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5992,7 +6040,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6097,7 +6145,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6105,7 +6153,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6195,7 +6243,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6203,7 +6251,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6285,7 +6333,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6293,7 +6341,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6414,7 +6462,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6422,7 +6470,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6534,7 +6582,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6542,7 +6590,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6685,7 +6733,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6693,7 +6741,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6747,6 +6795,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
+                    };
+                };
+            };
         };
     };
     getConsole: {
@@ -6791,6 +6851,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6860,6 +6932,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
+                    };
+                };
+            };
         };
     };
     signOut: {
@@ -6899,6 +6983,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
                     };
                 };
             };
@@ -7003,6 +7099,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
                     };
                 };
             };
