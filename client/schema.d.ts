@@ -355,6 +355,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/purposes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The registered purposes and their titles
+         * @description The registered purposes and their titles.
+         */
+        get: operations["listPurposes"];
+        put?: never;
+        /**
+         * Register a purpose code with its titles
+         * @description Registers a purpose code with its titles in Chinese and English, shown on certificates, pages and the citizen's access log instead of the code (admin). A code a client lists without registering it stays valid and shows as its code. The change is an audit entry.
+         */
+        post: operations["createPurpose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/purposes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change a purpose's titles
+         * @description Replaces a registered purpose's titles.
+         */
+        put: operations["updatePurpose"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/verifications": {
         parameters: {
             query?: never;
@@ -621,7 +665,7 @@ export interface paths {
         };
         /**
          * Who asked about you (citizens)
-         * @description The requests of callers about you (answers and refusals), oldest first, paged, each with its canonical bytes and its inclusion proof against a signed checkpoint. Callers registered as confidential appear only after their disclosure delay. `verify` says how to check the page.
+         * @description The requests of callers about you (answers and refusals), newest first (order=oldest: oldest first), paged, each with the question's and purpose's titles, a plain-words summary in Chinese and English, its canonical bytes and its inclusion proof against a signed checkpoint. Callers registered as confidential appear only after their disclosure delay. `verify` says how to check the page.
          */
         get: operations["getAccessLog"];
         put?: never;
@@ -1538,6 +1582,10 @@ export interface operations {
                      *           "id": "realestate",
                      *           "department": "realestate",
                      *           "title": "Registered real estate",
+                     *           "titles": {
+                     *             "zh": "不动产登记",
+                     *             "en": "Registered real estate"
+                     *           },
                      *           "kind": "file",
                      *           "subject": {
                      *             "field": "id_number",
@@ -1611,6 +1659,11 @@ export interface operations {
                             id: string;
                             department: string;
                             title: string;
+                            /** @description the titles in Chinese and English, null when none were given */
+                            titles: {
+                                zh?: string;
+                                en?: string;
+                            } | null;
                             kind: string;
                             subject: {
                                 field: string;
@@ -1734,6 +1787,10 @@ export interface operations {
                  *       "id": "realestate",
                  *       "department": "realestate",
                  *       "title": "Registered real estate",
+                 *       "titles": {
+                 *         "zh": "不动产登记",
+                 *         "en": "Registered real estate"
+                 *       },
                  *       "kind": "file",
                  *       "subject": {
                  *         "field": "id_number",
@@ -1766,6 +1823,12 @@ export interface operations {
                     /** @description an id of 1–64 characters a-z, 0-9, _ . - beginning with a letter or digit (a department, connector, question or client) */
                     department: string;
                     title: string;
+                    /** @description The title in Chinese (zh) and English (en); one of them at least */
+                    titles?: {
+                        /** @description Chinese title, e.g. 名下无登记房产 */
+                        zh?: string;
+                        en?: string;
+                    };
                     /** @enum {string} */
                     kind: "file";
                     subject: {
@@ -1797,6 +1860,10 @@ export interface operations {
                      *       "id": "realestate",
                      *       "department": "realestate",
                      *       "title": "Registered real estate",
+                     *       "titles": {
+                     *         "zh": "不动产登记",
+                     *         "en": "Registered real estate"
+                     *       },
                      *       "kind": "file",
                      *       "subject": {
                      *         "field": "id_number",
@@ -1831,6 +1898,11 @@ export interface operations {
                         id: string;
                         department: string;
                         title: string;
+                        /** @description the titles in Chinese and English, null when none were given */
+                        titles: {
+                            zh?: string;
+                            en?: string;
+                        } | null;
                         kind: string;
                         subject: {
                             field: string;
@@ -2010,6 +2082,10 @@ export interface operations {
                      *       "id": "realestate",
                      *       "department": "realestate",
                      *       "title": "Registered real estate",
+                     *       "titles": {
+                     *         "zh": "不动产登记",
+                     *         "en": "Registered real estate"
+                     *       },
                      *       "kind": "file",
                      *       "subject": {
                      *         "field": "id_number",
@@ -2080,6 +2156,11 @@ export interface operations {
                         id: string;
                         department: string;
                         title: string;
+                        /** @description the titles in Chinese and English, null when none were given */
+                        titles: {
+                            zh?: string;
+                            en?: string;
+                        } | null;
                         kind: string;
                         subject: {
                             field: string;
@@ -2216,6 +2297,10 @@ export interface operations {
                  * @example {
                  *       "department": "realestate",
                  *       "title": "Registered real estate",
+                 *       "titles": {
+                 *         "zh": "不动产登记",
+                 *         "en": "Registered real estate"
+                 *       },
                  *       "kind": "file",
                  *       "subject": {
                  *         "field": "id_number",
@@ -2246,6 +2331,12 @@ export interface operations {
                     /** @description an id of 1–64 characters a-z, 0-9, _ . - beginning with a letter or digit (a department, connector, question or client) */
                     department: string;
                     title: string;
+                    /** @description The title in Chinese (zh) and English (en); one of them at least */
+                    titles?: {
+                        /** @description Chinese title, e.g. 名下无登记房产 */
+                        zh?: string;
+                        en?: string;
+                    };
                     /** @enum {string} */
                     kind: "file";
                     subject: {
@@ -2277,6 +2368,10 @@ export interface operations {
                      *       "id": "realestate",
                      *       "department": "realestate",
                      *       "title": "Registered real estate",
+                     *       "titles": {
+                     *         "zh": "不动产登记",
+                     *         "en": "Registered real estate"
+                     *       },
                      *       "kind": "file",
                      *       "subject": {
                      *         "field": "id_number",
@@ -2347,6 +2442,11 @@ export interface operations {
                         id: string;
                         department: string;
                         title: string;
+                        /** @description the titles in Chinese and English, null when none were given */
+                        titles: {
+                            zh?: string;
+                            en?: string;
+                        } | null;
                         kind: string;
                         subject: {
                             field: string;
@@ -3121,6 +3221,10 @@ export interface operations {
                      *         {
                      *           "id": "income.at_least",
                      *           "title": "Taxed income in a year at least a minimum",
+                     *           "titles": {
+                     *             "zh": "某年度计税收入不低于限额",
+                     *             "en": "Taxed income in a year at least a minimum"
+                     *           },
                      *           "description": "Yes when the income taxed in `year` adds up to at least `min` yuan.",
                      *           "params": {
                      *             "year": "integer",
@@ -3135,6 +3239,11 @@ export interface operations {
                         questions: {
                             id: string;
                             title: string;
+                            /** @description the titles in Chinese and English, null when none were given */
+                            titles: {
+                                zh?: string;
+                                en?: string;
+                            } | null;
                             description: string;
                             params: {
                                 [key: string]: string;
@@ -3209,6 +3318,10 @@ export interface operations {
                  *       "id": "income.at_least",
                  *       "connector": "tax",
                  *       "title": "Taxed income in a year at least a minimum",
+                 *       "titles": {
+                 *         "zh": "某年度计税收入不低于限额",
+                 *         "en": "Taxed income in a year at least a minimum"
+                 *       },
                  *       "description": "Yes when the income taxed in `year` adds up to at least `min` yuan.",
                  *       "params": {
                  *         "year": "integer",
@@ -3237,6 +3350,12 @@ export interface operations {
                     /** @description an id of 1–64 characters a-z, 0-9, _ . - beginning with a letter or digit (a department, connector, question or client) */
                     connector: string;
                     title: string;
+                    /** @description The title in Chinese (zh) and English (en); one of them at least */
+                    titles?: {
+                        /** @description Chinese title, e.g. 名下无登记房产 */
+                        zh?: string;
+                        en?: string;
+                    };
                     description?: string;
                     params?: {
                         [key: string]: "string" | "integer" | "number" | "boolean" | "date";
@@ -3386,6 +3505,10 @@ export interface operations {
                      *       "id": "income.at_least",
                      *       "connector": "tax",
                      *       "title": "Taxed income in a year at least a minimum",
+                     *       "titles": {
+                     *         "zh": "某年度计税收入不低于限额",
+                     *         "en": "Taxed income in a year at least a minimum"
+                     *       },
                      *       "description": "Yes when the income taxed in `year` adds up to at least `min` yuan.",
                      *       "params": {
                      *         "year": "integer",
@@ -3414,6 +3537,11 @@ export interface operations {
                         id: string;
                         connector: string;
                         title: string;
+                        /** @description the titles in Chinese and English, null when none were given */
+                        titles: {
+                            zh?: string;
+                            en?: string;
+                        } | null;
                         description: string;
                         params: {
                             [key: string]: string;
@@ -3502,6 +3630,10 @@ export interface operations {
                  * @example {
                  *       "connector": "tax",
                  *       "title": "Taxed income in a year at least a minimum",
+                 *       "titles": {
+                 *         "zh": "某年度计税收入不低于限额",
+                 *         "en": "Taxed income in a year at least a minimum"
+                 *       },
                  *       "description": "Yes when the income taxed in `year` adds up to at least `min` yuan.",
                  *       "params": {
                  *         "year": "integer",
@@ -3528,6 +3660,12 @@ export interface operations {
                     /** @description an id of 1–64 characters a-z, 0-9, _ . - beginning with a letter or digit (a department, connector, question or client) */
                     connector: string;
                     title: string;
+                    /** @description The title in Chinese (zh) and English (en); one of them at least */
+                    titles?: {
+                        /** @description Chinese title, e.g. 名下无登记房产 */
+                        zh?: string;
+                        en?: string;
+                    };
                     description?: string;
                     params?: {
                         [key: string]: "string" | "integer" | "number" | "boolean" | "date";
@@ -4744,6 +4882,404 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "CLIENT_INACTIVE" | "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    listPurposes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "purposes": [
+                     *         {
+                     *           "id": "housing-subsidy",
+                     *           "titles": {
+                     *             "zh": "住房补贴申请",
+                     *             "en": "Housing subsidy application"
+                     *           },
+                     *           "createdAt": "2026-02-20T08:00:00.000Z",
+                     *           "updatedAt": "2026-02-20T08:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        purposes: {
+                            id: string;
+                            titles: {
+                                zh?: string;
+                                en?: string;
+                            };
+                            /** @description RFC 3339 instant */
+                            createdAt: string;
+                            /** @description RFC 3339 instant */
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes TOKEN_LIFETIME_TOO_LONG, UNAUTHENTICATED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "TOKEN_LIFETIME_TOO_LONG" | "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes FORBIDDEN. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    createPurpose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "housing-subsidy",
+                 *       "titles": {
+                 *         "zh": "住房补贴申请",
+                 *         "en": "Housing subsidy application"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @description the purpose code clients list and send */
+                    id: string;
+                    /** @description The title in Chinese (zh) and English (en); one of them at least */
+                    titles: {
+                        /** @description Chinese title, e.g. 名下无登记房产 */
+                        zh?: string;
+                        en?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "housing-subsidy",
+                     *       "titles": {
+                     *         "zh": "住房补贴申请",
+                     *         "en": "Housing subsidy application"
+                     *       },
+                     *       "createdAt": "2026-02-20T08:00:00.000Z",
+                     *       "updatedAt": "2026-02-20T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        titles: {
+                            zh?: string;
+                            en?: string;
+                        };
+                        /** @description RFC 3339 instant */
+                        createdAt: string;
+                        /** @description RFC 3339 instant */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, INVALID_DEFINITION, UNKNOWN_FIELD. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INVALID_BODY" | "INVALID_DEFINITION" | "UNKNOWN_FIELD";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes TOKEN_LIFETIME_TOO_LONG, UNAUTHENTICATED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "TOKEN_LIFETIME_TOO_LONG" | "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes FORBIDDEN. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes CONFLICT. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "CONFLICT";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes PAYLOAD_TOO_LARGE. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes UNSUPPORTED_MEDIA_TYPE. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    updatePurpose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "titles": {
+                 *         "zh": "住房补贴申请",
+                 *         "en": "Housing subsidy application"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @description The title in Chinese (zh) and English (en); one of them at least */
+                    titles: {
+                        /** @description Chinese title, e.g. 名下无登记房产 */
+                        zh?: string;
+                        en?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "housing-subsidy"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, INVALID_DEFINITION, UNKNOWN_FIELD. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INVALID_BODY" | "INVALID_DEFINITION" | "UNKNOWN_FIELD";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes TOKEN_LIFETIME_TOO_LONG, UNAUTHENTICATED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "TOKEN_LIFETIME_TOO_LONG" | "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes FORBIDDEN. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes NOT_FOUND. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes PAYLOAD_TOO_LARGE. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes UNSUPPORTED_MEDIA_TYPE. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "UNSUPPORTED_MEDIA_TYPE";
                     };
                 };
             };
@@ -6603,6 +7139,8 @@ export interface operations {
                 limit?: string;
                 /** @description `next` of the previous page */
                 cursor?: string;
+                /** @description newest first (default) or oldest first */
+                order?: "newest" | "oldest";
             };
             header?: never;
             path?: never;
@@ -6619,6 +7157,10 @@ export interface operations {
                     /**
                      * @example {
                      *       "subject": "6b1f0c3e9a4d27f58e2c1b0a9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e",
+                     *       "about": {
+                     *         "zh": "这里列出哪些单位在什么时间、为办理什么事项核验过您的信息，最新的在前。…",
+                     *         "en": "Who checked your records, when and for what, newest first. …"
+                     *       },
                      *       "entries": [
                      *         {
                      *           "index": 4711,
@@ -6627,7 +7169,19 @@ export interface operations {
                      *           "caller": "demo-housing",
                      *           "callerName": "Demo housing subsidy approval system",
                      *           "question": "property.none",
+                     *           "questionTitle": {
+                     *             "zh": "名下无登记的不动产",
+                     *             "en": "Holds no registered property"
+                     *           },
                      *           "purpose": "housing-subsidy",
+                     *           "purposeTitle": {
+                     *             "zh": "住房补贴申请",
+                     *             "en": "Housing subsidy application"
+                     *           },
+                     *           "summary": {
+                     *             "zh": "2026年3月2日 09:00，Demo housing subsidy approval system为办理“住房补贴申请”核验了“名下无登记的不动产”（业务编号 穗住保〔2026〕0001号），结果：是。",
+                     *             "en": "2026-03-02 09:00 (Beijing time): Demo housing subsidy approval system checked “Holds no registered property” for “Housing subsidy application” (case 穗住保〔2026〕0001号). Result: yes."
+                     *           },
                      *           "caseId": "穗住保〔2026〕0001号",
                      *           "answer": "yes",
                      *           "code": null,
@@ -6651,6 +7205,11 @@ export interface operations {
                     "application/json": {
                         /** @description your audit pseudonym (hex): every leaf listed names it as `subject` */
                         subject: string;
+                        /** @description what this list is, in plain words */
+                        about: {
+                            zh: string;
+                            en: string;
+                        };
                         entries: {
                             /** @description audit log index */
                             index: number;
@@ -6661,6 +7220,20 @@ export interface operations {
                             caller: string;
                             callerName: string | null;
                             question: string | null;
+                            /** @description the question's titles */
+                            questionTitle: {
+                                zh: string;
+                                en: string;
+                            } | null;
+                            /** @description the purpose's titles (its code when it is not registered) */
+                            purposeTitle: {
+                                zh: string;
+                                en: string;
+                            } | null;
+                            summary: {
+                                zh: string;
+                                en: string;
+                            };
                             purpose: string | null;
                             caseId: string | null;
                             answer: string | null;
