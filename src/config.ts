@@ -7,8 +7,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { DEFAULT_DB_TIMEOUT_MS } from './db/timeouts.ts'
+import { parseTtl } from './tokens.ts'
 import { parseCosignatureV1VerifierKey } from './crypto/cosignature.ts'
 import { type Ed25519Verifier, parseVerifierKey } from './crypto/signed-note.ts'
+import { type ConsoleConfig, ConsoleConfigError, loadConsoleConfig } from './console/config.ts'
 
 /** A witness the service sends its checkpoints to (SHIFOU_WITNESSES, design §14.5). */
 export interface WitnessConfig {
@@ -28,6 +30,8 @@ export interface Config {
   issuer: string
   jwtSecret: Uint8Array
   jwtPublicKeysFile: string | null
+  /** SHIFOU_JWT_MAX_TTL: the longest a bearer token may live (exp − iat), in seconds. */
+  jwtMaxTtlSeconds: number
   /** Master key versions, newest last; the newest is used for new loads. */
   masterKeys: ReadonlyMap<number, Uint8Array>
   /** Ed25519 seed (32 bytes) of the checkpoint signing key. */
@@ -50,6 +54,8 @@ export interface Config {
   agentTimeoutMs: number
   /** Where the embedded default generated secrets, for the start-up warning. */
   generatedSecrets: string[]
+  /** The console's sign-in and sessions (src/console/config.ts). */
+  console: ConsoleConfig
 }
 
 export class ConfigError extends Error {
@@ -58,6 +64,9 @@ export class ConfigError extends Error {
     this.name = 'ConfigError'
   }
 }
+
+/** Design §14.5: a bearer token lives at most a day unless the operator says otherwise. */
+export const DEFAULT_JWT_MAX_TTL_S = 24 * 3600
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 
@@ -81,6 +90,19 @@ function intSetting (name: string, value: string | undefined, fallback: number, 
   const n = Number(value)
   if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}`)
   return n
+}
+
+/** A lifetime like 30s, 15m, 24h, 7d, or a number of seconds; at least 1 s, at most 365 days. */
+function ttlSetting (name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback
+  let seconds: number
+  try {
+    seconds = /^\d+$/.test(value) ? Number(value) : parseTtl(value)
+  } catch {
+    throw new ConfigError(`${name} must be a number of seconds or look like 30s, 15m, 24h or 7d`)
+  }
+  if (seconds < 1 || seconds > 365 * 86400) throw new ConfigError(`${name} must be between 1s and 365d`)
+  return seconds
 }
 
 /** Reads a secret file of the embedded default, creating it with fresh random bytes when absent. */
@@ -163,6 +185,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     issuer: setting(env.SHIFOU_JWT_ISSUER) ?? 'shifou',
     jwtSecret: jwt !== undefined && jwt !== '' ? decodeSecret('SHIFOU_JWT_SECRET', jwt) : new Uint8Array(0),
     jwtPublicKeysFile: setting(env.SHIFOU_JWT_PUBLIC_KEYS) ?? null,
+    jwtMaxTtlSeconds: ttlSetting('SHIFOU_JWT_MAX_TTL', env.SHIFOU_JWT_MAX_TTL, DEFAULT_JWT_MAX_TTL_S),
     masterKeys: masterKeys(env, master),
     checkpointKey: seed,
     auditOrigin: origin,
@@ -176,7 +199,16 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     // Under 100 ms a busy but healthy database would be refused; over 10 minutes nobody is waiting.
     dbTimeoutMs: intSetting('SHIFOU_DB_TIMEOUT_MS', env.SHIFOU_DB_TIMEOUT_MS, DEFAULT_DB_TIMEOUT_MS, 100, 600_000),
     agentTimeoutMs: intSetting('SHIFOU_AGENT_TIMEOUT_MS', env.SHIFOU_AGENT_TIMEOUT_MS, 2000, 50, 60_000),
-    generatedSecrets: generated
+    generatedSecrets: generated,
+    console: consoleSettings(env, databaseUrl)
+  }
+}
+
+function consoleSettings (env: NodeJS.ProcessEnv, databaseUrl: string | null): ConsoleConfig {
+  try {
+    return loadConsoleConfig(env, databaseUrl)
+  } catch (err) {
+    throw err instanceof ConsoleConfigError ? new ConfigError(err.message) : err
   }
 }
 

@@ -23,8 +23,11 @@ export interface AdmissionDecision {
 export interface Admission {
   /** Checks and counts one request (throws when the limits cannot be consulted: it is then refused). */
   check(request: QuotaInput, client: ClientInfo): Promise<AdmissionDecision>
-  /** Tells the detectors about a fresh admitted request, off the answer's path. */
-  observe(observation: Observation, client: ClientInfo): void
+  /**
+   * Tells the detectors about a fresh admitted request, off the answer's path, once `known`
+   * (whether any connector holds the subject, as the connectors tell) settles.
+   */
+  observe(observation: Omit<Observation, 'known'>, known: Promise<boolean>, client: ClientInfo): void
   /** Tells the detectors that a limit refused a request (a flood, or names being guessed). */
   refused(client: ClientInfo, limit: Limit, subject: Buffer, now: Date): void
   /** Waits for the work done off the answers' path (observations, alerts being stored). */

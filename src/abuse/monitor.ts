@@ -62,9 +62,9 @@ export class AbuseMonitor implements Admission {
   }
 
   /** A fresh request that passed is observed, and its counts judged, off the request's path. */
-  observe (o: Observation, client: ClientInfo): void {
+  observe (o: Omit<Observation, 'known'>, known: Promise<boolean>, client: ClientInfo): void {
     this.#track((async () => {
-      const counts = await this.#observations.submit(o)
+      const counts = await this.#observations.submit({ ...o, known: await known })
       this.observations++
       await this.#judge(client, o, counts)
     })())
@@ -90,7 +90,7 @@ export class AbuseMonitor implements Admission {
     this.#pending.add(tracked)
   }
 
-  async #judge (client: ClientInfo, q: Observation, counts: ObservedCounts): Promise<void> {
+  async #judge (client: ClientInfo, q: Omit<Observation, 'known'>, counts: ObservedCounts): Promise<void> {
     const day = cstDay(q.now)
     for (const f of judge(counts, this.#thresholds)) {
       const scope = f.kind === 'ORG_UNKNOWN_SUBJECTS'

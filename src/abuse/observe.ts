@@ -1,16 +1,14 @@
 /**
  * The detectors' observation of fresh requests (design §10): once a fresh request's records were
- * read (or it was refused before any was), whether its subject is known to any connector is
- * recorded with its row of the day, misses are counted, and the counts the detectors judge are
- * returned (shifou_observe, migration 0008). Off the answer's path: the answer does not wait.
+ * read (or it was refused before any was), whether its subject is known to any connector (the
+ * connectors tell) is recorded with its row of the day, misses are counted, and the counts the
+ * detectors judge are returned (shifou_observe, migration 0008). Off the answer's path: the
+ * answer does not wait.
  */
 import type { Executor } from '../db/client.ts'
 import { ShifouError } from '../errors.ts'
 import type { ObservedCounts } from './detectors.ts'
 import { cstDay } from './limits.ts'
-
-/** A subject's hash in one snapshot. */
-export interface Probe { snapshotId: number, subjectHash: Uint8Array }
 
 export interface Observation {
   client: string
@@ -18,10 +16,8 @@ export interface Observation {
   subject: Buffer
   prefix: Buffer
   now: Date
-  /** true: a connector asked holds the subject; null: not known from the lookups, `probes` tell */
-  known: true | null
-  /** the subject in the active snapshots not read for the request, probed when `known` is null */
-  probes: Probe[]
+  /** whether any connector holds rows about the subject (a marker counts) */
+  known: boolean
 }
 
 interface CountsRow {
@@ -44,16 +40,14 @@ export async function observeFresh (db: Executor, batch: readonly Observation[])
     day: cstDay(o.now),
     subject: o.subject.toString('hex'),
     prefix: o.prefix.toString('hex'),
-    known: o.known,
-    snapshots: o.known === true ? [] : o.probes.map((p) => p.snapshotId),
-    hashes: o.known === true ? [] : o.probes.map((p) => Buffer.from(p.subjectHash).toString('hex'))
+    known: o.known
   }))
   // One observation after another, in the order given (a lateral call per row).
   const result = await db.query<CountsRow>(
     `select u.i, o.* from jsonb_to_recordset($1::jsonb) as u(i integer, client text, org text, day date,
-        subject text, prefix text, known boolean, snapshots bigint[], hashes text[])
+        subject text, prefix text, known boolean)
       cross join lateral shifou_observe(u.client, u.org, u.day, decode(u.subject, 'hex'), decode(u.prefix, 'hex'),
-        u.known, u.snapshots, u.hashes) as o
+        u.known, '{}', '{}') as o
       order by u.i`, [JSON.stringify(rows)])
   if (result.length !== batch.length) throw new ShifouError('QUOTA_UNAVAILABLE', 'An observation was lost')
   const out = new Array<ObservedCounts>(batch.length)

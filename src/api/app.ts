@@ -5,7 +5,7 @@
  */
 import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { Config } from '../config.ts'
+import { DEFAULT_JWT_MAX_TTL_S, type Config } from '../config.ts'
 import type { Database } from '../db/client.ts'
 import type { Keyring } from '../keys/keyring.ts'
 import type { Admission } from '../abuse/admission.ts'
@@ -20,21 +20,23 @@ import audit from './plugins/audit.ts'
 import receipts from './plugins/receipts.ts'
 import consent from './plugins/consent.ts'
 import records from './plugins/records.ts'
-import agents from './plugins/agents.ts'
 import limits from './plugins/limits.ts'
-import errors from './plugins/errors.ts'
+import errors, { clientErrorHandler, frameworkErrors } from './plugins/errors.ts'
 import openapi from './plugins/openapi.ts'
 import auth from './plugins/auth.ts'
+import sessions from './plugins/sessions.ts'
 import json from './plugins/json.ts'
 import witnesses from './plugins/witnesses.ts'
 import metrics from './plugins/metrics.ts'
 import closing from './plugins/closing.ts'
+import unreadBodies from './plugins/unread-bodies.ts'
 import routes from './routes/index.ts'
 
 /** The configuration the app needs (src/config.ts); the rest of Config is the CLI's. */
 type AppConfig = Pick<Config, 'issuer' | 'jwtSecret' | 'jwtPublicKeysFile' | 'logLevel' | 'checkpointKey'
   | 'auditOrigin' | 'checkpointEntries' | 'checkpointSeconds'>
-  & Partial<Pick<Config, 'receiptIssuer' | 'consentIssuersFile' | 'witnesses' | 'agentTimeoutMs'>>
+  & Partial<Pick<Config, 'receiptIssuer' | 'consentIssuersFile' | 'witnesses' | 'jwtMaxTtlSeconds' | 'console'
+  | 'agentTimeoutMs'>>
 
 export interface AppOptions {
   config: AppConfig
@@ -61,14 +63,29 @@ export const REDACT = [
   '*.idNumber', '*.name', '*.subject', 'body', 'req.body', 'req.query', 'res.body'
 ]
 
+/** The route a request matched, or null (none matched, or refused before routing). */
+function routePattern (req: { routeOptions?: { url?: string } }): string | null {
+  try {
+    return req.routeOptions?.url ?? null
+  } catch {
+    return null
+  }
+}
+
 export function loggerOptions (level: string): Record<string, unknown> {
   return {
     level,
     redact: { paths: REDACT, censor: '[redacted]' },
     serializers: {
-      // The path without its query string: query strings may carry case ids or filters.
-      req: (req: { method: string, url: string, id: string }) =>
-        ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+      // The route's pattern (/v1/audit/entries/:index), never the path a client sent: a path may
+      // carry an ID number (design §14.5), and one that matches no route is logged as null. The
+      // query string is never logged, only that there was one: it may carry case ids or filters.
+      req: (req: { method: string, url?: string, id?: string, routeOptions?: { url?: string } }) => ({
+        id: req.id,
+        method: req.method,
+        route: routePattern(req),
+        ...(req.url?.includes('?') === true ? { query: '[redacted]' } : {})
+      }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode })
     }
   }
@@ -81,7 +98,11 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     requestTimeout: 0,
     connectionTimeout: 60_000,
     keepAliveTimeout: 72_000,
-    return503OnClosing: true,
+    // The closing plugin answers while closing, with a problem body (SHUTTING_DOWN); requests that
+    // fail before routing get problem bodies too.
+    return503OnClosing: false,
+    frameworkErrors,
+    clientErrorHandler,
     ajv: {
       // Types are never coerced and unknown fields are refused, not silently dropped. `verbose` gives
       // each error its schema, so that a refusal can say what is expected and which fields exist.
@@ -110,20 +131,22 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     ...(opts.receipts === undefined ? {} : { override: opts.receipts })
   })
   await app.register(consent, { issuersFile: opts.config.consentIssuersFile ?? null })
-  await app.register(records)
-  await app.register(agents, { deadlineMs: opts.config.agentTimeoutMs ?? 2000 })
+  await app.register(records, { agentTimeoutMs: opts.config.agentTimeoutMs })
   await app.register(limits, opts.admission === undefined ? {} : { override: opts.admission })
   await app.register(witnesses, { witnesses: opts.config.witnesses ?? [] })
   await app.register(errors)
+  await app.register(closing)
+  await app.register(unreadBodies)
   await app.register(openapi)
+  await app.register(sessions, opts.config.console === undefined ? {} : { console: opts.config.console })
   await app.register(auth, {
     issuer: opts.config.issuer,
     secret: opts.config.jwtSecret,
+    maxTtlSeconds: opts.config.jwtMaxTtlSeconds ?? DEFAULT_JWT_MAX_TTL_S,
     publicKeysFile: opts.config.jwtPublicKeysFile
   })
   await app.register(json)
   await app.register(metrics)
-  await app.register(closing)
   await app.register(routes)
   return app
 }

@@ -12,6 +12,8 @@ const BY_CODE: Record<string, (p: Problem, connector: string | undefined) => str
   FORBIDDEN: (_p, c) => c === undefined
     ? 'This token\'s role (or department) may not do this: use a token of a role that may (see docs/api.md).'
     : `Loading needs a token of role admin, or dept_admin whose dept claim is the department of connector ${c}.`,
+  TOKEN_LIFETIME_TOO_LONG: () => 'The token lives longer than the service accepts: mint one with a shorter --ttl ' +
+    '(at most its SHIFOU_JWT_MAX_TTL, 24h unless set).',
   CLIENT_INACTIVE: () => 'This client is deactivated: ask the platform operator to reactivate it.',
   NOT_FOUND: (_p, c) => c === undefined
     ? 'Check the id or the URL.'

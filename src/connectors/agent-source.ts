@@ -25,6 +25,7 @@ import {
 } from '../agent/protocol.ts'
 import { HUB_KEYID } from '../agent/server.ts'
 import type { SubjectRecords } from './records.ts'
+import type { RecordLookup, RecordSource } from './record-source.ts'
 
 export const DEFAULT_AGENT_DEADLINE_MS = 2000
 const MAX_RESPONSE_BYTES = 8 * 1024 * 1024
@@ -185,7 +186,7 @@ function unavailable (why: string): ShifouError {
  * breaker), made on first use and made again when the connector's agent is registered anew.
  * The hub signs with one key derived from the master key (src/agent/identity.ts, HUB_KEY_INFO).
  */
-export class AgentSources {
+export class AgentSources implements RecordSource {
   readonly hubKey: SigningKey
   readonly #deadlineMs: number
   readonly #sources = new Map<string, AgentSource>()
@@ -195,8 +196,22 @@ export class AgentSources {
     this.#deadlineMs = opts.deadlineMs ?? DEFAULT_AGENT_DEADLINE_MS
   }
 
-  async lookup (connectorId: string, agent: AgentRef, item: LookupItem): Promise<AgentAnswer> {
-    return await this.source(connectorId, agent).lookup(item)
+  /**
+   * The subject's records from the connector's agent, with the agent's snapshot as `from`. An agent
+   * that hashes under another key version than the hub did cannot have found the subject: refused.
+   */
+  async lookup (l: RecordLookup): Promise<SubjectRecords> {
+    if (l.agent === undefined) throw unavailable('the connector names no agent')
+    const answer = await this.source(l.connectorId, l.agent).lookup({
+      subject: Buffer.from(l.subjectHash).toString('hex'),
+      ...(l.asked ?? {})
+    })
+    if (l.keyVersion !== undefined && answer.snapshot.keyVersion !== l.keyVersion) {
+      throw new ShifouError('CONNECTOR_UNAVAILABLE', `The department's agent holds key version ` +
+        `${answer.snapshot.keyVersion}, the hub hashes with ${l.keyVersion}: export the connector's key ` +
+        'again (shifou keys export) and restart the agent. The question is not answered (never a no).')
+    }
+    return { ...answer.records, from: { snapshot: answer.snapshot.id, asOf: answer.snapshot.asOf } }
   }
 
   source (connectorId: string, agent: AgentRef): AgentSource {
@@ -214,7 +229,7 @@ export class AgentSources {
     return source
   }
 
-  close (): void {
+  async close (): Promise<void> {
     for (const s of this.#sources.values()) s.close()
     this.#sources.clear()
   }

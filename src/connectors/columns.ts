@@ -29,7 +29,7 @@ export function declaredColumns (connector: {
   ]
 }
 
-/** At most this many of a file's columns are named in an error. */
+/** At most this many of a file's (or a query's) columns are named in an error. */
 const LISTED = 60
 const LISTED_LENGTH = 40
 
@@ -44,7 +44,7 @@ function shown (header: string): string {
   return [...header].length > LISTED_LENGTH ? [...header].slice(0, LISTED_LENGTH).join('') + '…' : header
 }
 
-function listed (headers: readonly string[]): string[] {
+export function listed (headers: readonly string[]): string[] {
   const out = [...new Set(headers.map(shown))].slice(0, LISTED)
   return headers.length > LISTED ? [...out, `… ${headers.length - LISTED} more`] : out
 }
@@ -56,7 +56,8 @@ function listed (headers: readonly string[]): string[] {
  * `required` are the columns that must be present (in NDJSON only the subject's).
  */
 export function locateColumns (headers: readonly string[], declared: readonly ColumnSpec[],
-  required: readonly ColumnSpec[]): Map<string, number> {
+  required: readonly ColumnSpec[], noun = 'the file'): Map<string, number> {
+  const file = noun === 'the file'
   const seen = new Map<string, number>()
   const duplicates = new Set<string>()
   headers.forEach((h, i) => {
@@ -74,12 +75,14 @@ export function locateColumns (headers: readonly string[], declared: readonly Co
     const names = missing.map((c) => c.column === c.field ? c.column : `${c.column} (${c.field})`)
     const columns = listed(headers)
     const none = declared.every((c) => !seen.has(c.column))
-    throw new ShifouError('MISSING_COLUMN', `Declared columns missing from the file: ${names.join(', ')}. ` +
-      `The file's columns are: ${columns.join(', ')}.` +
-      (none
-        ? ' None of the declared columns is there: is the first line the header row, and is the encoding right?'
-        : ' ' +
-          'Rename the file\'s headers, or set `column` on the connector\'s fields to the headers the file uses.'),
+    throw new ShifouError('MISSING_COLUMN', `Declared columns missing from ${noun}: ${names.join(', ')}. ` +
+      `${file ? 'The file\'s' : 'Its'} columns are: ${columns.join(', ')}.` +
+      (!file
+        ? ' Name the columns in the query (… AS name), or set `column` on the connector\'s fields to them.'
+        : none
+          ? ' None of the declared columns is there: is the first line the header row, and is the encoding right?'
+          : ' ' +
+            'Rename the file\'s headers, or set `column` on the connector\'s fields to the headers the file uses.'),
     { missing: missing.map((c) => c.column), columns })
   }
   const out = new Map<string, number>()

@@ -1,67 +1,69 @@
 /**
- * Loading a snapshot (design §5, PUT /v1/connectors/:id/snapshot; §14.1): stream the file in its
- * encoding, find the declared columns by their headers, normalise and keyed-hash every subject,
- * keep only declared fields, COPY into the snapshot's own table (with a marker row for each
- * subject behind a rejected row), index it, and make it active in one short transaction together
- * with its audit entry. Until then the previous snapshot answers; a failed or interrupted load
- * leaves it untouched. Every attempt keeps its record (times, actor, counts) and its rejected
- * rows (the reject report), whether it completes or fails.
+ * Loading a snapshot (design §5, PUT /v1/connectors/:id/snapshot; §14.1, §14.2): one loader for
+ * every kind of connector, in three stages —
+ *
+ *   source (src/connectors/source.ts)   the rows, from an upload or a department's database
+ *   convert (load-convert.ts)           declared columns found, subjects normalised and keyed-hashed,
+ *                                       COPY into the snapshot's own table, rejects reported
+ *   activate (load-activate.ts)         indexed, then made active in one short transaction with
+ *                                       its audit entry
+ *
+ * Until activation the previous snapshot answers; a failed or interrupted load leaves it untouched.
+ * Every attempt keeps its record (times, actor, counts) and its rejected rows (the reject report),
+ * whether it completes or fails (load-failure.ts).
  */
-import { availableParallelism } from 'node:os'
 import type { Readable } from 'node:stream'
 import type { Database } from '../db/client.ts'
-import type { ConnectorRow, RejectedRow } from '../db/schema/index.ts'
+import type { ConnectorRow } from '../db/schema/index.ts'
 import type { Keyring } from '../keys/keyring.ts'
 import { ID_NORM_VERSION, todayCst } from '../matchers/cn-resident-id.ts'
 import { NAME_NORM_VERSION } from '../matchers/cn-name.ts'
-import type { FieldType } from '../matchers/predicate/index.ts'
-import { writeEntries } from '../audit/writer.ts'
 import { isCalendarDate } from '../instant.ts'
 import { ShifouError } from '../errors.ts'
-import { actorOf, type Principal } from '../principal.ts'
-import { isConnectionFailure, isUnavailable } from '../db/unavailable.ts'
-import { EncodingError, MalformedInput, rowSource, type SnapshotFormat, type TextEncoding } from './rows.ts'
-import { converter, flattenRows, type Converted, type ConvertSpec, type Rejected } from './convert.ts'
-import { ConvertWorkers } from './convert-workers.ts'
-import { attachPartition, createPartition, dropPartition, partitionName, preparePartition } from './records.ts'
-import { declaredColumns, locateColumns } from './columns.ts'
+import type { Principal } from '../principal.ts'
+import { isUnavailable } from '../db/unavailable.ts'
+import { EncodingError, MalformedInput, type SnapshotFormat, type TextEncoding } from './rows.ts'
+import { dropPartition } from './records.ts'
 import { pruneReports, RejectWriter } from './rejects.ts'
 import { getSnapshot, type SnapshotView } from './snapshots.ts'
+import { byteSource, type SnapshotSource, type SourceDescription } from './source.ts'
+import { convertRows, noCounts, type Counts, type LoadContext } from './load-convert.ts'
+import { activate, dropSuperseded } from './load-activate.ts'
+import { DatabaseFailure, recordFailure, recordPendingFailures, unavailable } from './load-failure.ts'
 
-export const MAX_REJECTED_LISTED = 1000
+export { MAX_REJECTED_LISTED } from './load-convert.ts'
+
 /** A load that has not reported progress for this long is taken to have died with its process. */
 const STALE_LOAD_SECONDS = 120
-/** Superseded snapshots keep answering in-flight requests of other processes for a while. */
-const SUPERSEDED_GRACE_SECONDS = 600
 const HEARTBEAT_MS = 2000
-/**
- * Worker threads of a large load, and the rows converted in the loading thread before they take
- * over (small loads never pay for starting them). Two on two cores measured 3.7 s for 1M rows
- * against 3.9 s with one and 4.2 s with none, on the two-core bench machine (bench/README.md has
- * the runs with two).
- */
-const DEFAULT_WORKERS = { count: Math.max(2, availableParallelism() - 1), afterRows: 50_000 }
 
 /** The report of a completed load: the snapshot as GET /v1/connectors/:id/snapshots shows it. */
 export type LoadResult = Omit<SnapshotView, 'status' | 'error'> & { status: 'active' }
 
-export interface LoadOptions {
+interface LoadBase {
   database: Database
   /** the keys of the connector being loaded (a department agent has only its connector's) */
   keyring: Pick<Keyring, 'currentVersion' | 'connector'>
   actor: Principal
   connector: ConnectorRow
   asOf: string
-  format: SnapshotFormat
-  /** the upload's text encoding (the charset of its Content-Type); default UTF-8 */
-  encoding?: TextEncoding
-  input: Readable
   onProgress?: (rows: number, rejected: number) => void
   /** Called once the snapshot is active (to refresh the in-memory registry). */
   onActivated?: () => void
   /** Worker threads that convert rows (src/connectors/convert-workers.ts); count 0 converts in this thread. */
   workers?: { count: number, afterRows: number }
 }
+
+/** An uploaded file: shorthand for `source: byteSource(format, input, encoding)`. */
+interface FileInput {
+  format: SnapshotFormat
+  /** the upload's text encoding (the charset of its Content-Type); default UTF-8 */
+  encoding?: TextEncoding
+  input: Readable
+  source?: undefined
+}
+
+export type LoadOptions = LoadBase & (FileInput | { source: SnapshotSource })
 
 /** Checks `asOf`: a calendar date (YYYY-MM-DD), not after today in China Standard Time. */
 export function checkAsOf (asOf: string, now = new Date()): void {
@@ -73,7 +75,13 @@ export function checkAsOf (asOf: string, now = new Date()): void {
   if (asOf.replaceAll('-', '') > todayCst(now)) throw new ShifouError('INVALID_QUERY', 'asOf may not be in the future')
 }
 
-async function startSnapshot (opts: LoadOptions): Promise<number> {
+/** The source of a load's options. */
+export function sourceOf (opts: LoadOptions): SnapshotSource {
+  return opts.source ?? byteSource(opts.format, opts.input, opts.encoding ?? 'utf-8')
+}
+
+/** Starts an attempt: its record, status `loading` (one at a time per connector). */
+async function startSnapshot (opts: LoadOptions, keyVersion: number): Promise<number> {
   const { database, connector } = opts
   // Failures of this process's loads that the database was not there to record come first.
   await recordPendingFailures(database, connector.id)
@@ -90,7 +98,7 @@ async function startSnapshot (opts: LoadOptions): Promise<number> {
     const [row] = await database.query<{ id: number }>(
       `insert into snapshots (connector_id, status, as_of, key_version, norm, started_by)
         values ($1, 'loading', $2, $3, $4, $5) returning id`,
-      [connector.id, opts.asOf, opts.keyring.currentVersion, norm, opts.actor.sub])
+      [connector.id, opts.asOf, keyVersion, norm, opts.actor.sub])
     await pruneReports(database, connector.id)
     return Number(row!.id)
   } catch (err) {
@@ -101,147 +109,55 @@ async function startSnapshot (opts: LoadOptions): Promise<number> {
   }
 }
 
-/** What an attempt counted: what its record shows, whether it completes or fails. */
-interface Counts {
-  rows: number
-  subjects: number
-  rejectedCount: number
-  rejectedByCode: Record<string, number>
-  rejected: RejectedRow[]
-  unreadableSubjects: number
-  unlinkableRows: number
-  ignoredColumns: string[]
-}
-
 export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
   const { database, keyring, connector } = opts
   if (!connector.active) throw new ShifouError('NOT_FOUND', 'No such connector')
+  const source = sourceOf(opts)
+  const keys = keyring.connector(connector.id, keyring.currentVersion)
   let snapshotId: number
   try {
-    snapshotId = await startSnapshot(opts)
+    snapshotId = await startSnapshot(opts, keys.keyVersion)
   } catch (err) {
     throw isUnavailable(err) && !(err instanceof ShifouError) ? unavailable() : err
   }
-  const keys = keyring.connector(connector.id, keyring.currentVersion)
-  const today = todayCst()
-  const counts: Counts = {
-    rows: 0,
-    subjects: 0,
-    rejectedCount: 0,
-    rejectedByCode: {},
-    rejected: [],
-    unreadableSubjects: 0,
-    unlinkableRows: 0,
-    ignoredColumns: []
+  const ctx: LoadContext = {
+    database,
+    connector,
+    actor: opts.actor,
+    asOf: opts.asOf,
+    snapshotId,
+    keyVersion: keys.keyVersion,
+    source: recorded(source.describe()),
+    noun: source.describe().noun
   }
+  const counts: Counts = noCounts()
   const report = new RejectWriter(database, snapshotId)
   let partitionCreated = false
-
-  const reject = async (rows: readonly Rejected[]): Promise<void> => {
-    for (const [line, field, code, reason] of rows) {
-      counts.rejectedCount++
-      counts.rejectedByCode[code] = (counts.rejectedByCode[code] ?? 0) + 1
-      if (counts.rejected.length < MAX_REJECTED_LISTED) counts.rejected.push({ line, field, code, reason })
-    }
-    await db(report.add(rows))
-  }
-
   const heartbeat = setInterval(() => {
     database.query('update snapshots set heartbeat_at = now() where id = $1', [snapshotId]).catch(() => {})
   }, HEARTBEAT_MS)
   heartbeat.unref()
 
   try {
-    const source = await rowSource(opts.format, opts.input, opts.encoding ?? 'utf-8')
-    if (source.columns === null) throw new ShifouError('EMPTY_SNAPSHOT', 'The file has no data rows')
-    const declared = declaredColumns(connector)
-    // A CSV header must name every declared column. In NDJSON a key left out is a null (serialisers
-    // drop null members), so only the subject's must be in the first object.
-    const at = locateColumns(source.columns, declared, opts.format === 'csv' ? declared : declared.slice(0, 1))
-    const spec: ConvertSpec = {
-      snapshotId,
-      format: opts.format,
-      subjectField: connector.subjectField,
-      subjectIndex: at.get(connector.subjectField) ?? -1,
-      subjectKey: declared[0]!.column,
-      width: source.columns.length,
-      columns: connector.fields.map((f, k) => ({
-        name: f.name, type: f.type as FieldType, index: at.get(f.name) ?? -1, key: declared[k + 1]!.column
-      })),
-      today,
-      keys: keys.material(connector.fields.filter((f) => f.type === 'name' || f.type === 'hashed').map((f) => f.name))
-    }
-    const declaredKeys = new Set(declared.map((c) => c.column))
-    const ignored = new Set(source.columns.filter((c) => c !== '' && !declaredKeys.has(c)))
-
-    await db(createPartition(database.maintenance, snapshotId))
-    partitionCreated = true
-    const columns = ['snapshot_id', 'subject_hash', 'key_version', 'attrs']
-    const sink = await db(database.copyIn(partitionName(snapshotId), columns))
-    // The first rows are converted in this thread, then worker threads take over.
-    const { count: workerCount, afterRows } = opts.workers ?? DEFAULT_WORKERS
-    const convertHere = converter(spec)
-    let workers: ConvertWorkers | null = null
-    const inFlight: Array<Promise<Converted>> = []
-    let submitted = 0
-    let out = ''
-    const take = async (c: Converted): Promise<void> => {
-      counts.rows += c.rows
-      counts.unlinkableRows += c.unlinkable
-      if (c.rejected.length > 0) await reject(c.rejected)
-      out += c.text
-      // COPY lines go out in chunks of ~256 KiB: one socket write per row was the loader's
-      // largest cost in a profile (1.5 s of 8 s for 300,000 rows).
-      if (out.length >= 262144) {
-        await db(sink.write(out))
-        out = ''
-        opts.onProgress?.(counts.rows, counts.rejectedCount)
-      }
-    }
-    try {
-      for await (const batch of source.batches) {
-        const flat = flattenRows(batch, spec, declaredKeys, (key) => ignored.add(key))
-        if (workers === null && workerCount > 0 && submitted >= afterRows) {
-          workers = new ConvertWorkers(spec, workerCount)
-        }
-        for (const row of batch) submitted += row.kind === 'csvLines' ? row.count : 1
-        if (workers === null) {
-          await take(convertHere(flat))
-          continue
-        }
-        const converted = workers.convert(flat)
-        converted.catch(() => {}) // awaited in order below; a failure surfaces there
-        inFlight.push(converted)
-        while (inFlight.length > 2 * workerCount) await take(await inFlight.shift()!)
-      }
-      while (inFlight.length > 0) await take(await inFlight.shift()!)
-      if (out !== '') await db(sink.write(out))
-      await db(sink.end())
-    } catch (err) {
-      await sink.abort()
-      throw err
-    } finally {
-      await workers?.close()
-      counts.ignoredColumns = [...ignored].slice(0, 100)
-    }
-    await db(report.flush())
-    opts.onProgress?.(counts.rows, counts.rejectedCount)
-
+    const rows = await source.open()
+    await convertRows(ctx, rows, {
+      keys,
+      today: todayCst(),
+      report,
+      counts,
+      onPartition: () => { partitionCreated = true },
+      ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
+      ...(opts.workers === undefined ? {} : { workers: opts.workers })
+    })
     const total = counts.rows + counts.rejectedCount
-    if (total === 0) throw new ShifouError('EMPTY_SNAPSHOT', 'The file has no data rows')
+    if (total === 0) throw new ShifouError('EMPTY_SNAPSHOT', `${capital(source.describe().noun)} has no data rows`)
     if (counts.rows === 0 || counts.rejectedCount / total > connector.maxRejectRatio) {
       throw new ShifouError('REJECT_RATIO_EXCEEDED', `${counts.rejectedCount} of ${total} rows were rejected, ` +
         `above the connector's limit of ${connector.maxRejectRatio}; ` +
         `every rejected row and why is in the reject report of snapshot ${snapshotId}`,
       { rejectedCount: counts.rejectedCount, rejectedByCode: counts.rejectedByCode, rejected: counts.rejected })
     }
-
-    // Every rejected row whose subject could be read wrote a marker.
-    const markers = counts.rejectedCount > counts.unlinkableRows
-    const prepared = await db(preparePartition(database.maintenance, snapshotId, markers))
-    counts.subjects = prepared.subjects
-    counts.unreadableSubjects = prepared.unreadable
-    await db(activate(opts, snapshotId, counts))
+    await activate(ctx, counts)
     clearInterval(heartbeat)
     opts.onActivated?.()
     await dropSuperseded(database, connector.id).catch(() => {})
@@ -249,48 +165,27 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
     return { ...view!, status: 'active' }
   } catch (failure) {
     clearInterval(heartbeat)
-    const err = asLoadError(failure, opts)
+    const err = asLoadError(failure, source.describe())
     const code = err instanceof ShifouError ? err.code : 'LOAD_FAILED'
     // Recorded now, or (the database gone) in the background and before the connector's next load.
-    await fail(opts, snapshotId, code, partitionCreated, counts, report)
+    await recordFailure(ctx, code, partitionCreated, counts, report)
     throw err instanceof ShifouError ? withSnapshot(err, snapshotId) : err
   }
 }
 
-/** An error of one of the load's database calls that means the database (not the upload) failed. */
-class DatabaseFailure extends Error {
-  readonly failure: unknown
-  constructor (failure: unknown) {
-    super('the database failed during the load')
-    this.failure = failure
-  }
-}
+const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1)
 
-/**
- * A database call of the load. A lost connection surfaces as a socket error (ECONNRESET, EPIPE)
- * as often as a PostgreSQL code; the upload's own socket raises the same codes, so the load's
- * calls say which side failed.
- */
-async function db<T> (call: Promise<T>): Promise<T> {
-  try {
-    return await call
-  } catch (err) {
-    throw isConnectionFailure(err) ? new DatabaseFailure(err) : err
-  }
-}
-
-function unavailable (): ShifouError {
-  return new ShifouError('DATABASE_UNAVAILABLE', 'The database was unavailable or busy during the load; ' +
-    'nothing was changed. ' +
-    'Load the file again once the database is back')
+/** The description as the load's audit entry keeps it (its wording for errors left out). */
+function recorded (d: SourceDescription): SourceDescription {
+  return Object.fromEntries(Object.entries(d).filter(([k]) => k !== 'noun')) as SourceDescription
 }
 
 /** The error a failed load answers with. */
-function asLoadError (failure: unknown, opts: LoadOptions): unknown {
-  if (failure instanceof EncodingError) return encodingError(failure, opts.format)
-  // A file that is not well-formed CSV or NDJSON is refused whole, with nothing stored.
+function asLoadError (failure: unknown, source: SourceDescription): unknown {
+  if (failure instanceof EncodingError) return encodingError(failure, source.format === 'ndjson' ? 'ndjson' : 'csv')
+  // Bytes that are not well-formed CSV or NDJSON are refused whole, with nothing stored.
   if (failure instanceof MalformedInput) {
-    return new ShifouError('INVALID_BODY', 'The file is malformed: ' + failure.message)
+    return new ShifouError('INVALID_BODY', `${capital(source.noun)} is malformed: ` + failure.message)
   }
   if (failure instanceof DatabaseFailure) return unavailable()
   return failure
@@ -317,146 +212,4 @@ function encodingError (e: EncodingError, format: SnapshotFormat): ShifouError {
 /** The same error, naming the attempt so that its record and reject report can be found. */
 function withSnapshot (err: ShifouError, snapshotId: number): ShifouError {
   return new ShifouError(err.code, err.detail, { ...(err.extra ?? {}), snapshot: snapshotId })
-}
-
-async function activate (opts: LoadOptions, snapshotId: number, counts: Counts): Promise<void> {
-  const { database, connector } = opts
-  await database.transaction(async (tx) => {
-    // Serialise activations of one connector and find the snapshot being replaced.
-    const [current] = await tx.query<{ active_snapshot_id: number | null }>(
-      'select active_snapshot_id from connectors where id = $1 for update', [connector.id])
-    await attachPartition(tx, snapshotId)
-    const updated = await tx.query(`update snapshots set status = 'active', rows = $2, subjects = $3,
-        rejected_count = $4, rejected = $5::jsonb, ignored_columns = $6::jsonb, rejected_by_code = $7::jsonb,
-        unreadable_subjects = $8, unlinkable_rows = $9,
-        loaded_at = now(), finished_at = now(), heartbeat_at = now()
-      where id = $1 and status = 'loading' returning id`,
-    [snapshotId, counts.rows, counts.subjects, counts.rejectedCount, JSON.stringify(counts.rejected),
-      JSON.stringify(counts.ignoredColumns), JSON.stringify(counts.rejectedByCode), counts.unreadableSubjects,
-      counts.unlinkableRows])
-    // Another process took this load for dead (no heartbeat for minutes): it is not made active.
-    if (updated.length === 0) {
-      throw new ShifouError('CONFLICT', 'This load was marked abandoned while it ran; load the file again')
-    }
-    const previous = current?.active_snapshot_id ?? null
-    if (previous !== null) {
-      await tx.query(`update snapshots set status = 'superseded', superseded_at = now() where id = $1`, [previous])
-    }
-    await tx.query(
-      'update connectors set active_snapshot_id = $2, updated_at = now() where id = $1', [connector.id, snapshotId])
-    await writeEntries(tx, [{
-      kind: 'load',
-      actor: actorOf(opts.actor),
-      snapshot: snapshotId,
-      asOf: opts.asOf,
-      keyVersion: opts.keyring.currentVersion,
-      norm: ID_NORM_VERSION,
-      code: 'ACTIVE',
-      detail: {
-        connector: connector.id,
-        rows: counts.rows,
-        subjects: counts.subjects,
-        rejected: counts.rejectedCount,
-        unreadableSubjects: counts.unreadableSubjects,
-        unlinkableRows: counts.unlinkableRows,
-        previous
-      }
-    }])
-  })
-}
-
-/** How long a failed load keeps trying to record its failure before leaving it to the background. */
-const FAIL_RECORD_MS = 5000
-const FAIL_RETRY_MS = 250
-/** For this long a failure not yet recorded is retried in the background; then the stale-load rule takes over. */
-const PENDING_GIVE_UP_MS = 10 * 60_000
-interface PendingFailure { connectorId: string, until: number, write: () => Promise<void> }
-/** Failures of this process's loads not yet recorded (the database was gone), by database and snapshot id. */
-const pendingFailures = new Map<Database, Map<number, PendingFailure>>()
-let pendingTimer: NodeJS.Timeout | null = null
-
-/**
- * Records a failed attempt: its record (status, error, counts, end), its rejected rows so far, its
- * audit entry, and drops its half-written table. When the database itself failed, it retries for a
- * few seconds (a restart is usually back by then), then keeps retrying in the background, and the
- * next load of the connector in this process records it first: the attempt never stays `loading`
- * to block the connector's next load. Returns whether the failure was recorded.
- */
-async function fail (opts: LoadOptions, snapshotId: number, code: string, partitionCreated: boolean, counts: Counts,
-  report: RejectWriter): Promise<boolean> {
-  const { database, connector } = opts
-  const write = async (): Promise<void> => {
-    await report.flush().catch(() => {})
-    if (partitionCreated) await dropPartition(database.maintenance, snapshotId, false)
-    await database.transaction(async (tx) => {
-      const updated = await tx.query(`update snapshots set status = 'failed', error = $2, rows = $3,
-          rejected_count = $4, rejected = $5::jsonb, rejected_by_code = $6::jsonb, unlinkable_rows = $7,
-          ignored_columns = $8::jsonb, finished_at = now(), heartbeat_at = now()
-        where id = $1 and status = 'loading' returning id`,
-      [snapshotId, code, counts.rows, counts.rejectedCount, JSON.stringify(counts.rejected),
-        JSON.stringify(counts.rejectedByCode), counts.unlinkableRows, JSON.stringify(counts.ignoredColumns)])
-      if (updated.length === 0) return
-      await writeEntries(tx, [{
-        kind: 'load',
-        actor: actorOf(opts.actor),
-        snapshot: snapshotId,
-        asOf: opts.asOf,
-        code,
-        detail: { connector: connector.id, rows: counts.rows, rejected: counts.rejectedCount }
-      }])
-    })
-  }
-  const deadline = Date.now() + FAIL_RECORD_MS
-  for (;;) {
-    try {
-      await write()
-      return true
-    } catch (err) {
-      if (!isUnavailable(err) || Date.now() + FAIL_RETRY_MS > deadline) break
-      await new Promise((resolve) => setTimeout(resolve, FAIL_RETRY_MS))
-    }
-  }
-  const pending = pendingFailures.get(database) ?? new Map<number, PendingFailure>()
-  pendingFailures.set(database, pending)
-  pending.set(snapshotId, { connectorId: connector.id, until: Date.now() + PENDING_GIVE_UP_MS, write })
-  pendingTimer ??= setInterval(() => {
-    for (const db of pendingFailures.keys()) recordPendingFailures(db, null).catch(() => {})
-  }, 2000).unref()
-  return false
-}
-
-/**
- * Records the failures still pending in a database (of one connector, or all). Throws while the
- * database is unavailable; a failure that cannot be recorded for another reason, or for too long,
- * is given up (the stale-load rule of `startSnapshot` ends it).
- */
-async function recordPendingFailures (database: Database, connectorId: string | null): Promise<void> {
-  const pending = pendingFailures.get(database)
-  if (pending === undefined) return
-  try {
-    for (const [id, p] of pending) {
-      if (connectorId !== null && p.connectorId !== connectorId) continue
-      try {
-        await p.write()
-      } catch (err) {
-        if (isUnavailable(err) && Date.now() < p.until) throw err
-      }
-      pending.delete(id)
-    }
-  } finally {
-    if (pending.size === 0) pendingFailures.delete(database)
-    if (pendingFailures.size === 0 && pendingTimer !== null) { clearInterval(pendingTimer); pendingTimer = null }
-  }
-}
-
-/** Drops the records of snapshots replaced more than the grace period ago. */
-async function dropSuperseded (database: Database, connectorId: string): Promise<void> {
-  const old = await database.query<{ id: number }>(`select id from snapshots
-    where connector_id = $1 and status = 'superseded' and dropped = 0
-      and superseded_at < now() - make_interval(secs => $2)`,
-  [connectorId, SUPERSEDED_GRACE_SECONDS])
-  for (const { id } of old) {
-    await dropPartition(database.maintenance, Number(id), true)
-    await database.query('update snapshots set dropped = 1 where id = $1', [id])
-  }
 }

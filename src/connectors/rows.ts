@@ -23,6 +23,8 @@ export type SourceRow =
   | { line: number, kind: 'malformed' }
 
 export interface RowSource {
+  /** how cells are read: `csv` text cells (every declared column required), `ndjson` JSON values */
+  format: SnapshotFormat
   /** CSV: the header's column names; NDJSON: the keys of the first object (null when empty). */
   columns: string[] | null
   batches: AsyncIterable<SourceRow[]>
@@ -232,6 +234,7 @@ function batcher (chunks: AsyncGenerator<string>, parse: ChunkParser): {
 }
 
 async function source (
+  format: SnapshotFormat,
   b: ReturnType<typeof batcher>,
   columnsOf: (first: SourceRow | undefined) => string[] | null,
   skipFirst: boolean
@@ -247,7 +250,7 @@ async function source (
       if (rows.length > 0) yield rows
     }
   }
-  return { columns, batches: batches() }
+  return { format, columns, batches: batches() }
 }
 
 export async function csvRows (input: Readable, encoding: TextEncoding = 'utf-8'): Promise<RowSource> {
@@ -286,7 +289,7 @@ export async function csvRows (input: Readable, encoding: TextEncoding = 'utf-8'
     }
     return { rows, rest: buf.slice(pos) }
   })
-  return await source(b, (first) => first?.kind === 'csv' ? first.cells.map(headerKey) : null, true)
+  return await source('csv', b, (first) => first?.kind === 'csv' ? first.cells.map(headerKey) : null, true)
 }
 
 function parseObject (text: string): Record<string, unknown> | null {
@@ -323,7 +326,7 @@ export async function ndjsonRows (input: Readable, encoding: TextEncoding = 'utf
   })
   const keys = (first: SourceRow | undefined): string[] | null =>
     first === undefined ? null : first.kind === 'json' ? Object.keys(first.value).map(headerKey) : []
-  return await source(b, keys, false)
+  return await source('ndjson', b, keys, false)
 }
 
 export async function rowSource (format: SnapshotFormat, input: Readable,

@@ -74,8 +74,7 @@ t.test('a batch is decided and recorded as its requests one at a time would be',
       subject: q.subject,
       prefix: q.prefix,
       now: q.now,
-      known: readOf.get(q)!.records.length > 0 ? true : null,
-      probes: []
+      known: readOf.get(q)!.records.length > 0
     })))
     const batched = decisions.map((d, i) => ({ ...d, records: d.limit === null ? [readOf.get(inputs[i]!)!] : [] }))
 

@@ -4,23 +4,11 @@
  * audited as a successful export.
  */
 import t from 'tap'
-import { Writable } from 'node:stream'
 import { build, AUDITOR, CALLER } from '../helpers/app.ts'
 import { loadDemo } from '../../src/demo/demo.ts'
 import { loggerOptions } from '../../src/api/app.ts'
+import { captureLog } from '../helpers/log-capture.ts'
 import type { Database } from '../../src/db/client.ts'
-
-/** Log lines as the service writes them (its own logger options), parsed. */
-function capture (): { stream: Writable, lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = []
-  const stream = new Writable({
-    write (chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(JSON.parse(line))
-      done()
-    }
-  })
-  return { stream, lines }
-}
 
 const exportsOf = async (db: Database): Promise<Array<{ code: string | null }>> =>
   await db.query<{ code: string | null }>("select code from audit_entries where kind = 'export' order by index")
@@ -53,7 +41,7 @@ t.test('CSV exports carry caller-chosen cells such as =HYPERLINK(…) unescaped'
 })
 
 t.test('/v1/audit/export of a failing CSV query is logged as a successful export', async (t) => {
-  const log = capture()
+  const log = captureLog()
   const { app, database, keyring, as, verified } = await build(t, {
     logger: { ...loggerOptions('info'), stream: log.stream }
   })

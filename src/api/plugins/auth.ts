@@ -2,7 +2,7 @@
  * Authentication and role checks (design §2, §5 "Tokens"). Tokens are JWTs with pinned
  * algorithms: HS256 with SHIFOU_JWT_SECRET for development, or the keys (and only the algorithms)
  * of the identity provider's JWKS in SHIFOU_JWT_PUBLIC_KEYS. `aud` = shifou, `iss` = the configured
- * issuer, and sub, role, exp, iat are required.
+ * issuer, and sub, role, exp, iat are required; exp − iat at most SHIFOU_JWT_MAX_TTL (default 24 h).
  *
  * Default deny: every route declares `config.roles` (or 'public'); a route that declares nothing
  * answers 403 to everyone, and the route-inventory test in test/api/auth.test.ts fails on it.
@@ -38,6 +38,8 @@ export interface AuthOptions {
   issuer: string
   secret: Uint8Array
   publicKeysFile: string | null
+  /** The longest a token may live, exp − iat (SHIFOU_JWT_MAX_TTL). */
+  maxTtlSeconds: number
   /** Counted, never logged with content: bad tokens feed the abuse metrics. */
   onUnauthenticated?: () => void
 }
@@ -72,11 +74,21 @@ const CLOCK_TOLERANCE_MS = 5_000
  * matches, and looks at `iat` only when maxAge is set. Here `aud` must be exactly one audience,
  * the string 'shifou', and `iat` a NumericDate that is not in the future.
  */
-export function checkRegisteredClaims (claims: Record<string, unknown>, now = Date.now()): void {
+export function checkRegisteredClaims (claims: Record<string, unknown>, maxTtlSeconds: number, now = Date.now()): void {
   if (claims.aud !== 'shifou') throw new ShifouError('UNAUTHENTICATED', 'The token must have exactly one audience')
   const iat = claims.iat
   if (typeof iat !== 'number' || !Number.isFinite(iat) || iat * 1000 > now + CLOCK_TOLERANCE_MS) {
     throw new ShifouError('UNAUTHENTICATED', 'The token has no valid iat')
+  }
+  // A token lives at most SHIFOU_JWT_MAX_TTL (design §14.5): a stolen one is worth a day at most,
+  // not years. iat is required, so the lifetime is exp − iat (and an iat long past does not help).
+  const exp = claims.exp
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) {
+    throw new ShifouError('UNAUTHENTICATED', 'The token has no valid exp')
+  }
+  if (exp - iat > maxTtlSeconds) {
+    throw new ShifouError('TOKEN_LIFETIME_TOO_LONG',
+      `The token lives longer than this service accepts (exp - iat over ${maxTtlSeconds} s): get a shorter-lived one`)
   }
 }
 
@@ -183,6 +195,15 @@ export default fp<AuthOptions>(async (app, opts) => {
     if (request.is404) return
     if (roles === undefined || roles.length === 0) throw new ShifouError('FORBIDDEN', 'This route serves no role')
     const header = request.headers.authorization
+    if (header === undefined && app.hasDecorator('sessionPrincipal')) {
+      // The console: the session cookie stands for the signed-in person (plugins/sessions.ts).
+      const principal = await app.sessionPrincipal(request)
+      if (principal !== null) {
+        request.principal = principal
+        if (!roles.includes(principal.role)) throw new ShifouError('FORBIDDEN', 'This route does not serve your role')
+        return
+      }
+    }
     const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : null
     let claims = token === null ? null : verified.get(token)
     const seen = claims !== null
@@ -195,7 +216,7 @@ export default fp<AuthOptions>(async (app, opts) => {
       }
     }
     // iat, sub and role are checked on every request, a kept token's too.
-    checkRegisteredClaims(claims)
+    checkRegisteredClaims(claims, opts.maxTtlSeconds)
     const principal = principalOf(claims)
     if (!seen && token !== null) verified.set(token, claims)
     request.principal = principal

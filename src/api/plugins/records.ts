@@ -1,13 +1,22 @@
-/** Reading a subject's records (src/connectors/records.ts): concurrent requests' lookups, one statement per batch. */
+/**
+ * Reading a subject's records: each connector's lookups go to the record source of its kind
+ * (src/connectors/lookups.ts); the hub's snapshots are read one statement per batch.
+ */
 import fp from 'fastify-plugin'
-import { RecordLookups } from '../../connectors/records.ts'
+import { ConnectorLookups } from '../../connectors/lookups.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    records: RecordLookups
+    records: ConnectorLookups
   }
 }
 
-export default fp(async (app) => {
-  app.decorate('records', new RecordLookups(app.database))
-}, { name: 'records', dependencies: ['database'] })
+export default fp<{ agentTimeoutMs?: number }>(async (app, opts) => {
+  const records = new ConnectorLookups({
+    database: app.database,
+    keyring: app.keyring,
+    ...(opts.agentTimeoutMs === undefined ? {} : { agentTimeoutMs: opts.agentTimeoutMs })
+  })
+  app.decorate('records', records)
+  app.addHook('onClose', async () => { await records.close() })
+}, { name: 'records', dependencies: ['database', 'keys'] })

@@ -15,8 +15,11 @@ export async function admit (v: Checked, deps: VerifyDeps): Promise<Admitted | R
   const snapshots = snapshotsFor(v.state, v.asked.map((a) => a.question.connectorId), keyring.currentVersion)
   const lookups: Lookup[] = [...snapshots ?? []].map(([connectorId, snap]) => ({
     connectorId,
+    kind: v.state.connectors.get(connectorId)!.kind,
     snapshotId: snap.id,
-    subjectHash: keyring.connector(connectorId, snap.keyVersion).subjectHash(v.subject.id)
+    subjectHash: keyring.connector(connectorId, snap.keyVersion).subjectHash(v.subject.id),
+    keyVersion: snap.keyVersion,
+    ...(snap.agent === undefined ? {} : { agent: snap.agent })
   }))
   const client = { id: v.client.id, organisation: v.client.organisation, autoSuspend: v.client.autoSuspend }
   const prefix = keyring.audit.prefixTag(v.subject.id)

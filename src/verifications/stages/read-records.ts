@@ -13,7 +13,7 @@
  */
 import { unreadableQuestion, type SubjectRecords } from '../../connectors/records.ts'
 import type { ActiveSnapshot } from '../../registry/cache.ts'
-import { isShifouError, ShifouError } from '../../errors.ts'
+import { isShifouError } from '../../errors.ts'
 import { Refusal, type Admitted, type Lookup, type VerifyDeps, type WithRecords } from '../types.ts'
 
 export async function readRecords (v: Admitted, deps: VerifyDeps): Promise<WithRecords | Refusal> {
@@ -50,52 +50,45 @@ async function readAdmitted (v: Admitted, deps: VerifyDeps): Promise<WithRecords
 }
 
 /**
- * One connector's records of the subject: from its active snapshot in the hub, or asked of its
- * department's agent (src/connectors/agent-source.ts), whose answer names its own snapshot.
+ * One connector's records of the subject, through its kind's record source. A source with
+ * snapshots of its own (a department's agent) names the one it answered from: that snapshot and
+ * its date are what the answer states.
  */
 async function lookup (v: Admitted, l: Lookup, snapshot: ActiveSnapshot, deps: VerifyDeps):
 Promise<{ records: SubjectRecords, snapshot: ActiveSnapshot }> {
-  if (snapshot.agent === undefined) return { records: await deps.records.lookup(l.snapshotId, l.subjectHash), snapshot }
-  const answer = await deps.agents.lookup(l.connectorId, snapshot.agent, {
-    subject: Buffer.from(l.subjectHash).toString('hex'),
-    verification: v.id,
-    caller: v.client.id,
-    purpose: v.request.purpose
+  const records = await deps.records.lookup({
+    ...l, asked: { verification: v.id, caller: v.client.id, purpose: v.request.purpose }
   })
-  if (answer.snapshot.keyVersion !== snapshot.keyVersion) {
-    throw new ShifouError('CONNECTOR_UNAVAILABLE', `The department's agent holds key version ` +
-      `${answer.snapshot.keyVersion}, the hub hashes with ${snapshot.keyVersion}: export the connector's key ` +
-      'again (shifou keys export) and restart the agent. The question is not answered (never a no).')
-  }
-  return {
-    records: answer.records,
-    snapshot: {
-      id: answer.snapshot.id, asOf: answer.snapshot.asOf, keyVersion: snapshot.keyVersion, agent: snapshot.agent
-    }
-  }
+  if (records.from === undefined) return { records, snapshot }
+  return { records, snapshot: { ...snapshot, id: records.from.snapshot, asOf: records.from.asOf } }
 }
 
 /** The detectors' observation of a fresh request: `records` null when none was read. */
 function observe (v: Admitted, deps: VerifyDeps, records: ReadonlyMap<string, SubjectRecords> | null): void {
   const o = v.observe!
-  // A marker counts as known: the connector holds rows about the subject.
-  const known = records !== null && [...records.values()].some((r) => r.records.length > 0 || r.unreadable)
-  const read = new Set(records === null ? [] : v.lookups.map((l) => l.snapshotId))
-  const probes = []
-  if (!known) {
-    for (const c of v.state.connectors.values()) {
-      if (!c.active || c.snapshot === null || read.has(c.snapshot.id)) continue
-      const subjectHash = deps.keyring.connector(c.id, c.snapshot.keyVersion).subjectHash(v.subject.id)
-      probes.push({ snapshotId: c.snapshot.id, subjectHash })
-    }
-  }
   deps.admission.observe({
     client: o.client.id,
     organisation: o.client.organisation,
     subject: o.subject,
     prefix: o.prefix,
-    now: o.now,
-    known: known ? true : null,
-    probes
-  }, o.client)
+    now: o.now
+  }, known(v, deps, records), o.client)
+}
+
+/**
+ * Whether any connector holds rows about the subject (a marker counts): the lookups made for the
+ * request say so when they found it; otherwise the other active snapshots are asked.
+ */
+async function known (v: Admitted, deps: VerifyDeps, records: ReadonlyMap<string, SubjectRecords> | null):
+Promise<boolean> {
+  const found = (r: SubjectRecords): boolean => r.records.length > 0 || r.unreadable
+  if (records !== null && [...records.values()].some(found)) return true
+  const read = new Set(records === null ? [] : v.lookups.map((l) => l.snapshotId))
+  const probes: Array<Promise<SubjectRecords>> = []
+  for (const c of v.state.connectors.values()) {
+    if (!c.active || c.snapshot === null || read.has(c.snapshot.id)) continue
+    const subjectHash = deps.keyring.connector(c.id, c.snapshot.keyVersion).subjectHash(v.subject.id)
+    probes.push(deps.records.lookup({ connectorId: c.id, kind: c.kind, snapshotId: c.snapshot.id, subjectHash }))
+  }
+  return (await Promise.all(probes)).some(found)
 }

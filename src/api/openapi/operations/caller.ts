@@ -26,7 +26,7 @@ export const callerOperations: Catalogue = {
         { id: 'income.at_least', params: { year: 2025, min: 30000 } }
       ],
       purpose: ex.PURPOSE,
-      caseId: 'HS-2026-0001'
+      caseId: ex.CASE_ID
     },
     response: {
       id: ex.VERIFICATION_ID,
@@ -34,6 +34,48 @@ export const callerOperations: Catalogue = {
         { question: 'identity.name_matches', answer: 'yes', auditIndex: 4710, ...signed },
         { question: 'property.none', answer: 'yes', auditIndex: 4711, ...signed },
         { question: 'income.at_least', answer: 'no', auditIndex: 4712, ...signed }
+      ]
+    }
+  },
+  'POST /v1/verifications/batch': {
+    operationId: 'verifyBatch',
+    summary: 'Ask yes/no questions about several people (a household) in one call',
+    errors: [
+      'CLIENT_INACTIVE', 'QUESTION_NOT_ALLOWED', 'PURPOSE_NOT_ALLOWED', 'QUOTA_EXCEEDED', 'NO_ACTIVE_SNAPSHOT',
+      'QUOTA_UNAVAILABLE'
+    ],
+    request: {
+      purpose: ex.PURPOSE,
+      caseId: ex.CASE_ID,
+      items: [
+        {
+          subject: { idNumber: ex.ID_NUMBER, name: ex.NAME },
+          questions: [{ id: 'identity.name_matches' }, { id: 'property.none' }]
+        },
+        { subject: { idNumber: '11010519491231002X' }, questions: [{ id: 'property.none' }] }
+      ]
+    },
+    response: {
+      results: [
+        {
+          id: ex.VERIFICATION_ID,
+          answers: [
+            { question: 'identity.name_matches', answer: 'yes', auditIndex: 4710, ...signed },
+            { question: 'property.none', answer: 'yes', auditIndex: 4711, ...signed }
+          ]
+        },
+        {
+          error: {
+            type: 'https://shifou.invalid/problems/quota-exceeded',
+            title: 'Quota exceeded',
+            status: 429,
+            code: 'QUOTA_EXCEEDED',
+            detail: 'This client\'s limit subjectsPerCase is reached; retry after 3600 s or ask the platform ' +
+              'operator for more',
+            limit: 'subjectsPerCase',
+            retryAfter: 3600
+          }
+        }
       ]
     }
   },
@@ -56,11 +98,32 @@ export const callerOperations: Catalogue = {
       }
     }
   },
+  'GET /v1/clients/me': {
+    operationId: 'getOwnClient',
+    summary: 'Your own registration and today\'s usage',
+    errors: ['CLIENT_INACTIVE'],
+    response: {
+      id: ex.CLIENT,
+      name: 'Demo housing subsidy approval system',
+      organisation: 'demo-housing-bureau',
+      questions: ['identity.name_matches', 'income.at_least', 'property.none'],
+      purposes: [ex.PURPOSE, 'public-rental-flat'],
+      quotas: ex.quotas,
+      confidential: false,
+      disclosureDelaySeconds: 0,
+      active: true,
+      usage: { day: ex.AS_OF, requestsThisMinute: 4, subjectsToday: 117 }
+    }
+  },
   'GET /v1/me/access-log': {
     operationId: 'getAccessLog',
     summary: 'Who asked about you (citizens)',
     response: {
       subject: ex.PSEUDONYM,
+      about: {
+        zh: '这里列出哪些单位在什么时间、为办理什么事项核验过您的信息，最新的在前。…',
+        en: 'Who checked your records, when and for what, newest first. …'
+      },
       entries: [{
         index: 4711,
         at: ex.AT,
@@ -68,7 +131,15 @@ export const callerOperations: Catalogue = {
         caller: ex.CLIENT,
         callerName: 'Demo housing subsidy approval system',
         question: 'property.none',
+        questionTitle: { zh: '名下无登记的不动产', en: 'Holds no registered property' },
         purpose: ex.PURPOSE,
+        purposeTitle: { zh: '住房补贴申请', en: 'Housing subsidy application' },
+        summary: {
+          zh: '2026年3月2日 09:00，Demo housing subsidy approval system为办理“住房补贴申请”核验了“名下无登记的不动产”' +
+            `（业务编号 ${ex.CASE_ID}），结果：是。`,
+          en: '2026-03-02 09:00 (Beijing time): Demo housing subsidy approval system checked “Holds no registered ' +
+            `property” for “Housing subsidy application” (case ${ex.CASE_ID}). Result: yes.`
+        },
         caseId: ex.CASE_ID,
         answer: 'yes',
         code: null,

@@ -5,6 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@fastify/type-provider-typebox'
 import { HUB_KEYID } from '../../../agent/server.ts'
+import { HUB_KEY_INFO, signingKeyFromSeed } from '../../../agent/identity.ts'
 
 const AgentKey = Type.Object({
   publicKey: Type.String({ description: 'Ed25519 public key, base64url of its 32 bytes' }),
@@ -13,6 +14,8 @@ const AgentKey = Type.Object({
 })
 
 const agentKey: FastifyPluginAsyncTypebox = async (app) => {
+  // The same key the agent kind's record source signs with (src/connectors/kinds/agent.ts).
+  const publicKey = signingKeyFromSeed(app.keyring.derive(HUB_KEY_INFO)).publicKey
   app.get('/agent-key', {
     config: { roles: 'public' },
     schema: {
@@ -22,7 +25,7 @@ const agentKey: FastifyPluginAsyncTypebox = async (app) => {
         'takes it as --hub-key (docs/agent.md).',
       response: { 200: AgentKey }
     }
-  }, async () => ({ publicKey: app.agents.hubKey.publicKey, keyid: HUB_KEYID, alg: 'ed25519' as const }))
+  }, async () => ({ publicKey, keyid: HUB_KEYID, alg: 'ed25519' as const }))
 }
 
 export default agentKey

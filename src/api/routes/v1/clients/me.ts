@@ -16,8 +16,6 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: ['caller'] },
     schema: {
       tags: ['verifications'],
-      operationId: 'getOwnClient',
-      summary: 'Your own registration and today\'s usage',
       description: 'The calling client\'s registration — the questions it may ask (active ones), its purposes, ' +
         'its limits — and its usage as the limits count it: requests this minute, distinct people today (China ' +
         'Standard Time). Changes are made by the platform operator.',

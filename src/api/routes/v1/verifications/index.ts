@@ -10,7 +10,6 @@ const verifications: FastifyPluginAsyncTypebox = async (app) => {
     keyring: app.keyring,
     registry: app.registry,
     records: app.records,
-    agents: app.agents,
     admission: app.admission,
     audit: app.audit,
     receipts: app.receipts,
