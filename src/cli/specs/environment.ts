@@ -18,7 +18,8 @@ export const MASTER_KEY = [
 
 export const JWT = [
   v('SHIFOU_JWT_SECRET', 'base64 of at least 32 bytes: signs and checks HS256 development tokens'),
-  v('SHIFOU_JWT_ISSUER', 'the tokens\' required iss (default shifou)')
+  v('SHIFOU_JWT_ISSUER', 'the tokens\' required iss (default shifou)'),
+  v('SHIFOU_JWT_MAX_TTL', 'the longest a token may live, exp − iat (default 24h; 30s, 15m, 24h, 7d or seconds)')
 ]
 
 export const CHECKPOINT = [
