@@ -78,7 +78,8 @@ export async function admissionBench (log: (line: string) => void): Promise<Reco
       },
       'now: shifou_admit, readRecords, observeFresh': async (batch) => {
         const decisions = await checkQuotas(exec, batch)
-        const read = await readRecords(db.database, batch.map((q) => ({ snapshotId: SNAPSHOT, subjectHash: q.subject })))
+        const lookups = batch.map((q) => ({ snapshotId: SNAPSHOT, subjectHash: q.subject }))
+        const read = await readRecords(db.database, lookups)
         const fresh = batch.filter((_, i) => decisions[i]!.fresh)
         await observeFresh(exec, fresh.map((q) => ({
           client: q.client, organisation: q.organisation, subject: q.subject, prefix: q.prefix, now: q.now,

@@ -13,6 +13,8 @@ export interface ActiveSnapshot { id: number, asOf: string, keyVersion: number }
 export interface CachedConnector {
   id: string
   departmentId: string
+  /** the connector's kind (src/connectors/kinds/): which record source answers its lookups */
+  kind: string
   active: boolean
   fields: Record<string, FieldType>
   snapshot: ActiveSnapshot | null
@@ -77,6 +79,7 @@ interface LoadedQuestion {
 interface LoadedConnector {
   id: string
   department_id: string
+  kind: string
   active: boolean
   fields: Array<{ name: string, type: string }>
   snapshot_id: number | null
@@ -128,7 +131,8 @@ export class RegistryCache {
       db.query<LoadedQuestion>(
         'select id, title, description, connector_id, params, "when", requires_consent from questions where active'),
       db.query<LoadedConnector>(
-        `select c.id, c.department_id, c.active, c.fields, s.id as snapshot_id, s.as_of::text as as_of, s.key_version
+        `select c.id, c.department_id, c.kind, c.active, c.fields,
+            s.id as snapshot_id, s.as_of::text as as_of, s.key_version
            from connectors c left join snapshots s on s.id = c.active_snapshot_id`)
     ])
     const connectors = new Map<string, CachedConnector>()
@@ -136,6 +140,7 @@ export class RegistryCache {
       connectors.set(r.id, {
         id: r.id,
         departmentId: r.department_id,
+        kind: r.kind,
         active: r.active,
         fields: fieldTypes(r.fields),
         snapshot: r.snapshot_id === null

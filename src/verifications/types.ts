@@ -4,9 +4,11 @@
  */
 import type { Keyring } from '../keys/keyring.ts'
 import type { Entry, EntryInput, JsonValue } from '../audit/entry.ts'
+import type { Companion } from '../audit/writer.ts'
 import type { RegistryState, CachedClient, CachedQuestion, ActiveSnapshot } from '../registry/cache.ts'
 import type { ParamValue } from '../matchers/predicate/index.ts'
 import type { SubjectRecords } from '../connectors/records.ts'
+import type { RecordLookup, RecordSource } from '../connectors/record-source.ts'
 import type { Admission, ClientInfo } from '../abuse/admission.ts'
 import type { ReceiptIssuer } from '../receipts/issuer.ts'
 import type { Consent, ConsentCheck, ConsentVerifier } from '../consent/check.ts'
@@ -80,18 +82,15 @@ export class Refusal {
 
 export type Outcome = { ok: true, result: VerificationResult } | { ok: false, refusal: Refusal }
 
-/** The records of one subject in one snapshot, and whether the snapshot marks the subject unreadable. */
-export interface RecordReader {
-  lookup(snapshotId: number, subjectHash: Uint8Array): Promise<SubjectRecords>
-}
-
 export interface VerifyDeps {
   keyring: Keyring
   registry: { current(): Promise<RegistryState> }
-  records: RecordReader
+  /** the record sources of the connectors' kinds (src/connectors/lookups.ts) */
+  records: RecordSource
   /** The limits and detectors (`ADMIT_ALL` in benchmarks that measure their cost). */
   admission: Admission
-  audit: { commit(inputs: EntryInput[]): Promise<Entry[]> }
+  /** Commits entries (with a write that must commit in their transaction, e.g. an idempotency key's record). */
+  audit: { commit(inputs: EntryInput[], companion?: Companion): Promise<Entry[]> }
   /** Signs each answer's receipt (`NO_RECEIPTS` in the benchmark that measures their cost). */
   receipts: ReceiptIssuer
   consent: {
@@ -129,8 +128,8 @@ export interface Checked extends Authorised {
   asked: Array<{ question: CachedQuestion, params: Record<string, ParamValue> }>
 }
 
-/** A subject's records to read: its keyed hash in the active snapshot of one connector. */
-export interface Lookup { connectorId: string, snapshotId: number, subjectHash: Uint8Array }
+/** A subject's records to read: its keyed hash in the active snapshot of one connector, of its kind. */
+export type Lookup = RecordLookup
 
 /** Stage 4, admit: within the client's limits, and counted. */
 export interface Admitted extends Checked {

@@ -57,7 +57,9 @@ const PROBLEM_REF = '#/components/schemas/Problem'
 export function errorCodes (facts: RouteFacts, doc: OperationDoc | undefined): ErrorCode[] {
   const codes = new Set<ErrorCode>(['INTERNAL'])
   if (!facts.public) {
-    const codesOfToken = ['UNAUTHENTICATED', 'FORBIDDEN', 'DATABASE_UNAVAILABLE', 'AUDIT_UNAVAILABLE'] as const
+    const codesOfToken = [
+      'UNAUTHENTICATED', 'TOKEN_LIFETIME_TOO_LONG', 'FORBIDDEN', 'DATABASE_UNAVAILABLE', 'AUDIT_UNAVAILABLE'
+    ] as const
     for (const c of codesOfToken) codes.add(c)
   }
   if (facts.jsonBody) {
@@ -99,7 +101,7 @@ export function errorResponses (codes: ErrorCode[]): Record<string, Json> {
       content: {
         [PROBLEM_MEDIA_TYPE]: {
           schema: { allOf: [{ $ref: PROBLEM_REF }, { type: 'object', properties: { code: { enum: list } } }] },
-          examples: Object.fromEntries(list.map((c) => [c, { summary: ERRORS[c].title, value: problemExample(c) }]))
+          examples: Object.fromEntries(list.map((c) => [c, { $ref: '#/components/examples/' + c }]))
         }
       }
     }
@@ -158,6 +160,11 @@ export function applyCatalogue<T extends Json> (
         catalogue[key])
     }
   }
+  // One example problem per code, referred to by every operation that can answer with it.
+  const components = (document.components ?? {}) as Json
+  components.examples = Object.fromEntries((Object.keys(ERRORS) as ErrorCode[]).sort()
+    .map((c) => [c, { summary: ERRORS[c].title, value: problemExample(c) }]))
+  Object.assign(document, { components })
   return document
 }
 

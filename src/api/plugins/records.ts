@@ -1,13 +1,18 @@
-/** Reading a subject's records (src/connectors/records.ts): concurrent requests' lookups, one statement per batch. */
+/**
+ * Reading a subject's records: each connector's lookups go to the record source of its kind
+ * (src/connectors/lookups.ts); the hub's snapshots are read one statement per batch.
+ */
 import fp from 'fastify-plugin'
-import { RecordLookups } from '../../connectors/records.ts'
+import { ConnectorLookups } from '../../connectors/lookups.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    records: RecordLookups
+    records: ConnectorLookups
   }
 }
 
 export default fp(async (app) => {
-  app.decorate('records', new RecordLookups(app.database))
+  const records = new ConnectorLookups({ database: app.database })
+  app.decorate('records', records)
+  app.addHook('onClose', async () => { await records.close() })
 }, { name: 'records', dependencies: ['database'] })

@@ -15,6 +15,7 @@ export async function admit (v: Checked, deps: VerifyDeps): Promise<Admitted | R
   const snapshots = snapshotsFor(v.state, v.asked.map((a) => a.question.connectorId))
   const lookups: Lookup[] = [...snapshots ?? []].map(([connectorId, snap]) => ({
     connectorId,
+    kind: v.state.connectors.get(connectorId)!.kind,
     snapshotId: snap.id,
     subjectHash: keyring.connector(connectorId, snap.keyVersion).subjectHash(v.subject.id)
   }))

@@ -27,7 +27,7 @@ async function readAdmitted (v: Admitted, deps: VerifyDeps): Promise<WithRecords
   if (v.consent?.ok === true && !await deps.consent.consume(v.consent.consent)) {
     return new Refusal('CONSENT_REPLAYED', 'This consent has been used already')
   }
-  const read = await Promise.all(v.lookups.map(async (l) => await deps.records.lookup(l.snapshotId, l.subjectHash)))
+  const read = await Promise.all(v.lookups.map(async (l) => await deps.records.lookup(l)))
   const records = new Map<string, SubjectRecords>(v.lookups.map((l, i) => [l.connectorId, read[i]!]))
   const asked = v.asked.map((a) => ({ id: a.question.id, connectorId: a.question.connectorId }))
   const unreadable = unreadableQuestion(records, asked)
@@ -64,7 +64,7 @@ Promise<boolean> {
   for (const c of v.state.connectors.values()) {
     if (!c.active || c.snapshot === null || read.has(c.snapshot.id)) continue
     const subjectHash = deps.keyring.connector(c.id, c.snapshot.keyVersion).subjectHash(v.subject.id)
-    probes.push(deps.records.lookup(c.snapshot.id, subjectHash))
+    probes.push(deps.records.lookup({ connectorId: c.id, kind: c.kind, snapshotId: c.snapshot.id, subjectHash }))
   }
   return (await Promise.all(probes)).some(found)
 }

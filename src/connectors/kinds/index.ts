@@ -1,0 +1,30 @@
+/**
+ * The kinds of connector (design §5 `kind`, §14.2, §14.3). Adding a kind is one file in this
+ * folder and one line in KINDS: the file says how the kind's snapshots arrive (uploaded, pulled)
+ * and which record source answers its lookups (src/connectors/record-source.ts).
+ */
+import type { Database } from '../../db/client.ts'
+import type { RecordSource } from '../record-source.ts'
+import { fileKind } from './file.ts'
+
+export interface KindDeps { database: Database }
+
+export interface ConnectorKind {
+  /** the `kind` of POST /v1/connectors */
+  name: string
+  /** whether snapshots of it are uploaded (PUT /v1/connectors/:id/snapshot) */
+  uploads: boolean
+  /**
+   * The record source answering lookups over connectors of this kind. Kinds that keep their
+   * snapshots in the hub share one (`records: 'snapshots'`); built once per service process.
+   */
+  records: 'snapshots' | ((deps: KindDeps) => RecordSource)
+}
+
+export const KINDS: readonly ConnectorKind[] = [
+  fileKind
+]
+
+export function kindOf (name: string): ConnectorKind | undefined {
+  return KINDS.find((k) => k.name === name)
+}

@@ -1,0 +1,43 @@
+/**
+ * Record sources: what answers a verification's lookups for a connector (design §14.2, §14.3).
+ * The verification pipeline asks for one subject's records in one connector, by the subject's
+ * keyed hash, and never learns where they are kept: a connector whose snapshots are loaded into
+ * the hub (an upload, a database pull) is read from its active snapshot's own table; a connector
+ * of another kind (the live department agent) answers from wherever its kind says.
+ *
+ * Each kind of connector names its record source in src/connectors/kinds/. A record source must
+ * return `SubjectRecords` — the records, and whether the subject is *unreadable* there (design
+ * §14.1) — and must fail (throw) rather than answer from data it could not read in full: the
+ * pipeline refuses the request, never answers `no` from a failed read.
+ */
+import type { Executor } from '../db/client.ts'
+import { RecordLookups, type SubjectRecords } from './records.ts'
+
+/** One subject's records to read: its keyed hash under the key version of the connector's data. */
+export interface RecordLookup {
+  connectorId: string
+  /** the connector's kind, which decides the record source */
+  kind: string
+  /** the connector's active snapshot (for kinds that keep snapshots in the hub) */
+  snapshotId: number
+  subjectHash: Uint8Array
+}
+
+export interface RecordSource {
+  lookup(l: RecordLookup): Promise<SubjectRecords>
+  /** releases what the source holds open (connections to agents, timers) */
+  close?(): Promise<void>
+}
+
+/** Lookups in the hub's own tables: the active snapshot's records, batched across requests. */
+export class SnapshotRecords implements RecordSource {
+  readonly #lookups: RecordLookups
+
+  constructor (db: Executor, opts: { maxRecordsPerSubject?: number } = {}) {
+    this.#lookups = new RecordLookups(db, opts)
+  }
+
+  async lookup (l: RecordLookup): Promise<SubjectRecords> {
+    return await this.#lookups.lookup(l.snapshotId, l.subjectHash)
+  }
+}
