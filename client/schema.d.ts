@@ -909,6 +909,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
+                    };
+                };
+            };
         };
     };
     getHealth: {
@@ -945,6 +957,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
                     };
                 };
             };
@@ -987,7 +1011,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -995,7 +1019,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "DATABASE_UNAVAILABLE";
+                        code?: "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1084,6 +1108,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
+                    };
+                };
+            };
         };
     };
     listDepartments: {
@@ -1163,7 +1199,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1171,7 +1207,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1310,7 +1346,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1318,7 +1354,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1457,7 +1493,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1465,7 +1501,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1550,7 +1586,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1558,7 +1594,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1763,7 +1799,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1771,7 +1807,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2049,7 +2085,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2057,7 +2093,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2271,7 +2307,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2279,7 +2315,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2605,7 +2641,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2613,7 +2649,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2698,7 +2734,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2706,7 +2742,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2863,7 +2899,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2871,7 +2907,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3099,7 +3135,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3107,7 +3143,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3190,7 +3226,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3198,7 +3234,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3294,7 +3330,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3302,7 +3338,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3472,7 +3508,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3480,7 +3516,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3604,7 +3640,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3612,7 +3648,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3782,7 +3818,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3790,7 +3826,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3863,7 +3899,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3871,7 +3907,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3979,7 +4015,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3987,7 +4023,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4182,7 +4218,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4190,7 +4226,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4307,7 +4343,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4315,7 +4351,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4512,7 +4548,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4520,7 +4556,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4593,7 +4629,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4601,7 +4637,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4777,7 +4813,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4785,7 +4821,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4901,7 +4937,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4909,7 +4945,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4996,7 +5032,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5004,7 +5040,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5155,7 +5191,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5163,7 +5199,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5299,7 +5335,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5307,7 +5343,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5527,7 +5563,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, NO_ACTIVE_SNAPSHOT, QUOTA_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, NO_ACTIVE_SNAPSHOT, QUOTA_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5535,7 +5571,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "NO_ACTIVE_SNAPSHOT" | "QUOTA_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "NO_ACTIVE_SNAPSHOT" | "QUOTA_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5765,7 +5801,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, NO_ACTIVE_SNAPSHOT, QUOTA_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, NO_ACTIVE_SNAPSHOT, QUOTA_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5773,7 +5809,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "NO_ACTIVE_SNAPSHOT" | "QUOTA_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "NO_ACTIVE_SNAPSHOT" | "QUOTA_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5922,7 +5958,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5930,7 +5966,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6079,7 +6115,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6087,7 +6123,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6226,7 +6262,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6234,7 +6270,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6409,7 +6445,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6417,7 +6453,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6463,6 +6499,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6563,7 +6611,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6571,7 +6619,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6676,7 +6724,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6684,7 +6732,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6774,7 +6822,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6782,7 +6830,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6864,7 +6912,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6872,7 +6920,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6993,7 +7041,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7001,7 +7049,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -7113,7 +7161,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7121,7 +7169,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -7301,7 +7349,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7309,7 +7357,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -7360,6 +7408,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
                     };
                 };
             };
@@ -7551,6 +7611,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
+                    };
+                };
+            };
         };
     };
     getConsoleSession: {
@@ -7617,6 +7689,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
+                    };
+                };
+            };
         };
     };
     signOut: {
@@ -7656,6 +7740,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
                     };
                 };
             };
@@ -7760,6 +7856,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
                     };
                 };
             };
