@@ -29,6 +29,7 @@ import json from './plugins/json.ts'
 import witnesses from './plugins/witnesses.ts'
 import metrics from './plugins/metrics.ts'
 import closing from './plugins/closing.ts'
+import idempotency from './plugins/idempotency.ts'
 import routes from './routes/index.ts'
 
 /** The configuration the app needs (src/config.ts); the rest of Config is the CLI's. */
@@ -115,6 +116,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     log: opts.config.auditOrigin,
     ...(opts.receipts === undefined ? {} : { override: opts.receipts })
   })
+  await app.register(idempotency)
   await app.register(consent, { issuersFile: opts.config.consentIssuersFile ?? null })
   await app.register(records)
   await app.register(limits, opts.admission === undefined ? {} : { override: opts.admission })
