@@ -13,6 +13,10 @@ export const ERRORS = {
   INVALID_DEFINITION: { status: 400, title: 'Invalid definition' },
   INVALID_QUERY: { status: 400, title: 'Invalid query string' },
   INVALID_HEADER: { status: 400, title: 'Invalid header' },
+  INVALID_URL: { status: 400, title: 'Invalid URL' },
+  INVALID_REQUEST: { status: 400, title: 'Invalid HTTP request' },
+  REQUEST_TIMEOUT: { status: 408, title: 'Request timeout' },
+  HEADERS_TOO_LARGE: { status: 431, title: 'Request headers too large' },
   MISSING_COLUMN: { status: 400, title: 'Missing declared column' },
   DUPLICATE_COLUMN: { status: 400, title: 'Duplicate column' },
   INVALID_ENCODING: { status: 400, title: 'Invalid text encoding' },
@@ -51,6 +55,7 @@ export const ERRORS = {
   QUOTA_UNAVAILABLE: { status: 503, title: 'Limiter unavailable' },
   AUDIT_UNAVAILABLE: { status: 503, title: 'Audit log unavailable' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'Database unavailable' },
+  SHUTTING_DOWN: { status: 503, title: 'Shutting down' },
   INTERNAL: { status: 500, title: 'Internal error' },
   SOURCE_UNREACHABLE: { status: 502, title: 'Source database unreachable' }
 } as const
