@@ -29,6 +29,7 @@ import json from './plugins/json.ts'
 import witnesses from './plugins/witnesses.ts'
 import metrics from './plugins/metrics.ts'
 import closing from './plugins/closing.ts'
+import idempotency from './plugins/idempotency.ts'
 import unreadBodies from './plugins/unread-bodies.ts'
 import certificates from './plugins/certificates.ts'
 import routes from './routes/index.ts'
@@ -131,6 +132,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     log: opts.config.auditOrigin,
     ...(opts.receipts === undefined ? {} : { override: opts.receipts })
   })
+  await app.register(idempotency)
   await app.register(certificates, opts.config.certificate === undefined ? {} : { config: opts.config.certificate })
   await app.register(consent, { issuersFile: opts.config.consentIssuersFile ?? null })
   await app.register(records)
