@@ -5352,7 +5352,10 @@ export interface operations {
     verify: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters, unique per request you mean (a UUID is a good key): a repeat with the same key and body within 24 h returns the first response instead of asking again */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5465,7 +5468,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, INVALID_ID_NUMBER, INVALID_NAME, INVALID_PARAM, SUBJECT_NAME_REQUIRED, UNKNOWN_FIELD. */
+            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, INVALID_HEADER, INVALID_ID_NUMBER, INVALID_NAME, INVALID_PARAM, SUBJECT_NAME_REQUIRED, UNKNOWN_FIELD. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5473,7 +5476,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "INVALID_BODY" | "INVALID_ID_NUMBER" | "INVALID_NAME" | "INVALID_PARAM" | "SUBJECT_NAME_REQUIRED" | "UNKNOWN_FIELD";
+                        code?: "INVALID_BODY" | "INVALID_HEADER" | "INVALID_ID_NUMBER" | "INVALID_NAME" | "INVALID_PARAM" | "SUBJECT_NAME_REQUIRED" | "UNKNOWN_FIELD";
                     };
                 };
             };
@@ -5501,7 +5504,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes CONSENT_REPLAYED, SUBJECT_DATA_UNREADABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes CONSENT_REPLAYED, IDEMPOTENCY_IN_PROGRESS, SUBJECT_DATA_UNREADABLE. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5509,7 +5512,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "CONSENT_REPLAYED" | "SUBJECT_DATA_UNREADABLE";
+                        code?: "CONSENT_REPLAYED" | "IDEMPOTENCY_IN_PROGRESS" | "SUBJECT_DATA_UNREADABLE";
                     };
                 };
             };
@@ -5534,6 +5537,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes IDEMPOTENCY_KEY_REUSED. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "IDEMPOTENCY_KEY_REUSED";
                     };
                 };
             };
@@ -5580,7 +5595,10 @@ export interface operations {
     verifyBatch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters, unique per request you mean (a UUID is a good key): a repeat with the same key and body within 24 h returns the first response instead of asking again */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5715,7 +5733,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, UNKNOWN_FIELD. */
+            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, INVALID_HEADER, UNKNOWN_FIELD. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5723,7 +5741,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "INVALID_BODY" | "UNKNOWN_FIELD";
+                        code?: "INVALID_BODY" | "INVALID_HEADER" | "UNKNOWN_FIELD";
                     };
                 };
             };
@@ -5751,6 +5769,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description A problem document (RFC 9457) with one of the codes IDEMPOTENCY_IN_PROGRESS. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "IDEMPOTENCY_IN_PROGRESS";
+                    };
+                };
+            };
             /** @description A problem document (RFC 9457) with one of the codes PAYLOAD_TOO_LARGE. */
             413: {
                 headers: {
@@ -5772,6 +5802,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes IDEMPOTENCY_KEY_REUSED. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "IDEMPOTENCY_KEY_REUSED";
                     };
                 };
             };
