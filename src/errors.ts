@@ -18,8 +18,10 @@ export const ERRORS = {
   EMPTY_SNAPSHOT: { status: 400, title: 'Snapshot has no data rows' },
   SUBJECT_NAME_REQUIRED: { status: 400, title: 'Subject name required' },
   UNAUTHENTICATED: { status: 401, title: 'Unauthenticated' },
+  SESSION_EXPIRED: { status: 401, title: 'Console session ended' },
   TOKEN_LIFETIME_TOO_LONG: { status: 401, title: 'Token lifetime too long' },
   FORBIDDEN: { status: 403, title: 'Forbidden' },
+  CSRF_TOKEN_INVALID: { status: 403, title: 'CSRF token missing or wrong' },
   QUESTION_NOT_ALLOWED: { status: 403, title: 'Question not allowed' },
   PURPOSE_NOT_ALLOWED: { status: 403, title: 'Purpose not allowed' },
   CLIENT_INACTIVE: { status: 403, title: 'Client inactive' },
@@ -35,7 +37,10 @@ export const ERRORS = {
   SUBJECT_DATA_UNREADABLE: { status: 409, title: 'Subject data unreadable' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  NOT_A_PULL_CONNECTOR: { status: 409, title: 'Not a pull connector' },
   REJECT_RATIO_EXCEEDED: { status: 422, title: 'Reject ratio exceeded' },
+  SOURCE_QUERY_FAILED: { status: 422, title: 'Source query failed' },
+  SOURCE_COLUMN_MISSING: { status: 422, title: 'Declared column missing from the source query' },
   QUOTA_EXCEEDED: { status: 429, title: 'Quota exceeded' },
   NO_ACTIVE_SNAPSHOT: { status: 503, title: 'No active snapshot' },
   CONNECTOR_STALE: { status: 503, title: 'Connector data too old' },
@@ -43,7 +48,8 @@ export const ERRORS = {
   QUOTA_UNAVAILABLE: { status: 503, title: 'Limiter unavailable' },
   AUDIT_UNAVAILABLE: { status: 503, title: 'Audit log unavailable' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'Database unavailable' },
-  INTERNAL: { status: 500, title: 'Internal error' }
+  INTERNAL: { status: 500, title: 'Internal error' },
+  SOURCE_UNREACHABLE: { status: 502, title: 'Source database unreachable' }
 } as const
 
 export type ErrorCode = keyof typeof ERRORS

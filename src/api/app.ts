@@ -24,6 +24,7 @@ import limits from './plugins/limits.ts'
 import errors from './plugins/errors.ts'
 import openapi from './plugins/openapi.ts'
 import auth from './plugins/auth.ts'
+import sessions from './plugins/sessions.ts'
 import json from './plugins/json.ts'
 import witnesses from './plugins/witnesses.ts'
 import metrics from './plugins/metrics.ts'
@@ -33,7 +34,7 @@ import routes from './routes/index.ts'
 /** The configuration the app needs (src/config.ts); the rest of Config is the CLI's. */
 type AppConfig = Pick<Config, 'issuer' | 'jwtSecret' | 'jwtPublicKeysFile' | 'logLevel' | 'checkpointKey'
   | 'auditOrigin' | 'checkpointEntries' | 'checkpointSeconds'>
-  & Partial<Pick<Config, 'receiptIssuer' | 'consentIssuersFile' | 'witnesses' | 'jwtMaxTtlSeconds'>>
+  & Partial<Pick<Config, 'receiptIssuer' | 'consentIssuersFile' | 'witnesses' | 'jwtMaxTtlSeconds' | 'console'>>
 
 export interface AppOptions {
   config: AppConfig
@@ -120,6 +121,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(witnesses, { witnesses: opts.config.witnesses ?? [] })
   await app.register(errors)
   await app.register(openapi)
+  await app.register(sessions, opts.config.console === undefined ? {} : { console: opts.config.console })
   await app.register(auth, {
     issuer: opts.config.issuer,
     secret: opts.config.jwtSecret,

@@ -29,7 +29,7 @@ export function declaredColumns (connector: {
   ]
 }
 
-/** At most this many of a file's columns are named in an error. */
+/** At most this many of a file's (or a query's) columns are named in an error. */
 const LISTED = 60
 const LISTED_LENGTH = 40
 
@@ -44,7 +44,7 @@ function shown (header: string): string {
   return [...header].length > LISTED_LENGTH ? [...header].slice(0, LISTED_LENGTH).join('') + '…' : header
 }
 
-function listed (headers: readonly string[]): string[] {
+export function listed (headers: readonly string[]): string[] {
   const out = [...new Set(headers.map(shown))].slice(0, LISTED)
   return headers.length > LISTED ? [...out, `… ${headers.length - LISTED} more`] : out
 }

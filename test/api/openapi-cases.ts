@@ -424,5 +424,16 @@ export const CASES: Case[] = [
   { op: 'GET /v1/audit/export', as: AUDITOR, query: 'format=xml', status: 400, code: 'INVALID_QUERY' },
   { op: 'GET /v1/audit/export', as: stewardOf('oa'), query: 'format=csv', status: 403, code: 'FORBIDDEN' },
   { op: 'GET /v1/audit/alerts', as: AUDITOR, status: 200 },
-  { op: 'GET /v1/audit/alerts', as: AUDITOR, query: 'limit=0', status: 400, code: 'INVALID_QUERY' }
+  { op: 'GET /v1/audit/alerts', as: AUDITOR, query: 'limit=0', status: 400, code: 'INVALID_QUERY' },
+  // The live test stores one alert (id 1) before the cases run.
+  { op: 'POST /v1/audit/alerts/{id}/acknowledge', as: AUDITOR, params: { id: 1 }, status: 200 },
+  { op: 'POST /v1/audit/alerts/{id}/acknowledge', as: AUDITOR, params: { id: 999999 }, status: 404, code: NONE },
+  { op: 'POST /v1/audit/alerts/{id}/acknowledge', as: CALLER, params: { id: 1 }, status: 403, code: 'FORBIDDEN' },
+
+  // The console (its development sign-in is on in the live test).
+  { op: 'GET /console', as: null, status: 200, media: 'text/html' },
+  { op: 'GET /console/session', as: null, status: 200 },
+  { op: 'POST /console/session/dev', as: null, body: { role: 'auditor' }, status: 200 },
+  { op: 'POST /console/session/dev', as: null, body: { role: 'caller' }, status: 400, code: 'INVALID_BODY' },
+  { op: 'DELETE /console/session', as: null, status: 204 }
 ]

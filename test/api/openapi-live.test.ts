@@ -10,11 +10,16 @@ import t from 'tap'
 import { loadDemo } from '../../src/demo/demo.ts'
 import { makePeople } from '../../src/demo/population.ts'
 import { build } from '../helpers/app.ts'
+import { storeAlert } from '../../src/abuse/alerts.ts'
+import { CONSOLE_DEFAULTS } from '../../src/console/config.ts'
 import { baseMediaType, operationsOf, schemaValidator, type Document } from '../helpers/openapi.ts'
 import { CASES, type Case, type Ctx } from './openapi-cases.ts'
 
-const app = await build(t)
+const app = await build(t, { console: { ...CONSOLE_DEFAULTS, devSignIn: true } })
 await loadDemo(app.database, app.keyring, 40)
+await storeAlert(app.database, {
+  kind: 'UNKNOWN_SUBJECTS', client: 'demo-housing', organisation: null, scope: 'oa', day: '2026-12-06', detail: { n: 1 }
+})
 const [person, other] = makePeople(2, 2026) as [Ctx['person'], Ctx['person']]
 const ctx: Ctx = { person, other, verification: '', auditIndex: -1, snapshot: -1, failedSnapshot: -1 }
 

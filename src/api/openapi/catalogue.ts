@@ -101,7 +101,7 @@ export function errorResponses (codes: ErrorCode[]): Record<string, Json> {
       content: {
         [PROBLEM_MEDIA_TYPE]: {
           schema: { allOf: [{ $ref: PROBLEM_REF }, { type: 'object', properties: { code: { enum: list } } }] },
-          examples: Object.fromEntries(list.map((c) => [c, { summary: ERRORS[c].title, value: problemExample(c) }]))
+          examples: Object.fromEntries(list.map((c) => [c, { $ref: '#/components/examples/' + c }]))
         }
       }
     }
@@ -160,6 +160,11 @@ export function applyCatalogue<T extends Json> (
         catalogue[key])
     }
   }
+  // One example problem per code, referred to by every operation that can answer with it.
+  const components = (document.components ?? {}) as Json
+  components.examples = Object.fromEntries((Object.keys(ERRORS) as ErrorCode[]).sort()
+    .map((c) => [c, { summary: ERRORS[c].title, value: problemExample(c) }]))
+  Object.assign(document, { components })
   return document
 }
 
