@@ -48,6 +48,7 @@ export const ERRORS = {
   QUOTA_UNAVAILABLE: { status: 503, title: 'Limiter unavailable' },
   AUDIT_UNAVAILABLE: { status: 503, title: 'Audit log unavailable' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'Database unavailable' },
+  SHUTTING_DOWN: { status: 503, title: 'Shutting down' },
   INTERNAL: { status: 500, title: 'Internal error' },
   SOURCE_UNREACHABLE: { status: 502, title: 'Source database unreachable' }
 } as const

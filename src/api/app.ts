@@ -29,6 +29,7 @@ import json from './plugins/json.ts'
 import witnesses from './plugins/witnesses.ts'
 import metrics from './plugins/metrics.ts'
 import closing from './plugins/closing.ts'
+import unreadBodies from './plugins/unread-bodies.ts'
 import routes from './routes/index.ts'
 
 /** The configuration the app needs (src/config.ts); the rest of Config is the CLI's. */
@@ -87,7 +88,8 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     requestTimeout: 0,
     connectionTimeout: 60_000,
     keepAliveTimeout: 72_000,
-    return503OnClosing: true,
+    // The closing plugin answers while closing, with a problem body (SHUTTING_DOWN).
+    return503OnClosing: false,
     ajv: {
       // Types are never coerced and unknown fields are refused, not silently dropped. `verbose` gives
       // each error its schema, so that a refusal can say what is expected and which fields exist.
@@ -120,6 +122,8 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(limits, opts.admission === undefined ? {} : { override: opts.admission })
   await app.register(witnesses, { witnesses: opts.config.witnesses ?? [] })
   await app.register(errors)
+  await app.register(closing)
+  await app.register(unreadBodies)
   await app.register(openapi)
   await app.register(sessions, opts.config.console === undefined ? {} : { console: opts.config.console })
   await app.register(auth, {
@@ -130,7 +134,6 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   })
   await app.register(json)
   await app.register(metrics)
-  await app.register(closing)
   await app.register(routes)
   return app
 }

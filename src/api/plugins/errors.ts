@@ -67,8 +67,9 @@ function isUnavailable (err: unknown): boolean {
   return code !== undefined && UNAVAILABLE.has(code)
 }
 
-export function sendProblem (reply: FastifyReply, err: ShifouError): FastifyReply {
-  const body: Record<string, unknown> = {
+/** The problem document (RFC 9457) of an error: also each refused item of a batch. */
+export function problemBody (err: ShifouError): Record<string, unknown> {
+  return {
     type: 'https://shifou.invalid/problems/' + err.code.toLowerCase().replaceAll('_', '-'),
     title: ERRORS[err.code].title,
     status: err.status,
@@ -76,6 +77,10 @@ export function sendProblem (reply: FastifyReply, err: ShifouError): FastifyRepl
     detail: err.status >= 500 && err.code === 'INTERNAL' ? 'Internal error' : err.detail,
     ...(err.extra ?? {})
   }
+}
+
+export function sendProblem (reply: FastifyReply, err: ShifouError): FastifyReply {
+  const body = problemBody(err)
   if (err.code === 'QUOTA_EXCEEDED' && typeof err.extra?.retryAfter === 'number') {
     reply.header('retry-after', String(err.extra.retryAfter))
   }

@@ -13,6 +13,7 @@ import questions from './v1/questions/index.ts'
 import clients from './v1/clients/index.ts'
 import clientSelf from './v1/clients/me.ts'
 import verifications from './v1/verifications/index.ts'
+import verificationBatch from './v1/verifications/batch.ts'
 import certificate from './v1/verifications/certificate.ts'
 import entries from './v1/audit/entries.ts'
 import subjectSearch from './v1/audit/subject-search.ts'
@@ -35,6 +36,7 @@ export default async function routes (app: FastifyInstance): Promise<void> {
   await app.register(clients, { prefix: '/v1/clients' })
   await app.register(clientSelf, { prefix: '/v1/clients' })
   await app.register(verifications, { prefix: '/v1/verifications' })
+  await app.register(verificationBatch, { prefix: '/v1/verifications' })
   await app.register(certificate, { prefix: '/v1/verifications' })
   for (const plugin of [entries, subjectSearch, checkpoint, proofs, exporter, alerts]) {
     await app.register(plugin, { prefix: '/v1/audit' })

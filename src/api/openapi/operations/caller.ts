@@ -37,6 +37,48 @@ export const callerOperations: Catalogue = {
       ]
     }
   },
+  'POST /v1/verifications/batch': {
+    operationId: 'verifyBatch',
+    summary: 'Ask yes/no questions about several people (a household) in one call',
+    errors: [
+      'CLIENT_INACTIVE', 'QUESTION_NOT_ALLOWED', 'PURPOSE_NOT_ALLOWED', 'QUOTA_EXCEEDED', 'NO_ACTIVE_SNAPSHOT',
+      'QUOTA_UNAVAILABLE'
+    ],
+    request: {
+      purpose: ex.PURPOSE,
+      caseId: ex.CASE_ID,
+      items: [
+        {
+          subject: { idNumber: ex.ID_NUMBER, name: ex.NAME },
+          questions: [{ id: 'identity.name_matches' }, { id: 'property.none' }]
+        },
+        { subject: { idNumber: '11010519491231002X' }, questions: [{ id: 'property.none' }] }
+      ]
+    },
+    response: {
+      results: [
+        {
+          id: ex.VERIFICATION_ID,
+          answers: [
+            { question: 'identity.name_matches', answer: 'yes', auditIndex: 4710, ...signed },
+            { question: 'property.none', answer: 'yes', auditIndex: 4711, ...signed }
+          ]
+        },
+        {
+          error: {
+            type: 'https://shifou.invalid/problems/quota-exceeded',
+            title: 'Quota exceeded',
+            status: 429,
+            code: 'QUOTA_EXCEEDED',
+            detail: 'This client\'s limit subjectsPerCase is reached; retry after 3600 s or ask the platform ' +
+              'operator for more',
+            limit: 'subjectsPerCase',
+            retryAfter: 3600
+          }
+        }
+      ]
+    }
+  },
   'POST /v1/verifications/{id}/certificate': {
     operationId: 'getCertificate',
     summary: 'The printable certificate of a verification (HTML), or a receipt\'s QR code (SVG, PNG)',
