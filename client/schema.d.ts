@@ -355,6 +355,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/purposes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The registered purposes and their titles
+         * @description The registered purposes and their titles.
+         */
+        get: operations["listPurposes"];
+        put?: never;
+        /**
+         * Register a purpose code with its titles
+         * @description Registers a purpose code with its titles in Chinese and English, shown on certificates, pages and the citizen's access log instead of the code (admin). A code a client lists without registering it stays valid and shows as its code. The change is an audit entry.
+         */
+        post: operations["createPurpose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/purposes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change a purpose's titles
+         * @description Replaces a registered purpose's titles.
+         */
+        put: operations["updatePurpose"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/verifications": {
         parameters: {
             query?: never;
@@ -369,6 +413,26 @@ export interface paths {
          * @description Asks registered questions about one subject, for one case and purpose: each answer is "yes" or "no", never the data behind it. Answered whole or refused whole; every answer and refusal is an audit entry committed before the response. Each answer carries a signed receipt (verify it offline against /.well-known/jwks.json) and the nonce of its subject commitment.
          */
         post: operations["verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/verifications/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask yes/no questions about several people (a household) in one call
+         * @description Asks registered questions about 1–50 people for one case and purpose. Each item is answered or refused on its own (its result is then `{error: problem}`, the problem it would have had alone), counted by the limits and audited as its own verification; the response is 200 with one result per item, in item order. A body that breaks the schema is refused whole (400).
+         */
+        post: operations["verifyBatch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -601,7 +665,7 @@ export interface paths {
         };
         /**
          * Who asked about you (citizens)
-         * @description The requests of callers about you (answers and refusals), oldest first, paged, each with its canonical bytes and its inclusion proof against a signed checkpoint. Callers registered as confidential appear only after their disclosure delay. `verify` says how to check the page.
+         * @description The requests of callers about you (answers and refusals), newest first (order=oldest: oldest first), paged, each with the question's and purpose's titles, a plain-words summary in Chinese and English, its canonical bytes and its inclusion proof against a signed checkpoint. Callers registered as confidential appear only after their disclosure delay. `verify` says how to check the page.
          */
         get: operations["getAccessLog"];
         put?: never;
@@ -1482,6 +1546,10 @@ export interface operations {
                      *           "id": "realestate",
                      *           "department": "realestate",
                      *           "title": "Registered real estate",
+                     *           "titles": {
+                     *             "zh": "不动产登记",
+                     *             "en": "Registered real estate"
+                     *           },
                      *           "kind": "file",
                      *           "subject": {
                      *             "field": "id_number",
@@ -1555,6 +1623,11 @@ export interface operations {
                             id: string;
                             department: string;
                             title: string;
+                            /** @description the titles in Chinese and English, null when none were given */
+                            titles: {
+                                zh?: string;
+                                en?: string;
+                            } | null;
                             kind: string;
                             subject: {
                                 field: string;
@@ -1678,6 +1751,10 @@ export interface operations {
                  *       "id": "realestate",
                  *       "department": "realestate",
                  *       "title": "Registered real estate",
+                 *       "titles": {
+                 *         "zh": "不动产登记",
+                 *         "en": "Registered real estate"
+                 *       },
                  *       "kind": "file",
                  *       "subject": {
                  *         "field": "id_number",
@@ -1710,6 +1787,12 @@ export interface operations {
                     /** @description an id of 1–64 characters a-z, 0-9, _ . - beginning with a letter or digit (a department, connector, question or client) */
                     department: string;
                     title: string;
+                    /** @description The title in Chinese (zh) and English (en); one of them at least */
+                    titles?: {
+                        /** @description Chinese title, e.g. 名下无登记房产 */
+                        zh?: string;
+                        en?: string;
+                    };
                     /** @enum {string} */
                     kind: "file";
                     subject: {
@@ -1741,6 +1824,10 @@ export interface operations {
                      *       "id": "realestate",
                      *       "department": "realestate",
                      *       "title": "Registered real estate",
+                     *       "titles": {
+                     *         "zh": "不动产登记",
+                     *         "en": "Registered real estate"
+                     *       },
                      *       "kind": "file",
                      *       "subject": {
                      *         "field": "id_number",
@@ -1775,6 +1862,11 @@ export interface operations {
                         id: string;
                         department: string;
                         title: string;
+                        /** @description the titles in Chinese and English, null when none were given */
+                        titles: {
+                            zh?: string;
+                            en?: string;
+                        } | null;
                         kind: string;
                         subject: {
                             field: string;
@@ -1954,6 +2046,10 @@ export interface operations {
                      *       "id": "realestate",
                      *       "department": "realestate",
                      *       "title": "Registered real estate",
+                     *       "titles": {
+                     *         "zh": "不动产登记",
+                     *         "en": "Registered real estate"
+                     *       },
                      *       "kind": "file",
                      *       "subject": {
                      *         "field": "id_number",
@@ -2024,6 +2120,11 @@ export interface operations {
                         id: string;
                         department: string;
                         title: string;
+                        /** @description the titles in Chinese and English, null when none were given */
+                        titles: {
+                            zh?: string;
+                            en?: string;
+                        } | null;
                         kind: string;
                         subject: {
                             field: string;
@@ -2160,6 +2261,10 @@ export interface operations {
                  * @example {
                  *       "department": "realestate",
                  *       "title": "Registered real estate",
+                 *       "titles": {
+                 *         "zh": "不动产登记",
+                 *         "en": "Registered real estate"
+                 *       },
                  *       "kind": "file",
                  *       "subject": {
                  *         "field": "id_number",
@@ -2190,6 +2295,12 @@ export interface operations {
                     /** @description an id of 1–64 characters a-z, 0-9, _ . - beginning with a letter or digit (a department, connector, question or client) */
                     department: string;
                     title: string;
+                    /** @description The title in Chinese (zh) and English (en); one of them at least */
+                    titles?: {
+                        /** @description Chinese title, e.g. 名下无登记房产 */
+                        zh?: string;
+                        en?: string;
+                    };
                     /** @enum {string} */
                     kind: "file";
                     subject: {
@@ -2221,6 +2332,10 @@ export interface operations {
                      *       "id": "realestate",
                      *       "department": "realestate",
                      *       "title": "Registered real estate",
+                     *       "titles": {
+                     *         "zh": "不动产登记",
+                     *         "en": "Registered real estate"
+                     *       },
                      *       "kind": "file",
                      *       "subject": {
                      *         "field": "id_number",
@@ -2291,6 +2406,11 @@ export interface operations {
                         id: string;
                         department: string;
                         title: string;
+                        /** @description the titles in Chinese and English, null when none were given */
+                        titles: {
+                            zh?: string;
+                            en?: string;
+                        } | null;
                         kind: string;
                         subject: {
                             field: string;
@@ -3065,6 +3185,10 @@ export interface operations {
                      *         {
                      *           "id": "income.at_least",
                      *           "title": "Taxed income in a year at least a minimum",
+                     *           "titles": {
+                     *             "zh": "某年度计税收入不低于限额",
+                     *             "en": "Taxed income in a year at least a minimum"
+                     *           },
                      *           "description": "Yes when the income taxed in `year` adds up to at least `min` yuan.",
                      *           "params": {
                      *             "year": "integer",
@@ -3079,6 +3203,11 @@ export interface operations {
                         questions: {
                             id: string;
                             title: string;
+                            /** @description the titles in Chinese and English, null when none were given */
+                            titles: {
+                                zh?: string;
+                                en?: string;
+                            } | null;
                             description: string;
                             params: {
                                 [key: string]: string;
@@ -3153,6 +3282,10 @@ export interface operations {
                  *       "id": "income.at_least",
                  *       "connector": "tax",
                  *       "title": "Taxed income in a year at least a minimum",
+                 *       "titles": {
+                 *         "zh": "某年度计税收入不低于限额",
+                 *         "en": "Taxed income in a year at least a minimum"
+                 *       },
                  *       "description": "Yes when the income taxed in `year` adds up to at least `min` yuan.",
                  *       "params": {
                  *         "year": "integer",
@@ -3181,6 +3314,12 @@ export interface operations {
                     /** @description an id of 1–64 characters a-z, 0-9, _ . - beginning with a letter or digit (a department, connector, question or client) */
                     connector: string;
                     title: string;
+                    /** @description The title in Chinese (zh) and English (en); one of them at least */
+                    titles?: {
+                        /** @description Chinese title, e.g. 名下无登记房产 */
+                        zh?: string;
+                        en?: string;
+                    };
                     description?: string;
                     params?: {
                         [key: string]: "string" | "integer" | "number" | "boolean" | "date";
@@ -3330,6 +3469,10 @@ export interface operations {
                      *       "id": "income.at_least",
                      *       "connector": "tax",
                      *       "title": "Taxed income in a year at least a minimum",
+                     *       "titles": {
+                     *         "zh": "某年度计税收入不低于限额",
+                     *         "en": "Taxed income in a year at least a minimum"
+                     *       },
                      *       "description": "Yes when the income taxed in `year` adds up to at least `min` yuan.",
                      *       "params": {
                      *         "year": "integer",
@@ -3358,6 +3501,11 @@ export interface operations {
                         id: string;
                         connector: string;
                         title: string;
+                        /** @description the titles in Chinese and English, null when none were given */
+                        titles: {
+                            zh?: string;
+                            en?: string;
+                        } | null;
                         description: string;
                         params: {
                             [key: string]: string;
@@ -3446,6 +3594,10 @@ export interface operations {
                  * @example {
                  *       "connector": "tax",
                  *       "title": "Taxed income in a year at least a minimum",
+                 *       "titles": {
+                 *         "zh": "某年度计税收入不低于限额",
+                 *         "en": "Taxed income in a year at least a minimum"
+                 *       },
                  *       "description": "Yes when the income taxed in `year` adds up to at least `min` yuan.",
                  *       "params": {
                  *         "year": "integer",
@@ -3472,6 +3624,12 @@ export interface operations {
                     /** @description an id of 1–64 characters a-z, 0-9, _ . - beginning with a letter or digit (a department, connector, question or client) */
                     connector: string;
                     title: string;
+                    /** @description The title in Chinese (zh) and English (en); one of them at least */
+                    titles?: {
+                        /** @description Chinese title, e.g. 名下无登记房产 */
+                        zh?: string;
+                        en?: string;
+                    };
                     description?: string;
                     params?: {
                         [key: string]: "string" | "integer" | "number" | "boolean" | "date";
@@ -4717,6 +4875,404 @@ export interface operations {
             };
         };
     };
+    listPurposes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "purposes": [
+                     *         {
+                     *           "id": "housing-subsidy",
+                     *           "titles": {
+                     *             "zh": "住房补贴申请",
+                     *             "en": "Housing subsidy application"
+                     *           },
+                     *           "createdAt": "2026-02-20T08:00:00.000Z",
+                     *           "updatedAt": "2026-02-20T08:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        purposes: {
+                            id: string;
+                            titles: {
+                                zh?: string;
+                                en?: string;
+                            };
+                            /** @description RFC 3339 instant */
+                            createdAt: string;
+                            /** @description RFC 3339 instant */
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes TOKEN_LIFETIME_TOO_LONG, UNAUTHENTICATED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "TOKEN_LIFETIME_TOO_LONG" | "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes FORBIDDEN. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    createPurpose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "housing-subsidy",
+                 *       "titles": {
+                 *         "zh": "住房补贴申请",
+                 *         "en": "Housing subsidy application"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @description the purpose code clients list and send */
+                    id: string;
+                    /** @description The title in Chinese (zh) and English (en); one of them at least */
+                    titles: {
+                        /** @description Chinese title, e.g. 名下无登记房产 */
+                        zh?: string;
+                        en?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "housing-subsidy",
+                     *       "titles": {
+                     *         "zh": "住房补贴申请",
+                     *         "en": "Housing subsidy application"
+                     *       },
+                     *       "createdAt": "2026-02-20T08:00:00.000Z",
+                     *       "updatedAt": "2026-02-20T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        titles: {
+                            zh?: string;
+                            en?: string;
+                        };
+                        /** @description RFC 3339 instant */
+                        createdAt: string;
+                        /** @description RFC 3339 instant */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, INVALID_DEFINITION, UNKNOWN_FIELD. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INVALID_BODY" | "INVALID_DEFINITION" | "UNKNOWN_FIELD";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes TOKEN_LIFETIME_TOO_LONG, UNAUTHENTICATED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "TOKEN_LIFETIME_TOO_LONG" | "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes FORBIDDEN. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes CONFLICT. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "CONFLICT";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes PAYLOAD_TOO_LARGE. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes UNSUPPORTED_MEDIA_TYPE. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    updatePurpose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "titles": {
+                 *         "zh": "住房补贴申请",
+                 *         "en": "Housing subsidy application"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @description The title in Chinese (zh) and English (en); one of them at least */
+                    titles: {
+                        /** @description Chinese title, e.g. 名下无登记房产 */
+                        zh?: string;
+                        en?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "housing-subsidy"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, INVALID_DEFINITION, UNKNOWN_FIELD. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INVALID_BODY" | "INVALID_DEFINITION" | "UNKNOWN_FIELD";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes TOKEN_LIFETIME_TOO_LONG, UNAUTHENTICATED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "TOKEN_LIFETIME_TOO_LONG" | "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes FORBIDDEN. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes NOT_FOUND. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes PAYLOAD_TOO_LARGE. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes UNSUPPORTED_MEDIA_TYPE. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
     verify: {
         parameters: {
             query?: never;
@@ -4753,6 +5309,7 @@ export interface operations {
                  */
                 "application/json": {
                     subject: {
+                        /** @description a resident ID number, as a JSON string */
                         idNumber: string;
                         name?: string;
                     };
@@ -4877,6 +5434,244 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "CONSENT_REPLAYED" | "SUBJECT_DATA_UNREADABLE";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes PAYLOAD_TOO_LARGE. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes UNSUPPORTED_MEDIA_TYPE. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes QUOTA_EXCEEDED. */
+            429: {
+                headers: {
+                    /** @description seconds until the limit allows the client again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "QUOTA_EXCEEDED";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, NO_ACTIVE_SNAPSHOT, QUOTA_UNAVAILABLE. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "NO_ACTIVE_SNAPSHOT" | "QUOTA_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    verifyBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "purpose": "housing-subsidy",
+                 *       "caseId": "穗住保〔2026〕0001号",
+                 *       "items": [
+                 *         {
+                 *           "subject": {
+                 *             "idNumber": "330106196611226613",
+                 *             "name": "朱霞强"
+                 *           },
+                 *           "questions": [
+                 *             {
+                 *               "id": "identity.name_matches"
+                 *             },
+                 *             {
+                 *               "id": "property.none"
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "subject": {
+                 *             "idNumber": "11010519491231002X"
+                 *           },
+                 *           "questions": [
+                 *             {
+                 *               "id": "property.none"
+                 *             }
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** @description 1–128 printable ASCII characters */
+                    purpose: string;
+                    /**
+                     * @description 1–128 Unicode letters, marks, numbers, punctuation, symbols or ASCII spaces (no control, format or private-use characters), e.g. 穗住保〔2026〕0001号; compared in NFC
+                     * @example 穗住保〔2026〕0001号
+                     * @example HS-2026-0001
+                     */
+                    caseId: string;
+                    /** @description 1–50 people, each asked its own questions; each item is answered or refused on its own, counted by the limits and audited as a verification of its own */
+                    items: {
+                        subject: {
+                            /** @description a resident ID number, as a JSON string */
+                            idNumber: string;
+                            name?: string;
+                        };
+                        questions: {
+                            /** @description an id of 1–64 characters a-z, 0-9, _ . - beginning with a letter or digit (a department, connector, question or client) */
+                            id: string;
+                            params?: {
+                                [key: string]: string | number | boolean;
+                            };
+                        }[];
+                        /** @description The subject's consent token (a JWT from a configured consent issuer), required when a question asked has requiresConsent; ignored otherwise */
+                        consent?: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "id": "0195f6a2-8c1e-7b3a-9d4f-2e6c1a7b5d90",
+                     *           "answers": [
+                     *             {
+                     *               "question": "identity.name_matches",
+                     *               "answer": "yes",
+                     *               "auditIndex": 4710,
+                     *               "asOf": "2026-03-01",
+                     *               "receipt": "eyJhbGciOiJFZERTQSIsImtpZCI6Ik1qQXlOaTB3TXkwd01RIiwidHlwIjoic2hpZm91LXJlY2VpcHQrand0In0.eyJpc3MiOiJzaGlmb3UuZXhhbXBsZS5nb3YuY24iLCJxIjoicHJvcGVydHkuaG9sZHMiLCJhIjoibm8ifQ.c2lnbmF0dXJlLW9mLXRoZS1yZWNlaXB0LWtleS1ub3QtcmVhbC1pbi10aGlzLWV4YW1wbGUtMDEyMzQ1Njc4OQ",
+                     *               "nonce": "q1w2e3r4t5y6u7i8o9p0Aw"
+                     *             },
+                     *             {
+                     *               "question": "property.none",
+                     *               "answer": "yes",
+                     *               "auditIndex": 4711,
+                     *               "asOf": "2026-03-01",
+                     *               "receipt": "eyJhbGciOiJFZERTQSIsImtpZCI6Ik1qQXlOaTB3TXkwd01RIiwidHlwIjoic2hpZm91LXJlY2VpcHQrand0In0.eyJpc3MiOiJzaGlmb3UuZXhhbXBsZS5nb3YuY24iLCJxIjoicHJvcGVydHkuaG9sZHMiLCJhIjoibm8ifQ.c2lnbmF0dXJlLW9mLXRoZS1yZWNlaXB0LWtleS1ub3QtcmVhbC1pbi10aGlzLWV4YW1wbGUtMDEyMzQ1Njc4OQ",
+                     *               "nonce": "q1w2e3r4t5y6u7i8o9p0Aw"
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "error": {
+                     *             "type": "https://shifou.invalid/problems/quota-exceeded",
+                     *             "title": "Quota exceeded",
+                     *             "status": 429,
+                     *             "code": "QUOTA_EXCEEDED",
+                     *             "detail": "This client's limit subjectsPerCase is reached; retry after 3600 s or ask the platform operator for more",
+                     *             "limit": "subjectsPerCase",
+                     *             "retryAfter": 3600
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description one result per item, in item order */
+                        results: ({
+                            /** @description Verification id (shared by its audit entries) */
+                            id: string;
+                            answers: {
+                                question: string;
+                                answer: "yes" | "no";
+                                /** @description Calendar date YYYY-MM-DD (China Standard Time) */
+                                asOf: string;
+                                /** @description Index of this answer's entry in the audit log */
+                                auditIndex: number;
+                                /** @description The signed receipt (electronic seal) of this answer: a compact JWS, EdDSA/Ed25519, header {alg: "EdDSA", kid, typ: "shifou-receipt+jwt"}, keys at /.well-known/jwks.json. Claims: iss (receipt issuer), iat (time of the audit entry, s), log (audit log origin), idx (audit index), vid (verification id), q (question), p (parameters), a (yes|no), asOf, snap (snapshot id), pur (purpose), case (case id), cli (caller), sub_c (subject commitment: base64url(SHA-256("shifou/v1/subject-commitment" ‖ 0x00 ‖ nonce ‖ 0x00 ‖ normalised ID))). Verify offline with `shifou receipt verify` or any JOSE library. */
+                                receipt?: string;
+                                /** @description base64url of the 16-byte nonce of the receipt's subject commitment `sub_c`: with the ID number it proves whom the receipt is about. Keep it with the case file; it is not printed on certificates. */
+                                nonce?: string;
+                            }[];
+                        } | {
+                            error: components["schemas"]["Problem"];
+                        })[];
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, UNKNOWN_FIELD. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INVALID_BODY" | "UNKNOWN_FIELD";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes TOKEN_LIFETIME_TOO_LONG, UNAUTHENTICATED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "TOKEN_LIFETIME_TOO_LONG" | "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes CLIENT_INACTIVE, FORBIDDEN, PURPOSE_NOT_ALLOWED, QUESTION_NOT_ALLOWED. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "CLIENT_INACTIVE" | "FORBIDDEN" | "PURPOSE_NOT_ALLOWED" | "QUESTION_NOT_ALLOWED";
                     };
                 };
             };
@@ -6296,6 +7091,8 @@ export interface operations {
                 limit?: string;
                 /** @description `next` of the previous page */
                 cursor?: string;
+                /** @description newest first (default) or oldest first */
+                order?: "newest" | "oldest";
             };
             header?: never;
             path?: never;
@@ -6312,6 +7109,10 @@ export interface operations {
                     /**
                      * @example {
                      *       "subject": "6b1f0c3e9a4d27f58e2c1b0a9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e",
+                     *       "about": {
+                     *         "zh": "这里列出哪些单位在什么时间、为办理什么事项核验过您的信息，最新的在前。…",
+                     *         "en": "Who checked your records, when and for what, newest first. …"
+                     *       },
                      *       "entries": [
                      *         {
                      *           "index": 4711,
@@ -6320,7 +7121,19 @@ export interface operations {
                      *           "caller": "demo-housing",
                      *           "callerName": "Demo housing subsidy approval system",
                      *           "question": "property.none",
+                     *           "questionTitle": {
+                     *             "zh": "名下无登记的不动产",
+                     *             "en": "Holds no registered property"
+                     *           },
                      *           "purpose": "housing-subsidy",
+                     *           "purposeTitle": {
+                     *             "zh": "住房补贴申请",
+                     *             "en": "Housing subsidy application"
+                     *           },
+                     *           "summary": {
+                     *             "zh": "2026年3月2日 09:00，Demo housing subsidy approval system为办理“住房补贴申请”核验了“名下无登记的不动产”（业务编号 穗住保〔2026〕0001号），结果：是。",
+                     *             "en": "2026-03-02 09:00 (Beijing time): Demo housing subsidy approval system checked “Holds no registered property” for “Housing subsidy application” (case 穗住保〔2026〕0001号). Result: yes."
+                     *           },
                      *           "caseId": "穗住保〔2026〕0001号",
                      *           "answer": "yes",
                      *           "code": null,
@@ -6344,6 +7157,11 @@ export interface operations {
                     "application/json": {
                         /** @description your audit pseudonym (hex): every leaf listed names it as `subject` */
                         subject: string;
+                        /** @description what this list is, in plain words */
+                        about: {
+                            zh: string;
+                            en: string;
+                        };
                         entries: {
                             /** @description audit log index */
                             index: number;
@@ -6354,6 +7172,20 @@ export interface operations {
                             caller: string;
                             callerName: string | null;
                             question: string | null;
+                            /** @description the question's titles */
+                            questionTitle: {
+                                zh: string;
+                                en: string;
+                            } | null;
+                            /** @description the purpose's titles (its code when it is not registered) */
+                            purposeTitle: {
+                                zh: string;
+                                en: string;
+                            } | null;
+                            summary: {
+                                zh: string;
+                                en: string;
+                            };
                             purpose: string | null;
                             caseId: string | null;
                             answer: string | null;

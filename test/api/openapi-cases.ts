@@ -247,6 +247,20 @@ export const CASES: Case[] = [
     code: 'INVALID_DEFINITION'
   },
   { op: 'GET /v1/clients', as: ADMIN, status: 200 },
+  { op: 'POST /v1/purposes', as: ADMIN, body: { id: 'oa-purpose', titles: { zh: '开放', en: 'OpenAPI' } }, status: 201 },
+  {
+    op: 'POST /v1/purposes', as: ADMIN, body: { id: 'oa-purpose', titles: { zh: 'x' } }, status: 409, code: 'CONFLICT'
+  },
+  { op: 'POST /v1/purposes', as: CALLER, body: { id: 'oa-p', titles: { zh: 'x' } }, status: 403, code: 'FORBIDDEN' },
+  { op: 'GET /v1/purposes', as: CALLER, status: 200 },
+  { op: 'GET /v1/purposes', as: null, status: 401, code: 'UNAUTHENTICATED' },
+  {
+    op: 'PUT /v1/purposes/{id}', as: ADMIN, params: { id: 'oa-purpose' }, body: { titles: { en: 'OA' } }, status: 200
+  },
+  {
+    op: 'PUT /v1/purposes/{id}', as: ADMIN, params: { id: 'nope' }, body: { titles: { en: 'N' } }, status: 404,
+    code: NONE
+  },
   { op: 'GET /v1/clients', as: stewardOf('oa'), status: 403, code: 'FORBIDDEN' },
   { op: 'GET /v1/clients/{id}', as: ADMIN, params: { id: 'oa-client' }, status: 200 },
   { op: 'GET /v1/clients/{id}', as: AUDITOR, params: { id: 'oa-client' }, status: 403, code: 'FORBIDDEN' },

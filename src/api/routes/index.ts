@@ -12,6 +12,7 @@ import rejects from './v1/connectors/rejects.ts'
 import questions from './v1/questions/index.ts'
 import clients from './v1/clients/index.ts'
 import clientSelf from './v1/clients/me.ts'
+import purposes from './v1/purposes/index.ts'
 import verifications from './v1/verifications/index.ts'
 import verificationBatch from './v1/verifications/batch.ts'
 import certificate from './v1/verifications/certificate.ts'
@@ -35,6 +36,7 @@ export default async function routes (app: FastifyInstance): Promise<void> {
   await app.register(questions, { prefix: '/v1/questions' })
   await app.register(clients, { prefix: '/v1/clients' })
   await app.register(clientSelf, { prefix: '/v1/clients' })
+  await app.register(purposes, { prefix: '/v1/purposes' })
   await app.register(verifications, { prefix: '/v1/verifications' })
   await app.register(verificationBatch, { prefix: '/v1/verifications' })
   await app.register(certificate, { prefix: '/v1/verifications' })

@@ -120,6 +120,10 @@ export const callerOperations: Catalogue = {
     summary: 'Who asked about you (citizens)',
     response: {
       subject: ex.PSEUDONYM,
+      about: {
+        zh: '这里列出哪些单位在什么时间、为办理什么事项核验过您的信息，最新的在前。…',
+        en: 'Who checked your records, when and for what, newest first. …'
+      },
       entries: [{
         index: 4711,
         at: ex.AT,
@@ -127,7 +131,15 @@ export const callerOperations: Catalogue = {
         caller: ex.CLIENT,
         callerName: 'Demo housing subsidy approval system',
         question: 'property.none',
+        questionTitle: { zh: '名下无登记的不动产', en: 'Holds no registered property' },
         purpose: ex.PURPOSE,
+        purposeTitle: { zh: '住房补贴申请', en: 'Housing subsidy application' },
+        summary: {
+          zh: '2026年3月2日 09:00，Demo housing subsidy approval system为办理“住房补贴申请”核验了“名下无登记的不动产”' +
+            `（业务编号 ${ex.CASE_ID}），结果：是。`,
+          en: '2026-03-02 09:00 (Beijing time): Demo housing subsidy approval system checked “Holds no registered ' +
+            `property” for “Housing subsidy application” (case ${ex.CASE_ID}). Result: yes.`
+        },
         caseId: ex.CASE_ID,
         answer: 'yes',
         code: null,
