@@ -869,6 +869,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
+                    };
+                };
+            };
         };
     };
     getHealth: {
@@ -905,6 +917,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
                     };
                 };
             };
@@ -947,7 +971,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -955,7 +979,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "DATABASE_UNAVAILABLE";
+                        code?: "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1044,6 +1068,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
+                    };
+                };
+            };
         };
     };
     listDepartments: {
@@ -1123,7 +1159,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1131,7 +1167,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1270,7 +1306,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1278,7 +1314,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1417,7 +1453,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1425,7 +1461,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1510,7 +1546,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1518,7 +1554,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1723,7 +1759,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1731,7 +1767,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2009,7 +2045,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2017,7 +2053,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2231,7 +2267,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2239,7 +2275,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2565,7 +2601,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2573,7 +2609,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2658,7 +2694,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2666,7 +2702,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2823,7 +2859,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2831,7 +2867,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3059,7 +3095,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3067,7 +3103,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3150,7 +3186,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3158,7 +3194,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3254,7 +3290,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3262,7 +3298,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3432,7 +3468,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3440,7 +3476,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3564,7 +3600,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3572,7 +3608,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3742,7 +3778,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3750,7 +3786,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3823,7 +3859,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3831,7 +3867,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3939,7 +3975,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3947,7 +3983,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4142,7 +4178,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4150,7 +4186,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4267,7 +4303,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4275,7 +4311,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4472,7 +4508,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4480,7 +4516,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4553,7 +4589,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4561,7 +4597,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4737,7 +4773,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4745,7 +4781,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4861,7 +4897,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4869,7 +4905,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4956,7 +4992,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4964,7 +5000,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5115,7 +5151,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5123,7 +5159,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5259,7 +5295,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5267,7 +5303,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5487,7 +5523,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, NO_ACTIVE_SNAPSHOT, QUOTA_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, NO_ACTIVE_SNAPSHOT, QUOTA_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5495,7 +5531,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "NO_ACTIVE_SNAPSHOT" | "QUOTA_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "NO_ACTIVE_SNAPSHOT" | "QUOTA_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5725,7 +5761,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, NO_ACTIVE_SNAPSHOT, QUOTA_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, NO_ACTIVE_SNAPSHOT, QUOTA_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5733,7 +5769,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "NO_ACTIVE_SNAPSHOT" | "QUOTA_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "NO_ACTIVE_SNAPSHOT" | "QUOTA_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5879,7 +5915,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5887,7 +5923,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6036,7 +6072,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6044,7 +6080,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6183,7 +6219,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6191,7 +6227,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6366,7 +6402,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6374,7 +6410,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6420,6 +6456,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6520,7 +6568,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6528,7 +6576,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6633,7 +6681,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6641,7 +6689,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6731,7 +6779,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6739,7 +6787,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6821,7 +6869,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6829,7 +6877,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6950,7 +6998,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6958,7 +7006,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -7070,7 +7118,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7078,7 +7126,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -7258,7 +7306,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7266,7 +7314,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -7320,6 +7368,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
+                    };
+                };
+            };
         };
     };
     getConsole: {
@@ -7364,6 +7424,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
                     };
                 };
             };
@@ -7433,6 +7505,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
+                    };
+                };
+            };
         };
     };
     signOut: {
@@ -7472,6 +7556,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
                     };
                 };
             };
@@ -7576,6 +7672,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
                     };
                 };
             };

@@ -357,6 +357,35 @@ export const CASES: Case[] = [
     code: 'NO_ACTIVE_SNAPSHOT'
   },
   {
+    op: 'POST /v1/verifications/batch',
+    as: CALLER,
+    body: (c) => ({
+      purpose: 'housing-subsidy',
+      caseId: '穗住保〔2026〕0002号',
+      items: [
+        { subject: c.person, questions: [{ id: 'property.none' }] },
+        { subject: { idNumber: c.other.idNumber }, questions: [{ id: 'identity.name_matches' }] },
+        { subject: { idNumber: c.other.idNumber }, questions: [{ id: 'oa.q' }] }
+      ]
+    }),
+    status: 200
+  },
+  {
+    op: 'POST /v1/verifications/batch',
+    as: CALLER,
+    body: (c) => ({ purpose: 'housing-subsidy', caseId: 'X-2', items: [{ subject: c.person, questions: [] }], v: 2 }),
+    status: 400,
+    code: UNKNOWN
+  },
+  {
+    op: 'POST /v1/verifications/batch',
+    as: CALLER,
+    body: { purpose: 'housing-subsidy', caseId: 'X-3', items: [] },
+    status: 400,
+    code: 'INVALID_BODY'
+  },
+  { op: 'POST /v1/verifications/batch', as: null, body: { items: [] }, status: 401, code: NO_TOKEN },
+  {
     op: 'POST /v1/verifications/{id}/certificate',
     as: CALLER,
     params: (c) => ({ id: c.verification }),

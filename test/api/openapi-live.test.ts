@@ -38,7 +38,9 @@ function urlOf (c: Case): string {
   return query === undefined ? url : `${url}?${query}`
 }
 
-async function send (c: Case): Promise<{ status: number, type: string | undefined, body: string }> {
+interface Sent { status: number, type: string | undefined, body: string, headers: Record<string, unknown> }
+
+async function send (c: Case): Promise<Sent> {
   const [method] = c.op.split(' ') as [string, string]
   const claims = value(c.as, ctx)
   const body = value(c.body, ctx)
@@ -53,7 +55,8 @@ async function send (c: Case): Promise<{ status: number, type: string | undefine
     headers,
     ...(body === undefined ? {} : { payload: raw ? body : JSON.stringify(body) })
   })
-  return { status: res.statusCode, type: res.headers['content-type'] as string | undefined, body: res.body }
+  const type = res.headers['content-type'] as string | undefined
+  return { status: res.statusCode, type, body: res.body, headers: res.headers }
 }
 
 for (const [i, c] of CASES.entries()) {
@@ -65,6 +68,9 @@ for (const [i, c] of CASES.entries()) {
     t.equal(res.status, c.status, 'status: ' + res.body.slice(0, 300))
     const documented = op.responses[String(res.status)]
     if (documented === undefined) return t.fail(`status ${res.status} is not documented for ${c.op}`)
+    for (const header of Object.keys(documented.headers ?? {})) {
+      t.ok(res.headers[header.toLowerCase()] !== undefined, `the documented ${header} header is sent`)
+    }
     const content = documented.content ?? {}
     if (Object.keys(content).length === 0) {
       t.equal(res.body, '', 'no body, as documented')

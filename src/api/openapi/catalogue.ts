@@ -55,7 +55,8 @@ const PROBLEM_REF = '#/components/schemas/Problem'
 
 /** Every error code this operation can answer with. */
 export function errorCodes (facts: RouteFacts, doc: OperationDoc | undefined): ErrorCode[] {
-  const codes = new Set<ErrorCode>(['INTERNAL'])
+  // Any request may meet a service that is shutting down (plugins/closing.ts) or an internal error.
+  const codes = new Set<ErrorCode>(['INTERNAL', 'SHUTTING_DOWN'])
   if (!facts.public) {
     const codesOfToken = [
       'UNAUTHENTICATED', 'TOKEN_LIFETIME_TOO_LONG', 'FORBIDDEN', 'DATABASE_UNAVAILABLE', 'AUDIT_UNAVAILABLE'
