@@ -55,7 +55,8 @@ const STATEMENT = `select c.id, c.max_age_days, s.id as snapshot_id, s.as_of::te
   from connectors c
   left join snapshots s on s.id = c.active_snapshot_id
   left join lateral (
-    select x.id, x.status, x.error, x.finished_at from snapshots x where x.connector_id = c.id order by x.id desc limit 1
+    select x.id, x.status, x.error, x.finished_at from snapshots x
+      where x.connector_id = c.id order by x.id desc limit 1
   ) l on true`
 
 /** The health of the given connectors (all active ones when `ids` is null), by connector id. */

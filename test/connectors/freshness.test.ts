@@ -37,7 +37,8 @@ await register(env, {
 const people = makePeople(6, 21)
 const csv = 'id_number,active\n' + people.map((p) => `${p.idNumber},true`).join('\n') + '\n'
 async function load (connector: string, asOf: string, body = csv): Promise<number> {
-  const res = await admin('PUT', `/v1/connectors/${connector}/snapshot?asOf=${asOf}`, body, { 'content-type': 'text/csv' })
+  const res = await admin('PUT', `/v1/connectors/${connector}/snapshot?asOf=${asOf}`, body,
+    { 'content-type': 'text/csv' })
   return res.statusCode
 }
 let cases = 0
