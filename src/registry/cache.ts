@@ -22,6 +22,8 @@ export interface CachedConnector {
   /** the connector's kind (src/connectors/kinds/): which record source answers its lookups */
   kind: string
   active: boolean
+  /** questions over a snapshot older than this are refused (503 CONNECTOR_STALE); null: no limit */
+  maxAgeDays: number | null
   fields: Record<string, FieldType>
   snapshot: ActiveSnapshot | null
   /** kind agent: where its records are asked (the hub holds none) */
@@ -98,6 +100,7 @@ interface LoadedConnector {
   department_id: string
   kind: string
   active: boolean
+  max_age_days: number | null
   fields: Array<{ name: string, type: string }>
   agent: AgentRef | null
   snapshot_id: number | null
@@ -150,7 +153,7 @@ export class RegistryCache {
         `select id, title, titles, description, active, connector_id, params, "when", requires_consent
            from questions`),
       db.query<LoadedConnector>(
-        `select c.id, c.title, c.titles, c.department_id, c.kind, c.active, c.fields, c.agent,
+        `select c.id, c.title, c.titles, c.department_id, c.kind, c.active, c.max_age_days, c.fields, c.agent,
             s.id as snapshot_id, s.as_of::text as as_of, s.key_version
            from connectors c left join snapshots s on s.id = c.active_snapshot_id`),
       db.query<{ id: string, titles: Titles }>('select id, titles from purposes')
@@ -164,6 +167,7 @@ export class RegistryCache {
         departmentId: r.department_id,
         kind: r.kind,
         active: r.active,
+        maxAgeDays: r.max_age_days === null ? null : Number(r.max_age_days),
         fields: fieldTypes(r.fields),
         agent: r.agent ?? null,
         snapshot: r.snapshot_id === null
