@@ -676,6 +676,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agent-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The hub's key for department agents (RFC 9421 signatures)
+         * @description The Ed25519 key the hub signs its lookups to department agents with (RFC 9421); the agent takes it as --hub-key (docs/agent.md).
+         */
+        get: operations["getAgentKey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/assets/{file}": {
         parameters: {
             query?: never;
@@ -1650,6 +1670,7 @@ export interface operations {
                      *             }
                      *           ],
                      *           "maxRejectRatio": 0.01,
+                     *           "maxAgeDays": 35,
                      *           "active": true,
                      *           "activeSnapshot": {
                      *             "id": 12,
@@ -1688,6 +1709,20 @@ export interface operations {
                      *             "loadedAt": "2026-03-02T01:00:04.210Z",
                      *             "error": null
                      *           },
+                     *           "health": {
+                     *             "status": "fresh",
+                     *             "activeSnapshot": 12,
+                     *             "asOf": "2026-03-01",
+                     *             "ageDays": 4,
+                     *             "maxAgeDays": 35,
+                     *             "stale": false,
+                     *             "rows": 2998,
+                     *             "lastLoad": {
+                     *               "snapshot": 12,
+                     *               "status": "active",
+                     *               "finishedAt": "2026-03-02T01:00:04.210Z"
+                     *             }
+                     *           },
                      *           "createdAt": "2026-02-20T08:00:00.000Z",
                      *           "updatedAt": "2026-02-20T08:00:00.000Z"
                      *         }
@@ -1716,6 +1751,13 @@ export interface operations {
                                 column?: string;
                             }[];
                             maxRejectRatio: number;
+                            maxAgeDays: number | null;
+                            agent?: {
+                                /** @description the agent's base URL */
+                                url: string;
+                                /** @description the agent's Ed25519 public key, base64url of 32 bytes (shifou agent public-key) */
+                                publicKey: string;
+                            };
                             active: boolean;
                             activeSnapshot: {
                                 id: number;
@@ -1755,6 +1797,28 @@ export interface operations {
                                 loadedAt: string | null;
                                 error?: string | null;
                             } | null;
+                            /** @description freshness (design §14.2) */
+                            health: {
+                                /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
+                                status: "fresh" | "stale" | "never-loaded";
+                                activeSnapshot: number | null;
+                                asOf: string | null;
+                                /** @description today (China Standard Time) minus the active snapshot's asOf */
+                                ageDays: number | null;
+                                maxAgeDays: number | null;
+                                stale: boolean;
+                                /** @description rows of the active snapshot */
+                                rows: number;
+                                /** @description the latest load attempt, whatever its outcome */
+                                lastLoad: {
+                                    snapshot: number;
+                                    /** @description loading, active, superseded, failed or abandoned */
+                                    status: string;
+                                    finishedAt: string | null;
+                                    /** @description why it failed */
+                                    code?: string;
+                                } | null;
+                            };
                             /** @description RFC 3339 instant */
                             createdAt: string;
                             /** @description RFC 3339 instant */
@@ -1854,7 +1918,8 @@ export interface operations {
                  *           "column": "登记日期"
                  *         }
                  *       ],
-                 *       "maxRejectRatio": 0.01
+                 *       "maxRejectRatio": 0.01,
+                 *       "maxAgeDays": 35
                  *     }
                  */
                 "application/json": {
@@ -1869,8 +1934,14 @@ export interface operations {
                         zh?: string;
                         en?: string;
                     };
-                    /** @enum {string} */
-                    kind: "file";
+                    /** @description file: snapshots are loaded into the hub; agent: the records stay at the department and its agent is asked each time (docs/agent.md) */
+                    kind: "file" | "agent";
+                    agent?: {
+                        /** @description the agent's base URL */
+                        url: string;
+                        /** @description the agent's Ed25519 public key, base64url of 32 bytes (shifou agent public-key) */
+                        publicKey: string;
+                    };
                     subject: {
                         field: string;
                         /** @enum {string} */
@@ -1885,6 +1956,8 @@ export interface operations {
                         column?: string;
                     }[];
                     maxRejectRatio?: number;
+                    /** @description Questions over this connector are refused (503 CONNECTOR_STALE) when today (China Standard Time) minus the active snapshot's asOf exceeds this many days; null or absent: no limit (on PUT, absent keeps the current value) */
+                    maxAgeDays?: number | null;
                 };
             };
         };
@@ -1928,8 +2001,23 @@ export interface operations {
                      *         }
                      *       ],
                      *       "maxRejectRatio": 0.01,
+                     *       "maxAgeDays": 35,
                      *       "active": true,
                      *       "activeSnapshot": null,
+                     *       "health": {
+                     *         "status": "fresh",
+                     *         "activeSnapshot": 12,
+                     *         "asOf": "2026-03-01",
+                     *         "ageDays": 4,
+                     *         "maxAgeDays": 35,
+                     *         "stale": false,
+                     *         "rows": 2998,
+                     *         "lastLoad": {
+                     *           "snapshot": 12,
+                     *           "status": "active",
+                     *           "finishedAt": "2026-03-02T01:00:04.210Z"
+                     *         }
+                     *       },
                      *       "createdAt": "2026-02-20T08:00:00.000Z",
                      *       "updatedAt": "2026-02-20T08:00:00.000Z"
                      *     }
@@ -1955,6 +2043,13 @@ export interface operations {
                             column?: string;
                         }[];
                         maxRejectRatio: number;
+                        maxAgeDays: number | null;
+                        agent?: {
+                            /** @description the agent's base URL */
+                            url: string;
+                            /** @description the agent's Ed25519 public key, base64url of 32 bytes (shifou agent public-key) */
+                            publicKey: string;
+                        };
                         active: boolean;
                         activeSnapshot: {
                             id: number;
@@ -1994,6 +2089,28 @@ export interface operations {
                             loadedAt: string | null;
                             error?: string | null;
                         } | null;
+                        /** @description freshness (design §14.2) */
+                        health: {
+                            /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
+                            status: "fresh" | "stale" | "never-loaded";
+                            activeSnapshot: number | null;
+                            asOf: string | null;
+                            /** @description today (China Standard Time) minus the active snapshot's asOf */
+                            ageDays: number | null;
+                            maxAgeDays: number | null;
+                            stale: boolean;
+                            /** @description rows of the active snapshot */
+                            rows: number;
+                            /** @description the latest load attempt, whatever its outcome */
+                            lastLoad: {
+                                snapshot: number;
+                                /** @description loading, active, superseded, failed or abandoned */
+                                status: string;
+                                finishedAt: string | null;
+                                /** @description why it failed */
+                                code?: string;
+                            } | null;
+                        };
                         /** @description RFC 3339 instant */
                         createdAt: string;
                         /** @description RFC 3339 instant */
@@ -2150,6 +2267,7 @@ export interface operations {
                      *         }
                      *       ],
                      *       "maxRejectRatio": 0.01,
+                     *       "maxAgeDays": 35,
                      *       "active": true,
                      *       "activeSnapshot": {
                      *         "id": 12,
@@ -2188,6 +2306,20 @@ export interface operations {
                      *         "loadedAt": "2026-03-02T01:00:04.210Z",
                      *         "error": null
                      *       },
+                     *       "health": {
+                     *         "status": "fresh",
+                     *         "activeSnapshot": 12,
+                     *         "asOf": "2026-03-01",
+                     *         "ageDays": 4,
+                     *         "maxAgeDays": 35,
+                     *         "stale": false,
+                     *         "rows": 2998,
+                     *         "lastLoad": {
+                     *           "snapshot": 12,
+                     *           "status": "active",
+                     *           "finishedAt": "2026-03-02T01:00:04.210Z"
+                     *         }
+                     *       },
                      *       "createdAt": "2026-02-20T08:00:00.000Z",
                      *       "updatedAt": "2026-02-20T08:00:00.000Z"
                      *     }
@@ -2213,6 +2345,13 @@ export interface operations {
                             column?: string;
                         }[];
                         maxRejectRatio: number;
+                        maxAgeDays: number | null;
+                        agent?: {
+                            /** @description the agent's base URL */
+                            url: string;
+                            /** @description the agent's Ed25519 public key, base64url of 32 bytes (shifou agent public-key) */
+                            publicKey: string;
+                        };
                         active: boolean;
                         activeSnapshot: {
                             id: number;
@@ -2252,6 +2391,28 @@ export interface operations {
                             loadedAt: string | null;
                             error?: string | null;
                         } | null;
+                        /** @description freshness (design §14.2) */
+                        health: {
+                            /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
+                            status: "fresh" | "stale" | "never-loaded";
+                            activeSnapshot: number | null;
+                            asOf: string | null;
+                            /** @description today (China Standard Time) minus the active snapshot's asOf */
+                            ageDays: number | null;
+                            maxAgeDays: number | null;
+                            stale: boolean;
+                            /** @description rows of the active snapshot */
+                            rows: number;
+                            /** @description the latest load attempt, whatever its outcome */
+                            lastLoad: {
+                                snapshot: number;
+                                /** @description loading, active, superseded, failed or abandoned */
+                                status: string;
+                                finishedAt: string | null;
+                                /** @description why it failed */
+                                code?: string;
+                            } | null;
+                        };
                         /** @description RFC 3339 instant */
                         createdAt: string;
                         /** @description RFC 3339 instant */
@@ -2364,7 +2525,8 @@ export interface operations {
                  *           "column": "登记日期"
                  *         }
                  *       ],
-                 *       "maxRejectRatio": 0.01
+                 *       "maxRejectRatio": 0.01,
+                 *       "maxAgeDays": 35
                  *     }
                  */
                 "application/json": {
@@ -2377,8 +2539,14 @@ export interface operations {
                         zh?: string;
                         en?: string;
                     };
-                    /** @enum {string} */
-                    kind: "file";
+                    /** @description file: snapshots are loaded into the hub; agent: the records stay at the department and its agent is asked each time (docs/agent.md) */
+                    kind: "file" | "agent";
+                    agent?: {
+                        /** @description the agent's base URL */
+                        url: string;
+                        /** @description the agent's Ed25519 public key, base64url of 32 bytes (shifou agent public-key) */
+                        publicKey: string;
+                    };
                     subject: {
                         field: string;
                         /** @enum {string} */
@@ -2393,6 +2561,8 @@ export interface operations {
                         column?: string;
                     }[];
                     maxRejectRatio?: number;
+                    /** @description Questions over this connector are refused (503 CONNECTOR_STALE) when today (China Standard Time) minus the active snapshot's asOf exceeds this many days; null or absent: no limit (on PUT, absent keeps the current value) */
+                    maxAgeDays?: number | null;
                 };
             };
         };
@@ -2436,6 +2606,7 @@ export interface operations {
                      *         }
                      *       ],
                      *       "maxRejectRatio": 0.01,
+                     *       "maxAgeDays": 35,
                      *       "active": true,
                      *       "activeSnapshot": {
                      *         "id": 12,
@@ -2474,6 +2645,20 @@ export interface operations {
                      *         "loadedAt": "2026-03-02T01:00:04.210Z",
                      *         "error": null
                      *       },
+                     *       "health": {
+                     *         "status": "fresh",
+                     *         "activeSnapshot": 12,
+                     *         "asOf": "2026-03-01",
+                     *         "ageDays": 4,
+                     *         "maxAgeDays": 35,
+                     *         "stale": false,
+                     *         "rows": 2998,
+                     *         "lastLoad": {
+                     *           "snapshot": 12,
+                     *           "status": "active",
+                     *           "finishedAt": "2026-03-02T01:00:04.210Z"
+                     *         }
+                     *       },
                      *       "createdAt": "2026-02-20T08:00:00.000Z",
                      *       "updatedAt": "2026-02-20T08:00:00.000Z"
                      *     }
@@ -2499,6 +2684,13 @@ export interface operations {
                             column?: string;
                         }[];
                         maxRejectRatio: number;
+                        maxAgeDays: number | null;
+                        agent?: {
+                            /** @description the agent's base URL */
+                            url: string;
+                            /** @description the agent's Ed25519 public key, base64url of 32 bytes (shifou agent public-key) */
+                            publicKey: string;
+                        };
                         active: boolean;
                         activeSnapshot: {
                             id: number;
@@ -2538,6 +2730,28 @@ export interface operations {
                             loadedAt: string | null;
                             error?: string | null;
                         } | null;
+                        /** @description freshness (design §14.2) */
+                        health: {
+                            /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
+                            status: "fresh" | "stale" | "never-loaded";
+                            activeSnapshot: number | null;
+                            asOf: string | null;
+                            /** @description today (China Standard Time) minus the active snapshot's asOf */
+                            ageDays: number | null;
+                            maxAgeDays: number | null;
+                            stale: boolean;
+                            /** @description rows of the active snapshot */
+                            rows: number;
+                            /** @description the latest load attempt, whatever its outcome */
+                            lastLoad: {
+                                snapshot: number;
+                                /** @description loading, active, superseded, failed or abandoned */
+                                status: string;
+                                finishedAt: string | null;
+                                /** @description why it failed */
+                                code?: string;
+                            } | null;
+                        };
                         /** @description RFC 3339 instant */
                         createdAt: string;
                         /** @description RFC 3339 instant */
@@ -7400,6 +7614,64 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    getAgentKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "publicKey": "mR5e9ACpto0aVi__FeyENWxT-tvUQKR5x-0mt2m7PA4",
+                     *       "keyid": "hub",
+                     *       "alg": "ed25519"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Ed25519 public key, base64url of its 32 bytes */
+                        publicKey: string;
+                        /** @description the keyid of the hub's RFC 9421 signatures */
+                        keyid: string;
+                        /** @enum {string} */
+                        alg: "ed25519";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
                     };
                 };
             };
