@@ -15,6 +15,7 @@ import { cpuBudget, verificationBench } from './verification.ts'
 import { loadingBench } from './loading.ts'
 import { lookupBench } from './lookup.ts'
 import { auditBench } from './audit.ts'
+import { batchBench } from './batch.ts'
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000)
 const BIG = Number(process.env.BENCH_LOOKUP_BIG ?? 10_000_000)
@@ -40,6 +41,8 @@ try {
     `limits cost: ${(oneQuestion / v.limitsOff.rps).toFixed(2)}× of limits-off throughput`)
   const notMeasured = 'CPU per answer: not measured (it needs Linux\'s /proc, and PostgreSQL on this machine)'
   for (const line of cpuBudget(v) ?? [notMeasured]) log(line)
+  log('\n## A household: one batch against five single requests')
+  results.batch = await batchBench(db.url, ROWS, Number(process.env.BENCH_SECONDS ?? 10), log)
   log('\n## Loading')
   results.loading = await loadingBench(db.url, ROWS, log)
 } finally {

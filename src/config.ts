@@ -10,6 +10,7 @@ import { DEFAULT_DB_TIMEOUT_MS } from './db/timeouts.ts'
 import { parseTtl } from './tokens.ts'
 import { parseCosignatureV1VerifierKey } from './crypto/cosignature.ts'
 import { type Ed25519Verifier, parseVerifierKey } from './crypto/signed-note.ts'
+import { type ConsoleConfig, ConsoleConfigError, loadConsoleConfig } from './console/config.ts'
 
 /** A witness the service sends its checkpoints to (SHIFOU_WITNESSES, design §14.5). */
 export interface WitnessConfig {
@@ -51,6 +52,8 @@ export interface Config {
   dbTimeoutMs: number
   /** Where the embedded default generated secrets, for the start-up warning. */
   generatedSecrets: string[]
+  /** The console's sign-in and sessions (src/console/config.ts). */
+  console: ConsoleConfig
 }
 
 export class ConfigError extends Error {
@@ -193,7 +196,16 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     poolSize: intSetting('SHIFOU_DB_POOL_SIZE', env.SHIFOU_DB_POOL_SIZE, 10, 1, 200),
     // Under 100 ms a busy but healthy database would be refused; over 10 minutes nobody is waiting.
     dbTimeoutMs: intSetting('SHIFOU_DB_TIMEOUT_MS', env.SHIFOU_DB_TIMEOUT_MS, DEFAULT_DB_TIMEOUT_MS, 100, 600_000),
-    generatedSecrets: generated
+    generatedSecrets: generated,
+    console: consoleSettings(env, databaseUrl)
+  }
+}
+
+function consoleSettings (env: NodeJS.ProcessEnv, databaseUrl: string | null): ConsoleConfig {
+  try {
+    return loadConsoleConfig(env, databaseUrl)
+  } catch (err) {
+    throw err instanceof ConsoleConfigError ? new ConfigError(err.message) : err
   }
 }
 

@@ -2,7 +2,10 @@
  * Alerts raised by the abuse detectors, stored for auditors (GET /v1/audit/alerts). One alert per
  * kind and scope per day: a detector that keeps firing does not flood the list.
  */
-import type { Executor } from '../db/client.ts'
+import type { Database, Executor } from '../db/client.ts'
+import { writeEntries } from '../audit/writer.ts'
+import { ShifouError } from '../errors.ts'
+import { actorOf, type Principal } from '../principal.ts'
 import type { AlertKind } from './detectors.ts'
 
 export interface AlertView {
@@ -13,6 +16,8 @@ export interface AlertView {
   organisation: string | null
   detail: Record<string, unknown>
   suspended: boolean
+  /** when an auditor acknowledged it, and who (the actor's sub); null while open */
+  acknowledged: { at: string, by: string } | null
 }
 
 export interface NewAlert {
@@ -41,6 +46,25 @@ interface AlertRow {
   organisation: string | null
   detail: Record<string, unknown>
   suspended: boolean
+  acknowledged_at: string | null
+  acknowledged_by: string | null
+}
+
+const ALERT_COLUMNS = `id, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at,
+  kind, client_id, organisation, detail, suspended,
+  to_char(acknowledged_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as acknowledged_at, acknowledged_by`
+
+function alertView (r: AlertRow): AlertView {
+  return {
+    id: Number(r.id),
+    at: r.at,
+    kind: r.kind,
+    client: r.client_id,
+    organisation: r.organisation,
+    detail: r.detail,
+    suspended: r.suspended,
+    acknowledged: r.acknowledged_at === null ? null : { at: r.acknowledged_at, by: r.acknowledged_by ?? '' }
+  }
 }
 
 export async function listAlerts (
@@ -56,17 +80,32 @@ export async function listAlerts (
   if (filter.since !== undefined) { params.push(filter.since); where.push(`at >= $${params.length}::timestamptz`) }
   params.push(limit + 1)
   const rows = await db.query<AlertRow>(
-    `select id, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at,
-            kind, client_id, organisation, detail, suspended
-       from alerts where ${where.join(' and ')} order by id limit $${params.length}`, params)
-  const alerts = rows.slice(0, limit).map((r) => ({
-    id: Number(r.id),
-    at: r.at,
-    kind: r.kind,
-    client: r.client_id,
-    organisation: r.organisation,
-    detail: r.detail,
-    suspended: r.suspended
-  }))
+    `select ${ALERT_COLUMNS} from alerts where ${where.join(' and ')} order by id limit $${params.length}`, params)
+  const alerts = rows.slice(0, limit).map(alertView)
   return { alerts, next: rows.length > limit ? String(alerts[alerts.length - 1]!.id) : null }
+}
+
+/**
+ * An auditor acknowledges an alert: recorded on the alert and as an audit entry (kind change) in
+ * one transaction. Acknowledging an acknowledged alert changes nothing and writes no entry.
+ */
+export async function acknowledgeAlert (db: Database, id: number, actor: Principal): Promise<AlertView> {
+  return await db.transaction(async (tx) => {
+    const [row] = await tx.query<AlertRow>(
+      `update alerts set acknowledged_at = clock_timestamp(), acknowledged_by = $2
+        where id = $1 and acknowledged_at is null returning ${ALERT_COLUMNS}`, [id, actor.sub])
+    if (row === undefined) {
+      const [existing] = await tx.query<AlertRow>(`select ${ALERT_COLUMNS} from alerts where id = $1`, [id])
+      if (existing === undefined) throw new ShifouError('NOT_FOUND', 'No alert with this id')
+      return alertView(existing)
+    }
+    await writeEntries(tx, [{
+      kind: 'change',
+      actor: actorOf(actor),
+      code: 'ACKNOWLEDGE',
+      ...(row.client_id === null ? {} : { caller: row.client_id }),
+      detail: { action: 'acknowledge', resource: 'alert', id: String(id), alert: row.kind }
+    }])
+    return alertView(row)
+  })
 }

@@ -22,19 +22,21 @@ import receipts from './plugins/receipts.ts'
 import consent from './plugins/consent.ts'
 import records from './plugins/records.ts'
 import limits from './plugins/limits.ts'
-import errors from './plugins/errors.ts'
+import errors, { clientErrorHandler, frameworkErrors } from './plugins/errors.ts'
 import openapi from './plugins/openapi.ts'
 import auth from './plugins/auth.ts'
+import sessions from './plugins/sessions.ts'
 import json from './plugins/json.ts'
 import witnesses from './plugins/witnesses.ts'
 import metrics from './plugins/metrics.ts'
 import closing from './plugins/closing.ts'
+import unreadBodies from './plugins/unread-bodies.ts'
 import routes from './routes/index.ts'
 
 /** The configuration the app needs (src/config.ts); the rest of Config is the CLI's. */
 type AppConfig = Pick<Config, 'issuer' | 'jwtSecret' | 'jwtPublicKeysFile' | 'logLevel' | 'checkpointKey'
   | 'auditOrigin' | 'checkpointEntries' | 'checkpointSeconds'>
-  & Partial<Pick<Config, 'receiptIssuer' | 'consentIssuersFile' | 'witnesses' | 'jwtMaxTtlSeconds'>>
+  & Partial<Pick<Config, 'receiptIssuer' | 'consentIssuersFile' | 'witnesses' | 'jwtMaxTtlSeconds' | 'console'>>
 
 export interface AppOptions {
   config: AppConfig
@@ -61,6 +63,15 @@ export const REDACT = [
   '*.idNumber', '*.name', '*.subject', 'body', 'req.body', 'req.query', 'res.body'
 ]
 
+/** The route a request matched, or null (none matched, or refused before routing). */
+function routePattern (req: { routeOptions?: { url?: string } }): string | null {
+  try {
+    return req.routeOptions?.url ?? null
+  } catch {
+    return null
+  }
+}
+
 export function loggerOptions (level: string): Record<string, unknown> {
   return {
     level,
@@ -72,7 +83,7 @@ export function loggerOptions (level: string): Record<string, unknown> {
       req: (req: { method: string, url?: string, id?: string, routeOptions?: { url?: string } }) => ({
         id: req.id,
         method: req.method,
-        route: req.routeOptions?.url ?? null,
+        route: routePattern(req),
         ...(req.url?.includes('?') === true ? { query: '[redacted]' } : {})
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode })
@@ -87,7 +98,11 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     requestTimeout: 0,
     connectionTimeout: 60_000,
     keepAliveTimeout: 72_000,
-    return503OnClosing: true,
+    // The closing plugin answers while closing, with a problem body (SHUTTING_DOWN); requests that
+    // fail before routing get problem bodies too.
+    return503OnClosing: false,
+    frameworkErrors,
+    clientErrorHandler,
     ajv: {
       // Types are never coerced and unknown fields are refused, not silently dropped. `verbose` gives
       // each error its schema, so that a refusal can say what is expected and which fields exist.
@@ -121,7 +136,10 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(witnesses, { witnesses: opts.config.witnesses ?? [] })
   await app.register(scheduler)
   await app.register(errors)
+  await app.register(closing)
+  await app.register(unreadBodies)
   await app.register(openapi)
+  await app.register(sessions, opts.config.console === undefined ? {} : { console: opts.config.console })
   await app.register(auth, {
     issuer: opts.config.issuer,
     secret: opts.config.jwtSecret,
@@ -130,7 +148,6 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   })
   await app.register(json)
   await app.register(metrics)
-  await app.register(closing)
   await app.register(routes)
   return app
 }

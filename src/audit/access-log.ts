@@ -21,24 +21,31 @@ import type { NodeId } from './tree.ts'
 export interface AccessEntry { entry: Entry, bytes: Uint8Array }
 export interface AccessPage { entries: AccessEntry[], next: string | null }
 
-/** One page of the subject's entries in ascending index order, from index `cursor`. */
+/**
+ * One page of the subject's entries: newest first from below index `cursor` (none: from the
+ * newest), or oldest first from index `cursor` on. `next` is the cursor of the following page.
+ */
 export async function accessEntries (
   db: Executor,
   subject: string,
   limit: number,
-  cursor: number
+  cursor: number | null,
+  order: 'newest' | 'oldest' = 'newest'
 ): Promise<AccessPage> {
+  const newest = order === 'newest'
   const rows = await db.query<{ entry: Uint8Array }>(
     `select e.entry from audit_entries e left join clients c on c.id = e.caller
-      where e.subject = $1 and e.index >= $2 and e.kind in ('answer', 'refusal')
+      where e.subject = $1 and ${newest ? 'e.index < $2' : 'e.index >= $2'} and e.kind in ('answer', 'refusal')
         and (c.confidential is not true
              or e.at + make_interval(secs => c.disclosure_delay_seconds) <= clock_timestamp())
-      order by e.index limit $3`, [subject, cursor, limit + 1])
+      order by e.index ${newest ? 'desc' : ''} limit $3`,
+    [subject, cursor ?? (newest ? Number.MAX_SAFE_INTEGER : 0), limit + 1])
   const entries = rows.slice(0, limit).map((r) => {
     const bytes = new Uint8Array(r.entry)
     return { entry: parseEntry(bytes), bytes }
   })
-  return { entries, next: rows.length > limit ? String(entries[entries.length - 1]!.entry.index + 1) : null }
+  const last = entries.at(-1)?.entry.index ?? 0
+  return { entries, next: rows.length > limit ? String(newest ? last : last + 1) : null }
 }
 
 /** Inclusion proofs of the given indices (each below `size`) in the tree of `size` leaves, fetched in one go. */

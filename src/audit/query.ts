@@ -29,13 +29,30 @@ const COLUMNS: Array<[keyof EntryFilter, string]> = [
 ]
 const instant = (name: string, value: string): string => parseInstant(name, value)
 
-export async function listEntries (db: Executor, filter: EntryFilter, limit = 100, cursor = 0): Promise<Page> {
+/**
+ * One page of the log in index order: ascending from `cursor` (default 0), or with `order` 'desc'
+ * descending from `cursor` (default: the newest entry) — the console shows the newest first.
+ */
+export async function listEntries (
+  db: Executor,
+  filter: EntryFilter,
+  limit = 100,
+  cursor: number | null = 0,
+  order: 'asc' | 'desc' = 'asc'
+): Promise<Page> {
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
     throw new ShifouError('INVALID_QUERY', 'limit must be between 1 and 1000')
   }
-  if (!Number.isSafeInteger(cursor) || cursor < 0) throw new ShifouError('INVALID_QUERY', 'cursor is not valid')
-  const where: string[] = ['index >= $1']
-  const params: unknown[] = [cursor]
+  if (cursor !== null && (!Number.isSafeInteger(cursor) || cursor < 0)) {
+    throw new ShifouError('INVALID_QUERY', 'cursor is not valid')
+  }
+  const desc = order === 'desc'
+  const where: string[] = []
+  const params: unknown[] = []
+  if (!desc || cursor !== null) {
+    params.push(cursor ?? 0)
+    where.push(desc ? 'index <= $1' : 'index >= $1')
+  }
   for (const [key, column] of COLUMNS) {
     const value = filter[key]
     if (value !== undefined) {
@@ -53,9 +70,11 @@ export async function listEntries (db: Executor, filter: EntryFilter, limit = 10
   }
   params.push(limit + 1)
   const rows = await db.query<{ entry: Uint8Array }>(
-    `select entry from audit_entries where ${where.join(' and ')} order by index limit $${params.length}`, params)
+    `select entry from audit_entries where ${where.length === 0 ? 'true' : where.join(' and ')}
+      order by index ${desc ? 'desc' : 'asc'} limit $${params.length}`, params)
   const entries = rows.slice(0, limit).map((r) => parseEntry(new Uint8Array(r.entry)))
-  const next = rows.length > limit ? String(entries[entries.length - 1]!.index + 1) : null
+  const last = entries[entries.length - 1]?.index
+  const next = rows.length > limit ? String(desc ? last! - 1 : last! + 1) : null
   return { entries, next }
 }
 

@@ -31,8 +31,19 @@ import { writeCheckpoint, type CheckpointConfig } from './checkpoint-store.ts'
 /** Advisory lock key of the audit log ("audit" in ASCII). */
 export const AUDIT_LOCK = 0x6175646974
 
+/**
+ * A write that must commit in the same transaction as one request's entries: an idempotency key's
+ * record (src/idempotency), so that a key is recorded exactly when its answer is. It runs in the
+ * entries' transaction before they are written; when it returns an error instead, that request's
+ * entries are left out of the batch and the request is refused with it (the others are unaffected).
+ */
+export interface Companion {
+  write(tx: Executor): Promise<ShifouError | null>
+}
+
 interface Pending {
   inputs: EntryInput[]
+  companion: Companion | null
   resolve: (entries: Entry[]) => void
   reject: (err: Error) => void
   /** Gives up on the entry at the database's deadline (null on PGlite). */
@@ -214,8 +225,11 @@ export class AuditWriter {
     return (await this.commit(inputs)).map((e) => e.index)
   }
 
-  /** Appends entries (group-committed); resolves with the entries as written (index and `at`) once committed. */
-  commit (inputs: EntryInput[]): Promise<Entry[]> {
+  /**
+   * Appends entries (group-committed); resolves with the entries as written (index and `at`) once
+   * committed, together with `companion`'s write when there is one.
+   */
+  commit (inputs: EntryInput[], companion?: Companion): Promise<Entry[]> {
     if (this.#closed) return Promise.reject(new ShifouError('AUDIT_UNAVAILABLE', 'The audit log is shutting down'))
     // While the database is known not to answer, waiting behind a batch that is stuck in it would
     // only add that batch's deadline to this request's. (With no batch in flight, the entry's own
@@ -223,7 +237,7 @@ export class AuditWriter {
     if (!this.#database.available && this.#flushing !== null) return Promise.reject(unavailableLog())
     return new Promise((resolve, reject) => {
       const timeoutMs = this.#database.timeoutMs
-      const pending: Pending = { inputs, resolve, reject, timer: null }
+      const pending: Pending = { inputs, companion: companion ?? null, resolve, reject, timer: null }
       if (timeoutMs !== null) {
         pending.timer = setTimeout(() => {
           this.timeouts++
@@ -261,18 +275,29 @@ export class AuditWriter {
         const inputs = batch.flatMap((p) => p.inputs)
         // The entries' time: the clock of this process, never earlier than its previous batch's.
         const now = new Date(Math.max(Date.now(), this.#lastAt))
-        const fast = this.#range === null ? null : await appendAfter(this.#database, inputs, this.#range, now)
-        const { entries, range } = fast ?? await this.#database.transaction(async (tx) =>
-          await appendEntries(tx, inputs, this.#range))
-        this.#lastAt = new Date(entries[entries.length - 1]!.at).getTime()
+        // A batch with companion writes takes the transaction path: the stored function writes entries only.
+        const companions = batch.some((p) => p.companion !== null)
+        const fast = this.#range === null || companions
+          ? null
+          : await appendAfter(this.#database, inputs, this.#range, now)
+        const { entries, range, refused } = fast === null
+          ? await this.#database.transaction(async (tx) => await this.#appendWithCompanions(tx, batch))
+          : { ...fast, refused: new Map<Pending, ShifouError>() }
+        if (entries.length > 0) this.#lastAt = new Date(entries[entries.length - 1]!.at).getTime()
         this.#range = range
         this.batches++
-        if (this.#checkpoints !== null && range.size - this.#lastCheckpoint >= this.#checkpoints.everyEntries) {
+        if (range !== null && this.#checkpoints !== null &&
+          range.size - this.#lastCheckpoint >= this.#checkpoints.everyEntries) {
           this.checkpoint().catch(() => {})
         }
         let i = 0
         for (const p of batch) {
           if (p.timer !== null) clearTimeout(p.timer)
+          const err = refused.get(p)
+          if (err !== undefined) {
+            p.reject(err)
+            continue
+          }
           p.resolve(entries.slice(i, i + p.inputs.length))
           i += p.inputs.length
         }
@@ -291,6 +316,20 @@ export class AuditWriter {
       }
     }
     this.#flushing = null
+  }
+
+  /** The batch in one transaction: each companion's write, then the entries of the requests it kept. */
+  async #appendWithCompanions (
+    tx: Executor, batch: readonly Pending[]
+  ): Promise<{ entries: Entry[], range: CompactRange | null, refused: Map<Pending, ShifouError> }> {
+    const refused = new Map<Pending, ShifouError>()
+    for (const p of batch) {
+      const err = p.companion === null ? null : await p.companion.write(tx)
+      if (err !== null) refused.set(p, err)
+    }
+    const inputs = batch.filter((p) => !refused.has(p)).flatMap((p) => p.inputs)
+    if (inputs.length === 0) return { entries: [], range: this.#range, refused }
+    return { ...await appendEntries(tx, inputs, this.#range), refused }
   }
 
   /** Waits until every entry handed in so far is committed or refused. */

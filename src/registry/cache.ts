@@ -5,13 +5,15 @@
  */
 import type { Database } from '../db/client.ts'
 import type { CompiledPredicate, FieldType, ParamType } from '../matchers/predicate/index.ts'
-import type { Quotas } from '../db/schema/index.ts'
+import type { Quotas, Titles } from '../db/schema/index.ts'
 import { compileQuestion, fieldTypes } from './definitions.ts'
 
 export interface ActiveSnapshot { id: number, asOf: string, keyVersion: number }
 
 export interface CachedConnector {
   id: string
+  title: string
+  titles: Titles | null
   departmentId: string
   /** the connector's kind (src/connectors/kinds/): which record source answers its lookups */
   kind: string
@@ -23,6 +25,7 @@ export interface CachedConnector {
 export interface CachedQuestion {
   id: string
   title: string
+  titles: Titles | null
   description: string
   connectorId: string
   params: Record<string, ParamType>
@@ -50,6 +53,10 @@ export interface RegistryState {
   /** active questions only */
   questions: ReadonlyMap<string, CachedQuestion>
   connectors: ReadonlyMap<string, CachedConnector>
+  /** every question's titles by id, deactivated ones included (old entries still name them) */
+  questionNames: ReadonlyMap<string, { title: string, titles: Titles | null }>
+  /** registered purposes' titles, by code */
+  purposes: ReadonlyMap<string, Titles>
 }
 
 /** The rows as the cache reads them. */
@@ -69,7 +76,9 @@ interface LoadedClient {
 interface LoadedQuestion {
   id: string
   title: string
+  titles: Titles | null
   description: string
+  active: boolean
   connector_id: string
   params: Record<string, string>
   when: unknown
@@ -78,6 +87,8 @@ interface LoadedQuestion {
 
 interface LoadedConnector {
   id: string
+  title: string
+  titles: Titles | null
   department_id: string
   kind: string
   active: boolean
@@ -123,22 +134,26 @@ export class RegistryCache {
 
   async #load (): Promise<RegistryState> {
     const db = this.#database
-    const [clientRows, questionRows, connectorRows] = await Promise.all([
+    const [clientRows, questionRows, connectorRows, purposeRows] = await Promise.all([
       db.query<LoadedClient>(
         `select id, name, organisation, active, confidential, auto_suspend, disclosure_delay_seconds, questions,
             purposes, quotas
            from clients`),
       db.query<LoadedQuestion>(
-        'select id, title, description, connector_id, params, "when", requires_consent from questions where active'),
+        `select id, title, titles, description, active, connector_id, params, "when", requires_consent
+           from questions`),
       db.query<LoadedConnector>(
-        `select c.id, c.department_id, c.kind, c.active, c.fields,
+        `select c.id, c.title, c.titles, c.department_id, c.kind, c.active, c.fields,
             s.id as snapshot_id, s.as_of::text as as_of, s.key_version
-           from connectors c left join snapshots s on s.id = c.active_snapshot_id`)
+           from connectors c left join snapshots s on s.id = c.active_snapshot_id`),
+      db.query<{ id: string, titles: Titles }>('select id, titles from purposes')
     ])
     const connectors = new Map<string, CachedConnector>()
     for (const r of connectorRows) {
       connectors.set(r.id, {
         id: r.id,
+        title: r.title,
+        titles: r.titles ?? null,
         departmentId: r.department_id,
         kind: r.kind,
         active: r.active,
@@ -149,13 +164,16 @@ export class RegistryCache {
       })
     }
     const questions = new Map<string, CachedQuestion>()
+    const questionNames = new Map(questionRows.map((r) => [r.id, { title: r.title, titles: r.titles ?? null }]))
     for (const r of questionRows) {
+      if (!r.active) continue
       const connector = connectors.get(r.connector_id)
       if (connector === undefined) continue
       const fields = Object.entries(connector.fields).map(([name, type]) => ({ name, type }))
       questions.set(r.id, {
         id: r.id,
         title: r.title,
+        titles: r.titles ?? null,
         description: r.description,
         connectorId: r.connector_id,
         params: r.params as Record<string, ParamType>,
@@ -179,6 +197,7 @@ export class RegistryCache {
         quotas: r.quotas
       })
     }
-    return { clients, questions, connectors }
+    const purposes = new Map(purposeRows.map((r) => [r.id, r.titles]))
+    return { clients, questions, connectors, purposes, questionNames }
   }
 }

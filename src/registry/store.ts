@@ -5,8 +5,9 @@
 import { and, asc, eq } from 'drizzle-orm'
 import type { Database, Executor } from '../db/client.ts'
 import {
-  clients, connectors, departments, questions,
-  type ClientRow, type ConnectorRow, type DepartmentRow, type FieldDef, type QuestionRow, type Quotas
+  clients, connectors, departments, purposes, questions,
+  type ClientRow, type ConnectorRow, type DepartmentRow, type FieldDef, type PurposeRow, type QuestionRow, type Quotas,
+  type Titles
 } from '../db/schema/index.ts'
 import { writeEntries } from '../audit/writer.ts'
 import type { JsonValue } from '../audit/entry.ts'
@@ -25,7 +26,7 @@ export interface RegistryDeps {
   sealSource?: Seal
 }
 
-type Resource = 'department' | 'connector' | 'question' | 'client'
+type Resource = 'department' | 'connector' | 'question' | 'client' | 'purpose'
 
 async function run<T extends Record<string, unknown>> (
   tx: Executor,
@@ -52,6 +53,17 @@ async function change<T> (
   })
   deps.onChange()
   return result
+}
+
+/** Titles as stored: trimmed, empty ones dropped; none at all is null. */
+export function checkTitles (titles: Titles | undefined): Titles | null {
+  if (titles === undefined) return null
+  const out: Titles = {}
+  for (const lang of ['zh', 'en'] as const) {
+    const t = titles[lang]?.trim()
+    if (t !== undefined && t !== '') out[lang] = t
+  }
+  return out.zh === undefined && out.en === undefined ? null : out
 }
 
 export function assertDepartment (actor: Principal, departmentId: string): void {
@@ -131,6 +143,8 @@ export interface ConnectorInput extends PullInput {
   id: string
   department: string
   title: string
+  /** the title in Chinese and English (design §14.4) */
+  titles?: Titles
   kind: 'file' | 'pull'
   subject: { field: string, type: 'cn_resident_id', column?: string }
   fields: FieldDef[]
@@ -151,6 +165,7 @@ export async function createConnector (
 ): Promise<ConnectorRow> {
   assertDepartment(actor, input.department)
   checkConnectorFields(input)
+  checkTitles(input.titles)
   const pull = preparePull(input.id, input, null, deps.sealSource)
   return await change(deps, actor, 'create', 'connector', input.id, async (tx) => {
     const dept = await run<{ active: boolean }>(tx, deps.database.db.select({ active: departments.active })
@@ -163,6 +178,7 @@ export async function createConnector (
       id: input.id,
       departmentId: input.department,
       title: input.title,
+      titles: checkTitles(input.titles),
       kind: input.kind,
       subjectField: input.subject.field,
       subjectType: input.subject.type,
@@ -181,6 +197,7 @@ export async function getConnectorIn (database: Database, tx: Executor, id: stri
     id: connectors.id,
     departmentId: connectors.departmentId,
     title: connectors.title,
+    titles: connectors.titles,
     kind: connectors.kind,
     subjectField: connectors.subjectField,
     subjectType: connectors.subjectType,
@@ -198,6 +215,7 @@ export async function getConnectorIn (database: Database, tx: Executor, id: stri
     id: r.id as string,
     departmentId: r.department_id as string,
     title: r.title as string,
+    titles: (r.titles as Titles | null) ?? null,
     kind: r.kind as string,
     subjectField: r.subject_field as string,
     subjectType: r.subject_type as string,
@@ -248,6 +266,7 @@ export async function updateConnector (
     }
     await run(tx, deps.database.db.update(connectors).set({
       title: input.title,
+      titles: checkTitles(input.titles),
       subjectColumn: input.subject.column ?? null,
       fields: storedFields(input.fields),
       maxRejectRatio: input.maxRejectRatio ?? current.maxRejectRatio,
@@ -283,6 +302,8 @@ export interface QuestionInput {
   id: string
   connector: string
   title: string
+  /** the title in Chinese and English (design §14.4) */
+  titles?: Titles
   description?: string
   params?: Record<string, string>
   when: unknown
@@ -308,6 +329,7 @@ export async function createQuestion (deps: RegistryDeps, actor: Principal, inpu
       id: input.id,
       connectorId: input.connector,
       title: input.title,
+      titles: checkTitles(input.titles),
       description: input.description ?? '',
       params: input.params ?? {},
       when: input.when,
@@ -328,6 +350,7 @@ export async function updateQuestion (
     const rows = await run(tx, deps.database.db.update(questions).set({
       connectorId: input.connector,
       title: input.title,
+      titles: checkTitles(input.titles),
       description: input.description ?? '',
       params: input.params ?? {},
       when: input.when,
@@ -471,4 +494,47 @@ export async function getClient (database: Database, id: string): Promise<Client
   const [row] = await database.db.select().from(clients).where(eq(clients.id, id))
   if (row === undefined) throw new ShifouError('NOT_FOUND', 'No such client')
   return row
+}
+
+// ---- purposes ---------------------------------------------------------------------------------
+
+/** Registers a purpose code with its titles (design §14.4); clients may list codes not registered. */
+export async function createPurpose (
+  deps: RegistryDeps,
+  actor: Principal,
+  input: { id: string, titles: Titles }
+): Promise<PurposeRow> {
+  const titles = checkTitles(input.titles)
+  if (titles === null) throw new ShifouError('INVALID_DEFINITION', 'titles needs zh or en')
+  return await change(deps, actor, 'create', 'purpose', input.id, async (tx) => {
+    const rows = await run<Record<string, unknown>>(tx, deps.database.db.insert(purposes)
+      .values({ id: input.id, titles })
+      .onConflictDoNothing()
+      .returning({ id: purposes.id, createdAt: purposes.createdAt, updatedAt: purposes.updatedAt }))
+    if (rows.length === 0) throw new ShifouError('CONFLICT', 'A purpose with this id exists')
+    const at = new Date(rows[0]!.created_at as string)
+    return { id: input.id, titles, createdAt: at, updatedAt: at }
+  })
+}
+
+/** Changes a registered purpose's titles. */
+export async function updatePurpose (
+  deps: RegistryDeps,
+  actor: Principal,
+  id: string,
+  input: { titles: Titles }
+): Promise<void> {
+  const titles = checkTitles(input.titles)
+  if (titles === null) throw new ShifouError('INVALID_DEFINITION', 'titles needs zh or en')
+  await change(deps, actor, 'update', 'purpose', id, async (tx) => {
+    const rows = await run(tx, deps.database.db.update(purposes)
+      .set({ titles, updatedAt: new Date() })
+      .where(eq(purposes.id, id))
+      .returning({ id: purposes.id }))
+    if (rows.length === 0) throw new ShifouError('NOT_FOUND', 'No such purpose')
+  })
+}
+
+export async function listPurposes (database: Database): Promise<PurposeRow[]> {
+  return await database.db.select().from(purposes).orderBy(asc(purposes.id))
 }

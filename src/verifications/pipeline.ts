@@ -7,53 +7,104 @@
  * each stage returns what it established or a `Refusal`, and this is the one place where a refusal
  * becomes an audit entry (a refusal of a well-formed request: 403, 409, 429, 503). Each answer is
  * an audit entry committed before the answer is returned.
+ *
+ * `decide` runs the stages and `settle` commits what they decided: the entries of several
+ * verifications (a batch, design §14.6) commit in one transaction, with a companion write that must
+ * commit with them (an idempotency key's record), and only then are answers returned.
  */
 import { ShifouError } from '../errors.ts'
 import type { Principal } from '../principal.ts'
+import type { EntryInput } from '../audit/entry.ts'
+import type { Companion } from '../audit/writer.ts'
 import { parseSubject } from './stages/parse-subject.ts'
 import { authorise } from './stages/authorise.ts'
 import { checkQuestions } from './stages/check-questions.ts'
 import { admit } from './stages/admit.ts'
 import { readRecords } from './stages/read-records.ts'
 import { evaluate } from './stages/evaluate.ts'
-import { record } from './stages/record.ts'
-import { Refusal, type Outcome, type Parsed, type VerificationRequest, type VerifyDeps } from './types.ts'
+import { answerEntries, answersOf } from './stages/record.ts'
+import {
+  Refusal, type Evaluated, type Outcome, type Parsed, type VerificationRequest, type VerifyDeps
+} from './types.ts'
 
-export async function verify (deps: VerifyDeps, principal: Principal, request: VerificationRequest): Promise<Outcome> {
+/** What the stages decided about one verification, before anything is written. */
+export type Decision =
+  | { ok: true, parsed: Parsed, evaluated: Evaluated[] }
+  | { ok: false, parsed: Parsed | null, refusal: Refusal }
+
+export async function decide (
+  deps: VerifyDeps, principal: Principal, request: VerificationRequest
+): Promise<Decision> {
   const parsed = await parseSubject(request, principal, deps)
-  if (parsed instanceof Refusal) return { ok: false, refusal: parsed }
+  if (parsed instanceof Refusal) return { ok: false, parsed: null, refusal: parsed }
+  const refused = (refusal: Refusal): Decision => ({ ok: false, parsed, refusal })
   const authorised = authorise(parsed, deps)
-  if (authorised instanceof Refusal) return await refuse(deps, parsed, authorised)
+  if (authorised instanceof Refusal) return refused(authorised)
   const checked = checkQuestions(authorised)
-  if (checked instanceof Refusal) return await refuse(deps, parsed, checked)
+  if (checked instanceof Refusal) return refused(checked)
   const admitted = await admit(checked, deps)
-  if (admitted instanceof Refusal) return await refuse(deps, parsed, admitted)
+  if (admitted instanceof Refusal) return refused(admitted)
   const withRecords = await readRecords(admitted, deps)
-  if (withRecords instanceof Refusal) return await refuse(deps, parsed, withRecords)
-  return { ok: true, result: await record(parsed, evaluate(withRecords, deps), deps) }
+  if (withRecords instanceof Refusal) return refused(withRecords)
+  return { ok: true, parsed, evaluated: evaluate(withRecords, deps) }
+}
+
+/** The audit entry of a refusal of a well-formed request; a malformed request (400) is none. */
+function refusalEntries (d: Decision & { ok: false }): EntryInput[] {
+  const { parsed, refusal } = d
+  if (parsed === null || !refusal.audited) return []
+  return [{
+    kind: 'refusal',
+    ...parsed.base,
+    ...(refusal.question === undefined ? {} : { question: refusal.question }),
+    code: refusal.code,
+    ...(refusal.extra === undefined ? {} : { detail: refusal.extra })
+  }]
 }
 
 /**
- * The refusal's audit entry, committed before the refusal is returned; if it cannot be written,
- * the caller is told the log is unavailable instead. A malformed request (400) is not an entry.
+ * Commits the entries of these decisions — answers and refusals — in one transaction, with the
+ * companion write when `companionFor` gives one, and returns their outcomes in order. Nothing is
+ * returned before the entries commit; if they cannot be, this throws and nothing was answered.
  */
-async function refuse (deps: VerifyDeps, v: Parsed, refusal: Refusal): Promise<Outcome> {
-  if (!refusal.audited) return { ok: false, refusal }
+export async function settle (
+  deps: VerifyDeps,
+  decisions: readonly Decision[],
+  companionFor?: (decisions: readonly Decision[]) => Companion | null
+): Promise<Outcome[]> {
+  const signer = decisions.some((d) => d.ok) ? await deps.receipts.signer() : null
+  const inputs: EntryInput[] = []
+  const starts = decisions.map((d) => {
+    const at = inputs.length
+    inputs.push(...(d.ok ? answerEntries(d.parsed, d.evaluated, signer) : refusalEntries(d)))
+    return at
+  })
+  const companion = companionFor?.(decisions) ?? null
+  const written = inputs.length === 0 ? [] : await deps.audit.commit(inputs, companion ?? undefined)
+  return decisions.map((d, i) => d.ok
+    ? { ok: true, result: answersOf(d.parsed, d.evaluated, written.slice(starts[i]), signer, deps) }
+    : { ok: false, refusal: d.refusal })
+}
+
+/** One verification, decided and settled. */
+export async function verify (
+  deps: VerifyDeps,
+  principal: Principal,
+  request: VerificationRequest,
+  companionFor?: (decisions: readonly Decision[]) => Companion | null
+): Promise<Outcome> {
+  const decision = await decide(deps, principal, request)
   try {
-    await deps.audit.commit([{
-      kind: 'refusal',
-      ...v.base,
-      ...(refusal.question === undefined ? {} : { question: refusal.question }),
-      code: refusal.code,
-      ...(refusal.extra === undefined ? {} : { detail: refusal.extra })
-    }])
+    return (await settle(deps, [decision], companionFor))[0]!
   } catch (err) {
+    // An answer that cannot be logged is not given (the error handler answers 503). A refusal whose
+    // entry cannot be written is answered as the log's unavailability instead.
+    if (decision.ok) throw err
     const failed = err instanceof ShifouError
       ? err
       : new ShifouError('AUDIT_UNAVAILABLE', 'The audit log cannot be written')
     return { ok: false, refusal: new Refusal(failed.code, failed.detail) }
   }
-  return { ok: false, refusal }
 }
 
 /** The refusal as the error the API answers with. */

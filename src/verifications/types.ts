@@ -4,6 +4,7 @@
  */
 import type { Keyring } from '../keys/keyring.ts'
 import type { Entry, EntryInput, JsonValue } from '../audit/entry.ts'
+import type { Companion } from '../audit/writer.ts'
 import type { RegistryState, CachedClient, CachedQuestion, ActiveSnapshot } from '../registry/cache.ts'
 import type { ParamValue } from '../matchers/predicate/index.ts'
 import type { SubjectRecords } from '../connectors/records.ts'
@@ -88,7 +89,8 @@ export interface VerifyDeps {
   records: RecordSource
   /** The limits and detectors (`ADMIT_ALL` in benchmarks that measure their cost). */
   admission: Admission
-  audit: { commit(inputs: EntryInput[]): Promise<Entry[]> }
+  /** Commits entries (with a write that must commit in their transaction, e.g. an idempotency key's record). */
+  audit: { commit(inputs: EntryInput[], companion?: Companion): Promise<Entry[]> }
   /** Signs each answer's receipt (`NO_RECEIPTS` in the benchmark that measures their cost). */
   receipts: ReceiptIssuer
   consent: {

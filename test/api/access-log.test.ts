@@ -25,6 +25,7 @@ const verifier = { name: TEST_ORIGIN, publicKey: signer.publicKey }
 
 interface Page {
   subject: string
+  about: { zh: string, en: string }
   entries: Array<{
     index: number
     at: string
@@ -32,6 +33,9 @@ interface Page {
     caller: string
     callerName: string | null
     question: string | null
+    questionTitle: { zh: string, en: string } | null
+    purposeTitle: { zh: string, en: string } | null
+    summary: { zh: string, en: string }
     purpose: string | null
     caseId: string | null
     code: string | null
@@ -83,12 +87,12 @@ t.test('access log', async (t) => {
   )
 
   const pseudonym = keyring.audit.pseudonym(alice.idNumber)
-  /** The entries about alice, but those of the confidential callers not named. */
+  /** The entries about alice, newest first, but those of the confidential callers not named. */
   const expected = async (visible: string[] = []): Promise<number[]> =>
     (
       await database.query<{ index: number }>(
         `select index from audit_entries where subject = $1 and kind in ('answer', 'refusal')
-      and (caller not in ('police', 'inspection') or caller = any($2)) order by index`,
+      and (caller not in ('police', 'inspection') or caller = any($2)) order by index desc`,
         [pseudonym, visible]
       )
     ).map((r) => Number(r.index))
@@ -110,17 +114,32 @@ t.test('access log', async (t) => {
     t.same(
       page.entries.map((e) => [e.kind, e.caseId, e.code]),
       [
-        ['answer', 'A-1', null],
+        ['answer', 'A-3', null],
         ['refusal', 'A-2', 'PURPOSE_NOT_ALLOWED'],
-        ['answer', 'A-3', null]
-      ]
+        ['answer', 'A-1', null]
+      ],
+      'newest first'
     )
-    t.match(page.entries[0], {
+    t.match(page.entries[2], {
       caller: DEMO_CLIENT,
       callerName: 'Demo housing subsidy approval system',
       question: 'property.holds',
-      purpose: DEMO_PURPOSE
+      questionTitle: { zh: '名下有登记的不动产', en: 'Holds registered property' },
+      purpose: DEMO_PURPOSE,
+      purposeTitle: { zh: '住房补贴申请', en: 'Housing subsidy application' },
+      summary: {
+        zh: new RegExp('^\\d{4}年\\d{1,2}月\\d{1,2}日 \\d\\d:\\d\\d，Demo housing subsidy approval system' +
+          '为办理“住房补贴申请”核验了“名下有登记的不动产”（业务编号 A-1），结果：'),
+        en: /checked “Holds registered property” for “Housing subsidy application” \(case A-1\)/
+      }
     })
+    t.match(page.entries[1], {
+      purposeTitle: { zh: 'marketing', en: 'marketing' },
+      summary: { zh: /请求被拒绝，未进行核验。$/ }
+    }, 'an unregistered purpose shows as its code; a refusal says nothing was checked')
+    t.notMatch(page.about.zh, /RFC|Merkle|哈希/, 'the citizen is told in plain words')
+    const oldest = await read(alice.idNumber, '?order=oldest')
+    t.same(oldest.entries.map((e) => e.index), (await expected()).reverse(), 'order=oldest')
     t.notOk(page.entries.some((e) => e.caller === 'police'), 'the police request is not shown yet')
     t.notOk(JSON.stringify(page).includes(alice.idNumber), 'the ID number is not in the response')
     t.equal(page.next, null)
@@ -179,6 +198,13 @@ t.test('access log', async (t) => {
     }
     t.same(seen, await expected(), 'the pages together are the whole list')
     t.equal(pages, 3)
+    const ascending: number[] = []
+    for (let c: string | null = ''; c !== null;) {
+      const page: Page = await read(alice.idNumber, `?order=oldest&limit=2${c === '' ? '' : '&cursor=' + c}`)
+      ascending.push(...page.entries.map((e) => e.index))
+      c = page.next
+    }
+    t.same(ascending, (await expected()).reverse(), 'oldest first, paged')
     t.equal((await as(subjectOf(alice.idNumber))('GET', '/v1/me/access-log?limit=abc')).statusCode, 400)
   })
 
@@ -196,7 +222,7 @@ t.test('access log', async (t) => {
       await expected(['inspection']),
       'now with the inspection request; the police one is still hidden'
     )
-    t.match(page.entries.at(-1), {
+    t.match(page.entries[0], {
       caller: 'inspection',
       callerName: 'Tax inspection',
       purpose: 'inspection',

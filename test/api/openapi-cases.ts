@@ -277,6 +277,20 @@ export const CASES: Case[] = [
     code: 'INVALID_DEFINITION'
   },
   { op: 'GET /v1/clients', as: ADMIN, status: 200 },
+  { op: 'POST /v1/purposes', as: ADMIN, body: { id: 'oa-purpose', titles: { zh: '开放', en: 'OpenAPI' } }, status: 201 },
+  {
+    op: 'POST /v1/purposes', as: ADMIN, body: { id: 'oa-purpose', titles: { zh: 'x' } }, status: 409, code: 'CONFLICT'
+  },
+  { op: 'POST /v1/purposes', as: CALLER, body: { id: 'oa-p', titles: { zh: 'x' } }, status: 403, code: 'FORBIDDEN' },
+  { op: 'GET /v1/purposes', as: CALLER, status: 200 },
+  { op: 'GET /v1/purposes', as: null, status: 401, code: 'UNAUTHENTICATED' },
+  {
+    op: 'PUT /v1/purposes/{id}', as: ADMIN, params: { id: 'oa-purpose' }, body: { titles: { en: 'OA' } }, status: 200
+  },
+  {
+    op: 'PUT /v1/purposes/{id}', as: ADMIN, params: { id: 'nope' }, body: { titles: { en: 'N' } }, status: 404,
+    code: NONE
+  },
   { op: 'GET /v1/clients', as: stewardOf('oa'), status: 403, code: 'FORBIDDEN' },
   { op: 'GET /v1/clients/{id}', as: ADMIN, params: { id: 'oa-client' }, status: 200 },
   { op: 'GET /v1/clients/{id}', as: AUDITOR, params: { id: 'oa-client' }, status: 403, code: 'FORBIDDEN' },
@@ -373,6 +387,35 @@ export const CASES: Case[] = [
     code: 'NO_ACTIVE_SNAPSHOT'
   },
   {
+    op: 'POST /v1/verifications/batch',
+    as: CALLER,
+    body: (c) => ({
+      purpose: 'housing-subsidy',
+      caseId: '穗住保〔2026〕0002号',
+      items: [
+        { subject: c.person, questions: [{ id: 'property.none' }] },
+        { subject: { idNumber: c.other.idNumber }, questions: [{ id: 'identity.name_matches' }] },
+        { subject: { idNumber: c.other.idNumber }, questions: [{ id: 'oa.q' }] }
+      ]
+    }),
+    status: 200
+  },
+  {
+    op: 'POST /v1/verifications/batch',
+    as: CALLER,
+    body: (c) => ({ purpose: 'housing-subsidy', caseId: 'X-2', items: [{ subject: c.person, questions: [] }], v: 2 }),
+    status: 400,
+    code: UNKNOWN
+  },
+  {
+    op: 'POST /v1/verifications/batch',
+    as: CALLER,
+    body: { purpose: 'housing-subsidy', caseId: 'X-3', items: [] },
+    status: 400,
+    code: 'INVALID_BODY'
+  },
+  { op: 'POST /v1/verifications/batch', as: null, body: { items: [] }, status: 401, code: NO_TOKEN },
+  {
     op: 'POST /v1/verifications/{id}/certificate',
     as: CALLER,
     params: (c) => ({ id: c.verification }),
@@ -454,5 +497,16 @@ export const CASES: Case[] = [
   { op: 'GET /v1/audit/export', as: AUDITOR, query: 'format=xml', status: 400, code: 'INVALID_QUERY' },
   { op: 'GET /v1/audit/export', as: stewardOf('oa'), query: 'format=csv', status: 403, code: 'FORBIDDEN' },
   { op: 'GET /v1/audit/alerts', as: AUDITOR, status: 200 },
-  { op: 'GET /v1/audit/alerts', as: AUDITOR, query: 'limit=0', status: 400, code: 'INVALID_QUERY' }
+  { op: 'GET /v1/audit/alerts', as: AUDITOR, query: 'limit=0', status: 400, code: 'INVALID_QUERY' },
+  // The live test stores one alert (id 1) before the cases run.
+  { op: 'POST /v1/audit/alerts/{id}/acknowledge', as: AUDITOR, params: { id: 1 }, status: 200 },
+  { op: 'POST /v1/audit/alerts/{id}/acknowledge', as: AUDITOR, params: { id: 999999 }, status: 404, code: NONE },
+  { op: 'POST /v1/audit/alerts/{id}/acknowledge', as: CALLER, params: { id: 1 }, status: 403, code: 'FORBIDDEN' },
+
+  // The console (its development sign-in is on in the live test).
+  { op: 'GET /console', as: null, status: 200, media: 'text/html' },
+  { op: 'GET /console/session', as: null, status: 200 },
+  { op: 'POST /console/session/dev', as: null, body: { role: 'auditor' }, status: 200 },
+  { op: 'POST /console/session/dev', as: null, body: { role: 'caller' }, status: 400, code: 'INVALID_BODY' },
+  { op: 'DELETE /console/session', as: null, status: 204 }
 ]

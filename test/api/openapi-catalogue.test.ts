@@ -57,8 +57,11 @@ t.test('errors are problem+json, each status listing the codes it can carry', as
         ?.properties?.code?.enum) ?? []
       t.ok(codes.length > 0, `${key} ${status} lists its codes`)
       for (const code of codes) t.equal(ERRORS[code]?.status, Number(status), `${key}: ${code} is a ${status}`)
-      for (const [code, example] of Object.entries(media?.examples ?? {})) {
-        t.equal(valid(media!.schema!, example.value), null, `${key} ${status}: the ${code} example is valid`)
+      for (const code of codes) {
+        const ref = (media?.examples?.[code] as { $ref?: string } | undefined)?.$ref
+        t.equal(ref, '#/components/examples/' + code, `${key} ${status}: the ${code} example`)
+        const example = doc.components.examples?.[code]?.value
+        t.equal(valid(media!.schema!, example), null, `${key} ${status}: the ${code} example is valid`)
       }
     }
   }

@@ -10,11 +10,16 @@ import t from 'tap'
 import { loadDemo } from '../../src/demo/demo.ts'
 import { makePeople } from '../../src/demo/population.ts'
 import { build } from '../helpers/app.ts'
+import { storeAlert } from '../../src/abuse/alerts.ts'
+import { CONSOLE_DEFAULTS } from '../../src/console/config.ts'
 import { baseMediaType, operationsOf, schemaValidator, type Document } from '../helpers/openapi.ts'
 import { CASES, type Case, type Ctx } from './openapi-cases.ts'
 
-const app = await build(t)
+const app = await build(t, { console: { ...CONSOLE_DEFAULTS, devSignIn: true } })
 await loadDemo(app.database, app.keyring, 40)
+await storeAlert(app.database, {
+  kind: 'UNKNOWN_SUBJECTS', client: 'demo-housing', organisation: null, scope: 'oa', day: '2026-12-06', detail: { n: 1 }
+})
 const [person, other] = makePeople(2, 2026) as [Ctx['person'], Ctx['person']]
 const ctx: Ctx = { person, other, verification: '', auditIndex: -1, snapshot: -1, failedSnapshot: -1 }
 
@@ -33,7 +38,9 @@ function urlOf (c: Case): string {
   return query === undefined ? url : `${url}?${query}`
 }
 
-async function send (c: Case): Promise<{ status: number, type: string | undefined, body: string }> {
+interface Sent { status: number, type: string | undefined, body: string, headers: Record<string, unknown> }
+
+async function send (c: Case): Promise<Sent> {
   const [method] = c.op.split(' ') as [string, string]
   const claims = value(c.as, ctx)
   const body = value(c.body, ctx)
@@ -48,7 +55,8 @@ async function send (c: Case): Promise<{ status: number, type: string | undefine
     headers,
     ...(body === undefined ? {} : { payload: raw ? body : JSON.stringify(body) })
   })
-  return { status: res.statusCode, type: res.headers['content-type'] as string | undefined, body: res.body }
+  const type = res.headers['content-type'] as string | undefined
+  return { status: res.statusCode, type, body: res.body, headers: res.headers }
 }
 
 for (const [i, c] of CASES.entries()) {
@@ -60,6 +68,9 @@ for (const [i, c] of CASES.entries()) {
     t.equal(res.status, c.status, 'status: ' + res.body.slice(0, 300))
     const documented = op.responses[String(res.status)]
     if (documented === undefined) return t.fail(`status ${res.status} is not documented for ${c.op}`)
+    for (const header of Object.keys(documented.headers ?? {})) {
+      t.ok(res.headers[header.toLowerCase()] !== undefined, `the documented ${header} header is sent`)
+    }
     const content = documented.content ?? {}
     if (Object.keys(content).length === 0) {
       t.equal(res.body, '', 'no body, as documented')

@@ -9,6 +9,7 @@ import { NO_RECEIPTS } from '../../src/receipts/issuer.ts'
 import { mintToken, type TokenClaims } from '../../src/tokens.ts'
 import type { Database } from '../../src/db/client.ts'
 import type { WitnessConfig } from '../../src/config.ts'
+import type { ConsoleConfig } from '../../src/console/config.ts'
 import type { Admission } from '../../src/abuse/admission.ts'
 import { testDatabase, type Teardown } from './db.ts'
 import { verification, type Ask, type Verified } from './verifications.ts'
@@ -58,6 +59,8 @@ export interface BuildOptions {
   witnesses?: WitnessConfig[]
   /** replaces the limiter and detectors (ADMIT_ALL: what the benchmarks run without limits) */
   admission?: Admission
+  /** the console's sign-in and sessions (default: neither OpenID Connect nor the development sign-in) */
+  console?: ConsoleConfig
 }
 
 /** The configuration every test app is built with (tests that call buildApp themselves use it too). */
@@ -83,7 +86,8 @@ export async function build (t: Teardown, opts: BuildOptions = {}): Promise<Test
     config: {
       ...testAppConfig(opts),
       ...(opts.consentIssuersFile === undefined ? {} : { consentIssuersFile: opts.consentIssuersFile }),
-      ...(opts.witnesses === undefined ? {} : { witnesses: opts.witnesses })
+      ...(opts.witnesses === undefined ? {} : { witnesses: opts.witnesses }),
+      ...(opts.console === undefined ? {} : { console: opts.console })
     },
     database,
     keyring,

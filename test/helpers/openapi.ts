@@ -23,7 +23,7 @@ export interface Document {
   openapi: string
   info: Json
   paths: Record<string, Record<string, Operation>>
-  components: { schemas: Record<string, Json> }
+  components: { schemas: Record<string, Json>, examples?: Record<string, { value: unknown }> }
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch']

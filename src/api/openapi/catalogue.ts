@@ -55,7 +55,8 @@ const PROBLEM_REF = '#/components/schemas/Problem'
 
 /** Every error code this operation can answer with. */
 export function errorCodes (facts: RouteFacts, doc: OperationDoc | undefined): ErrorCode[] {
-  const codes = new Set<ErrorCode>(['INTERNAL'])
+  // Any request may meet a service that is shutting down (plugins/closing.ts) or an internal error.
+  const codes = new Set<ErrorCode>(['INTERNAL', 'SHUTTING_DOWN'])
   if (!facts.public) {
     const codesOfToken = [
       'UNAUTHENTICATED', 'TOKEN_LIFETIME_TOO_LONG', 'FORBIDDEN', 'DATABASE_UNAVAILABLE', 'AUDIT_UNAVAILABLE'
@@ -101,7 +102,7 @@ export function errorResponses (codes: ErrorCode[]): Record<string, Json> {
       content: {
         [PROBLEM_MEDIA_TYPE]: {
           schema: { allOf: [{ $ref: PROBLEM_REF }, { type: 'object', properties: { code: { enum: list } } }] },
-          examples: Object.fromEntries(list.map((c) => [c, { summary: ERRORS[c].title, value: problemExample(c) }]))
+          examples: Object.fromEntries(list.map((c) => [c, { $ref: '#/components/examples/' + c }]))
         }
       }
     }
@@ -160,6 +161,11 @@ export function applyCatalogue<T extends Json> (
         catalogue[key])
     }
   }
+  // One example problem per code, referred to by every operation that can answer with it.
+  const components = (document.components ?? {}) as Json
+  components.examples = Object.fromEntries((Object.keys(ERRORS) as ErrorCode[]).sort()
+    .map((c) => [c, { summary: ERRORS[c].title, value: problemExample(c) }]))
+  Object.assign(document, { components })
   return document
 }
 

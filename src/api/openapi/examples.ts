@@ -45,6 +45,7 @@ export const connectorBody = {
   id: 'realestate',
   department: 'realestate',
   title: 'Registered real estate',
+  titles: { zh: '不动产登记', en: 'Registered real estate' },
   kind: 'file',
   subject: { field: 'id_number', type: 'cn_resident_id', column: '身份证号码' },
   fields: [
@@ -76,6 +77,7 @@ export const questionBody = {
   id: 'income.at_least',
   connector: 'tax',
   title: 'Taxed income in a year at least a minimum',
+  titles: { zh: '某年度计税收入不低于限额', en: 'Taxed income in a year at least a minimum' },
   description: 'Yes when the income taxed in `year` adds up to at least `min` yuan.',
   params: { year: 'integer', min: 'number' },
   when: { sum: { field: 'amount', where: { year: { eq: { param: 'year' } } }, gte: { param: 'min' } } }
@@ -129,4 +131,11 @@ export const checkpointNote = `${ORIGIN}\n4712\nq6Z0uN2y4wQ3oS1bT8mF5kV7xJ9cR2hD
 /** The example without one of its members (an update body is the creation body without its id). */
 export function without<T extends Record<string, unknown>> (value: T, key: keyof T): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([k]) => k !== key))
+}
+
+export const purpose = {
+  id: 'housing-subsidy',
+  titles: { zh: '住房补贴申请', en: 'Housing subsidy application' },
+  createdAt: '2026-02-20T08:00:00.000Z',
+  updatedAt: '2026-02-20T08:00:00.000Z'
 }

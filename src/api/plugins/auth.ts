@@ -195,6 +195,15 @@ export default fp<AuthOptions>(async (app, opts) => {
     if (request.is404) return
     if (roles === undefined || roles.length === 0) throw new ShifouError('FORBIDDEN', 'This route serves no role')
     const header = request.headers.authorization
+    if (header === undefined && app.hasDecorator('sessionPrincipal')) {
+      // The console: the session cookie stands for the signed-in person (plugins/sessions.ts).
+      const principal = await app.sessionPrincipal(request)
+      if (principal !== null) {
+        request.principal = principal
+        if (!roles.includes(principal.role)) throw new ShifouError('FORBIDDEN', 'This route does not serve your role')
+        return
+      }
+    }
     const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : null
     let claims = token === null ? null : verified.get(token)
     const seen = claims !== null

@@ -13,7 +13,9 @@ import sync from './v1/connectors/sync.ts'
 import questions from './v1/questions/index.ts'
 import clients from './v1/clients/index.ts'
 import clientSelf from './v1/clients/me.ts'
+import purposes from './v1/purposes/index.ts'
 import verifications from './v1/verifications/index.ts'
+import verificationBatch from './v1/verifications/batch.ts'
 import certificate from './v1/verifications/certificate.ts'
 import entries from './v1/audit/entries.ts'
 import subjectSearch from './v1/audit/subject-search.ts'
@@ -23,6 +25,7 @@ import exporter from './v1/audit/export.ts'
 import alerts from './v1/audit/alerts.ts'
 import accessLog from './v1/me/access-log.ts'
 import assets from './pages/assets.ts'
+import consolePages from './console/index.ts'
 
 export default async function routes (app: FastifyInstance): Promise<void> {
   await app.register(health)
@@ -35,11 +38,14 @@ export default async function routes (app: FastifyInstance): Promise<void> {
   await app.register(questions, { prefix: '/v1/questions' })
   await app.register(clients, { prefix: '/v1/clients' })
   await app.register(clientSelf, { prefix: '/v1/clients' })
+  await app.register(purposes, { prefix: '/v1/purposes' })
   await app.register(verifications, { prefix: '/v1/verifications' })
+  await app.register(verificationBatch, { prefix: '/v1/verifications' })
   await app.register(certificate, { prefix: '/v1/verifications' })
   for (const plugin of [entries, subjectSearch, checkpoint, proofs, exporter, alerts]) {
     await app.register(plugin, { prefix: '/v1/audit' })
   }
   await app.register(accessLog, { prefix: '/v1/me' })
   await app.register(assets, { prefix: '/assets' })
+  await app.register(consolePages, { prefix: '/console' })
 }

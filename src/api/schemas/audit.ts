@@ -13,7 +13,10 @@ export const EntriesQuery = Type.Object({
   from: Type.Optional(Type.String({ maxLength: 40 })),
   to: Type.Optional(Type.String({ maxLength: 40 })),
   limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
-  cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,16}$' }))
+  cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,16}$' })),
+  order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], {
+    description: 'asc (default): oldest first; desc: newest first (`next` then counts down)'
+  }))
 }, Strict)
 
 export const EntrySummary = Type.Object({

@@ -35,8 +35,13 @@ const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union(
 
 export const AccessLogQuery = Type.Object({
   limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$', description: 'entries per page, 1–200, default 50' })),
-  cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,16}$', description: '`next` of the previous page' }))
+  cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,16}$', description: '`next` of the previous page' })),
+  order: Type.Optional(Type.Union([Type.Literal('newest'), Type.Literal('oldest')], {
+    description: 'newest first (default) or oldest first'
+  }))
 }, Strict)
+
+const ZhEn = Type.Object({ zh: Type.String(), en: Type.String() })
 
 export const AccessLogEntry = Type.Object({
   index: Type.Integer({ description: 'audit log index' }),
@@ -45,6 +50,11 @@ export const AccessLogEntry = Type.Object({
   caller: Type.String({ description: 'client id of the system that asked' }),
   callerName: Nullable(Type.String()),
   question: Nullable(Type.String()),
+  questionTitle: Type.Union([ZhEn, Type.Null()], { description: 'the question\'s titles' }),
+  purposeTitle: Type.Union([ZhEn, Type.Null()], {
+    description: 'the purpose\'s titles (its code when it is not registered)'
+  }),
+  summary: ZhEn,
   purpose: Nullable(Type.String()),
   caseId: Nullable(Type.String()),
   answer: Nullable(Type.String()),
@@ -59,6 +69,7 @@ export const AccessLogEntry = Type.Object({
 
 export const AccessLogResponse = Type.Object({
   subject: Type.String({ description: 'your audit pseudonym (hex): every leaf listed names it as `subject`' }),
+  about: Type.Object({ zh: Type.String(), en: Type.String() }, { description: 'what this list is, in plain words' }),
   entries: Type.Array(AccessLogEntry),
   checkpoint: Type.Union([
     Type.Object({

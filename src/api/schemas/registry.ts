@@ -6,6 +6,14 @@ export const FieldType = Type.Union(
   ['string', 'integer', 'number', 'boolean', 'date', 'name', 'hashed'].map((t) => Type.Literal(t)))
 export const ParamType = Type.Union(['string', 'integer', 'number', 'boolean', 'date'].map((t) => Type.Literal(t)))
 const Title = Type.String({ minLength: 1, maxLength: 200 })
+/** A title in Chinese and English (design §14.4): what pages, certificates and the access log show. */
+export const Titles = Type.Object({
+  zh: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Chinese title, e.g. 名下无登记房产' })),
+  en: Type.Optional(Type.String({ minLength: 1, maxLength: 200 }))
+}, { ...Strict, minProperties: 1, description: 'The title in Chinese (zh) and English (en); one of them at least' })
+const TitlesOut = Type.Union([
+  Type.Object({ zh: Type.Optional(Type.String()), en: Type.Optional(Type.String()) }), Type.Null()
+], { description: 'the titles in Chinese and English, null when none were given' })
 
 export const DepartmentBody = Type.Object({ id: Id, name: Title }, Strict)
 export const DepartmentUpdate = Type.Object({ name: Title }, Strict)
@@ -55,6 +63,7 @@ export const ConnectorBody = Type.Object({
   id: Id,
   department: Id,
   title: Title,
+  titles: Type.Optional(Titles),
   kind: Type.Union([Type.Literal('file'), Type.Literal('pull')], {
     description: 'file: snapshots are uploaded; pull: synced from the department\'s database (`source`)'
   }),
@@ -106,6 +115,7 @@ export const Connector = Type.Object({
   id: Type.String(),
   department: Type.String(),
   title: Type.String(),
+  titles: TitlesOut,
   kind: Type.String(),
   subject: Type.Object({ field: Type.String(), type: Type.String(), column: Type.Optional(Type.String()) }),
   fields: Type.Array(Type.Object({ name: Type.String(), type: Type.String(), column: Type.Optional(Type.String()) })),
@@ -124,6 +134,7 @@ export const QuestionBody = Type.Object({
   id: Id,
   connector: Id,
   title: Title,
+  titles: Type.Optional(Titles),
   description: Type.Optional(Type.String({ maxLength: 2000 })),
   params: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), ParamType)),
   when: Type.Unknown({ description: 'A predicate (design §6), checked against the connector at registration' }),
@@ -135,12 +146,13 @@ export const QuestionUpdate = Type.Omit(QuestionBody, ['id'], Strict)
 export const QuestionSummary = Type.Object({
   id: Type.String(),
   title: Type.String(),
+  titles: TitlesOut,
   description: Type.String(),
   params: Type.Record(Type.String(), Type.String()),
   requiresConsent: Type.Boolean({ description: 'The request must carry the subject\'s consent token in `consent`' })
 })
 export const QuestionDetail = Type.Object({
-  id: Type.String(), connector: Type.String(), title: Type.String(), description: Type.String(),
+  id: Type.String(), connector: Type.String(), title: Type.String(), titles: TitlesOut, description: Type.String(),
   params: Type.Record(Type.String(), Type.String()),
   when: Type.Unknown(),
   requiresConsent: Type.Boolean(),
@@ -161,6 +173,18 @@ const DisclosureDelay = Type.Integer({
     'log (at most ten years); default 0'
 })
 const Purpose = Type.String({ pattern: '^[\\x20-\\x7E]{1,128}$' })
+export const PurposeBody = Type.Object({
+  id: Type.String({ pattern: '^[\\x20-\\x7E]{1,128}$', description: 'the purpose code clients list and send' }),
+  titles: Titles
+}, Strict)
+export const PurposeUpdate = Type.Object({ titles: Titles }, Strict)
+export const PurposeParams = Type.Object({ id: Type.String({ pattern: '^[\\x20-\\x7E]{1,128}$' }) }, Strict)
+export const PurposeView = Type.Object({
+  id: Type.String(),
+  titles: Type.Object({ zh: Type.Optional(Type.String()), en: Type.Optional(Type.String()) }),
+  createdAt: Instant,
+  updatedAt: Instant
+})
 const ClientFields = {
   name: Title,
   organisation: Type.Optional(Id),

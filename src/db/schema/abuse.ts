@@ -65,7 +65,10 @@ export const alerts = pgTable('alerts', {
   /** one alert per (kind, scope key) per day */
   dedupeKey: text().notNull().unique(),
   detail: jsonb().notNull(),
-  suspended: boolean().notNull().default(false)
+  suspended: boolean().notNull().default(false),
+  /** when and by whom (the actor's sub) an auditor acknowledged it (migration 0055) */
+  acknowledgedAt: timestamp({ withTimezone: true }),
+  acknowledgedBy: text()
 }, (t) => [index('alerts_at_idx').on(t.at)])
 export type AlertRow = typeof alerts.$inferSelect
 

@@ -13,6 +13,9 @@ export const departments = pgTable('departments', {
 })
 export type DepartmentRow = typeof departments.$inferSelect
 
+/** A title in two languages (design §14.4); either may be missing, readers fall back to the other. */
+export interface Titles { zh?: string, en?: string }
+
 /** A declared field; `column` is the file's header for it when that is not the field's name (design §14.1). */
 export interface FieldDef { name: string, type: string, column?: string }
 
@@ -20,6 +23,7 @@ export const connectors = pgTable('connectors', {
   id: text().primaryKey(),
   departmentId: text().notNull().references(() => departments.id),
   title: text().notNull(),
+  titles: jsonb().$type<Titles>(),
   kind: text().notNull(),
   subjectField: text().notNull(),
   subjectType: text().notNull(),
@@ -38,6 +42,7 @@ export const questions = pgTable('questions', {
   id: text().primaryKey(),
   connectorId: text().notNull().references(() => connectors.id),
   title: text().notNull(),
+  titles: jsonb().$type<Titles>(),
   description: text().notNull().default(''),
   params: jsonb().$type<Record<string, string>>().notNull(),
   when: jsonb().notNull(),
@@ -73,3 +78,12 @@ export const clients = pgTable('clients', {
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow()
 })
 export type ClientRow = typeof clients.$inferSelect
+
+/** Registered purposes (design §14.4): a code clients list, with its titles. */
+export const purposes = pgTable('purposes', {
+  id: text().primaryKey(),
+  titles: jsonb().$type<Titles>().notNull(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow()
+})
+export type PurposeRow = typeof purposes.$inferSelect

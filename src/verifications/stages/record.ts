@@ -1,16 +1,15 @@
 /**
  * Stage 7: the answers' audit entries, then the answers. Nothing is returned before the entries
- * commit (fail closed: design §8); each entry names the key that signs its receipt, and the
- * receipts are signed once the entries have committed (design §9).
+ * commit (fail closed: design §8; the pipeline's `settle` commits them); each entry names the key
+ * that signs its receipt, and the receipts are signed once the entries have committed (design §9).
  */
-import type { EntryInput } from '../../audit/entry.ts'
+import type { Entry, EntryInput } from '../../audit/entry.ts'
+import type { SigningKey } from '../../receipts/keys.ts'
 import type { Evaluated, Parsed, VerificationResult, VerifyDeps } from '../types.ts'
 
-export async function record (
-  v: Parsed, evaluated: readonly Evaluated[], deps: VerifyDeps
-): Promise<VerificationResult> {
-  const signer = await deps.receipts.signer()
-  const entries: EntryInput[] = evaluated.map((e) => ({
+/** The answer entries of a verification, to be committed. */
+export function answerEntries (v: Parsed, evaluated: readonly Evaluated[], signer: SigningKey | null): EntryInput[] {
+  return evaluated.map((e) => ({
     kind: 'answer',
     ...v.base,
     question: e.question.id,
@@ -21,7 +20,16 @@ export async function record (
     keyVersion: e.snapshot.keyVersion,
     ...(signer === null ? {} : { receiptKid: signer.kid })
   }))
-  const written = await deps.audit.commit(entries)
+}
+
+/** The answers, once their entries (`written`, in the same order) have committed, with their receipts. */
+export function answersOf (
+  v: Parsed,
+  evaluated: readonly Evaluated[],
+  written: readonly Entry[],
+  signer: SigningKey | null,
+  deps: Pick<VerifyDeps, 'receipts'>
+): VerificationResult {
   return {
     id: v.id,
     answers: evaluated.map((e, i) => ({

@@ -88,9 +88,24 @@ export const auditOperations: Catalogue = {
         client: ex.CLIENT,
         organisation: 'demo-housing-bureau',
         detail: { unknown: 48, asked: 60, threshold: 0.5 },
-        suspended: false
+        suspended: false,
+        acknowledged: null
       }],
       next: null
+    }
+  },
+  'POST /v1/audit/alerts/{id}/acknowledge': {
+    operationId: 'acknowledgeAlert',
+    summary: 'Acknowledge an alert (an audit entry)',
+    response: {
+      id: 3,
+      at: ex.AT,
+      kind: 'UNKNOWN_SUBJECTS',
+      client: ex.CLIENT,
+      organisation: 'demo-housing-bureau',
+      detail: { unknown: 48, asked: 60, threshold: 0.5 },
+      suspended: false,
+      acknowledged: { at: ex.AT, by: 'audit-office-7' }
     }
   }
 }

@@ -37,6 +37,48 @@ export const callerOperations: Catalogue = {
       ]
     }
   },
+  'POST /v1/verifications/batch': {
+    operationId: 'verifyBatch',
+    summary: 'Ask yes/no questions about several people (a household) in one call',
+    errors: [
+      'CLIENT_INACTIVE', 'QUESTION_NOT_ALLOWED', 'PURPOSE_NOT_ALLOWED', 'QUOTA_EXCEEDED', 'NO_ACTIVE_SNAPSHOT',
+      'QUOTA_UNAVAILABLE'
+    ],
+    request: {
+      purpose: ex.PURPOSE,
+      caseId: ex.CASE_ID,
+      items: [
+        {
+          subject: { idNumber: ex.ID_NUMBER, name: ex.NAME },
+          questions: [{ id: 'identity.name_matches' }, { id: 'property.none' }]
+        },
+        { subject: { idNumber: '11010519491231002X' }, questions: [{ id: 'property.none' }] }
+      ]
+    },
+    response: {
+      results: [
+        {
+          id: ex.VERIFICATION_ID,
+          answers: [
+            { question: 'identity.name_matches', answer: 'yes', auditIndex: 4710, ...signed },
+            { question: 'property.none', answer: 'yes', auditIndex: 4711, ...signed }
+          ]
+        },
+        {
+          error: {
+            type: 'https://shifou.invalid/problems/quota-exceeded',
+            title: 'Quota exceeded',
+            status: 429,
+            code: 'QUOTA_EXCEEDED',
+            detail: 'This client\'s limit subjectsPerCase is reached; retry after 3600 s or ask the platform ' +
+              'operator for more',
+            limit: 'subjectsPerCase',
+            retryAfter: 3600
+          }
+        }
+      ]
+    }
+  },
   'POST /v1/verifications/{id}/certificate': {
     operationId: 'getCertificate',
     summary: 'The printable certificate of a verification (HTML), or a receipt\'s QR code (SVG, PNG)',
@@ -78,6 +120,10 @@ export const callerOperations: Catalogue = {
     summary: 'Who asked about you (citizens)',
     response: {
       subject: ex.PSEUDONYM,
+      about: {
+        zh: '这里列出哪些单位在什么时间、为办理什么事项核验过您的信息，最新的在前。…',
+        en: 'Who checked your records, when and for what, newest first. …'
+      },
       entries: [{
         index: 4711,
         at: ex.AT,
@@ -85,7 +131,15 @@ export const callerOperations: Catalogue = {
         caller: ex.CLIENT,
         callerName: 'Demo housing subsidy approval system',
         question: 'property.none',
+        questionTitle: { zh: '名下无登记的不动产', en: 'Holds no registered property' },
         purpose: ex.PURPOSE,
+        purposeTitle: { zh: '住房补贴申请', en: 'Housing subsidy application' },
+        summary: {
+          zh: '2026年3月2日 09:00，Demo housing subsidy approval system为办理“住房补贴申请”核验了“名下无登记的不动产”' +
+            `（业务编号 ${ex.CASE_ID}），结果：是。`,
+          en: '2026-03-02 09:00 (Beijing time): Demo housing subsidy approval system checked “Holds no registered ' +
+            `property” for “Housing subsidy application” (case ${ex.CASE_ID}). Result: yes.`
+        },
         caseId: ex.CASE_ID,
         answer: 'yes',
         code: null,

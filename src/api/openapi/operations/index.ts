@@ -7,10 +7,12 @@ import { auditOperations } from './audit.ts'
 import { callerOperations } from './caller.ts'
 import { registryOperations } from './registry.ts'
 import { serviceOperations } from './service.ts'
+import { consoleOperations } from './console.ts'
 
 export const OPERATIONS: Catalogue = {
   ...serviceOperations,
   ...registryOperations,
   ...callerOperations,
-  ...auditOperations
+  ...auditOperations,
+  ...consoleOperations
 }

@@ -139,6 +139,7 @@ export const registryOperations: Catalogue = {
       questions: [{
         id: ex.questionBody.id,
         title: ex.questionBody.title,
+        titles: ex.questionBody.titles,
         description: ex.questionBody.description,
         params: ex.questionBody.params,
         requiresConsent: false
@@ -160,6 +161,28 @@ export const registryOperations: Catalogue = {
   'DELETE /v1/questions/{id}': {
     operationId: 'deactivateQuestion',
     summary: 'Deactivate a question'
+  },
+  'POST /v1/purposes': {
+    operationId: 'createPurpose',
+    summary: 'Register a purpose code with its titles',
+    description: 'Registers a purpose code with its titles in Chinese and English, shown on certificates, pages ' +
+      'and the citizen\'s access log instead of the code (admin). A code a client lists without registering it ' +
+      'stays valid and shows as its code. The change is an audit entry.',
+    errors: ['CONFLICT', 'INVALID_DEFINITION'],
+    request: { id: ex.purpose.id, titles: ex.purpose.titles },
+    response: ex.purpose
+  },
+  'GET /v1/purposes': {
+    operationId: 'listPurposes',
+    summary: 'The registered purposes and their titles',
+    response: { purposes: [ex.purpose] }
+  },
+  'PUT /v1/purposes/{id}': {
+    operationId: 'updatePurpose',
+    summary: 'Change a purpose\'s titles',
+    errors: ['INVALID_DEFINITION'],
+    request: { titles: ex.purpose.titles },
+    response: { id: ex.purpose.id }
   },
   'POST /v1/clients': {
     operationId: 'createClient',

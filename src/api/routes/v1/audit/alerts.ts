@@ -1,7 +1,7 @@
 /** GET /v1/audit/alerts: what the abuse detectors raised (design §10), for auditors. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@fastify/type-provider-typebox'
-import { listAlerts } from '../../../../abuse/alerts.ts'
+import { acknowledgeAlert, listAlerts } from '../../../../abuse/alerts.ts'
 import { parseInstant } from '../../../../instant.ts'
 import { ShifouError } from '../../../../errors.ts'
 import { Strict, withErrors } from '../../../schemas/common.ts'
@@ -15,7 +15,11 @@ const Alert = Type.Object({
   client: Type.Union([Type.String(), Type.Null()]),
   organisation: Type.Union([Type.String(), Type.Null()]),
   detail: Type.Record(Type.String(), Type.Unknown(), { description: 'counts and thresholds; never an identifier' }),
-  suspended: Type.Boolean({ description: 'the client was suspended because of this alert' })
+  suspended: Type.Boolean({ description: 'the client was suspended because of this alert' }),
+  acknowledged: Type.Union([
+    Type.Object({ at: Type.String(), by: Type.String({ description: 'the acknowledging auditor\'s sub' }) }),
+    Type.Null()
+  ], { description: 'null while no auditor has acknowledged it' })
 })
 
 const alerts: FastifyPluginAsyncTypebox = async (app) => {
@@ -41,6 +45,17 @@ const alerts: FastifyPluginAsyncTypebox = async (app) => {
     const where = { ...filter, ...(since === undefined ? {} : { since: parseInstant('since', since) }) }
     return await listAlerts(app.database, where, n, Number(cursor ?? 0))
   })
+
+  app.post('/alerts/:id/acknowledge', {
+    config: { roles: ['auditor'] },
+    schema: {
+      tags: ['audit'],
+      description: 'Acknowledges an alert: recorded on the alert and as an audit entry (kind change). ' +
+        'Acknowledging it again changes nothing.',
+      params: Type.Object({ id: Type.String({ pattern: '^[0-9]{1,16}$' }) }, Strict),
+      response: withErrors({ 200: Alert }, 404)
+    }
+  }, async (request) => await acknowledgeAlert(app.database, Number(request.params.id), request.principal!))
 }
 
 export default alerts

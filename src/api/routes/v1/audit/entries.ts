@@ -15,10 +15,11 @@ const entries: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: ['auditor'] },
     schema: { tags, querystring: EntriesQuery, response: withErrors({ 200: EntriesPage }) }
   }, async (request) => {
-    const { limit, cursor, ...filter } = request.query
+    const { limit, cursor, order, ...filter } = request.query
     // Case ids are logged in NFC (design §14.6): a filter in another normal form finds them too.
     if (filter.caseId !== undefined) filter.caseId = filter.caseId.normalize('NFC')
-    const page = await listEntries(database, filter, Number(limit ?? 100), Number(cursor ?? 0))
+    const page = await listEntries(database, filter, Number(limit ?? 100),
+      cursor === undefined ? null : Number(cursor), order ?? 'asc')
     return { entries: page.entries.map(entryView), next: page.next }
   })
 

@@ -22,6 +22,7 @@ async function view (database: Database, c: ConnectorRow): Promise<Static<typeof
     id: c.id,
     department: c.departmentId,
     title: c.title,
+    titles: c.titles ?? null,
     kind: c.kind,
     subject: {
       field: c.subjectField,

@@ -13,6 +13,7 @@ import { latestCheckpoint } from '../../../../audit/checkpoint-store.ts'
 import { withErrors } from '../../../schemas/common.ts'
 import { AccessLogQuery, AccessLogResponse } from '../../../schemas/receipts.ts'
 import { b64 } from '../audit/entry-view.ts'
+import { ACCESS_LOG_ABOUT, describeAccess } from '../../../../registry/describe.ts'
 
 export const ACCESS_LOG_VERIFY = 'To check this page: ' +
   '(1) Fetch the checkpoint key (GET /v1/audit/checkpoint-key, or better a copy obtained elsewhere) and check ' +
@@ -34,17 +35,19 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: ['subject'] },
     schema: {
       tags: ['access log'],
-      description: 'The requests of callers about you (answers and refusals), oldest first, paged, each with its ' +
-        'canonical bytes and its inclusion proof against a signed checkpoint. Callers registered as confidential ' +
-        'appear only after their disclosure delay. `verify` says how to check the page.',
+      description: 'The requests of callers about you (answers and refusals), newest first (order=oldest: oldest ' +
+        'first), paged, each with the question\'s and purpose\'s titles, a plain-words summary in Chinese and ' +
+        'English, its canonical bytes and its inclusion proof against a signed checkpoint. Callers registered as ' +
+        'confidential appear only after their disclosure delay. `verify` says how to check the page.',
       querystring: AccessLogQuery,
       response: withErrors({ 200: AccessLogResponse })
     }
   }, async (request) => {
     const subject = keyring.audit.pseudonym(request.principal!.idNumber!)
     const limit = Math.min(Math.max(Number(request.query.limit ?? 50), 1), 200)
-    const page = await accessEntries(database, subject, limit, Number(request.query.cursor ?? 0))
-    const last = page.entries.at(-1)?.entry.index ?? -1
+    const cursor = request.query.cursor === undefined ? null : Number(request.query.cursor)
+    const page = await accessEntries(database, subject, limit, cursor, request.query.order ?? 'newest')
+    const last = Math.max(-1, ...page.entries.map((e) => e.entry.index))
     let checkpoint = await latestCheckpoint(database)
     if (last >= 0 && (checkpoint === null || checkpoint.size <= last)) {
       await audit.checkpoint()
@@ -55,12 +58,14 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
     const state = await registry.current()
     return {
       subject,
+      about: ACCESS_LOG_ABOUT,
       entries: page.entries.map(({ entry: e, bytes }) => ({
         index: e.index,
         at: e.at,
         kind: e.kind as 'answer' | 'refusal',
         caller: e.caller ?? e.actor.sub,
         callerName: state.clients.get(e.caller ?? e.actor.sub)?.name ?? null,
+        ...describeAccess(state, e, state.clients.get(e.caller ?? e.actor.sub)?.name ?? e.caller ?? e.actor.sub),
         question: e.question ?? null,
         purpose: e.purpose ?? null,
         caseId: e.caseId ?? null,

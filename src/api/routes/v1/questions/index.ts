@@ -41,7 +41,12 @@ const questions: FastifyPluginAsyncTypebox = async (app) => {
     const visible = client === undefined ? all : all.filter((q) => client.questions.has(q.id))
     return {
       questions: visible.map((q) => ({
-        id: q.id, title: q.title, description: q.description, params: q.params, requiresConsent: q.requiresConsent
+        id: q.id,
+        title: q.title,
+        titles: q.titles,
+        description: q.description,
+        params: q.params,
+        requiresConsent: q.requiresConsent
       }))
     }
   })
@@ -56,6 +61,7 @@ const questions: FastifyPluginAsyncTypebox = async (app) => {
       id: q.id,
       connector: q.connectorId,
       title: q.title,
+      titles: q.titles ?? null,
       description: q.description,
       params: q.params,
       when: q.when,

@@ -1,0 +1,189 @@
+/**
+ * The console in real Chromium (design §14.4): each role signs in (the development sign-in here;
+ * OpenID Connect in test/console/oidc.test.ts) and does its job through the pages — the auditor
+ * filters the log, opens an entry and sees it verified (and a tampered one fail), searches a subject
+ * with a reason and acknowledges an alert; the department admin uploads a file and sees its progress,
+ * load record and rejected rows; the admin reads the clients; the citizen reads who checked them.
+ * axe-core finds no serious or critical violation on any page.
+ *
+ * SHIFOU_SCREENSHOTS=docs/screenshots saves a screenshot of each page (the README shows them).
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import t, { type Test } from 'tap'
+import type { Page } from 'playwright-core'
+import { build, CALLER } from '../helpers/app.ts'
+import { loadDemo } from '../../src/demo/demo.ts'
+import { storeAlert } from '../../src/abuse/alerts.ts'
+import { CONSOLE_DEFAULTS } from '../../src/console/config.ts'
+import { listen, newPage, seriousViolations } from './browser.ts'
+
+const SHOTS = process.env.SHIFOU_SCREENSHOTS
+
+async function checkPage (t: Test, page: Page, name: string): Promise<void> {
+  await page.waitForLoadState('networkidle')
+  t.same(await seriousViolations(page), [], `${name}: no serious or critical accessibility violation`)
+  if (SHOTS !== undefined) {
+    mkdirSync(SHOTS, { recursive: true })
+    await page.screenshot({ path: join(SHOTS, name + '.png'), fullPage: false })
+  }
+}
+
+async function devSignIn (
+  page: Page, base: string, role: string, extra: (page: Page) => Promise<void> = async () => {}
+): Promise<void> {
+  await page.goto(base + '/console')
+  await page.getByLabel('角色').selectOption(role)
+  await extra(page)
+  await page.getByRole('button', { name: '登录' }).click()
+  await page.getByRole('button', { name: '退出登录' }).waitFor()
+}
+
+t.test('the console in Chromium', async (t) => {
+  const { app, database, keyring, verified } = await build(t, {
+    console: { ...CONSOLE_DEFAULTS, devSignIn: true }, checkpointSeconds: 1
+  })
+  const { people } = await loadDemo(database, keyring, 40)
+  const alice = people[0]!
+  for (const [i, p] of people.slice(0, 4).entries()) {
+    await verified(CALLER, { idNumber: p.idNumber, name: p.name, questions: ['identity.name_matches', 'property.none'],
+      caseId: `HS-2026-000${i}` })
+  }
+  await verified(CALLER, { idNumber: alice.idNumber, questions: ['property.holds'], caseId: 'HS-2026-0009' })
+  const alertId = await storeAlert(database, {
+    kind: 'UNKNOWN_SUBJECTS', client: CALLER.sub, organisation: null, scope: CALLER.sub, day: '2026-12-06',
+    detail: { unknown: 12, of: 15 }
+  })
+  const base = await listen(t, app)
+  const page = await newPage(t)
+
+  await t.test('sign-in page', async (t) => {
+    await page.goto(base + '/console')
+    await page.getByRole('heading', { name: '登录', exact: true }).waitFor()
+    t.ok(await page.getByText('开发用登录').isVisible(), 'the development sign-in is clearly marked')
+    await checkPage(t, page, 'signin')
+  })
+
+  await t.test('auditor: the log, filtered', async (t) => {
+    await devSignIn(page, base, 'auditor')
+    await page.getByRole('heading', { name: '审计日志' }).waitFor()
+    await page.locator('table.log tbody tr').first().waitFor()
+    await checkPage(t, page, 'auditor-log')
+    await page.getByLabel('核验事项').fill('property.holds')
+    await page.getByLabel('结果').selectOption('no')
+    await page.getByRole('button', { name: '查询' }).click()
+    await page.waitForURL(/question=property.holds/)
+    await page.locator('table.log tbody tr').first().waitFor()
+    const rows = await page.locator('table.log tbody tr').allInnerTexts()
+    t.equal(rows.length, 1, 'one entry asked property.holds and was answered no')
+    t.match(rows[0], /property\.holds/)
+    t.match(rows[0], /HS-2026-0009/)
+  })
+
+  await t.test('auditor: an entry verified in the browser, a tampered one failed', async (t) => {
+    await page.locator('table.log tbody tr a').first().click()
+    await page.getByText('已验证').waitFor({ timeout: 15_000 })
+    t.match(await page.locator('#verdict').innerText(), /✓ 已验证/)
+    await checkPage(t, page, 'auditor-entry')
+
+    const [victim] = await database.query<{ index: number }>(
+      `select index from audit_entries where kind = 'answer' and case_id = 'HS-2026-0003' order by index limit 1`)
+    await database.transaction(async (tx) => {
+      await tx.query('alter table audit_entries disable trigger user')
+      await tx.query(`update audit_entries set entry = convert_to(replace(convert_from(entry, 'UTF8'),
+        '"answer":"yes"', '"answer":"no"'), 'UTF8') where index = $1`, [victim!.index])
+      await tx.query('alter table audit_entries enable trigger user')
+    })
+    await page.goto(`${base}/console#/entry/${victim!.index}`)
+    await page.getByText('验证失败').waitFor({ timeout: 15_000 })
+    t.match(await page.locator('#verdict').innerText(), /✗ 验证失败/, 'the altered entry fails')
+  })
+
+  await t.test('auditor: a subject search with a reason', async (t) => {
+    await page.getByRole('link', { name: '按人查询' }).click()
+    await page.getByLabel('居民身份证号码').fill(people[1]!.idNumber)
+    await page.getByLabel('查询理由').fill('纪检案件 2026-17 核查')
+    await page.getByRole('button', { name: '查询' }).click()
+    await page.getByText('本次查询已记入审计日志').waitFor()
+    const found = await page.locator('table.log tbody tr').allInnerTexts()
+    t.equal(found.filter((r) => /\banswer\b/.test(r)).length, 2, 'the two answers about that person')
+    t.equal(found.filter((r) => /subject-search/.test(r)).length, 1, 'and this search itself')
+    await checkPage(t, page, 'auditor-search')
+  })
+
+  await t.test('auditor: acknowledge an alert', async (t) => {
+    await page.getByRole('link', { name: '告警' }).click()
+    const button = page.getByRole('button', { name: `确认告警 ${alertId!}` })
+    await button.waitFor()
+    await checkPage(t, page, 'auditor-alerts')
+    await button.click()
+    await page.getByRole('status').filter({ hasText: '已确认' }).waitFor()
+    const [ack] = await database.query<{ acknowledged_by: string }>(
+      'select acknowledged_by from alerts where id = $1', [alertId])
+    t.equal(ack!.acknowledged_by, 'dev-auditor')
+    await page.getByRole('button', { name: '退出登录' }).click()
+    await page.getByRole('heading', { name: '登录', exact: true }).waitFor()
+  })
+
+  await t.test('department admin: upload with progress, load record and rejected rows', async (t) => {
+    await devSignIn(page, base, 'dept_admin', async (p) => { await p.getByLabel('部门').selectOption('tax') })
+    await page.getByRole('heading', { name: /tax/ }).first().waitFor()
+    const rows = ['id_number,year,amount']
+    for (const p of people) rows.push(`${p.idNumber},2025,${1000 + rows.length}`)
+    rows.push('110105194912310021,2025,12', `${people[2]!.idNumber},2025,not-a-number`)
+    // Padding rows of the same people make the body large enough for progress events.
+    for (let i = 0; i < 20_000; i++) rows.push(`${people[i % people.length]!.idNumber},${2000 + (i % 20)},${i}`)
+    await page.getByLabel('文件（CSV 或 NDJSON）').setInputFiles({
+      name: 'tax.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n') + '\n')
+    })
+    // Every value the progress bar shows, as the upload runs.
+    await page.evaluate(`(() => {
+      const bar = document.querySelector('progress')
+      window.progressSeen = []
+      new MutationObserver(() => { window.progressSeen.push(Number(bar.value)) }).observe(bar, { attributes: true })
+    })()`)
+    await page.getByRole('button', { name: '上传' }).click()
+    await page.getByText('加载完成').waitFor({ timeout: 30_000 })
+    t.equal(await page.getByRole('progressbar').getAttribute('value'), '100', 'the progress bar is full')
+    const seen = await page.evaluate('window.progressSeen') as number[]
+    t.ok(seen.length > 0 && seen.at(-1) === 100, `progress was shown (${seen.join(', ')})`)
+    t.match(await page.getByText('加载完成').innerText(), /拒绝 2 行/)
+    const rejects = page.getByRole('table', { name: /被拒绝的行/ })
+    t.equal(await rejects.locator('tbody tr').count(), 2)
+    t.match(await rejects.innerText(), /INVALID_ID_NUMBER/)
+    t.notMatch(await page.content(), /not-a-number/, 'a rejected value is never shown')
+    t.ok(await page.getByRole('link', { name: '下载拒绝报告（CSV）' }).first().isVisible())
+    await checkPage(t, page, 'dept-connectors')
+    await page.getByRole('button', { name: '退出登录' }).click()
+  })
+
+  await t.test('admin: clients and purposes', async (t) => {
+    await devSignIn(page, base, 'admin')
+    await page.getByRole('heading', { name: '调用方（审批系统）' }).waitFor()
+    t.match(await page.locator('table').first().innerText(), /demo-housing/)
+    await checkPage(t, page, 'admin-clients')
+    await page.getByRole('link', { name: '用途', exact: true }).click()
+    await page.getByRole('heading', { name: '用途' }).waitFor()
+    t.match(await page.locator('table').first().innerText(), /housing-subsidy/)
+    await checkPage(t, page, 'admin-purposes')
+    await page.getByRole('button', { name: '退出登录' }).click()
+  })
+
+  await t.test('citizen: who checked me, newest first, verified', async (t) => {
+    await devSignIn(page, base, 'subject')
+    await page.getByRole('heading', { name: '谁查询了我' }).waitFor()
+    await page.getByText('均已验证').waitFor({ timeout: 15_000 })
+    const items = await page.locator('ol.access > li').allInnerTexts()
+    t.equal(items.length, 3, 'three answers about this person')
+    t.match(items[0], /HS-2026-0009/, 'newest first')
+    t.ok(items.every((i) => i.includes('已验证')), 'each entry verified')
+    await checkPage(t, page, 'citizen')
+  })
+
+  await t.test('English', async (t) => {
+    await page.goto(base + '/console?lang=en#/me')
+    await page.getByRole('heading', { name: 'Who checked me' }).waitFor()
+    await page.getByText('entries verified').waitFor({ timeout: 15_000 })
+    t.equal(await page.locator('html').getAttribute('lang'), 'en')
+  })
+})
