@@ -2,7 +2,8 @@
  * A sync that read the data of the active snapshot (design §14.2 `{unchanged: true}`). A pull
  * source digests its rows as they stream (src/connectors/pull/sync.ts: SHA-256 over the
  * connector's definition, its key version and the rows' bytes); the digest is kept with the
- * attempt, and once the rows are read it is compared with the active snapshot's. Equal: the
+ * attempt, and once the rows are read it is compared with the active snapshot's (under the same key
+ * version: after a key rotation the same rows load again, hashed under the new key). Equal: the
  * attempt ends `unchanged` before its table is indexed or activated, the table is dropped, and the
  * active snapshot stays, so an unchanged sync costs the transfer and the conversion, not the index
  * build, the activation or the caches of the processes answering.
@@ -20,7 +21,8 @@ export async function endIfUnchanged (ctx: LoadContext, digest: Buffer, counts: 
   const { database, connector, snapshotId } = ctx
   await database.query('update snapshots set digest = $2 where id = $1', [snapshotId, digest])
   const [active] = await database.query<{ id: number }>(`select s.id from connectors c
-    join snapshots s on s.id = c.active_snapshot_id where c.id = $1 and s.digest = $2`, [connector.id, digest])
+    join snapshots s on s.id = c.active_snapshot_id
+    where c.id = $1 and s.digest = $2 and s.key_version = $3`, [connector.id, digest, ctx.keyVersion])
   if (active === undefined) return null
   const activeId = Number(active.id)
   await dropPartition(database.maintenance, snapshotId, false)
