@@ -16,7 +16,8 @@ export const callerOperations: Catalogue = {
       'INVALID_ID_NUMBER', 'INVALID_NAME', 'INVALID_PARAM', 'SUBJECT_NAME_REQUIRED',
       'CLIENT_INACTIVE', 'QUESTION_NOT_ALLOWED', 'PURPOSE_NOT_ALLOWED',
       'CONSENT_REQUIRED', 'CONSENT_INVALID', 'CONSENT_EXPIRED', 'CONSENT_MISMATCH', 'CONSENT_REPLAYED',
-      'SUBJECT_DATA_UNREADABLE', 'QUOTA_EXCEEDED', 'NO_ACTIVE_SNAPSHOT', 'QUOTA_UNAVAILABLE'
+      'SUBJECT_DATA_UNREADABLE', 'QUOTA_EXCEEDED', 'NO_ACTIVE_SNAPSHOT', 'QUOTA_UNAVAILABLE',
+      'INVALID_HEADER', 'IDEMPOTENCY_IN_PROGRESS', 'IDEMPOTENCY_KEY_REUSED'
     ],
     request: {
       subject: { idNumber: ex.ID_NUMBER, name: ex.NAME },
@@ -42,7 +43,7 @@ export const callerOperations: Catalogue = {
     summary: 'Ask yes/no questions about several people (a household) in one call',
     errors: [
       'CLIENT_INACTIVE', 'QUESTION_NOT_ALLOWED', 'PURPOSE_NOT_ALLOWED', 'QUOTA_EXCEEDED', 'NO_ACTIVE_SNAPSHOT',
-      'QUOTA_UNAVAILABLE'
+      'QUOTA_UNAVAILABLE', 'INVALID_HEADER', 'IDEMPOTENCY_IN_PROGRESS', 'IDEMPOTENCY_KEY_REUSED'
     ],
     request: {
       purpose: ex.PURPOSE,
@@ -81,20 +82,26 @@ export const callerOperations: Catalogue = {
   },
   'POST /v1/verifications/{id}/certificate': {
     operationId: 'getCertificate',
-    summary: 'The printable certificate of a verification (HTML), or a receipt\'s QR code (SVG, PNG)',
-    errors: ['INVALID_ID_NUMBER', 'CONFLICT'],
-    request: { idNumber: ex.ID_NUMBER, lang: 'zh', format: 'html' },
+    summary: 'The printable certificate of a verification (HTML), or its QR code (SVG, PNG)',
+    errors: ['INVALID_ID_NUMBER', 'INVALID_NAME', 'CONFLICT', 'NAME_NOT_CHECKED'],
+    request: { idNumber: ex.ID_NUMBER, name: '朱霞强', lang: 'zh', format: 'html' },
     responseContent: {
       'text/html': {
         schema: { type: 'string', description: 'format html: a printable page, UTF-8' },
-        example: '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>核验证明</title></head>…'
+        example: '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>无房产证明</title></head>…'
       },
       'image/svg+xml': {
-        schema: { type: 'string', description: 'format svg: the QR code of one answer\'s receipt' },
+        schema: {
+          type: 'string', description: 'format svg: the QR code of the check link (of a receipt with `question`)'
+        },
         example: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 57 57">…</svg>'
       },
       'image/png': {
-        schema: { type: 'string', format: 'binary', description: 'format png: the QR code of one answer\'s receipt' }
+        schema: {
+          type: 'string',
+          format: 'binary',
+          description: 'format png: the QR code of the check link (of a receipt with `question`)'
+        }
       }
     }
   },
