@@ -3127,7 +3127,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description attachment; filename="rejects-<connector>-<snapshot>.csv" */
-                    "Content-Disposition"?: string;
+                    "Content-Disposition": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5501,7 +5501,7 @@ export interface operations {
             429: {
                 headers: {
                     /** @description seconds until the limit allows the client again */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5739,7 +5739,7 @@ export interface operations {
             429: {
                 headers: {
                     /** @description seconds until the limit allows the client again */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {

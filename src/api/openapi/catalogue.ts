@@ -36,7 +36,7 @@ export interface OperationDoc {
   /** The success body in its real media types, replacing the generated application/json one. */
   responseContent?: Record<string, MediaDoc>
   /** Response headers of the success status. */
-  responseHeaders?: Record<string, { description: string, schema: Record<string, unknown> }>
+  responseHeaders?: Record<string, { description: string, required?: boolean, schema: Record<string, unknown> }>
 }
 
 /** Keyed by `METHOD /path/{param}`. */
@@ -110,7 +110,9 @@ export function errorResponses (codes: ErrorCode[]): Record<string, Json> {
   return out
 }
 
-const RETRY_AFTER = { description: 'seconds until the limit allows the client again', schema: { type: 'integer' } }
+const RETRY_AFTER = {
+  description: 'seconds until the limit allows the client again', required: true, schema: { type: 'integer' }
+}
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head']
 
 /** The generated operation, documented: catalogue entry, real media types, problem+json errors. */
