@@ -21,7 +21,7 @@ import receipts from './plugins/receipts.ts'
 import consent from './plugins/consent.ts'
 import records from './plugins/records.ts'
 import limits from './plugins/limits.ts'
-import errors from './plugins/errors.ts'
+import errors, { clientErrorHandler, frameworkErrors } from './plugins/errors.ts'
 import openapi from './plugins/openapi.ts'
 import auth from './plugins/auth.ts'
 import sessions from './plugins/sessions.ts'
@@ -62,6 +62,15 @@ export const REDACT = [
   '*.idNumber', '*.name', '*.subject', 'body', 'req.body', 'req.query', 'res.body'
 ]
 
+/** The route a request matched, or null (none matched, or refused before routing). */
+function routePattern (req: { routeOptions?: { url?: string } }): string | null {
+  try {
+    return req.routeOptions?.url ?? null
+  } catch {
+    return null
+  }
+}
+
 export function loggerOptions (level: string): Record<string, unknown> {
   return {
     level,
@@ -73,7 +82,7 @@ export function loggerOptions (level: string): Record<string, unknown> {
       req: (req: { method: string, url?: string, id?: string, routeOptions?: { url?: string } }) => ({
         id: req.id,
         method: req.method,
-        route: req.routeOptions?.url ?? null,
+        route: routePattern(req),
         ...(req.url?.includes('?') === true ? { query: '[redacted]' } : {})
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode })
@@ -88,8 +97,11 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     requestTimeout: 0,
     connectionTimeout: 60_000,
     keepAliveTimeout: 72_000,
-    // The closing plugin answers while closing, with a problem body (SHUTTING_DOWN).
+    // The closing plugin answers while closing, with a problem body (SHUTTING_DOWN); requests that
+    // fail before routing get problem bodies too.
     return503OnClosing: false,
+    frameworkErrors,
+    clientErrorHandler,
     ajv: {
       // Types are never coerced and unknown fields are refused, not silently dropped. `verbose` gives
       // each error its schema, so that a refusal can say what is expected and which fields exist.

@@ -11,8 +11,7 @@ import { Agent, request, type IncomingMessage } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
 import { build, ADMIN, CALLER } from '../helpers/app.ts'
 import { loadDemo } from '../../src/demo/demo.ts'
-import { register } from '../helpers/registry.ts'
-import { fileConnector } from '../helpers/registry.ts'
+import { fileConnector, register } from '../helpers/registry.ts'
 
 interface Sent {
   status: number
@@ -201,3 +200,39 @@ t.test('while the service closes, a request gets 503 SHUTTING_DOWN, a problem bo
     t.equal(JSON.parse(body!).code, 'SHUTTING_DOWN')
     t.ok(at - sent < 2000, `the connection is closed at once (${at - sent} ms)`)
   })
+
+/** Writes `raw` on a new connection and returns everything the server sent before it closed. */
+async function rawExchange (port: number, raw: string): Promise<{ head: string, body: string }> {
+  const socket = connect(port, '127.0.0.1')
+  let received = ''
+  socket.setEncoding('utf8')
+  socket.on('data', (d: string) => { received += d })
+  socket.on('error', () => {})
+  await new Promise((resolve) => socket.once('connect', resolve))
+  socket.write(raw)
+  await new Promise((resolve) => socket.once('close', resolve))
+  const [head, body] = received.split('\r\n\r\n')
+  return { head: head ?? '', body: body ?? '' }
+}
+
+t.test('requests refused before routing get problem bodies too', async (t) => {
+  const { app, token } = await build(t)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const port = (app.server.address() as AddressInfo).port
+  const id = '11010119900307001X'
+  const cases: Array<[string, string, number, string]> = [
+    ['a URL that is not valid percent-encoding',
+      `GET /v1/audit/subjects/${id}%zz HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token(ADMIN)}\r\n` +
+      'Connection: close\r\n\r\n', 400, 'INVALID_URL'],
+    ['not HTTP', 'HELLO THERE\r\n\r\n', 400, 'INVALID_REQUEST'],
+    ['headers over the limit', `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      431, 'HEADERS_TOO_LARGE']
+  ]
+  for (const [what, raw, status, code] of cases) {
+    const { head, body } = await rawExchange(port, raw)
+    t.match(head, new RegExp(`^HTTP/1\\.1 ${status} `), what + ': status')
+    t.match(head, /\r\ncontent-type: application\/problem\+json/i, what + ': a problem body')
+    t.equal(JSON.parse(body).code, code, what + ': code')
+    t.notOk(body.includes(id), what + ': the path is not echoed')
+  }
+})

@@ -8,6 +8,8 @@
  * pipeline (src/verifications/pipeline.ts) audits them with the verification's own fields and the
  * route sends them with `reply.problem`.
  */
+import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { ERRORS, isShifouError, ShifouError } from '../../errors.ts'
@@ -85,6 +87,44 @@ export function sendProblem (reply: FastifyReply, err: ShifouError): FastifyRepl
     reply.header('retry-after', String(err.extra.retryAfter))
   }
   return reply.code(err.status).type('application/problem+json; charset=utf-8').send(body)
+}
+
+/**
+ * Fastify's `frameworkErrors`: a URL that is not valid percent-encoding, or a path parameter over
+ * the router's length, answered as a problem like every refusal — Fastify's own body quotes the
+ * path, which may hold an ID number.
+ */
+export function frameworkErrors (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const err = error.code === 'FST_ERR_BAD_URL'
+    ? new ShifouError('INVALID_URL', 'The URL is not valid: check its percent-encoding')
+    : new ShifouError('NOT_FOUND', 'No such route')
+  void sendProblem(reply, err)
+}
+
+/**
+ * Fastify's `clientErrorHandler`: a request Node could not parse as HTTP (malformed, headers over
+ * the limit, too slow to arrive) gets a problem body too, written on the socket, which then closes.
+ */
+export function clientErrorHandler (err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const e = err.code === 'HPE_HEADER_OVERFLOW'
+    ? new ShifouError('HEADERS_TOO_LARGE', 'The request headers are larger than the service accepts')
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new ShifouError('REQUEST_TIMEOUT', 'The request did not arrive in time')
+      : new ShifouError('INVALID_REQUEST', 'The request is not valid HTTP/1.1')
+  const body = JSON.stringify({
+    type: 'https://shifou.invalid/problems/' + e.code.toLowerCase().replaceAll('_', '-'),
+    title: ERRORS[e.code].title,
+    status: e.status,
+    code: e.code,
+    detail: e.detail
+  })
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${e.status} ${STATUS_CODES[e.status] ?? ''}\r\nConnection: close\r\n` +
+      `Content-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
+      body)
+  }
+  socket.destroy()
 }
 
 export default fp(async (app) => {
