@@ -4,6 +4,7 @@
  * at the end. Benchmarks always run against real PostgreSQL.
  */
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import postgres from 'postgres'
 import { openDatabase, type Database } from '../src/db/client.ts'
 import { migrate } from '../src/db/migrate.ts'
@@ -40,4 +41,46 @@ export async function scratchDatabase (poolSize = 10): Promise<ScratchDb> {
 
 export function fmt (n: number): string {
   return Math.round(n).toLocaleString('en')
+}
+
+/**
+ * PostgreSQL CPU of one database's own backends (the connections of the servers measured, and
+ * the parallel workers they start), from the kernel's accounting of each backend process
+ * (/proc/<pid>/schedstat): neither other databases' backends on a shared machine nor the server's
+ * background processes (WAL writer, checkpointer, autovacuum) are counted. A backend that ends
+ * between two samples loses what it used since the first; one that starts counts in full.
+ */
+export class DatabaseCpu {
+  readonly #admin: postgres.Sql
+  readonly #name: string
+
+  constructor (url: string) {
+    const u = new URL(url)
+    this.#name = decodeURIComponent(u.pathname.slice(1))
+    u.pathname = '/postgres'
+    this.#admin = postgres(u.toString(), { max: 1, onnotice: () => {} })
+  }
+
+  /** CPU seconds so far of each backend of the database, by pid. */
+  async sample (): Promise<Map<number, number>> {
+    const rows = await this.#admin`select pid from pg_stat_activity
+      where datname = ${this.#name} and backend_type in ('client backend', 'parallel worker')`
+    const out = new Map<number, number>()
+    for (const { pid } of rows) {
+      try {
+        // schedstat's first field: nanoseconds on a CPU (stat's utime and stime count 10 ms ticks).
+        out.set(Number(pid), Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e9)
+      } catch {}
+    }
+    return out
+  }
+
+  /** Seconds used between two samples. */
+  static between (before: Map<number, number>, after: Map<number, number>): number {
+    let total = 0
+    for (const [pid, cpu] of after) total += cpu - (before.get(pid) ?? 0)
+    return total
+  }
+
+  async close (): Promise<void> { await this.#admin.end() }
 }

@@ -13,6 +13,7 @@ import { makePeople } from '../../../demo/population.ts'
 import { CONSOLE_CSP, consoleShell, langOf } from '../../../console/shell.ts'
 import { CONSOLE_ROLES } from '../../../console/config.ts'
 import { csrfMatches } from '../../../console/sessions.ts'
+import oidcRoutes from './oidc.ts'
 import { Id, Strict, withErrors } from '../../schemas/common.ts'
 
 const tags = ['console']
@@ -132,6 +133,8 @@ const consolePages: FastifyPluginAsyncTypebox = async (app) => {
     await app.endSession(request, reply)
     return reply.code(204).send(null)
   })
+
+  if (config.oidc !== null) await app.register(oidcRoutes, { oidc: config.oidc })
 }
 
 export default consolePages
