@@ -1038,21 +1038,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "keys": []
+                     *     }
+                     */
                     "application/json": {
-                        keys: {
-                            /** @enum {string} */
-                            kty: "OKP";
-                            /** @enum {string} */
-                            crv: "Ed25519";
-                            /** @description raw public key, base64url */
-                            x: string;
-                            /** @description base64url(SHA-256(raw public key)[0:16]) */
-                            kid: string;
-                            /** @enum {string} */
-                            alg: "EdDSA";
-                            /** @enum {string} */
-                            use: "sig";
-                        }[];
+                        keys: unknown[];
                     };
                 };
             };
