@@ -5304,7 +5304,10 @@ export interface operations {
     verify: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters, unique per request you mean (a UUID is a good key): a repeat with the same key and body within 24 h returns the first response instead of asking again */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5365,6 +5368,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description `true` when this is the first response to an earlier request with the same Idempotency-Key and body, returned again (same ids, audit indices and receipts; nothing asked or counted again) */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5417,7 +5422,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, INVALID_ID_NUMBER, INVALID_NAME, INVALID_PARAM, SUBJECT_NAME_REQUIRED, UNKNOWN_FIELD. */
+            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, INVALID_HEADER, INVALID_ID_NUMBER, INVALID_NAME, INVALID_PARAM, SUBJECT_NAME_REQUIRED, UNKNOWN_FIELD. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5425,7 +5430,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "INVALID_BODY" | "INVALID_ID_NUMBER" | "INVALID_NAME" | "INVALID_PARAM" | "SUBJECT_NAME_REQUIRED" | "UNKNOWN_FIELD";
+                        code?: "INVALID_BODY" | "INVALID_HEADER" | "INVALID_ID_NUMBER" | "INVALID_NAME" | "INVALID_PARAM" | "SUBJECT_NAME_REQUIRED" | "UNKNOWN_FIELD";
                     };
                 };
             };
@@ -5453,7 +5458,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes CONSENT_REPLAYED, SUBJECT_DATA_UNREADABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes CONSENT_REPLAYED, IDEMPOTENCY_IN_PROGRESS, SUBJECT_DATA_UNREADABLE. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5461,7 +5466,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "CONSENT_REPLAYED" | "SUBJECT_DATA_UNREADABLE";
+                        code?: "CONSENT_REPLAYED" | "IDEMPOTENCY_IN_PROGRESS" | "SUBJECT_DATA_UNREADABLE";
                     };
                 };
             };
@@ -5486,6 +5491,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes IDEMPOTENCY_KEY_REUSED. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "IDEMPOTENCY_KEY_REUSED";
                     };
                 };
             };
@@ -5532,7 +5549,10 @@ export interface operations {
     verifyBatch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters, unique per request you mean (a UUID is a good key): a repeat with the same key and body within 24 h returns the first response instead of asking again */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5603,6 +5623,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description `true` when this is the first response to an earlier request with the same Idempotency-Key and body, returned again (same ids, audit indices and receipts; nothing asked or counted again) */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5667,7 +5689,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, UNKNOWN_FIELD. */
+            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, INVALID_HEADER, UNKNOWN_FIELD. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5675,7 +5697,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "INVALID_BODY" | "UNKNOWN_FIELD";
+                        code?: "INVALID_BODY" | "INVALID_HEADER" | "UNKNOWN_FIELD";
                     };
                 };
             };
@@ -5703,6 +5725,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description A problem document (RFC 9457) with one of the codes IDEMPOTENCY_IN_PROGRESS. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "IDEMPOTENCY_IN_PROGRESS";
+                    };
+                };
+            };
             /** @description A problem document (RFC 9457) with one of the codes PAYLOAD_TOO_LARGE. */
             413: {
                 headers: {
@@ -5724,6 +5758,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes IDEMPOTENCY_KEY_REUSED. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "IDEMPOTENCY_KEY_REUSED";
                     };
                 };
             };

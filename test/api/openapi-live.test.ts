@@ -47,7 +47,8 @@ async function send (c: Case): Promise<Sent> {
   const raw = typeof body === 'string'
   const headers: Record<string, string> = {
     ...(claims === null ? {} : { authorization: 'Bearer ' + app.token(claims) }),
-    ...(body === undefined ? {} : { 'content-type': c.type ?? 'application/json' })
+    ...(body === undefined ? {} : { 'content-type': c.type ?? 'application/json' }),
+    ...c.headers
   }
   const res = await app.app.inject({
     method: method as 'GET',
@@ -71,6 +72,11 @@ for (const [i, c] of CASES.entries()) {
     for (const [header, doc] of Object.entries(documented.headers ?? {})) {
       if ((doc as { required?: boolean }).required !== true) continue
       t.ok(res.headers[header.toLowerCase()] !== undefined, `the required ${header} header is sent`)
+    }
+    for (const [header, expected] of Object.entries(c.expect ?? {})) {
+      t.equal(res.headers[header], expected, `header ${header}`)
+      const named = Object.keys(documented.headers ?? {}).some((h) => h.toLowerCase() === header)
+      t.ok(named, `the ${header} header is documented for ${c.op} ${res.status}`)
     }
     const content = documented.content ?? {}
     if (Object.keys(content).length === 0) {

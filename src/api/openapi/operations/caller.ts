@@ -3,6 +3,13 @@ import type { Catalogue } from '../catalogue.ts'
 import * as ex from '../examples.ts'
 
 const signed = { asOf: ex.AS_OF, receipt: ex.RECEIPT, nonce: ex.NONCE }
+const replayed = {
+  'Idempotent-Replayed': {
+    description: '`true` when this is the first response to an earlier request with the same Idempotency-Key ' +
+      'and body, returned again (same ids, audit indices and receipts; nothing asked or counted again)',
+    schema: { type: 'string', enum: ['true'] }
+  }
+}
 
 export const callerOperations: Catalogue = {
   'POST /v1/verifications': {
@@ -19,6 +26,7 @@ export const callerOperations: Catalogue = {
       'SUBJECT_DATA_UNREADABLE', 'QUOTA_EXCEEDED', 'NO_ACTIVE_SNAPSHOT', 'QUOTA_UNAVAILABLE',
       'INVALID_HEADER', 'IDEMPOTENCY_IN_PROGRESS', 'IDEMPOTENCY_KEY_REUSED'
     ],
+    responseHeaders: replayed,
     request: {
       subject: { idNumber: ex.ID_NUMBER, name: ex.NAME },
       questions: [
@@ -45,6 +53,7 @@ export const callerOperations: Catalogue = {
       'CLIENT_INACTIVE', 'QUESTION_NOT_ALLOWED', 'PURPOSE_NOT_ALLOWED', 'QUOTA_EXCEEDED', 'NO_ACTIVE_SNAPSHOT',
       'QUOTA_UNAVAILABLE', 'INVALID_HEADER', 'IDEMPOTENCY_IN_PROGRESS', 'IDEMPOTENCY_KEY_REUSED'
     ],
+    responseHeaders: replayed,
     request: {
       purpose: ex.PURPOSE,
       caseId: ex.CASE_ID,
