@@ -449,8 +449,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * The printable certificate of a verification (HTML), or a receipt's QR code (SVG, PNG)
-         * @description The printable certificate of one of your verifications (format html, lang zh or en), or the QR code of one answer's receipt (format svg or png; `question` picks the answer when there are several). The body carries the subject's ID number, which must be the verification's subject (403 otherwise); the page shows only its masked form (4406**********123X) and not the receipts' nonces. The receipts in the QR codes are byte for byte those returned with the answers.
+         * The printable certificate of a verification (HTML), or its QR code (SVG, PNG)
+         * @description The printable certificate of one of your verifications (format html, lang zh or en): one A4 page with the masked name (when `name` is given and the verification confirmed it) and ID number, a statement per answer, issuer, validity and one QR code that opens the receipt check page. Format svg or png: that QR code alone; with `question`, the QR code of that answer's receipt itself.
          */
         post: operations["getCertificate"];
         delete?: never;
@@ -688,6 +688,46 @@ export interface paths {
          * @description A file of the service's own web pages (ES modules, styles, images).
          */
         get: operations["getAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/r": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The receipt check page a certificate's QR code opens (/r#<token> or /r#<receipt>)
+         * @description A page that reads the URL's fragment (never sent to the service), fetches the certificate's receipts by its token and verifies their signatures in the browser against /.well-known/jwks.json, then says in Chinese and English whether the certificate is valid and what it states.
+         */
+        get: operations["getReceiptCheckPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/receipt-links/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A printed certificate's receipts, by the token of its QR code
+         * @description A printed certificate's receipts, by the token of its QR code, with what the check page shows beside them. The receipts are to be verified against /.well-known/jwks.json.
+         */
+        get: operations["getReceiptLink"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5827,6 +5867,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "idNumber": "330106196611226613",
+                 *       "name": "朱霞强",
                  *       "lang": "zh",
                  *       "format": "html"
                  *     }
@@ -5834,9 +5875,11 @@ export interface operations {
                 "application/json": {
                     /** @description The subject's ID number: it must be the one the verification was about. Only its masked form is printed. */
                     idNumber: string;
+                    /** @description The applicant's name, printed masked (张*明); only when the verification confirmed it (a name question answered yes; 409 NAME_NOT_CHECKED otherwise) */
+                    name?: string;
                     /** @description default zh */
                     lang?: "zh" | "en";
-                    /** @description html (default): the printable certificate; svg or png: the QR code of one answer's receipt */
+                    /** @description html (default): the printable certificate; svg or png: its QR code (the receipt check link), or with `question` the QR code of that answer's receipt */
                     format?: "html" | "svg" | "png";
                     /** @description an id of 1–64 characters a-z, 0-9, _ . - beginning with a letter or digit (a department, connector, question or client) */
                     question?: string;
@@ -5850,14 +5893,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example <!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>核验证明</title></head>… */
+                    /** @example <!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>无房产证明</title></head>… */
                     "text/html": string;
                     /** @example <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 57 57">…</svg> */
                     "image/svg+xml": string;
                     "image/png": string;
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, INVALID_ID_NUMBER, UNKNOWN_FIELD. */
+            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, INVALID_ID_NUMBER, INVALID_NAME, UNKNOWN_FIELD. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5865,7 +5908,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "INVALID_BODY" | "INVALID_ID_NUMBER" | "UNKNOWN_FIELD";
+                        code?: "INVALID_BODY" | "INVALID_ID_NUMBER" | "INVALID_NAME" | "UNKNOWN_FIELD";
                     };
                 };
             };
@@ -5905,7 +5948,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes CONFLICT. */
+            /** @description A problem document (RFC 9457) with one of the codes CONFLICT, NAME_NOT_CHECKED. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5913,7 +5956,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "CONFLICT";
+                        code?: "CONFLICT" | "NAME_NOT_CHECKED";
                     };
                 };
             };
@@ -7380,6 +7423,171 @@ export interface operations {
                     "text/css": string;
                     "image/svg+xml": string;
                     "image/png": string;
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes NOT_FOUND. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    getReceiptCheckPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/html */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example <!doctype html><html lang="zh-CN">… */
+                    "text/html": string;
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    getReceiptLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Only the receipts are signed: the page verifies them and shows the rest as the service states it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "receipts": [
+                     *         "eyJhbGciOiJFZERTQSIsImtpZCI6Ik1qQXlOaTB3TXkwd01RIiwidHlwIjoic2hpZm91LXJlY2VpcHQrand0In0.…"
+                     *       ],
+                     *       "subject": {
+                     *         "maskedId": "3301**********6613",
+                     *         "maskedName": "朱*强"
+                     *       },
+                     *       "issuedAt": "2026-03-02T01:00:00.000Z",
+                     *       "validUntil": "2026-04-01",
+                     *       "callerName": "Demo housing subsidy approval system",
+                     *       "organisation": {
+                     *         "zh": "数据核验服务平台",
+                     *         "en": "Data Verification Service"
+                     *       },
+                     *       "titles": {
+                     *         "questions": {
+                     *           "property.none": {
+                     *             "zh": "名下无登记的不动产",
+                     *             "en": "Holds no registered property"
+                     *           }
+                     *         },
+                     *         "purposes": {
+                     *           "housing-subsidy": {
+                     *             "zh": "住房补贴申请",
+                     *             "en": "Housing subsidy application"
+                     *           }
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        receipts: string[];
+                        subject: {
+                            /** @description as the certificate printed it, e.g. 4406**********123X */
+                            maskedId: string;
+                            /** @description as printed, or null when none was */
+                            maskedName: string | null;
+                        };
+                        issuedAt: string;
+                        /** @description YYYY-MM-DD, China Standard Time */
+                        validUntil: string;
+                        callerName: string | null;
+                        organisation: {
+                            zh: string;
+                            en: string;
+                        };
+                        titles: {
+                            questions: {
+                                [key: string]: {
+                                    zh: string;
+                                    en: string;
+                                };
+                            };
+                            purposes: {
+                                [key: string]: {
+                                    zh: string;
+                                    en: string;
+                                };
+                            };
+                        };
+                    };
                 };
             };
             /** @description A problem document (RFC 9457) with one of the codes NOT_FOUND. */
