@@ -1642,6 +1642,7 @@ export interface operations {
                      *             }
                      *           ],
                      *           "maxRejectRatio": 0.01,
+                     *           "maxAgeDays": 35,
                      *           "active": true,
                      *           "activeSnapshot": {
                      *             "id": 12,
@@ -1680,6 +1681,20 @@ export interface operations {
                      *             "loadedAt": "2026-03-02T01:00:04.210Z",
                      *             "error": null
                      *           },
+                     *           "health": {
+                     *             "status": "fresh",
+                     *             "activeSnapshot": 12,
+                     *             "asOf": "2026-03-01",
+                     *             "ageDays": 4,
+                     *             "maxAgeDays": 35,
+                     *             "stale": false,
+                     *             "rows": 2998,
+                     *             "lastLoad": {
+                     *               "snapshot": 12,
+                     *               "status": "active",
+                     *               "finishedAt": "2026-03-02T01:00:04.210Z"
+                     *             }
+                     *           },
                      *           "createdAt": "2026-02-20T08:00:00.000Z",
                      *           "updatedAt": "2026-02-20T08:00:00.000Z"
                      *         }
@@ -1708,6 +1723,7 @@ export interface operations {
                                 column?: string;
                             }[];
                             maxRejectRatio: number;
+                            maxAgeDays: number | null;
                             active: boolean;
                             activeSnapshot: {
                                 id: number;
@@ -1747,6 +1763,28 @@ export interface operations {
                                 loadedAt: string | null;
                                 error?: string | null;
                             } | null;
+                            /** @description freshness (design §14.2) */
+                            health: {
+                                /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
+                                status: "fresh" | "stale" | "never-loaded";
+                                activeSnapshot: number | null;
+                                asOf: string | null;
+                                /** @description today (China Standard Time) minus the active snapshot's asOf */
+                                ageDays: number | null;
+                                maxAgeDays: number | null;
+                                stale: boolean;
+                                /** @description rows of the active snapshot */
+                                rows: number;
+                                /** @description the latest load attempt, whatever its outcome */
+                                lastLoad: {
+                                    snapshot: number;
+                                    /** @description loading, active, superseded, failed or abandoned */
+                                    status: string;
+                                    finishedAt: string | null;
+                                    /** @description why it failed */
+                                    code?: string;
+                                } | null;
+                            };
                             /** @description RFC 3339 instant */
                             createdAt: string;
                             /** @description RFC 3339 instant */
@@ -1846,7 +1884,8 @@ export interface operations {
                  *           "column": "登记日期"
                  *         }
                  *       ],
-                 *       "maxRejectRatio": 0.01
+                 *       "maxRejectRatio": 0.01,
+                 *       "maxAgeDays": 35
                  *     }
                  */
                 "application/json": {
@@ -1877,6 +1916,8 @@ export interface operations {
                         column?: string;
                     }[];
                     maxRejectRatio?: number;
+                    /** @description Questions over this connector are refused (503 CONNECTOR_STALE) when today (China Standard Time) minus the active snapshot's asOf exceeds this many days; null or absent: no limit (on PUT, absent keeps the current value) */
+                    maxAgeDays?: number | null;
                 };
             };
         };
@@ -1920,8 +1961,23 @@ export interface operations {
                      *         }
                      *       ],
                      *       "maxRejectRatio": 0.01,
+                     *       "maxAgeDays": 35,
                      *       "active": true,
                      *       "activeSnapshot": null,
+                     *       "health": {
+                     *         "status": "fresh",
+                     *         "activeSnapshot": 12,
+                     *         "asOf": "2026-03-01",
+                     *         "ageDays": 4,
+                     *         "maxAgeDays": 35,
+                     *         "stale": false,
+                     *         "rows": 2998,
+                     *         "lastLoad": {
+                     *           "snapshot": 12,
+                     *           "status": "active",
+                     *           "finishedAt": "2026-03-02T01:00:04.210Z"
+                     *         }
+                     *       },
                      *       "createdAt": "2026-02-20T08:00:00.000Z",
                      *       "updatedAt": "2026-02-20T08:00:00.000Z"
                      *     }
@@ -1947,6 +2003,7 @@ export interface operations {
                             column?: string;
                         }[];
                         maxRejectRatio: number;
+                        maxAgeDays: number | null;
                         active: boolean;
                         activeSnapshot: {
                             id: number;
@@ -1986,6 +2043,28 @@ export interface operations {
                             loadedAt: string | null;
                             error?: string | null;
                         } | null;
+                        /** @description freshness (design §14.2) */
+                        health: {
+                            /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
+                            status: "fresh" | "stale" | "never-loaded";
+                            activeSnapshot: number | null;
+                            asOf: string | null;
+                            /** @description today (China Standard Time) minus the active snapshot's asOf */
+                            ageDays: number | null;
+                            maxAgeDays: number | null;
+                            stale: boolean;
+                            /** @description rows of the active snapshot */
+                            rows: number;
+                            /** @description the latest load attempt, whatever its outcome */
+                            lastLoad: {
+                                snapshot: number;
+                                /** @description loading, active, superseded, failed or abandoned */
+                                status: string;
+                                finishedAt: string | null;
+                                /** @description why it failed */
+                                code?: string;
+                            } | null;
+                        };
                         /** @description RFC 3339 instant */
                         createdAt: string;
                         /** @description RFC 3339 instant */
@@ -2142,6 +2221,7 @@ export interface operations {
                      *         }
                      *       ],
                      *       "maxRejectRatio": 0.01,
+                     *       "maxAgeDays": 35,
                      *       "active": true,
                      *       "activeSnapshot": {
                      *         "id": 12,
@@ -2180,6 +2260,20 @@ export interface operations {
                      *         "loadedAt": "2026-03-02T01:00:04.210Z",
                      *         "error": null
                      *       },
+                     *       "health": {
+                     *         "status": "fresh",
+                     *         "activeSnapshot": 12,
+                     *         "asOf": "2026-03-01",
+                     *         "ageDays": 4,
+                     *         "maxAgeDays": 35,
+                     *         "stale": false,
+                     *         "rows": 2998,
+                     *         "lastLoad": {
+                     *           "snapshot": 12,
+                     *           "status": "active",
+                     *           "finishedAt": "2026-03-02T01:00:04.210Z"
+                     *         }
+                     *       },
                      *       "createdAt": "2026-02-20T08:00:00.000Z",
                      *       "updatedAt": "2026-02-20T08:00:00.000Z"
                      *     }
@@ -2205,6 +2299,7 @@ export interface operations {
                             column?: string;
                         }[];
                         maxRejectRatio: number;
+                        maxAgeDays: number | null;
                         active: boolean;
                         activeSnapshot: {
                             id: number;
@@ -2244,6 +2339,28 @@ export interface operations {
                             loadedAt: string | null;
                             error?: string | null;
                         } | null;
+                        /** @description freshness (design §14.2) */
+                        health: {
+                            /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
+                            status: "fresh" | "stale" | "never-loaded";
+                            activeSnapshot: number | null;
+                            asOf: string | null;
+                            /** @description today (China Standard Time) minus the active snapshot's asOf */
+                            ageDays: number | null;
+                            maxAgeDays: number | null;
+                            stale: boolean;
+                            /** @description rows of the active snapshot */
+                            rows: number;
+                            /** @description the latest load attempt, whatever its outcome */
+                            lastLoad: {
+                                snapshot: number;
+                                /** @description loading, active, superseded, failed or abandoned */
+                                status: string;
+                                finishedAt: string | null;
+                                /** @description why it failed */
+                                code?: string;
+                            } | null;
+                        };
                         /** @description RFC 3339 instant */
                         createdAt: string;
                         /** @description RFC 3339 instant */
@@ -2356,7 +2473,8 @@ export interface operations {
                  *           "column": "登记日期"
                  *         }
                  *       ],
-                 *       "maxRejectRatio": 0.01
+                 *       "maxRejectRatio": 0.01,
+                 *       "maxAgeDays": 35
                  *     }
                  */
                 "application/json": {
@@ -2385,6 +2503,8 @@ export interface operations {
                         column?: string;
                     }[];
                     maxRejectRatio?: number;
+                    /** @description Questions over this connector are refused (503 CONNECTOR_STALE) when today (China Standard Time) minus the active snapshot's asOf exceeds this many days; null or absent: no limit (on PUT, absent keeps the current value) */
+                    maxAgeDays?: number | null;
                 };
             };
         };
@@ -2428,6 +2548,7 @@ export interface operations {
                      *         }
                      *       ],
                      *       "maxRejectRatio": 0.01,
+                     *       "maxAgeDays": 35,
                      *       "active": true,
                      *       "activeSnapshot": {
                      *         "id": 12,
@@ -2466,6 +2587,20 @@ export interface operations {
                      *         "loadedAt": "2026-03-02T01:00:04.210Z",
                      *         "error": null
                      *       },
+                     *       "health": {
+                     *         "status": "fresh",
+                     *         "activeSnapshot": 12,
+                     *         "asOf": "2026-03-01",
+                     *         "ageDays": 4,
+                     *         "maxAgeDays": 35,
+                     *         "stale": false,
+                     *         "rows": 2998,
+                     *         "lastLoad": {
+                     *           "snapshot": 12,
+                     *           "status": "active",
+                     *           "finishedAt": "2026-03-02T01:00:04.210Z"
+                     *         }
+                     *       },
                      *       "createdAt": "2026-02-20T08:00:00.000Z",
                      *       "updatedAt": "2026-02-20T08:00:00.000Z"
                      *     }
@@ -2491,6 +2626,7 @@ export interface operations {
                             column?: string;
                         }[];
                         maxRejectRatio: number;
+                        maxAgeDays: number | null;
                         active: boolean;
                         activeSnapshot: {
                             id: number;
@@ -2530,6 +2666,28 @@ export interface operations {
                             loadedAt: string | null;
                             error?: string | null;
                         } | null;
+                        /** @description freshness (design §14.2) */
+                        health: {
+                            /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
+                            status: "fresh" | "stale" | "never-loaded";
+                            activeSnapshot: number | null;
+                            asOf: string | null;
+                            /** @description today (China Standard Time) minus the active snapshot's asOf */
+                            ageDays: number | null;
+                            maxAgeDays: number | null;
+                            stale: boolean;
+                            /** @description rows of the active snapshot */
+                            rows: number;
+                            /** @description the latest load attempt, whatever its outcome */
+                            lastLoad: {
+                                snapshot: number;
+                                /** @description loading, active, superseded, failed or abandoned */
+                                status: string;
+                                finishedAt: string | null;
+                                /** @description why it failed */
+                                code?: string;
+                            } | null;
+                        };
                         /** @description RFC 3339 instant */
                         createdAt: string;
                         /** @description RFC 3339 instant */
