@@ -5566,7 +5566,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
-                    /** @description `true` when this is the first response to an earlier request with the same Idempotency-Key and body, returned again (same ids, audit indices and receipts; nothing asked or counted again) */
+                    /** @description "true" when this is the first response to a request with the same Idempotency-Key and body, returned again: nothing was asked, written or counted */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
@@ -5821,7 +5821,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
-                    /** @description `true` when this is the first response to an earlier request with the same Idempotency-Key and body, returned again (same ids, audit indices and receipts; nothing asked or counted again) */
+                    /** @description "true" when this is the first response to a request with the same Idempotency-Key and body, returned again: nothing was asked, written or counted */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };

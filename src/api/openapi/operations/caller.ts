@@ -5,8 +5,8 @@ import * as ex from '../examples.ts'
 const signed = { asOf: ex.AS_OF, receipt: ex.RECEIPT, nonce: ex.NONCE }
 const replayed = {
   'Idempotent-Replayed': {
-    description: '`true` when this is the first response to an earlier request with the same Idempotency-Key ' +
-      'and body, returned again (same ids, audit indices and receipts; nothing asked or counted again)',
+    description: '"true" when this is the first response to a request with the same Idempotency-Key and body, ' +
+      'returned again: nothing was asked, written or counted',
     schema: { type: 'string', enum: ['true'] }
   }
 }
@@ -19,6 +19,7 @@ export const callerOperations: Catalogue = {
       '"no", never the data behind it. Answered whole or refused whole; every answer and refusal is an audit ' +
       'entry committed before the response. Each answer carries a signed receipt (verify it offline against ' +
       '/.well-known/jwks.json) and the nonce of its subject commitment.',
+    responseHeaders: replayed,
     errors: [
       'INVALID_ID_NUMBER', 'INVALID_NAME', 'INVALID_PARAM', 'SUBJECT_NAME_REQUIRED',
       'CLIENT_INACTIVE', 'QUESTION_NOT_ALLOWED', 'PURPOSE_NOT_ALLOWED',
@@ -26,7 +27,6 @@ export const callerOperations: Catalogue = {
       'SUBJECT_DATA_UNREADABLE', 'QUOTA_EXCEEDED', 'NO_ACTIVE_SNAPSHOT', 'QUOTA_UNAVAILABLE',
       'INVALID_HEADER', 'IDEMPOTENCY_IN_PROGRESS', 'IDEMPOTENCY_KEY_REUSED'
     ],
-    responseHeaders: replayed,
     request: {
       subject: { idNumber: ex.ID_NUMBER, name: ex.NAME },
       questions: [
@@ -49,11 +49,11 @@ export const callerOperations: Catalogue = {
   'POST /v1/verifications/batch': {
     operationId: 'verifyBatch',
     summary: 'Ask yes/no questions about several people (a household) in one call',
+    responseHeaders: replayed,
     errors: [
       'CLIENT_INACTIVE', 'QUESTION_NOT_ALLOWED', 'PURPOSE_NOT_ALLOWED', 'QUOTA_EXCEEDED', 'NO_ACTIVE_SNAPSHOT',
       'QUOTA_UNAVAILABLE', 'INVALID_HEADER', 'IDEMPOTENCY_IN_PROGRESS', 'IDEMPOTENCY_KEY_REUSED'
     ],
-    responseHeaders: replayed,
     request: {
       purpose: ex.PURPOSE,
       caseId: ex.CASE_ID,
