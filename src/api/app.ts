@@ -29,6 +29,7 @@ import json from './plugins/json.ts'
 import witnesses from './plugins/witnesses.ts'
 import metrics from './plugins/metrics.ts'
 import closing from './plugins/closing.ts'
+import idempotency from './plugins/idempotency.ts'
 import unreadBodies from './plugins/unread-bodies.ts'
 import routes from './routes/index.ts'
 
@@ -129,6 +130,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     log: opts.config.auditOrigin,
     ...(opts.receipts === undefined ? {} : { override: opts.receipts })
   })
+  await app.register(idempotency)
   await app.register(consent, { issuersFile: opts.config.consentIssuersFile ?? null })
   await app.register(records)
   await app.register(limits, opts.admission === undefined ? {} : { override: opts.admission })

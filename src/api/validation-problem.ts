@@ -71,7 +71,9 @@ export function validationProblem (errors: readonly FastifySchemaValidationError
     return new ShifouError('UNKNOWN_FIELD',
       `${where}${field} is not a field of this request: remove it${hint}`, { field, suggestions })
   }
-  const codes: Record<string, ErrorCode> = { querystring: 'INVALID_QUERY', params: 'NOT_FOUND' }
+  const codes: Record<string, ErrorCode> = {
+    querystring: 'INVALID_QUERY', params: 'NOT_FOUND', headers: 'INVALID_HEADER'
+  }
   const code = codes[where] ?? 'INVALID_BODY'
   const missing = first.keyword === 'required'
     ? String((first.params as Record<string, unknown>).missingProperty ?? '')

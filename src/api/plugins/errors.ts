@@ -83,7 +83,7 @@ export function problemBody (err: ShifouError): Record<string, unknown> {
 
 export function sendProblem (reply: FastifyReply, err: ShifouError): FastifyReply {
   const body = problemBody(err)
-  if (err.code === 'QUOTA_EXCEEDED' && typeof err.extra?.retryAfter === 'number') {
+  if (typeof err.extra?.retryAfter === 'number') {
     reply.header('retry-after', String(err.extra.retryAfter))
   }
   return reply.code(err.status).type('application/problem+json; charset=utf-8').send(body)

@@ -6,10 +6,14 @@
  * items commit in one transaction before the response, which lists a result per item, in order.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { decide, refusalError, settle } from '../../../../verifications/pipeline.ts'
+import { decide, refusalError, settle, type Decision } from '../../../../verifications/pipeline.ts'
+import type { StoredResponse } from '../../../../idempotency/keys.ts'
 import type { VerifyDeps } from '../../../../verifications/types.ts'
 import { withErrors } from '../../../schemas/common.ts'
-import { BatchBody, BatchResponse, MAX_BATCH_ITEMS } from '../../../schemas/verification.ts'
+import { BatchBody, BatchResponse, IdempotencyHeaders, MAX_BATCH_ITEMS } from '../../../schemas/verification.ts'
+import type { JsonValue } from '../../../../audit/entry.ts'
+
+const ROUTE = 'POST /v1/verifications/batch'
 import { problemBody } from '../../../plugins/errors.ts'
 
 const batch: FastifyPluginAsyncTypebox = async (app) => {
@@ -33,24 +37,36 @@ const batch: FastifyPluginAsyncTypebox = async (app) => {
         'item is answered or refused on its own (its result is then `{error: problem}`, the problem it would ' +
         'have had alone), counted by the limits and audited as its own verification; the response is 200 with ' +
         'one result per item, in item order. A body that breaks the schema is refused whole (400).',
+      headers: IdempotencyHeaders,
       body: BatchBody,
-      response: withErrors({ 200: BatchResponse }, 409, 413, 415, 429)
+      response: withErrors({ 200: BatchResponse }, 409, 413, 415, 422, 429)
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const { purpose, caseId, items } = request.body
     const principal = request.principal!
-    // The items are decided together, so the limiter takes them in one statement where it can.
-    const decisions = await Promise.all(items.map(async (item) => await decide(deps, principal, {
-      subject: item.subject,
-      questions: item.questions,
-      purpose,
-      caseId,
-      ...(item.consent === undefined ? {} : { consent: item.consent })
-    })))
-    // One commit for every item's entries: if it fails, nothing was answered and the whole request is a 503.
-    const outcomes = await settle(deps, decisions)
+    const ran = await app.idempotency.run(request, reply, ROUTE, items.map((i) => i.subject.idNumber),
+      async (record) => {
+        // The items are decided together, so the limiter takes them in one statement where it can.
+        const decisions = await Promise.all(items.map(async (item) => await decide(deps, principal, {
+          subject: item.subject,
+          questions: item.questions,
+          purpose,
+          caseId,
+          ...(item.consent === undefined ? {} : { consent: item.consent })
+        })))
+        // One commit for every item's entries (and the key's record, when the batch answered someone):
+        // if it fails, nothing was answered and the whole request is a 503.
+        const stored = (ds: readonly Decision[]): StoredResponse => ({
+          results: ds.map((d) => d.ok
+            ? { verification: d.parsed.id }
+            : { error: problemBody(refusalError(d.refusal)) as Record<string, JsonValue> })
+        })
+        const outcomes = await settle(deps, decisions, (ds) => ds.some((d) => d.ok) ? record(stored(ds)) : null)
+        return { value: outcomes, answered: outcomes.some((o) => o.ok) }
+      })
+    if ('replayed' in ran) return { results: ran.replayed }
     return {
-      results: outcomes.map((o) => {
+      results: ran.value.map((o) => {
         if (o.ok) {
           for (const a of o.result.answers) app.events.emit('answer', { answer: a.answer })
           return o.result

@@ -3,7 +3,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { refusalError, verify } from '../../../../verifications/pipeline.ts'
 import type { VerifyDeps } from '../../../../verifications/types.ts'
 import { withErrors } from '../../../schemas/common.ts'
-import { VerificationBody, VerificationResponse } from '../../../schemas/verification.ts'
+import { IdempotencyHeaders, VerificationBody, VerificationResponse } from '../../../schemas/verification.ts'
+import { ShifouError } from '../../../../errors.ts'
+
+const ROUTE = 'POST /v1/verifications'
 
 const verifications: FastifyPluginAsyncTypebox = async (app) => {
   const deps: VerifyDeps = {
@@ -23,11 +26,24 @@ const verifications: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['verifications'],
       description: 'Asks registered questions about one subject, for one case and purpose. Answered whole or ' +
         'refused whole; every answer and refusal is an audit entry committed before the response.',
+      headers: IdempotencyHeaders,
       body: VerificationBody,
-      response: withErrors({ 200: VerificationResponse }, 409, 413, 415, 429)
+      response: withErrors({ 200: VerificationResponse }, 409, 413, 415, 422, 429)
     }
   }, async (request, reply) => {
-    const outcome = await verify(deps, request.principal!, request.body)
+    const body = request.body
+    const ran = await app.idempotency.run(request, reply, ROUTE, [body.subject.idNumber], async (record) => {
+      // Only an answer is recorded with a key: a refusal lets the key go, so a retry runs again.
+      const outcome = await verify(deps, request.principal!, body, (decisions) =>
+        decisions[0]?.ok === true ? record({ results: [{ verification: decisions[0].parsed.id }] }) : null)
+      return { value: outcome, answered: outcome.ok }
+    })
+    if ('replayed' in ran) {
+      const [first] = ran.replayed
+      if (first === undefined || 'error' in first) throw new ShifouError('INTERNAL')
+      return first
+    }
+    const outcome = ran.value
     // A refusal is audited by the pipeline already: it is sent, not thrown to the error handler.
     if (!outcome.ok) return reply.problem(refusalError(outcome.refusal))
     for (const a of outcome.result.answers) app.events.emit('answer', { answer: a.answer })
