@@ -18,6 +18,8 @@ export interface CachedConnector {
   /** the connector's kind (src/connectors/kinds/): which record source answers its lookups */
   kind: string
   active: boolean
+  /** questions over a snapshot older than this are refused (503 CONNECTOR_STALE); null: no limit */
+  maxAgeDays: number | null
   fields: Record<string, FieldType>
   snapshot: ActiveSnapshot | null
 }
@@ -92,6 +94,7 @@ interface LoadedConnector {
   department_id: string
   kind: string
   active: boolean
+  max_age_days: number | null
   fields: Array<{ name: string, type: string }>
   snapshot_id: number | null
   as_of: string | null
@@ -143,7 +146,7 @@ export class RegistryCache {
         `select id, title, titles, description, active, connector_id, params, "when", requires_consent
            from questions`),
       db.query<LoadedConnector>(
-        `select c.id, c.title, c.titles, c.department_id, c.kind, c.active, c.fields,
+        `select c.id, c.title, c.titles, c.department_id, c.kind, c.active, c.max_age_days, c.fields,
             s.id as snapshot_id, s.as_of::text as as_of, s.key_version
            from connectors c left join snapshots s on s.id = c.active_snapshot_id`),
       db.query<{ id: string, titles: Titles }>('select id, titles from purposes')
@@ -157,6 +160,7 @@ export class RegistryCache {
         departmentId: r.department_id,
         kind: r.kind,
         active: r.active,
+        maxAgeDays: r.max_age_days === null ? null : Number(r.max_age_days),
         fields: fieldTypes(r.fields),
         snapshot: r.snapshot_id === null
           ? null

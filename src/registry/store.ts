@@ -146,6 +146,8 @@ export interface ConnectorInput {
   subject: { field: string, type: 'cn_resident_id', column?: string }
   fields: FieldDef[]
   maxRejectRatio?: number
+  /** days an active snapshot answers for (design §14.2 "Freshness"); null removes the limit */
+  maxAgeDays?: number | null
 }
 
 /** Fields as stored: `column` kept only when given (design §14.1: the default is the field's name). */
@@ -180,7 +182,8 @@ export async function createConnector (
       subjectType: input.subject.type,
       subjectColumn: input.subject.column ?? null,
       fields: storedFields(input.fields),
-      maxRejectRatio: input.maxRejectRatio ?? DEFAULT_MAX_REJECT_RATIO
+      maxRejectRatio: input.maxRejectRatio ?? DEFAULT_MAX_REJECT_RATIO,
+      maxAgeDays: input.maxAgeDays ?? null
     }).onConflictDoNothing().returning({ id: connectors.id }))
     if (rows.length === 0) throw new ShifouError('CONFLICT', 'A connector with this id exists')
     return await getConnectorIn(deps.database, tx, input.id)
@@ -199,6 +202,8 @@ export async function getConnectorIn (database: Database, tx: Executor, id: stri
     subjectColumn: connectors.subjectColumn,
     fields: connectors.fields,
     maxRejectRatio: connectors.maxRejectRatio,
+    maxAgeDays: connectors.maxAgeDays,
+    keyVersion: connectors.keyVersion,
     activeSnapshotId: connectors.activeSnapshotId,
     active: connectors.active,
     createdAt: connectors.createdAt,
@@ -217,6 +222,8 @@ export async function getConnectorIn (database: Database, tx: Executor, id: stri
     subjectColumn: (r.subject_column as string | null) ?? null,
     fields: r.fields as FieldDef[],
     maxRejectRatio: Number(r.max_reject_ratio),
+    maxAgeDays: r.max_age_days === null ? null : Number(r.max_age_days),
+    keyVersion: r.key_version === null ? null : Number(r.key_version),
     activeSnapshotId: r.active_snapshot_id === null ? null : Number(r.active_snapshot_id),
     active: r.active as boolean,
     createdAt: new Date(r.created_at as string),
@@ -262,6 +269,7 @@ export async function updateConnector (
       subjectColumn: input.subject.column ?? null,
       fields: storedFields(input.fields),
       maxRejectRatio: input.maxRejectRatio ?? current.maxRejectRatio,
+      maxAgeDays: input.maxAgeDays === undefined ? current.maxAgeDays : input.maxAgeDays,
       updatedAt: new Date()
     }).where(eq(connectors.id, id)))
     return await getConnectorIn(deps.database, tx, id)

@@ -53,7 +53,8 @@ export const connectorBody = {
     { name: 'area', type: 'number', column: '建筑面积' },
     { name: 'registered_on', type: 'date', column: '登记日期' }
   ],
-  maxRejectRatio: 0.01
+  maxRejectRatio: 0.01,
+  maxAgeDays: 35
 }
 
 export const connector = {
@@ -61,6 +62,16 @@ export const connector = {
   maxRejectRatio: 0.01,
   active: true,
   activeSnapshot: snapshot,
+  health: {
+    status: 'fresh',
+    activeSnapshot: snapshot.id,
+    asOf: snapshot.asOf,
+    ageDays: 4,
+    maxAgeDays: 35,
+    stale: false,
+    rows: snapshot.rows,
+    lastLoad: { snapshot: snapshot.id, status: 'active', finishedAt: snapshot.finishedAt }
+  },
   createdAt: '2026-02-20T08:00:00.000Z',
   updatedAt: '2026-02-20T08:00:00.000Z'
 }

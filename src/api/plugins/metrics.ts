@@ -5,6 +5,7 @@
  */
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { connectorHealth, type ConnectorHealth } from '../../connectors/health.ts'
 
 export default fp(async (app) => {
   const registry = new Registry()
@@ -59,6 +60,38 @@ export default fp(async (app) => {
     'client that day',
     () => admission.observations)
 
+  // Freshness per connector (design §14.2), read from the database when scraped: one statement.
+  const { database } = app
+  let health: Promise<Map<string, ConnectorHealth>> | null = null
+  const connectors = async (): Promise<Map<string, ConnectorHealth>> => {
+    health ??= connectorHealth(database, null).finally(() => { setImmediate(() => { health = null }) })
+    return await health
+  }
+  const perConnector = (name: string, help: string, value: (h: ConnectorHealth) => number | null): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['connector'],
+      registers: [registry],
+      async collect () {
+        this.reset()
+        for (const [connector, h] of await connectors().catch(() => new Map<string, ConnectorHealth>())) {
+          const v = value(h)
+          if (v !== null) this.set({ connector }, v)
+        }
+      }
+    })
+  }
+  perConnector('shifou_connector_snapshot_age_days',
+    'Days since the asOf of each connector\'s active snapshot (China Standard Time)', (h) => h.ageDays)
+  perConnector('shifou_connector_rows', 'Rows of each connector\'s active snapshot', (h) => h.rows)
+  perConnector('shifou_connector_stale',
+    '1 when a connector\'s active snapshot is older than its maxAgeDays (its questions are refused)',
+    (h) => h.stale ? 1 : 0)
+  perConnector('shifou_connector_last_load_ok',
+    '1 when a connector\'s latest load attempt completed (or is running), 0 when it failed or was abandoned',
+    (h) => h.lastLoad === null ? null : h.lastLoad.status === 'failed' || h.lastLoad.status === 'abandoned' ? 0 : 1)
+
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unknown'
     requests.inc({ method: request.method, route, status: String(reply.statusCode) })
@@ -69,4 +102,4 @@ export default fp(async (app) => {
     reply.type(registry.contentType)
     return await registry.metrics()
   })
-}, { name: 'metrics', dependencies: ['audit', 'limits', 'events', 'witnesses'] })
+}, { name: 'metrics', dependencies: ['database', 'audit', 'limits', 'events', 'witnesses'] })

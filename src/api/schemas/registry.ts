@@ -48,7 +48,12 @@ export const ConnectorBody = Type.Object({
     column: Type.Optional(Column)
   }, Strict),
   fields: Type.Array(FieldDef, { maxItems: 200 }),
-  maxRejectRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 1 }))
+  maxRejectRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  maxAgeDays: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 36500 }), Type.Null()], {
+    description: 'Questions over this connector are refused (503 CONNECTOR_STALE) when today (China Standard ' +
+      'Time) minus the active snapshot\'s asOf exceeds this many days; null or absent: no limit ' +
+      '(on PUT, absent keeps the current value)'
+  }))
 }, Strict)
 export const ConnectorUpdate = Type.Omit(ConnectorBody, ['id'], Strict)
 
@@ -81,6 +86,26 @@ export const SnapshotSummary = Type.Object({
   error: Type.Optional(Type.Union([Type.String(), Type.Null()]))
 })
 
+export const ConnectorHealth = Type.Object({
+  status: Type.Union([Type.Literal('fresh'), Type.Literal('stale'), Type.Literal('never-loaded')], {
+    description: 'stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load'
+  }),
+  activeSnapshot: Type.Union([Type.Integer(), Type.Null()]),
+  asOf: Type.Union([DateOnly, Type.Null()]),
+  ageDays: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'today (China Standard Time) minus the active snapshot\'s asOf'
+  }),
+  maxAgeDays: Type.Union([Type.Integer(), Type.Null()]),
+  stale: Type.Boolean(),
+  rows: Type.Integer({ description: 'rows of the active snapshot' }),
+  lastLoad: Type.Union([Type.Object({
+    snapshot: Type.Integer(),
+    status: Type.String({ description: 'loading, active, superseded, failed or abandoned' }),
+    finishedAt: Type.Union([Instant, Type.Null()]),
+    code: Type.Optional(Type.String({ description: 'why it failed' }))
+  }), Type.Null()], { description: 'the latest load attempt, whatever its outcome' })
+}, { description: 'freshness (design §14.2)' })
+
 export const Connector = Type.Object({
   id: Type.String(),
   department: Type.String(),
@@ -90,8 +115,10 @@ export const Connector = Type.Object({
   subject: Type.Object({ field: Type.String(), type: Type.String(), column: Type.Optional(Type.String()) }),
   fields: Type.Array(Type.Object({ name: Type.String(), type: Type.String(), column: Type.Optional(Type.String()) })),
   maxRejectRatio: Type.Number(),
+  maxAgeDays: Type.Union([Type.Integer(), Type.Null()]),
   active: Type.Boolean(),
   activeSnapshot: Type.Union([SnapshotSummary, Type.Null()]),
+  health: ConnectorHealth,
   createdAt: Instant,
   updatedAt: Instant
 })

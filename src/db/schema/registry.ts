@@ -2,7 +2,9 @@
  * The registry: departments, connectors, questions and clients (design §4, §5). Definitions are
  * kept as validated JSON; nothing here holds personal data.
  */
-import { boolean, index, integer, jsonb, pgTable, real, text, timestamp, bigint } from 'drizzle-orm/pg-core'
+import {
+  boolean, index, integer, jsonb, pgTable, primaryKey, real, smallint, text, timestamp, bigint
+} from 'drizzle-orm/pg-core'
 
 export const departments = pgTable('departments', {
   id: text().primaryKey(),
@@ -31,12 +33,29 @@ export const connectors = pgTable('connectors', {
   subjectColumn: text(),
   fields: jsonb().$type<FieldDef[]>().notNull(),
   maxRejectRatio: real().notNull(),
+  /** questions over a snapshot older than this many days are refused (503 CONNECTOR_STALE); null: no limit */
+  maxAgeDays: integer(),
+  /** the key version new loads hash under once the connector's keys were rotated; null: never rotated */
+  keyVersion: smallint(),
   activeSnapshotId: bigint({ mode: 'number' }),
   active: boolean().notNull().default(true),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow()
 }, (t) => [index('connectors_department_idx').on(t.departmentId)])
 export type ConnectorRow = typeof connectors.$inferSelect
+
+/**
+ * A connector key version made by a rotation (design §14.2): derived from master key
+ * `masterVersion` with the version in its HKDF info. A snapshot's key version without a row here
+ * is the master key version itself (the derivation from before rotation).
+ */
+export const connectorKeys = pgTable('connector_keys', {
+  connectorId: text().notNull().references(() => connectors.id),
+  version: smallint().notNull(),
+  masterVersion: smallint().notNull(),
+  createdBy: text().notNull(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow()
+}, (t) => [primaryKey({ name: 'connector_keys_pk', columns: [t.connectorId, t.version] })])
 
 export const questions = pgTable('questions', {
   id: text().primaryKey(),

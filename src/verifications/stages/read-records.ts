@@ -1,5 +1,6 @@
 /**
- * Stage 5: every connector asked has an active snapshot (503, audited); a consent is single-use,
+ * Stage 5: every connector asked has an active snapshot (503, audited), no older than the
+ * connector's `maxAgeDays` (503 CONNECTOR_STALE, audited); a consent is single-use,
  * so its jti is recorded last, once every other check has passed (409, audited); then the
  * subject's records are read through the record source (src/connectors/records.ts) — one lookup
  * per connector, whatever the number of its questions. A subject that a connector asked holds as
@@ -11,6 +12,8 @@
  * asked knows the subject, and the other active snapshots are probed when they do not.
  */
 import { unreadableQuestion, type SubjectRecords } from '../../connectors/records.ts'
+import { ageDays, isStale } from '../../connectors/health.ts'
+import type { ActiveSnapshot } from '../../registry/cache.ts'
 import { Refusal, type Admitted, type VerifyDeps, type WithRecords } from '../types.ts'
 
 export async function readRecords (v: Admitted, deps: VerifyDeps): Promise<WithRecords | Refusal> {
@@ -23,6 +26,12 @@ async function readAdmitted (v: Admitted, deps: VerifyDeps): Promise<WithRecords
   const { snapshots } = v
   if (snapshots === null) {
     return new Refusal('NO_ACTIVE_SNAPSHOT', 'A connector of these questions has no active snapshot')
+  }
+  const stale = staleQuestion(v, snapshots)
+  if (stale !== null) {
+    return new Refusal('CONNECTOR_STALE', `The data behind question ${stale.question} is ${stale.age} days old, ` +
+      `past the ${stale.max} days its department allows; no answer is given from it until the department loads ` +
+      'a fresh snapshot.', { question: stale.question })
   }
   if (v.consent?.ok === true && !await deps.consent.consume(v.consent.consent)) {
     return new Refusal('CONSENT_REPLAYED', 'This consent has been used already')
@@ -67,4 +76,20 @@ Promise<boolean> {
     probes.push(deps.records.lookup({ connectorId: c.id, kind: c.kind, snapshotId: c.snapshot.id, subjectHash }))
   }
   return (await Promise.all(probes)).some(found)
+}
+
+/**
+ * The first question asked whose connector's active snapshot is older than the connector allows
+ * (design §14.2 "Freshness"), or null: then the whole request is refused (503, audited).
+ */
+function staleQuestion (v: Admitted, snapshots: ReadonlyMap<string, ActiveSnapshot>):
+{ question: string, age: number, max: number } | null {
+  const now = new Date()
+  for (const { question } of v.asked) {
+    const max = v.state.connectors.get(question.connectorId)?.maxAgeDays ?? null
+    const snap = snapshots.get(question.connectorId)
+    if (max === null || snap === undefined || !isStale(snap.asOf, max, now)) continue
+    return { question: question.id, age: ageDays(snap.asOf, now), max }
+  }
+  return null
 }

@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type, type Static } from '@fastify/type-provider-typebox'
 import { createConnector, deactivateConnector, listConnectors, updateConnector } from '../../../../registry/store.ts'
 import { getSnapshot } from '../../../../connectors/snapshots.ts'
+import { connectorHealth } from '../../../../connectors/health.ts'
 import type { ConnectorRow } from '../../../../db/schema/index.ts'
 import type { Database } from '../../../../db/client.ts'
 import { withErrors } from '../../../schemas/common.ts'
@@ -29,8 +30,10 @@ async function view (database: Database, c: ConnectorRow): Promise<Static<typeof
     },
     fields: c.fields,
     maxRejectRatio: c.maxRejectRatio,
+    maxAgeDays: c.maxAgeDays,
     active: c.active,
     activeSnapshot: c.activeSnapshotId === null ? null : await getSnapshot(database, c.activeSnapshotId),
+    health: (await connectorHealth(database, [c.id])).get(c.id)!,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString()
   }
