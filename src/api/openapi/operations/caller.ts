@@ -82,20 +82,26 @@ export const callerOperations: Catalogue = {
   },
   'POST /v1/verifications/{id}/certificate': {
     operationId: 'getCertificate',
-    summary: 'The printable certificate of a verification (HTML), or a receipt\'s QR code (SVG, PNG)',
-    errors: ['INVALID_ID_NUMBER', 'CONFLICT'],
-    request: { idNumber: ex.ID_NUMBER, lang: 'zh', format: 'html' },
+    summary: 'The printable certificate of a verification (HTML), or its QR code (SVG, PNG)',
+    errors: ['INVALID_ID_NUMBER', 'INVALID_NAME', 'CONFLICT', 'NAME_NOT_CHECKED'],
+    request: { idNumber: ex.ID_NUMBER, name: '朱霞强', lang: 'zh', format: 'html' },
     responseContent: {
       'text/html': {
         schema: { type: 'string', description: 'format html: a printable page, UTF-8' },
-        example: '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>核验证明</title></head>…'
+        example: '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>无房产证明</title></head>…'
       },
       'image/svg+xml': {
-        schema: { type: 'string', description: 'format svg: the QR code of one answer\'s receipt' },
+        schema: {
+          type: 'string', description: 'format svg: the QR code of the check link (of a receipt with `question`)'
+        },
         example: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 57 57">…</svg>'
       },
       'image/png': {
-        schema: { type: 'string', format: 'binary', description: 'format png: the QR code of one answer\'s receipt' }
+        schema: {
+          type: 'string',
+          format: 'binary',
+          description: 'format png: the QR code of the check link (of a receipt with `question`)'
+        }
       }
     }
   },
