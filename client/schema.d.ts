@@ -1650,6 +1650,7 @@ export interface operations {
                      *             }
                      *           ],
                      *           "maxRejectRatio": 0.01,
+                     *           "maxAgeDays": 35,
                      *           "active": true,
                      *           "activeSnapshot": {
                      *             "id": 12,
@@ -1688,6 +1689,20 @@ export interface operations {
                      *             "loadedAt": "2026-03-02T01:00:04.210Z",
                      *             "error": null
                      *           },
+                     *           "health": {
+                     *             "status": "fresh",
+                     *             "activeSnapshot": 12,
+                     *             "asOf": "2026-03-01",
+                     *             "ageDays": 4,
+                     *             "maxAgeDays": 35,
+                     *             "stale": false,
+                     *             "rows": 2998,
+                     *             "lastLoad": {
+                     *               "snapshot": 12,
+                     *               "status": "active",
+                     *               "finishedAt": "2026-03-02T01:00:04.210Z"
+                     *             }
+                     *           },
                      *           "createdAt": "2026-02-20T08:00:00.000Z",
                      *           "updatedAt": "2026-02-20T08:00:00.000Z"
                      *         }
@@ -1716,6 +1731,7 @@ export interface operations {
                                 column?: string;
                             }[];
                             maxRejectRatio: number;
+                            maxAgeDays: number | null;
                             active: boolean;
                             activeSnapshot: {
                                 id: number;
@@ -1755,6 +1771,28 @@ export interface operations {
                                 loadedAt: string | null;
                                 error?: string | null;
                             } | null;
+                            /** @description freshness (design §14.2) */
+                            health: {
+                                /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
+                                status: "fresh" | "stale" | "never-loaded";
+                                activeSnapshot: number | null;
+                                asOf: string | null;
+                                /** @description today (China Standard Time) minus the active snapshot's asOf */
+                                ageDays: number | null;
+                                maxAgeDays: number | null;
+                                stale: boolean;
+                                /** @description rows of the active snapshot */
+                                rows: number;
+                                /** @description the latest load attempt, whatever its outcome */
+                                lastLoad: {
+                                    snapshot: number;
+                                    /** @description loading, active, superseded, failed or abandoned */
+                                    status: string;
+                                    finishedAt: string | null;
+                                    /** @description why it failed */
+                                    code?: string;
+                                } | null;
+                            };
                             /** @description RFC 3339 instant */
                             createdAt: string;
                             /** @description RFC 3339 instant */
@@ -1854,7 +1892,8 @@ export interface operations {
                  *           "column": "登记日期"
                  *         }
                  *       ],
-                 *       "maxRejectRatio": 0.01
+                 *       "maxRejectRatio": 0.01,
+                 *       "maxAgeDays": 35
                  *     }
                  */
                 "application/json": {
@@ -1885,6 +1924,8 @@ export interface operations {
                         column?: string;
                     }[];
                     maxRejectRatio?: number;
+                    /** @description Questions over this connector are refused (503 CONNECTOR_STALE) when today (China Standard Time) minus the active snapshot's asOf exceeds this many days; null or absent: no limit (on PUT, absent keeps the current value) */
+                    maxAgeDays?: number | null;
                 };
             };
         };
@@ -1928,8 +1969,23 @@ export interface operations {
                      *         }
                      *       ],
                      *       "maxRejectRatio": 0.01,
+                     *       "maxAgeDays": 35,
                      *       "active": true,
                      *       "activeSnapshot": null,
+                     *       "health": {
+                     *         "status": "fresh",
+                     *         "activeSnapshot": 12,
+                     *         "asOf": "2026-03-01",
+                     *         "ageDays": 4,
+                     *         "maxAgeDays": 35,
+                     *         "stale": false,
+                     *         "rows": 2998,
+                     *         "lastLoad": {
+                     *           "snapshot": 12,
+                     *           "status": "active",
+                     *           "finishedAt": "2026-03-02T01:00:04.210Z"
+                     *         }
+                     *       },
                      *       "createdAt": "2026-02-20T08:00:00.000Z",
                      *       "updatedAt": "2026-02-20T08:00:00.000Z"
                      *     }
@@ -1955,6 +2011,7 @@ export interface operations {
                             column?: string;
                         }[];
                         maxRejectRatio: number;
+                        maxAgeDays: number | null;
                         active: boolean;
                         activeSnapshot: {
                             id: number;
@@ -1994,6 +2051,28 @@ export interface operations {
                             loadedAt: string | null;
                             error?: string | null;
                         } | null;
+                        /** @description freshness (design §14.2) */
+                        health: {
+                            /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
+                            status: "fresh" | "stale" | "never-loaded";
+                            activeSnapshot: number | null;
+                            asOf: string | null;
+                            /** @description today (China Standard Time) minus the active snapshot's asOf */
+                            ageDays: number | null;
+                            maxAgeDays: number | null;
+                            stale: boolean;
+                            /** @description rows of the active snapshot */
+                            rows: number;
+                            /** @description the latest load attempt, whatever its outcome */
+                            lastLoad: {
+                                snapshot: number;
+                                /** @description loading, active, superseded, failed or abandoned */
+                                status: string;
+                                finishedAt: string | null;
+                                /** @description why it failed */
+                                code?: string;
+                            } | null;
+                        };
                         /** @description RFC 3339 instant */
                         createdAt: string;
                         /** @description RFC 3339 instant */
@@ -2150,6 +2229,7 @@ export interface operations {
                      *         }
                      *       ],
                      *       "maxRejectRatio": 0.01,
+                     *       "maxAgeDays": 35,
                      *       "active": true,
                      *       "activeSnapshot": {
                      *         "id": 12,
@@ -2188,6 +2268,20 @@ export interface operations {
                      *         "loadedAt": "2026-03-02T01:00:04.210Z",
                      *         "error": null
                      *       },
+                     *       "health": {
+                     *         "status": "fresh",
+                     *         "activeSnapshot": 12,
+                     *         "asOf": "2026-03-01",
+                     *         "ageDays": 4,
+                     *         "maxAgeDays": 35,
+                     *         "stale": false,
+                     *         "rows": 2998,
+                     *         "lastLoad": {
+                     *           "snapshot": 12,
+                     *           "status": "active",
+                     *           "finishedAt": "2026-03-02T01:00:04.210Z"
+                     *         }
+                     *       },
                      *       "createdAt": "2026-02-20T08:00:00.000Z",
                      *       "updatedAt": "2026-02-20T08:00:00.000Z"
                      *     }
@@ -2213,6 +2307,7 @@ export interface operations {
                             column?: string;
                         }[];
                         maxRejectRatio: number;
+                        maxAgeDays: number | null;
                         active: boolean;
                         activeSnapshot: {
                             id: number;
@@ -2252,6 +2347,28 @@ export interface operations {
                             loadedAt: string | null;
                             error?: string | null;
                         } | null;
+                        /** @description freshness (design §14.2) */
+                        health: {
+                            /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
+                            status: "fresh" | "stale" | "never-loaded";
+                            activeSnapshot: number | null;
+                            asOf: string | null;
+                            /** @description today (China Standard Time) minus the active snapshot's asOf */
+                            ageDays: number | null;
+                            maxAgeDays: number | null;
+                            stale: boolean;
+                            /** @description rows of the active snapshot */
+                            rows: number;
+                            /** @description the latest load attempt, whatever its outcome */
+                            lastLoad: {
+                                snapshot: number;
+                                /** @description loading, active, superseded, failed or abandoned */
+                                status: string;
+                                finishedAt: string | null;
+                                /** @description why it failed */
+                                code?: string;
+                            } | null;
+                        };
                         /** @description RFC 3339 instant */
                         createdAt: string;
                         /** @description RFC 3339 instant */
@@ -2364,7 +2481,8 @@ export interface operations {
                  *           "column": "登记日期"
                  *         }
                  *       ],
-                 *       "maxRejectRatio": 0.01
+                 *       "maxRejectRatio": 0.01,
+                 *       "maxAgeDays": 35
                  *     }
                  */
                 "application/json": {
@@ -2393,6 +2511,8 @@ export interface operations {
                         column?: string;
                     }[];
                     maxRejectRatio?: number;
+                    /** @description Questions over this connector are refused (503 CONNECTOR_STALE) when today (China Standard Time) minus the active snapshot's asOf exceeds this many days; null or absent: no limit (on PUT, absent keeps the current value) */
+                    maxAgeDays?: number | null;
                 };
             };
         };
@@ -2436,6 +2556,7 @@ export interface operations {
                      *         }
                      *       ],
                      *       "maxRejectRatio": 0.01,
+                     *       "maxAgeDays": 35,
                      *       "active": true,
                      *       "activeSnapshot": {
                      *         "id": 12,
@@ -2474,6 +2595,20 @@ export interface operations {
                      *         "loadedAt": "2026-03-02T01:00:04.210Z",
                      *         "error": null
                      *       },
+                     *       "health": {
+                     *         "status": "fresh",
+                     *         "activeSnapshot": 12,
+                     *         "asOf": "2026-03-01",
+                     *         "ageDays": 4,
+                     *         "maxAgeDays": 35,
+                     *         "stale": false,
+                     *         "rows": 2998,
+                     *         "lastLoad": {
+                     *           "snapshot": 12,
+                     *           "status": "active",
+                     *           "finishedAt": "2026-03-02T01:00:04.210Z"
+                     *         }
+                     *       },
                      *       "createdAt": "2026-02-20T08:00:00.000Z",
                      *       "updatedAt": "2026-02-20T08:00:00.000Z"
                      *     }
@@ -2499,6 +2634,7 @@ export interface operations {
                             column?: string;
                         }[];
                         maxRejectRatio: number;
+                        maxAgeDays: number | null;
                         active: boolean;
                         activeSnapshot: {
                             id: number;
@@ -2538,6 +2674,28 @@ export interface operations {
                             loadedAt: string | null;
                             error?: string | null;
                         } | null;
+                        /** @description freshness (design §14.2) */
+                        health: {
+                            /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
+                            status: "fresh" | "stale" | "never-loaded";
+                            activeSnapshot: number | null;
+                            asOf: string | null;
+                            /** @description today (China Standard Time) minus the active snapshot's asOf */
+                            ageDays: number | null;
+                            maxAgeDays: number | null;
+                            stale: boolean;
+                            /** @description rows of the active snapshot */
+                            rows: number;
+                            /** @description the latest load attempt, whatever its outcome */
+                            lastLoad: {
+                                snapshot: number;
+                                /** @description loading, active, superseded, failed or abandoned */
+                                status: string;
+                                finishedAt: string | null;
+                                /** @description why it failed */
+                                code?: string;
+                            } | null;
+                        };
                         /** @description RFC 3339 instant */
                         createdAt: string;
                         /** @description RFC 3339 instant */
@@ -5416,6 +5574,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description "true" when this is the first response to a request with the same Idempotency-Key and body, returned again: nothing was asked, written or counted */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5669,6 +5829,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description "true" when this is the first response to a request with the same Idempotency-Key and body, returned again: nothing was asked, written or counted */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
