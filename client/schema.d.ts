@@ -1078,21 +1078,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "keys": []
+                     *     }
+                     */
                     "application/json": {
-                        keys: {
-                            /** @enum {string} */
-                            kty: "OKP";
-                            /** @enum {string} */
-                            crv: "Ed25519";
-                            /** @description raw public key, base64url */
-                            x: string;
-                            /** @description base64url(SHA-256(raw public key)[0:16]) */
-                            kid: string;
-                            /** @enum {string} */
-                            alg: "EdDSA";
-                            /** @enum {string} */
-                            use: "sig";
-                        }[];
+                        keys: unknown[];
                     };
                 };
             };
@@ -3325,7 +3317,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description attachment; filename="rejects-<connector>-<snapshot>.csv" */
-                    "Content-Disposition"?: string;
+                    "Content-Disposition": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5716,7 +5708,7 @@ export interface operations {
             429: {
                 headers: {
                     /** @description seconds until the limit allows the client again */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5983,7 +5975,7 @@ export interface operations {
             429: {
                 headers: {
                     /** @description seconds until the limit allows the client again */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
