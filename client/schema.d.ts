@@ -229,6 +229,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/connectors/{id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync a pull connector from the department's database now
+         * @description Reads the connector's query from the department's database (streamed, only the declared columns) and loads it as a snapshot dated today (China Standard Time), with the same checks, load record and reject report as an upload; or answers `unchanged: true` with the active snapshot when the rows are the same. Every sync is an audit entry (kind `load`).
+         */
+        post: operations["syncConnector"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/questions": {
         parameters: {
             query?: never;
@@ -238,7 +258,7 @@ export interface paths {
         };
         /**
          * The questions you may ask
-         * @description A caller gets the questions it may ask; an admin gets every active question.
+         * @description A caller gets the questions it may ask; an admin or an auditor gets every active question.
          */
         get: operations["listQuestions"];
         put?: never;
@@ -1098,21 +1118,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "keys": []
+                     *     }
+                     */
                     "application/json": {
-                        keys: {
-                            /** @enum {string} */
-                            kty: "OKP";
-                            /** @enum {string} */
-                            crv: "Ed25519";
-                            /** @description raw public key, base64url */
-                            x: string;
-                            /** @description base64url(SHA-256(raw public key)[0:16]) */
-                            kid: string;
-                            /** @enum {string} */
-                            alg: "EdDSA";
-                            /** @enum {string} */
-                            use: "sig";
-                        }[];
+                        keys: unknown[];
                     };
                 };
             };
@@ -1762,7 +1774,7 @@ export interface operations {
                             activeSnapshot: {
                                 id: number;
                                 connector: string;
-                                /** @description loading, active, superseded, failed or abandoned */
+                                /** @description loading, active, superseded, failed, abandoned, or unchanged (a sync that found the data of the active snapshot) */
                                 status: string;
                                 rows: number;
                                 subjects: number;
@@ -1797,6 +1809,14 @@ export interface operations {
                                 loadedAt: string | null;
                                 error?: string | null;
                             } | null;
+                            /** @description pull connectors: the source without its URL (never returned) */
+                            source?: {
+                                engine: string;
+                                host: string;
+                                database: string;
+                                query: string;
+                            };
+                            schedule?: string | null;
                             /** @description freshness (design §14.2) */
                             health: {
                                 /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
@@ -1934,8 +1954,17 @@ export interface operations {
                         zh?: string;
                         en?: string;
                     };
-                    /** @description file: snapshots are loaded into the hub; agent: the records stay at the department and its agent is asked each time (docs/agent.md) */
-                    kind: "file" | "agent";
+                    /** @description file: snapshots are uploaded; pull: synced from the department's database (`source`); agent: the records stay at the department and its agent is asked each time (docs/agent.md) */
+                    kind: "file" | "pull" | "agent";
+                    source?: {
+                        /** @description postgres: PostgreSQL, openGauss, KingbaseES, PolarDB; mysql: MySQL, MariaDB, TiDB, OceanBase */
+                        engine: "postgres" | "mysql";
+                        /** @description postgres://user:password@host:5432/database or mysql://…; write-only: stored encrypted, never returned. Required at registration; left out of an update, the stored one stays */
+                        url?: string;
+                        /** @description one SELECT (or `select * from a_view`); its result columns map to fields by `column` (or `name`) */
+                        query: string;
+                    };
+                    schedule?: string | null;
                     agent?: {
                         /** @description the agent's base URL */
                         url: string;
@@ -2054,7 +2083,7 @@ export interface operations {
                         activeSnapshot: {
                             id: number;
                             connector: string;
-                            /** @description loading, active, superseded, failed or abandoned */
+                            /** @description loading, active, superseded, failed, abandoned, or unchanged (a sync that found the data of the active snapshot) */
                             status: string;
                             rows: number;
                             subjects: number;
@@ -2089,6 +2118,14 @@ export interface operations {
                             loadedAt: string | null;
                             error?: string | null;
                         } | null;
+                        /** @description pull connectors: the source without its URL (never returned) */
+                        source?: {
+                            engine: string;
+                            host: string;
+                            database: string;
+                            query: string;
+                        };
+                        schedule?: string | null;
                         /** @description freshness (design §14.2) */
                         health: {
                             /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
@@ -2356,7 +2393,7 @@ export interface operations {
                         activeSnapshot: {
                             id: number;
                             connector: string;
-                            /** @description loading, active, superseded, failed or abandoned */
+                            /** @description loading, active, superseded, failed, abandoned, or unchanged (a sync that found the data of the active snapshot) */
                             status: string;
                             rows: number;
                             subjects: number;
@@ -2391,6 +2428,14 @@ export interface operations {
                             loadedAt: string | null;
                             error?: string | null;
                         } | null;
+                        /** @description pull connectors: the source without its URL (never returned) */
+                        source?: {
+                            engine: string;
+                            host: string;
+                            database: string;
+                            query: string;
+                        };
+                        schedule?: string | null;
                         /** @description freshness (design §14.2) */
                         health: {
                             /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
@@ -2539,8 +2584,17 @@ export interface operations {
                         zh?: string;
                         en?: string;
                     };
-                    /** @description file: snapshots are loaded into the hub; agent: the records stay at the department and its agent is asked each time (docs/agent.md) */
-                    kind: "file" | "agent";
+                    /** @description file: snapshots are uploaded; pull: synced from the department's database (`source`); agent: the records stay at the department and its agent is asked each time (docs/agent.md) */
+                    kind: "file" | "pull" | "agent";
+                    source?: {
+                        /** @description postgres: PostgreSQL, openGauss, KingbaseES, PolarDB; mysql: MySQL, MariaDB, TiDB, OceanBase */
+                        engine: "postgres" | "mysql";
+                        /** @description postgres://user:password@host:5432/database or mysql://…; write-only: stored encrypted, never returned. Required at registration; left out of an update, the stored one stays */
+                        url?: string;
+                        /** @description one SELECT (or `select * from a_view`); its result columns map to fields by `column` (or `name`) */
+                        query: string;
+                    };
+                    schedule?: string | null;
                     agent?: {
                         /** @description the agent's base URL */
                         url: string;
@@ -2695,7 +2749,7 @@ export interface operations {
                         activeSnapshot: {
                             id: number;
                             connector: string;
-                            /** @description loading, active, superseded, failed or abandoned */
+                            /** @description loading, active, superseded, failed, abandoned, or unchanged (a sync that found the data of the active snapshot) */
                             status: string;
                             rows: number;
                             subjects: number;
@@ -2730,6 +2784,14 @@ export interface operations {
                             loadedAt: string | null;
                             error?: string | null;
                         } | null;
+                        /** @description pull connectors: the source without its URL (never returned) */
+                        source?: {
+                            engine: string;
+                            host: string;
+                            database: string;
+                            query: string;
+                        };
+                        schedule?: string | null;
                         /** @description freshness (design §14.2) */
                         health: {
                             /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
@@ -3027,7 +3089,7 @@ export interface operations {
                         snapshots: {
                             id: number;
                             connector: string;
-                            /** @description loading, active, superseded, failed or abandoned */
+                            /** @description loading, active, superseded, failed, abandoned, or unchanged (a sync that found the data of the active snapshot) */
                             status: string;
                             rows: number;
                             subjects: number;
@@ -3203,7 +3265,7 @@ export interface operations {
                         snapshot: {
                             id: number;
                             connector: string;
-                            /** @description loading, active, superseded, failed or abandoned */
+                            /** @description loading, active, superseded, failed, abandoned, or unchanged (a sync that found the data of the active snapshot) */
                             status: string;
                             rows: number;
                             subjects: number;
@@ -3381,7 +3443,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description attachment; filename="rejects-<connector>-<snapshot>.csv" */
-                    "Content-Disposition"?: string;
+                    "Content-Disposition": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3437,6 +3499,222 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    syncConnector: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id of 1–64 characters a-z, 0-9, _ . - beginning with a letter or digit (a department, connector, question or client) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "snapshot": {
+                     *         "id": 12,
+                     *         "connector": "realestate",
+                     *         "status": "active",
+                     *         "rows": 2998,
+                     *         "subjects": 2310,
+                     *         "rejectedCount": 2,
+                     *         "rejectedByCode": {
+                     *           "INVALID_ID_NUMBER": 1,
+                     *           "INVALID_VALUE": 1
+                     *         },
+                     *         "rejected": [
+                     *           {
+                     *             "line": 17,
+                     *             "field": "id_number",
+                     *             "code": "INVALID_ID_NUMBER",
+                     *             "reason": "the check digit does not match"
+                     *           },
+                     *           {
+                     *             "line": 205,
+                     *             "field": "area",
+                     *             "code": "INVALID_VALUE",
+                     *             "reason": "a number is expected, such as 89.5"
+                     *           }
+                     *         ],
+                     *         "unreadableSubjects": 1,
+                     *         "unlinkableRows": 1,
+                     *         "ignoredColumns": [
+                     *           "remarks"
+                     *         ],
+                     *         "asOf": "2026-03-01",
+                     *         "actor": "steward-realestate",
+                     *         "startedAt": "2026-03-02T01:00:00.000Z",
+                     *         "finishedAt": "2026-03-02T01:00:04.210Z",
+                     *         "loadedAt": "2026-03-02T01:00:04.210Z",
+                     *         "error": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description the rows were the active snapshot's
+                         * @enum {boolean}
+                         */
+                        unchanged?: true;
+                        snapshot: {
+                            id: number;
+                            connector: string;
+                            /** @description loading, active, superseded, failed, abandoned, or unchanged (a sync that found the data of the active snapshot) */
+                            status: string;
+                            rows: number;
+                            subjects: number;
+                            rejectedCount: number;
+                            /** @description rejected rows by code */
+                            rejectedByCode: {
+                                [key: string]: number;
+                            };
+                            /** @description the first 1,000 rejected rows (all: GET …/rejects) */
+                            rejected: {
+                                /** @description 1-based line of the file as sent (a CSV header is line 1) */
+                                line: number;
+                                /** @description the declared field, or empty for the whole row */
+                                field: string;
+                                code: string;
+                                /** @description what is wrong and what is accepted; never the value */
+                                reason?: string;
+                            }[];
+                            /** @description subjects behind a rejected row: questions about them are refused (409 SUBJECT_DATA_UNREADABLE) */
+                            unreadableSubjects: number;
+                            /** @description rejected rows whose ID number could not be read at all */
+                            unlinkableRows: number;
+                            ignoredColumns: string[];
+                            /** @description Calendar date YYYY-MM-DD (China Standard Time) */
+                            asOf: string;
+                            /** @description who started the load (the token's sub) */
+                            actor: string;
+                            /** @description RFC 3339 instant */
+                            startedAt: string;
+                            /** @description when the attempt ended (null while loading) */
+                            finishedAt: string | null;
+                            loadedAt: string | null;
+                            error?: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes DUPLICATE_COLUMN, EMPTY_SNAPSHOT. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "DUPLICATE_COLUMN" | "EMPTY_SNAPSHOT";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes TOKEN_LIFETIME_TOO_LONG, UNAUTHENTICATED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "TOKEN_LIFETIME_TOO_LONG" | "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes FORBIDDEN. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes NOT_FOUND. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes LOAD_IN_PROGRESS, NOT_A_PULL_CONNECTOR. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "LOAD_IN_PROGRESS" | "NOT_A_PULL_CONNECTOR";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes REJECT_RATIO_EXCEEDED, SOURCE_COLUMN_MISSING, SOURCE_QUERY_FAILED. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "REJECT_RATIO_EXCEEDED" | "SOURCE_COLUMN_MISSING" | "SOURCE_QUERY_FAILED";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SOURCE_UNREACHABLE. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SOURCE_UNREACHABLE";
                     };
                 };
             };
@@ -5630,6 +5908,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description "true" when this is the first response to a request with the same Idempotency-Key and body, returned again: nothing was asked, written or counted */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5770,7 +6050,7 @@ export interface operations {
             429: {
                 headers: {
                     /** @description seconds until the limit allows the client again */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5883,6 +6163,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description "true" when this is the first response to a request with the same Idempotency-Key and body, returned again: nothing was asked, written or counted */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -6035,7 +6317,7 @@ export interface operations {
             429: {
                 headers: {
                     /** @description seconds until the limit allows the client again */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -41,6 +41,10 @@ export interface Case {
   status: number
   /** the problem's code, for a refusal */
   code?: ErrorCode
+  /** request headers besides the token and the content type */
+  headers?: Record<string, string>
+  /** response headers expected, with their values */
+  expect?: Record<string, string>
   /** the media type expected, when the operation has several */
   media?: string
   /** remembers what later cases need */
@@ -181,6 +185,36 @@ export const CASES: Case[] = [
     status: 415,
     code: 'UNSUPPORTED_MEDIA_TYPE'
   },
+  // A pull connector whose "department database" is this service's own PostgreSQL server.
+  {
+    op: 'POST /v1/connectors',
+    as: ADMIN,
+    body: {
+      id: 'oa-pull',
+      department: 'oa',
+      title: 'Pulled',
+      kind: 'pull',
+      source: {
+        engine: 'postgres',
+        url: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+        query: `select '330106196611226613' as id_number, 89.5 as amount`
+      },
+      schedule: '30 2 * * *',
+      subject: SUBJECT,
+      fields: [{ name: 'amount', type: 'number' }]
+    },
+    status: 201
+  },
+  { op: 'POST /v1/connectors/{id}/sync', as: stewardOf('oa'), params: { id: 'oa-pull' }, status: 200 },
+  { op: 'POST /v1/connectors/{id}/sync', as: ADMIN, params: { id: 'oa-pull' }, status: 200 },
+  {
+    op: 'POST /v1/connectors/{id}/sync',
+    as: ADMIN,
+    params: { id: 'oa-conn' },
+    status: 409,
+    code: 'NOT_A_PULL_CONNECTOR'
+  },
+  { op: 'POST /v1/connectors/{id}/sync', as: CALLER, params: { id: 'oa-pull' }, status: 403, code: 'FORBIDDEN' },
   { op: 'GET /v1/connectors/{id}/snapshots', as: ADMIN, params: { id: 'oa-conn' }, status: 200 },
   { op: 'GET /v1/connectors/{id}/snapshots', as: CALLER, params: { id: 'oa-conn' }, status: 403, code: 'FORBIDDEN' },
   {
@@ -216,6 +250,7 @@ export const CASES: Case[] = [
   },
   { op: 'DELETE /v1/connectors/{id}', as: ADMIN, params: { id: 'oa-idle' }, status: 409, code: 'CONFLICT' },
   { op: 'GET /v1/questions', as: CALLER, status: 200 },
+  { op: 'GET /v1/questions', as: AUDITOR, status: 200 },
   { op: 'GET /v1/questions', as: callerOf('oa-nobody'), status: 403, code: 'CLIENT_INACTIVE' },
   { op: 'GET /v1/questions/{id}', as: ADMIN, params: { id: 'oa.q' }, status: 200 },
   { op: 'GET /v1/questions/{id}', as: ADMIN, params: { id: 'nope' }, status: 404, code: 'NOT_FOUND' },
@@ -315,6 +350,30 @@ export const CASES: Case[] = [
       c.verification = v.id
       c.auditIndex = v.answers[0]!.auditIndex
     }
+  },
+  ...[200, 200].map((status, i): Case => ({
+    op: 'POST /v1/verifications',
+    as: CALLER,
+    headers: { 'idempotency-key': 'oa-retry-1' },
+    body: (c) => ask(c, [{ id: 'property.none' }]),
+    status,
+    expect: i === 0 ? {} : { 'idempotent-replayed': 'true' }
+  })),
+  {
+    op: 'POST /v1/verifications',
+    as: CALLER,
+    headers: { 'idempotency-key': 'oa-retry-1' },
+    body: (c) => ask(c, [{ id: 'identity.name_matches' }]),
+    status: 422,
+    code: 'IDEMPOTENCY_KEY_REUSED'
+  },
+  {
+    op: 'POST /v1/verifications',
+    as: CALLER,
+    headers: { 'idempotency-key': '' },
+    body: (c) => ask(c, [{ id: 'property.none' }]),
+    status: 400,
+    code: 'INVALID_HEADER'
   },
   {
     op: 'POST /v1/verifications',

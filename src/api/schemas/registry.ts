@@ -43,15 +43,40 @@ export const AgentRefSchema = Type.Object({
     description: 'the agent\'s Ed25519 public key, base64url of 32 bytes (shifou agent public-key)'
   })
 }, Strict)
+const Engine = Type.Union([Type.Literal('postgres'), Type.Literal('mysql')], {
+  description: 'postgres: PostgreSQL, openGauss, KingbaseES, PolarDB; mysql: MySQL, MariaDB, TiDB, OceanBase'
+})
+const SourceBody = Type.Object({
+  engine: Engine,
+  url: Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 2000,
+    writeOnly: true,
+    description: 'postgres://user:password@host:5432/database or mysql://…; write-only: stored encrypted, ' +
+      'never returned. Required at registration; left out of an update, the stored one stays'
+  })),
+  query: Type.String({
+    minLength: 1,
+    maxLength: 20000,
+    description: 'one SELECT (or `select * from a_view`); its result columns map to fields by `column` (or `name`)'
+  })
+}, Strict)
+const Schedule = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  description: '5-field cron (minute hour day-of-month month day-of-week) in China Standard Time, e.g. "30 2 * * *"'
+})
 export const ConnectorBody = Type.Object({
   id: Id,
   department: Id,
   title: Title,
   titles: Type.Optional(Titles),
-  kind: Type.Union([Type.Literal('file'), Type.Literal('agent')], {
-    description: 'file: snapshots are loaded into the hub; agent: the records stay at the department and its ' +
-      'agent is asked each time (docs/agent.md)'
+  kind: Type.Union([Type.Literal('file'), Type.Literal('pull'), Type.Literal('agent')], {
+    description: 'file: snapshots are uploaded; pull: synced from the department\'s database (`source`); agent: ' +
+      'the records stay at the department and its agent is asked each time (docs/agent.md)'
   }),
+  source: Type.Optional(SourceBody),
+  schedule: Type.Optional(Type.Union([Schedule, Type.Null()])),
   agent: Type.Optional(AgentRefSchema),
   subject: Type.Object({
     field: Type.String({ maxLength: 63 }),
@@ -78,7 +103,10 @@ export const RejectedRow = Type.Object({
 export const SnapshotSummary = Type.Object({
   id: Type.Integer(),
   connector: Type.String(),
-  status: Type.String({ description: 'loading, active, superseded, failed or abandoned' }),
+  status: Type.String({
+    description: 'loading, active, superseded, failed, abandoned, or unchanged (a sync that found the data of the ' +
+      'active snapshot)'
+  }),
   rows: Type.Integer(),
   subjects: Type.Integer(),
   rejectedCount: Type.Integer(),
@@ -130,6 +158,10 @@ export const Connector = Type.Object({
   agent: Type.Optional(AgentRefSchema),
   active: Type.Boolean(),
   activeSnapshot: Type.Union([SnapshotSummary, Type.Null()]),
+  source: Type.Optional(Type.Object({
+    engine: Type.String(), host: Type.String(), database: Type.String(), query: Type.String()
+  }, { description: 'pull connectors: the source without its URL (never returned)' })),
+  schedule: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   health: ConnectorHealth,
   createdAt: Instant,
   updatedAt: Instant

@@ -7,6 +7,7 @@ import type { Database } from '../../db/client.ts'
 import type { RecordSource } from '../record-source.ts'
 import type { Keyring } from '../../keys/keyring.ts'
 import { fileKind } from './file.ts'
+import { pullKind } from './pull.ts'
 import { agentKind } from './agent.ts'
 
 export interface KindDeps {
@@ -31,6 +32,7 @@ export interface ConnectorKind {
 
 export const KINDS: readonly ConnectorKind[] = [
   fileKind,
+  pullKind,
   agentKind
 ]
 

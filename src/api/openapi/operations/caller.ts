@@ -3,6 +3,13 @@ import type { Catalogue } from '../catalogue.ts'
 import * as ex from '../examples.ts'
 
 const signed = { asOf: ex.AS_OF, receipt: ex.RECEIPT, nonce: ex.NONCE }
+const replayed = {
+  'Idempotent-Replayed': {
+    description: '"true" when this is the first response to a request with the same Idempotency-Key and body, ' +
+      'returned again: nothing was asked, written or counted',
+    schema: { type: 'string', enum: ['true'] }
+  }
+}
 
 export const callerOperations: Catalogue = {
   'POST /v1/verifications': {
@@ -12,6 +19,7 @@ export const callerOperations: Catalogue = {
       '"no", never the data behind it. Answered whole or refused whole; every answer and refusal is an audit ' +
       'entry committed before the response. Each answer carries a signed receipt (verify it offline against ' +
       '/.well-known/jwks.json) and the nonce of its subject commitment.',
+    responseHeaders: replayed,
     errors: [
       'INVALID_ID_NUMBER', 'INVALID_NAME', 'INVALID_PARAM', 'SUBJECT_NAME_REQUIRED',
       'CLIENT_INACTIVE', 'QUESTION_NOT_ALLOWED', 'PURPOSE_NOT_ALLOWED',
@@ -41,6 +49,7 @@ export const callerOperations: Catalogue = {
   'POST /v1/verifications/batch': {
     operationId: 'verifyBatch',
     summary: 'Ask yes/no questions about several people (a household) in one call',
+    responseHeaders: replayed,
     errors: [
       'CLIENT_INACTIVE', 'QUESTION_NOT_ALLOWED', 'PURPOSE_NOT_ALLOWED', 'QUOTA_EXCEEDED', 'NO_ACTIVE_SNAPSHOT',
       'QUOTA_UNAVAILABLE', 'INVALID_HEADER', 'IDEMPOTENCY_IN_PROGRESS', 'IDEMPOTENCY_KEY_REUSED'
