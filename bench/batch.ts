@@ -44,7 +44,7 @@ export async function batchBench (
   const tokens = Array.from({ length: CLIENTS }, (_, c) => callerToken(c))
   const singles = verificationBodies(population, 1)
   const batches = batchBodies(singles)
-  const local = databaseIsLocal(url)
+  const local = databaseIsLocal(url) ? url : null
   const server = await startServer(['service', url], 18121)
   try {
     const run = async (path: string, bodies: string[], connections: number): Promise<RunResult> =>

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
+import { DatabaseCpu } from './db.ts'
 
 export interface Server { proc: ChildProcess, url: string, peakRssMb: () => number, stop: () => Promise<void> }
 
@@ -42,11 +43,11 @@ export interface RunResult {
 }
 
 /**
- * Where an answer's time goes, from the kernel's accounting (/proc/<pid>/stat, Linux): the CPU
- * time of the server's processes, of PostgreSQL's processes and of the load generator (this
- * process) over one run, divided by the 2xx responses. The database's figure counts every
- * `postgres` process of the machine, so it is given only when the database is on this machine
- * (null otherwise); its background writers' share is in it, as it is in the run.
+ * Where an answer's time goes, from the kernel's accounting (/proc, Linux): the CPU time of the
+ * server's processes, of the bench database's own PostgreSQL backends (bench/db.ts, DatabaseCpu:
+ * not the other databases' backends of a shared machine, nor the server's background writers) and
+ * of the load generator (this process) over one run, divided by the 2xx responses. The database's
+ * figure is given only when the database is on this machine (null otherwise).
  */
 export interface CpuPerResponse { server: number, database: number | null, loadGenerator: number }
 
@@ -63,28 +64,19 @@ function processCpu (pid: number): number {
   }
 }
 
-function processes (): Array<{ pid: number, ppid: number, comm: string }> {
-  const out: Array<{ pid: number, ppid: number, comm: string }> = []
+function sampleCpu (server: Server): { server: number, loadGenerator: number } {
+  // The server and, with BENCH_PROCS > 1, its cluster's processes.
+  const children: number[] = []
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
-      out.push({ pid: Number(name), ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), comm })
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === server.proc.pid) children.push(Number(name))
     } catch {}
   }
-  return out
-}
-
-function sampleCpu (server: Server, databaseIsLocal: boolean): CpuSample {
-  const all = processes()
-  // The server and, with BENCH_PROCS > 1, its cluster's processes.
-  const serverPids = [server.proc.pid!, ...all.filter((p) => p.ppid === server.proc.pid).map((p) => p.pid)]
-  const postgres = all.filter((p) => p.comm.startsWith('postgres'))
   const own = process.cpuUsage()
   return {
-    server: serverPids.reduce((t, pid) => t + processCpu(pid), 0),
-    database: databaseIsLocal && postgres.length > 0 ? postgres.reduce((t, p) => t + processCpu(p.pid), 0) : null,
+    server: [server.proc.pid!, ...children].reduce((t, pid) => t + processCpu(pid), 0),
     loadGenerator: (own.user + own.system) / 1e6
   }
 }
@@ -103,15 +95,27 @@ export const WARMUP_SECONDS = 2
 
 /**
  * One autocannon run against `server` after a warm-up, with the CPU time per response of each side
- * where the kernel shows it (Linux's /proc; elsewhere the run has no `cpu`).
+ * where the kernel shows it (Linux's /proc; elsewhere the run has no `cpu`). `databaseUrl`: the
+ * bench database, when it is on this machine (its backends' CPU is then counted), else null.
  */
-export async function measure (server: Server, o: RunOptions, databaseIsLocal: boolean): Promise<RunResult> {
+export async function measure (server: Server, o: RunOptions, databaseUrl: string | null): Promise<RunResult> {
   await run({ ...o, seconds: WARMUP_SECONDS })
   if (!existsSync('/proc/self/stat')) return await run(o)
-  const before = sampleCpu(server, databaseIsLocal)
-  const result = await run(o)
-  const after = sampleCpu(server, databaseIsLocal)
-  return { ...result, cpu: cpuPerResponse(before, after, result.requests - result.non2xx) }
+  const database = databaseUrl === null ? null : new DatabaseCpu(databaseUrl)
+  try {
+    const before = { ...sampleCpu(server), database: await database?.sample() ?? null }
+    const result = await run(o)
+    const after = { ...sampleCpu(server), database: await database?.sample() ?? null }
+    const used = before.database === null || after.database === null
+      ? null
+      : DatabaseCpu.between(before.database, after.database)
+    return {
+      ...result,
+      cpu: cpuPerResponse({ ...before, database: 0 }, { ...after, database: used }, result.requests - result.non2xx)
+    }
+  } finally {
+    await database?.close()
+  }
 }
 
 export interface RunOptions {

@@ -82,7 +82,7 @@ async function main (): Promise<void> {
           bodies,
           tokens
         }
-        const r = await measure(server, request, databaseIsLocal(db.url))
+        const r = await measure(server, request, databaseIsLocal(db.url) ? db.url : null)
         const cpuPerAnswer = r.cpu?.server ?? NaN
         await server.stop()
         figures[receipts ? 'on' : 'off'].push(r)

@@ -26,6 +26,12 @@ export const BENCH_CONFIG = {
 }
 export const CLIENTS = 64
 export const QUESTIONS = Array.from({ length: 10 }, (_, i) => `tax.q${i}`)
+/**
+ * Two more connectors for the skewed-snapshot scenario (issue 15 part 6): `clean` holds one record
+ * each of the first people of the population, `skewed` the same number of rows, all one person's
+ * (a department's broken export). A question on each.
+ */
+export const SKEW_CONNECTORS = ['clean', 'skewed'] as const
 const ADMIN = { sub: 'bench', role: 'admin' as const }
 
 /** The population's IDs, in a fixed order (a CSV of `count` rows yields these). */
@@ -65,12 +71,29 @@ export async function registerBench (database: Database): Promise<void> {
       when: { any: { year: { eq: { param: 'year' } }, amount: { gt: i * 1000 } } }
     })
   }
+  for (const id of SKEW_CONNECTORS) {
+    await createConnector(deps, ADMIN, {
+      id,
+      department: 'tax',
+      title: id,
+      kind: 'file',
+      subject: { field: 'id_number', type: 'cn_resident_id' },
+      fields: [{ name: 'year', type: 'integer' }, { name: 'amount', type: 'number' }]
+    })
+    await createQuestion(deps, ADMIN, {
+      id: id + '.q',
+      connector: id,
+      title: id,
+      params: { year: 'integer' },
+      when: { any: { year: { eq: { param: 'year' } } } }
+    })
+  }
   for (let c = 0; c < CLIENTS; c++) {
     await createClient(deps, ADMIN, {
       id: 'bench-' + c,
       name: 'bench ' + c,
       organisation: 'bench-org-' + c,
-      questions: QUESTIONS,
+      questions: [...QUESTIONS, ...SKEW_CONNECTORS.map((id) => id + '.q')],
       purposes: ['benchmark'],
       quotas: {
         requestsPerMinute: 10_000_000,
@@ -106,12 +129,40 @@ export async function loadBench (database: Database, count: number): Promise<num
   return seconds
 }
 
+/** The snapshots of the skewed-snapshot scenario: `rows` rows in each of `clean` and `skewed`. */
+export async function loadSkew (database: Database, rows: number): Promise<void> {
+  const keyring = new Keyring(new Map([[1, BENCH_MASTER]]))
+  const one = benchIds(1).next().value as string
+  function * skewed (): Generator<string> {
+    yield 'id_number,year,amount\n'
+    const chunk = `${one},2025,1\n`.repeat(1000)
+    for (let i = 0; i < rows; i += 1000) yield chunk
+  }
+  for (const [id, input] of [['clean', benchCsv(rows)], ['skewed', skewed()]] as const) {
+    await loadSnapshot({
+      database,
+      keyring,
+      actor: ADMIN,
+      connector: await getConnector(database, id),
+      asOf: '2026-11-01',
+      format: 'csv',
+      input: Readable.from(input)
+    })
+  }
+  await database.maintenance.query('vacuum (analyze) records')
+  await database.maintenance.query('checkpoint')
+}
+
 export function callerToken (c: number): string {
   return mintToken(BENCH_SECRET, 'shifou', { sub: 'bench-' + c, role: 'caller' }, 3600)
 }
 
-/** Request bodies: subjects drawn from the population, 20% unknown to it, `questions` per request. */
-export function verificationBodies (population: number, questions: number, count = 20_000): string[] {
+/**
+ * Request bodies: subjects drawn from the population, 20% unknown to it, `questions` per request
+ * (the first of QUESTIONS, or these question ids).
+ */
+export function verificationBodies (population: number, questions: number | string[], count = 20_000): string[] {
+  const asked = typeof questions === 'number' ? QUESTIONS.slice(0, questions) : questions
   const known = [...benchIds(Math.min(population, 200_000))]
   const rand = prng(77)
   const unknown = benchIds(count, 999)
@@ -120,7 +171,7 @@ export function verificationBodies (population: number, questions: number, count
     const id = rand() < 0.2 ? unknown.next().value as string : known[Math.floor(rand() * known.length)]!
     out.push(JSON.stringify({
       subject: { idNumber: id },
-      questions: QUESTIONS.slice(0, questions).map((q) => ({ id: q, params: { year: 2025 } })),
+      questions: asked.map((q) => ({ id: q, params: { year: 2025 } })),
       purpose: 'benchmark',
       caseId: 'B-' + i
     }))

@@ -449,8 +449,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * The printable certificate of a verification (HTML), or a receipt's QR code (SVG, PNG)
-         * @description The printable certificate of one of your verifications (format html, lang zh or en), or the QR code of one answer's receipt (format svg or png; `question` picks the answer when there are several). The body carries the subject's ID number, which must be the verification's subject (403 otherwise); the page shows only its masked form (4406**********123X) and not the receipts' nonces. The receipts in the QR codes are byte for byte those returned with the answers.
+         * The printable certificate of a verification (HTML), or its QR code (SVG, PNG)
+         * @description The printable certificate of one of your verifications (format html, lang zh or en): one A4 page with the masked name (when `name` is given and the verification confirmed it) and ID number, a statement per answer, issuer, validity and one QR code that opens the receipt check page. Format svg or png: that QR code alone; with `question`, the QR code of that answer's receipt itself.
          */
         post: operations["getCertificate"];
         delete?: never;
@@ -688,6 +688,46 @@ export interface paths {
          * @description A file of the service's own web pages (ES modules, styles, images).
          */
         get: operations["getAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/r": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The receipt check page a certificate's QR code opens (/r#<token> or /r#<receipt>)
+         * @description A page that reads the URL's fragment (never sent to the service), fetches the certificate's receipts by its token and verifies their signatures in the browser against /.well-known/jwks.json, then says in Chinese and English whether the certificate is valid and what it states.
+         */
+        get: operations["getReceiptCheckPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/receipt-links/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A printed certificate's receipts, by the token of its QR code
+         * @description A printed certificate's receipts, by the token of its QR code, with what the check page shows beside them. The receipts are to be verified against /.well-known/jwks.json.
+         */
+        get: operations["getReceiptLink"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5312,7 +5352,10 @@ export interface operations {
     verify: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters, unique per request you mean (a UUID is a good key): a repeat with the same key and body within 24 h returns the first response instead of asking again */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5425,7 +5468,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, INVALID_ID_NUMBER, INVALID_NAME, INVALID_PARAM, SUBJECT_NAME_REQUIRED, UNKNOWN_FIELD. */
+            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, INVALID_HEADER, INVALID_ID_NUMBER, INVALID_NAME, INVALID_PARAM, SUBJECT_NAME_REQUIRED, UNKNOWN_FIELD. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5433,7 +5476,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "INVALID_BODY" | "INVALID_ID_NUMBER" | "INVALID_NAME" | "INVALID_PARAM" | "SUBJECT_NAME_REQUIRED" | "UNKNOWN_FIELD";
+                        code?: "INVALID_BODY" | "INVALID_HEADER" | "INVALID_ID_NUMBER" | "INVALID_NAME" | "INVALID_PARAM" | "SUBJECT_NAME_REQUIRED" | "UNKNOWN_FIELD";
                     };
                 };
             };
@@ -5461,7 +5504,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes CONSENT_REPLAYED, SUBJECT_DATA_UNREADABLE. */
+            /** @description A problem document (RFC 9457) with one of the codes CONSENT_REPLAYED, IDEMPOTENCY_IN_PROGRESS, SUBJECT_DATA_UNREADABLE. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5469,7 +5512,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "CONSENT_REPLAYED" | "SUBJECT_DATA_UNREADABLE";
+                        code?: "CONSENT_REPLAYED" | "IDEMPOTENCY_IN_PROGRESS" | "SUBJECT_DATA_UNREADABLE";
                     };
                 };
             };
@@ -5494,6 +5537,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes IDEMPOTENCY_KEY_REUSED. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "IDEMPOTENCY_KEY_REUSED";
                     };
                 };
             };
@@ -5540,7 +5595,10 @@ export interface operations {
     verifyBatch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters, unique per request you mean (a UUID is a good key): a repeat with the same key and body within 24 h returns the first response instead of asking again */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5675,7 +5733,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, UNKNOWN_FIELD. */
+            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, INVALID_HEADER, UNKNOWN_FIELD. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5683,7 +5741,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "INVALID_BODY" | "UNKNOWN_FIELD";
+                        code?: "INVALID_BODY" | "INVALID_HEADER" | "UNKNOWN_FIELD";
                     };
                 };
             };
@@ -5711,6 +5769,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description A problem document (RFC 9457) with one of the codes IDEMPOTENCY_IN_PROGRESS. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "IDEMPOTENCY_IN_PROGRESS";
+                    };
+                };
+            };
             /** @description A problem document (RFC 9457) with one of the codes PAYLOAD_TOO_LARGE. */
             413: {
                 headers: {
@@ -5732,6 +5802,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes IDEMPOTENCY_KEY_REUSED. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "IDEMPOTENCY_KEY_REUSED";
                     };
                 };
             };
@@ -5789,6 +5871,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "idNumber": "330106196611226613",
+                 *       "name": "朱霞强",
                  *       "lang": "zh",
                  *       "format": "html"
                  *     }
@@ -5796,9 +5879,11 @@ export interface operations {
                 "application/json": {
                     /** @description The subject's ID number: it must be the one the verification was about. Only its masked form is printed. */
                     idNumber: string;
+                    /** @description The applicant's name, printed masked (张*明); only when the verification confirmed it (a name question answered yes; 409 NAME_NOT_CHECKED otherwise) */
+                    name?: string;
                     /** @description default zh */
                     lang?: "zh" | "en";
-                    /** @description html (default): the printable certificate; svg or png: the QR code of one answer's receipt */
+                    /** @description html (default): the printable certificate; svg or png: its QR code (the receipt check link), or with `question` the QR code of that answer's receipt */
                     format?: "html" | "svg" | "png";
                     /** @description an id of 1–64 characters a-z, 0-9, _ . - beginning with a letter or digit (a department, connector, question or client) */
                     question?: string;
@@ -5812,14 +5897,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example <!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>核验证明</title></head>… */
+                    /** @example <!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>无房产证明</title></head>… */
                     "text/html": string;
                     /** @example <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 57 57">…</svg> */
                     "image/svg+xml": string;
                     "image/png": string;
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, INVALID_ID_NUMBER, UNKNOWN_FIELD. */
+            /** @description A problem document (RFC 9457) with one of the codes INVALID_BODY, INVALID_ID_NUMBER, INVALID_NAME, UNKNOWN_FIELD. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5827,7 +5912,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "INVALID_BODY" | "INVALID_ID_NUMBER" | "UNKNOWN_FIELD";
+                        code?: "INVALID_BODY" | "INVALID_ID_NUMBER" | "INVALID_NAME" | "UNKNOWN_FIELD";
                     };
                 };
             };
@@ -5867,7 +5952,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem document (RFC 9457) with one of the codes CONFLICT. */
+            /** @description A problem document (RFC 9457) with one of the codes CONFLICT, NAME_NOT_CHECKED. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5875,7 +5960,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "CONFLICT";
+                        code?: "CONFLICT" | "NAME_NOT_CHECKED";
                     };
                 };
             };
@@ -7342,6 +7427,171 @@ export interface operations {
                     "text/css": string;
                     "image/svg+xml": string;
                     "image/png": string;
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes NOT_FOUND. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    getReceiptCheckPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/html */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example <!doctype html><html lang="zh-CN">… */
+                    "text/html": string;
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    getReceiptLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Only the receipts are signed: the page verifies them and shows the rest as the service states it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "receipts": [
+                     *         "eyJhbGciOiJFZERTQSIsImtpZCI6Ik1qQXlOaTB3TXkwd01RIiwidHlwIjoic2hpZm91LXJlY2VpcHQrand0In0.…"
+                     *       ],
+                     *       "subject": {
+                     *         "maskedId": "3301**********6613",
+                     *         "maskedName": "朱*强"
+                     *       },
+                     *       "issuedAt": "2026-03-02T01:00:00.000Z",
+                     *       "validUntil": "2026-04-01",
+                     *       "callerName": "Demo housing subsidy approval system",
+                     *       "organisation": {
+                     *         "zh": "数据核验服务平台",
+                     *         "en": "Data Verification Service"
+                     *       },
+                     *       "titles": {
+                     *         "questions": {
+                     *           "property.none": {
+                     *             "zh": "名下无登记的不动产",
+                     *             "en": "Holds no registered property"
+                     *           }
+                     *         },
+                     *         "purposes": {
+                     *           "housing-subsidy": {
+                     *             "zh": "住房补贴申请",
+                     *             "en": "Housing subsidy application"
+                     *           }
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        receipts: string[];
+                        subject: {
+                            /** @description as the certificate printed it, e.g. 4406**********123X */
+                            maskedId: string;
+                            /** @description as printed, or null when none was */
+                            maskedName: string | null;
+                        };
+                        issuedAt: string;
+                        /** @description YYYY-MM-DD, China Standard Time */
+                        validUntil: string;
+                        callerName: string | null;
+                        organisation: {
+                            zh: string;
+                            en: string;
+                        };
+                        titles: {
+                            questions: {
+                                [key: string]: {
+                                    zh: string;
+                                    en: string;
+                                };
+                            };
+                            purposes: {
+                                [key: string]: {
+                                    zh: string;
+                                    en: string;
+                                };
+                            };
+                        };
+                    };
                 };
             };
             /** @description A problem document (RFC 9457) with one of the codes NOT_FOUND. */

@@ -11,6 +11,9 @@ import { parseTtl } from './tokens.ts'
 import { parseCosignatureV1VerifierKey } from './crypto/cosignature.ts'
 import { type Ed25519Verifier, parseVerifierKey } from './crypto/signed-note.ts'
 import { type ConsoleConfig, ConsoleConfigError, loadConsoleConfig } from './console/config.ts'
+import {
+  type CertificateConfig, CertificateConfigError, loadCertificateConfig
+} from './receipts/certificate-config.ts'
 
 /** A witness the service sends its checkpoints to (SHIFOU_WITNESSES, design §14.5). */
 export interface WitnessConfig {
@@ -54,6 +57,8 @@ export interface Config {
   generatedSecrets: string[]
   /** The console's sign-in and sessions (src/console/config.ts). */
   console: ConsoleConfig
+  /** What printed certificates say about their issuer (src/receipts/certificate-config.ts). */
+  certificate: CertificateConfig
 }
 
 export class ConfigError extends Error {
@@ -197,7 +202,16 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     // Under 100 ms a busy but healthy database would be refused; over 10 minutes nobody is waiting.
     dbTimeoutMs: intSetting('SHIFOU_DB_TIMEOUT_MS', env.SHIFOU_DB_TIMEOUT_MS, DEFAULT_DB_TIMEOUT_MS, 100, 600_000),
     generatedSecrets: generated,
-    console: consoleSettings(env, databaseUrl)
+    console: consoleSettings(env, databaseUrl),
+    certificate: certificateSettings(env)
+  }
+}
+
+function certificateSettings (env: NodeJS.ProcessEnv): CertificateConfig {
+  try {
+    return loadCertificateConfig(env)
+  } catch (err) {
+    throw err instanceof CertificateConfigError ? new ConfigError(err.message) : err
   }
 }
 

@@ -41,6 +41,7 @@ export const ERRORS = {
   CONSENT_REPLAYED: { status: 409, title: 'Consent already used' },
   IDEMPOTENCY_IN_PROGRESS: { status: 409, title: 'Request with this idempotency key in progress' },
   SUBJECT_DATA_UNREADABLE: { status: 409, title: 'Subject data unreadable' },
+  NAME_NOT_CHECKED: { status: 409, title: 'Name not checked' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   NOT_A_PULL_CONNECTOR: { status: 409, title: 'Not a pull connector' },

@@ -31,12 +31,14 @@ import metrics from './plugins/metrics.ts'
 import closing from './plugins/closing.ts'
 import idempotency from './plugins/idempotency.ts'
 import unreadBodies from './plugins/unread-bodies.ts'
+import certificates from './plugins/certificates.ts'
 import routes from './routes/index.ts'
 
 /** The configuration the app needs (src/config.ts); the rest of Config is the CLI's. */
 type AppConfig = Pick<Config, 'issuer' | 'jwtSecret' | 'jwtPublicKeysFile' | 'logLevel' | 'checkpointKey'
   | 'auditOrigin' | 'checkpointEntries' | 'checkpointSeconds'>
-  & Partial<Pick<Config, 'receiptIssuer' | 'consentIssuersFile' | 'witnesses' | 'jwtMaxTtlSeconds' | 'console'>>
+  & Partial<Pick<Config, 'receiptIssuer' | 'consentIssuersFile' | 'witnesses' | 'jwtMaxTtlSeconds' | 'console'
+  | 'certificate'>>
 
 export interface AppOptions {
   config: AppConfig
@@ -131,6 +133,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     ...(opts.receipts === undefined ? {} : { override: opts.receipts })
   })
   await app.register(idempotency)
+  await app.register(certificates, opts.config.certificate === undefined ? {} : { config: opts.config.certificate })
   await app.register(consent, { issuersFile: opts.config.consentIssuersFile ?? null })
   await app.register(records)
   await app.register(limits, opts.admission === undefined ? {} : { override: opts.admission })

@@ -1,16 +1,20 @@
 /**
- * The printable certificate of a verification (issue "signed receipts", item 4): one A4 page in
- * Chinese or English with the title, a statement per answer, the answers, their snapshot dates
- * and audit indices, the masked ID number, the verification id, the issue time, and per answer a
- * QR code holding its receipt, which anyone can check offline against /.well-known/jwks.json.
+ * The printable certificate of a verification (design §14.4): one A4 page, in Chinese or English,
+ * that a housing clerk reads without help — the title of its most specific answer (无房产证明), the
+ * applicant's masked name (when a name was checked) and masked ID number, one plain statement per
+ * answer, who asked and for what, the issuing organisation and the area its data covers, the issue
+ * date and the validity period, an optional seal image, and one QR code that opens the receipt check
+ * page (`/r#<token>`, src/receipts/links.ts), where a phone verifies the receipts' signatures.
  *
- * The page never carries the full ID number, nor the receipt's nonce: with the masked number
- * (4 + 4 characters shown) the ten hidden ones are a region pair and a birth date, about 3.7
- * million candidates, so a nonce printed beside them would let anyone holding the paper recover
- * the whole number by hashing them all. The nonce stays with the system that asked.
- * Every value is HTML-escaped; the QR SVG comes from the QR encoder, not from the request.
+ * The page never calls the QR code a seal or a signature, and sends no one to a command line. It
+ * never carries the full ID number, nor the receipts' nonces: with the masked number (4 + 4
+ * characters shown) the ten hidden ones are a region pair and a birth date, about 3.7 million
+ * candidates, so a nonce printed beside them would let anyone holding the paper recover the whole
+ * number by hashing them all. Every value is HTML-escaped; the QR SVG comes from the QR encoder.
  */
-import { YES_NO, certificateTitle, statement, type Lang } from './certificate-text.ts'
+import {
+  YES_NO, certificateTitle, dateText, statement, type Lang
+} from './certificate-text.ts'
 
 export interface CertificateAnswer {
   question: string
@@ -18,51 +22,59 @@ export interface CertificateAnswer {
   answer: 'yes' | 'no'
   asOf: string
   params: Record<string, string | number | boolean>
-  auditIndex: number
-  receipt: string
-  /** the QR code of `receipt`, an SVG document */
-  qrSvg: string
 }
 
 export interface CertificateData {
   lang: Lang
   verification: string
   maskedId: string
+  /** the masked name, when the verification confirmed a name */
+  maskedName: string | null
   /** RFC 3339 time of the answers' audit entries */
   issuedAt: string
+  /** YYYY-MM-DD, China Standard Time */
+  validUntil: string
   callerName: string
-  purpose: string
+  purposeTitle: string
   caseId: string
-  issuer: string
-  kid: string
+  organisation: string
+  jurisdiction: string
+  /** a data: URI of the seal image, or null */
+  seal: string | null
+  /** the receipt check URL the QR code holds */
+  checkUrl: string
+  /** the QR code of checkUrl, an SVG document */
+  qrSvg: string
   answers: CertificateAnswer[]
 }
 
 const LABELS: Record<string, Record<Lang, string>> = {
+  number: { zh: '证明编号', en: 'Certificate no.' },
+  intro: { zh: '兹证明：', en: 'This is to certify:' },
+  name: { zh: '姓　　名', en: 'Name' },
   idNumber: { zh: '公民身份号码', en: 'Resident ID number' },
-  verification: { zh: '核验编号', en: 'Verification id' },
-  issuedAt: { zh: '出具时间', en: 'Issued at' },
-  requester: { zh: '查询单位', en: 'Requested by' },
-  purpose: { zh: '用途', en: 'Purpose' },
-  caseId: { zh: '业务编号', en: 'Case id' },
-  question: { zh: '核验事项', en: 'Question' },
-  answer: { zh: '结果', en: 'Answer' },
+  question: { zh: '核验事项', en: 'Checked' },
+  answer: { zh: '核验结果', en: 'Result' },
   asOf: { zh: '数据截至', en: 'Data as of' },
-  auditIndex: { zh: '审计日志序号', en: 'Audit log index' },
-  seal: { zh: '电子签章', en: 'Electronic seal' },
-  verify: {
-    zh: '本证明的每项结果均附有电子签章（二维码内为签名回执，EdDSA/Ed25519）。' +
-      '任何人可离线核验：扫描二维码后使用 shifou receipt verify 命令或任一 JOSE 库，以 /.well-known/jwks.json 公布的公钥验证；' +
-      '回执中的审计日志序号可在签名的审计日志中得到包含证明。',
-    en: 'Each answer carries an electronic seal: its QR code holds a signed receipt (EdDSA/Ed25519). ' +
-      'Anyone can check it offline with the command shifou receipt verify or any JOSE library ' +
-      'against the keys published at /.well-known/jwks.json; ' +
-      'its audit index can be proved to be in the signed audit log.'
+  requester: { zh: '查询单位', en: 'Requested by' },
+  purpose: { zh: '办理事项', en: 'For' },
+  caseId: { zh: '业务编号', en: 'Case no.' },
+  issuedOn: { zh: '出具日期', en: 'Issued on' },
+  validUntil: { zh: '有效期至', en: 'Valid until' },
+  issuer: { zh: '出具单位', en: 'Issued by' },
+  scan: { zh: '扫码核验真伪', en: 'Scan to check' },
+  check: {
+    zh: '用手机扫描右侧二维码，打开的核验页面显示“有效”，且页面上的姓名、公民身份号码、核验事项和结果与本证明一致，' +
+      '即可确认本证明由本平台出具、内容未被改动。也可在浏览器中输入二维码下方的网址核验。',
+    en: 'Scan the QR code with a phone: if the page it opens says “valid” and shows the same name, ID number, ' +
+      'checks and results as this paper, the certificate was issued by this service and has not been altered. ' +
+      'The address under the code can also be typed into a browser.'
   },
-  nonce: {
-    zh: '回执中的主体承诺可用身份证号码与查询单位收到的随机数核对；该随机数不印在本证明上，因为与脱敏号码一起会暴露完整号码。',
-    en: 'The receipt\'s subject commitment can be checked with the ID number and the nonce given to the requesting ' +
-      'system; the nonce is not printed here, because beside the masked number it would reveal the whole number.'
+  note: {
+    zh: '说明：本证明由系统比对有关部门的登记数据自动生成，只反映“数据截至”日期的登记情况；' +
+      '仅用于上述办理事项，在有效期内有效。',
+    en: 'Note: this certificate is produced by comparing the departments\' registers and reflects them as of the ' +
+      'dates shown; it serves the purpose above only, within its validity period.'
   }
 }
 
@@ -72,70 +84,102 @@ export function escapeHtml (s: string): string {
   return s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!)
 }
 
-/** An RFC 3339 instant as China Standard Time, `YYYY-MM-DD HH:mm:ss (UTC+8)`. */
-export function cstTime (iso: string): string {
-  const t = new Date(Date.parse(iso) + 8 * 3600_000).toISOString()
-  return `${t.slice(0, 10)} ${t.slice(11, 19)} (UTC+8)`
+/** The CST calendar date of an RFC 3339 instant, YYYY-MM-DD. */
+export function cstDate (iso: string): string {
+  return new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 10)
+}
+
+/** A short certificate number from the verification id: the first 12 hex digits, grouped. */
+export function certificateNumber (verification: string): string {
+  const hex = verification.replace(/-/g, '').toUpperCase()
+  return `${hex.slice(0, 4)}-${hex.slice(4, 8)}-${hex.slice(8, 12)}`
 }
 
 export function renderCertificate (d: CertificateData): string {
-  const L = (key: string): string => escapeHtml(LABELS[key]![d.lang])
-  const title = escapeHtml(certificateTitle(d.lang, d.answers))
-  const row = (label: string, value: string): string => `<tr><th>${label}</th><td>${value}</td></tr>`
-  const answers = d.answers.map((a) => `
-  <section class="answer">
-    <div class="text">
-      <p class="statement">${escapeHtml(statement(d.lang, a.question, a.questionTitle, a.answer, a.params, a.asOf))}</p>
-      <table>
-        ${row(L('question'), `${escapeHtml(a.questionTitle)} <code>${escapeHtml(a.question)}</code>`)}
-        ${row(L('answer'), `<strong>${escapeHtml(YES_NO[a.answer][d.lang])}</strong>`)}
-        ${row(L('asOf'), escapeHtml(a.asOf))}
-        ${row(L('auditIndex'), String(a.auditIndex))}
-      </table>
-      <p class="receipt"><code>${escapeHtml(a.receipt)}</code></p>
-    </div>
-    <figure class="qr">${a.qrSvg}<figcaption>${L('seal')}</figcaption></figure>
-  </section>`).join('')
+  const { lang } = d
+  const L = (key: string): string => escapeHtml(LABELS[key]![lang])
+  const e = escapeHtml
+  const title = e(certificateTitle(lang, d.answers))
+  const ctx = { lang, named: d.maskedName !== null, area: d.jurisdiction }
+  const statements = d.answers.map((a) => `<p class="statement">${e(statement(ctx, a))}</p>`).join('\n  ')
+  const rows = d.answers.map((a) => `<tr><td>${e(a.questionTitle)}</td>` +
+    `<td class="result">${e(YES_NO[a.answer][lang])}</td><td>${e(dateText(lang, a.asOf))}</td></tr>`).join('\n      ')
+  const person = [
+    d.maskedName === null ? '' : `<tr><th scope="row">${L('name')}</th><td>${e(d.maskedName)}</td></tr>`,
+    `<tr><th scope="row">${L('idNumber')}</th><td class="mono">${e(d.maskedId)}</td></tr>`
+  ].join('')
+  const seal = d.seal === null ? '' : `<img class="seal" src="${e(d.seal)}" alt="">`
   return `<!doctype html>
-<html lang="${d.lang === 'zh' ? 'zh-CN' : 'en'}">
+<html lang="${lang === 'zh' ? 'zh-CN' : 'en'}">
 <head>
 <meta charset="utf-8">
 <title>${title}</title>
 <style>
-  @page { size: A4; margin: 18mm; }
-  body { font-family: "Noto Serif CJK SC", "Songti SC", SimSun, serif; color: #000; max-width: 180mm; margin: 0 auto; }
-  h1 { text-align: center; font-size: 26pt; margin: 8mm 0; }
-  html[lang="zh-CN"] h1 { letter-spacing: 0.2em; }
-  table { border-collapse: collapse; margin: 2mm 0; }
-  th { text-align: left; font-weight: normal; color: #444; padding: 1mm 4mm 1mm 0; white-space: nowrap; }
-  td { padding: 1mm 0; }
-  .answer { display: flex; gap: 6mm; border-top: 1px solid #888; padding: 4mm 0; break-inside: avoid; }
-  .answer .text { flex: 1; min-width: 0; }
-  .statement { font-size: 13pt; }
-  .qr { margin: 0; width: 45mm; text-align: center; }
-  .qr svg { width: 45mm; height: 45mm; }
-  .qr figcaption { font-size: 9pt; }
-  .receipt { line-height: 1; }
-  .receipt code { font-size: 5pt; word-break: break-all; color: #555; }
-  footer { border-top: 1px solid #888; font-size: 9pt; color: #333; padding-top: 3mm; }
+  @page { size: A4; margin: 16mm 18mm; }
+  * { box-sizing: border-box; }
+  html, body { margin: 0; }
+  body { font-family: "Noto Serif CJK SC", "Source Han Serif SC", "Songti SC", SimSun, "WenQuanYi Micro Hei",
+    "Noto Sans CJK SC", serif; color: #000; font-size: 11.5pt; line-height: 1.6; }
+  main { width: 174mm; margin: 0 auto; }
+  .head { display: flex; justify-content: space-between; font-size: 10pt; }
+  h1 { text-align: center; font-size: 24pt; margin: 6mm 0 5mm; font-weight: bold; }
+  html[lang="zh-CN"] h1 { letter-spacing: 0.3em; }
+  .person { border-collapse: collapse; margin: 1mm 0 3mm 8mm; font-size: 12.5pt; }
+  .person th { text-align: left; font-weight: normal; padding: 0.5mm 6mm 0.5mm 0; }
+  .mono { font-family: "DejaVu Sans Mono", "Courier New", monospace; letter-spacing: 0.05em; }
+  .statement { text-indent: 2em; margin: 1.5mm 0; font-size: 12.5pt; }
+  .answers { width: 100%; border-collapse: collapse; margin: 4mm 0; }
+  .answers th, .answers td { border: 1px solid #444; padding: 1.2mm 2.5mm; text-align: left; }
+  .answers th { background: #eee; font-weight: normal; }
+  .answers .result { text-align: center; font-weight: bold; width: 22mm; }
+  .facts { display: grid; grid-template-columns: auto 1fr; column-gap: 5mm; margin: 3mm 0; }
+  .facts dt { color: #222; }
+  .facts dd { margin: 0; }
+  .check { display: flex; gap: 6mm; align-items: flex-start; border-top: 1px solid #888; padding-top: 4mm;
+    margin-top: 4mm; }
+  .check .qr { margin: 0; width: 34mm; flex: none; text-align: center; }
+  .check .qr svg { width: 34mm; height: 34mm; display: block; }
+  .check .qr figcaption { font-size: 9pt; }
+  .check p { margin: 0 0 2mm; font-size: 10.5pt; }
+  .url { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; word-break: break-all; }
+  .issuer { position: relative; text-align: right; margin: 6mm 4mm 0 0; min-height: 24mm; }
+  .issuer .seal { position: absolute; right: 6mm; top: -8mm; width: 40mm; height: 40mm; opacity: 0.85; }
+  .note { font-size: 9pt; color: #222; margin-top: 5mm; }
 </style>
 </head>
 <body>
-<h1>${title}</h1>
-<table>
-  ${row(L('idNumber'), `<code>${escapeHtml(d.maskedId)}</code>`)}
-  ${row(L('verification'), `<code>${escapeHtml(d.verification)}</code>`)}
-  ${row(L('issuedAt'), escapeHtml(cstTime(d.issuedAt)))}
-  ${row(L('requester'), escapeHtml(d.callerName))}
-  ${row(L('purpose'), escapeHtml(d.purpose))}
-  ${row(L('caseId'), escapeHtml(d.caseId))}
-</table>
-${answers}
-<footer>
-  <p>${L('verify')}</p>
-  <p>${L('nonce')}</p>
-  <p>iss <code>${escapeHtml(d.issuer)}</code> · kid <code>${escapeHtml(d.kid)}</code></p>
-</footer>
+<main>
+  <div class="head"><span>${e(d.organisation)}</span>` +
+  `<span>${L('number')}：<span class="mono">${e(certificateNumber(d.verification))}</span></span></div>
+  <h1>${title}</h1>
+  <p>${L('intro')}</p>
+  <table class="person">${person}</table>
+  ${statements}
+  <table class="answers">
+    <thead><tr><th scope="col">${L('question')}</th><th scope="col">${L('answer')}</th>` +
+    `<th scope="col">${L('asOf')}</th></tr></thead>
+    <tbody>
+      ${rows}
+    </tbody>
+  </table>
+  <dl class="facts">
+    <dt>${L('requester')}</dt><dd>${e(d.callerName)}</dd>
+    <dt>${L('purpose')}</dt><dd>${e(d.purposeTitle)}</dd>
+    <dt>${L('caseId')}</dt><dd>${e(d.caseId)}</dd>
+    <dt>${L('issuedOn')}</dt><dd>${e(dateText(lang, cstDate(d.issuedAt)))}</dd>
+    <dt>${L('validUntil')}</dt><dd>${e(dateText(lang, d.validUntil))}</dd>
+  </dl>
+  <div class="issuer">${seal}<div>${L('issuer')}：${e(d.organisation)}</div>` +
+  `<div>${e(dateText(lang, cstDate(d.issuedAt)))}</div></div>
+  <section class="check" aria-label="${L('scan')}">
+    <div>
+      <p>${L('check')}</p>
+      <p class="url">${e(d.checkUrl)}</p>
+    </div>
+    <figure class="qr" role="img" aria-label="${L('scan')}">${d.qrSvg}<figcaption>${L('scan')}</figcaption></figure>
+  </section>
+  <p class="note">${L('note')}</p>
+</main>
 </body>
 </html>
 `

@@ -460,7 +460,7 @@ t.test('route inventory: every route declares its roles; public only for operati
   // receipts (design §9) are meant to be checked by anyone, so their public keys are public; and the
   // files the service's own pages load in the browser (/assets).
   const PUBLIC = new RegExp('^(/healthz|/readyz|/metrics|/openapi\\.json|/docs.*|/v1/audit/checkpoint-key|' +
-    '/\\.well-known/jwks\\.json|/assets/:file|/console|/console/.*)$')
+    '/\\.well-known/jwks\\.json|/assets/:file|/console|/console/.*|/r|/v1/receipt-links/:token)$')
   // The console's session routes start and end a session, so no role can be asked of them: the
   // development sign-in exists only on the embedded default, sign-out needs the session's CSRF token.
   const PUBLIC_CHANGES = new Set(['POST /console/session/dev', 'DELETE /console/session'])

@@ -20,6 +20,8 @@ export interface Ctx {
   auditIndex: number
   snapshot: number
   failedSnapshot: number
+  /** the token of a printed certificate's check link */
+  linkToken?: string
 }
 
 type Body = Record<string, unknown> | string
@@ -391,8 +393,15 @@ export const CASES: Case[] = [
     params: (c) => ({ id: c.verification }),
     body: (c) => ({ idNumber: c.person.idNumber, lang: 'en' }),
     status: 200,
-    media: 'text/html'
+    media: 'text/html',
+    save: (body, c) => { c.linkToken = /\/r#([A-Za-z0-9_-]{22})/.exec(String(body))?.[1] ?? '' }
   },
+  { op: 'GET /v1/receipt-links/{token}', as: null, params: (c) => ({ token: c.linkToken ?? '' }), status: 200 },
+  {
+    op: 'GET /v1/receipt-links/{token}', as: null, params: { token: 'A'.repeat(22) }, status: 404, code: 'NOT_FOUND'
+  },
+  { op: 'GET /r', as: null, status: 200, media: 'text/html' },
+
   {
     op: 'POST /v1/verifications/{id}/certificate',
     as: CALLER,

@@ -124,69 +124,90 @@ t.test('receipts, rotation and certificates', async (t) => {
     )
   })
 
-  await t.test('the certificate: masked ID only, and QR codes holding the receipts first returned', async (t) => {
-    const url = `/v1/verifications/${first.id}/certificate`
-    const zh = await caller('POST', url, { idNumber: person.idNumber })
-    t.equal(zh.statusCode, 200, zh.body.slice(0, 300))
-    t.equal(zh.headers['content-type'], 'text/html; charset=utf-8')
-    const html = zh.body
-    t.ok(html.includes(maskIdNumber(person.idNumber)), 'the masked ID is printed')
-    t.match(maskIdNumber(person.idNumber), /^\d{4}\*{10}[\dX]{4}$/)
-    t.notOk(html.includes(person.idNumber), 'the full ID is not')
-    t.notOk(html.includes(person.idNumber.slice(4, 14)), 'nor its hidden middle')
-    for (const a of first.answers) {
-      t.ok(
-        html.includes(a.receipt),
-        `the receipt of ${a.question} is the one first returned, byte for byte ` +
-        '(rebuilt from its entry after a rotation)'
-      )
-      t.notOk(html.includes(a.nonce), 'the nonce is not printed')
-      t.ok(html.includes(`<td>${a.auditIndex}</td>`), 'the audit index is printed')
-    }
-    t.ok(html.includes(first.id), 'the verification id')
-    t.match(html, /数据核验证明/, 'two answers: the generic title')
-    t.match(html, /出具时间<\/th><td>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \(UTC\+8\)/, 'the issue time')
-    t.equal((html.match(/<svg/g) ?? []).length, 2, 'one QR code per answer, inline')
+  await t.test('the certificate: masked ID, one QR code to the check link holding the receipts first returned',
+    async (t) => {
+      const url = `/v1/verifications/${first.id}/certificate`
+      const zh = await caller('POST', url, { idNumber: person.idNumber })
+      t.equal(zh.statusCode, 200, zh.body.slice(0, 300))
+      t.equal(zh.headers['content-type'], 'text/html; charset=utf-8')
+      const html = zh.body
+      t.ok(html.includes(maskIdNumber(person.idNumber)), 'the masked ID is printed')
+      t.match(maskIdNumber(person.idNumber), /^\d{4}\*{10}[\dX]{4}$/)
+      t.notOk(html.includes(person.idNumber), 'the full ID is not')
+      t.notOk(html.includes(person.idNumber.slice(4, 14)), 'nor its hidden middle')
+      for (const a of first.answers) t.notOk(html.includes(a.nonce), 'the nonce is not printed')
+      t.notMatch(html, /电子签章|shifou receipt verify|jwks/, 'no "seal" under the QR code, no command line')
+      const taxPaid = first.answers[1]!.answer === 'yes'
+      t.match(html, taxPaid ? /<title>数据核验证明<\/title>/ : /<title>无房产证明<\/title>/,
+        'titled by its one certifying answer (two certified facts: the generic title)')
+      t.match(html, /住房补贴申请/, 'the purpose by its title')
+      t.notMatch(html, /housing-subsidy|property\.none|tax\.paid_in_year/, 'no raw codes on the Chinese page')
+      t.match(html, /本市范围内的不动产登记数据/, 'the jurisdiction')
+      t.match(html, /有效期至/, 'the validity period')
+      t.equal((html.match(/<svg/g) ?? []).length, 1, 'one QR code')
+      const link = /(http:\/\/[^<\s]+\/r#([A-Za-z0-9_-]{22}))</.exec(html)
+      t.ok(link !== null, 'the check URL is printed under the QR code')
+      const token = link![2]!
+      t.ok(link![1]!.length < 80, 'a short URL, for a phone camera')
+      const linked = await app.inject({ method: 'GET', url: '/v1/receipt-links/' + token })
+      t.equal(linked.statusCode, 200, 'the link is public')
+      t.same(linked.json().receipts, first.answers.map((a) => a.receipt),
+        'the link holds the receipts first returned, byte for byte (rebuilt after a rotation)')
+      t.match(linked.json(), {
+        subject: { maskedId: maskIdNumber(person.idNumber), maskedName: null },
+        titles: { questions: { 'property.none': { zh: '名下无登记的不动产' } }, purposes: { [DEMO_PURPOSE]: { zh: '住房补贴申请' } } }
+      })
+      t.notOk(linked.body.includes(person.idNumber))
+      const again = await caller('POST', url, { idNumber: person.idNumber })
+      t.ok(again.body.includes(token), 'printing again gives the same QR code')
+      t.equal((await app.inject({ method: 'GET', url: '/v1/receipt-links/' + 'A'.repeat(22) })).statusCode, 404)
+      const page = await app.inject({ method: 'GET', url: '/r' })
+      t.equal(page.statusCode, 200)
+      t.match(page.headers['content-security-policy'], /script-src 'self'/)
+      t.notMatch(page.body, /<script>|<style>| style=/, 'no inline script or style')
 
-    const one = await verified(CALLER, {
-      idNumber: person.idNumber,
-      questions: 'property.none',
-      caseId: 'HS-2026-0009'
-    })
-    const single = await caller('POST', `/v1/verifications/${one.id}/certificate`, {
-      idNumber: person.idNumber,
-      lang: 'zh'
-    })
-    t.match(single.body, /<title>无房产证明<\/title>/, 'a proof of no property is titled 无房产证明')
-    const en = await caller('POST', `/v1/verifications/${one.id}/certificate`, {
-      idNumber: person.idNumber,
-      lang: 'en'
-    })
-    t.match(en.body, /<title>Certificate of No Registered Property<\/title>/)
-    t.match(en.body, /no property is registered to the holder of this ID number/)
-    t.notOk(en.body.includes(person.idNumber))
+      const png = await caller('POST', url, { idNumber: person.idNumber, format: 'png' })
+      t.equal(png.headers['content-type'], 'image/png')
+      t.equal(qrText(png.rawPayload), link![1], 'the PNG QR code decodes to the check URL')
+      const one = await verified(CALLER, { idNumber: person.idNumber, questions: 'property.none', caseId: 'HS-9' })
+      const en = await caller('POST', `/v1/verifications/${one.id}/certificate`,
+        { idNumber: person.idNumber, lang: 'en' })
+      t.match(en.body, /<title>Certificate of No Registered Property<\/title>/)
+      t.match(en.body, /no property is registered to the holder of this ID number/)
+      t.notOk(en.body.includes(person.idNumber))
 
-    const png = await caller('POST', url, { idNumber: person.idNumber, format: 'png', question: 'tax.paid_in_year' })
-    t.equal(png.statusCode, 200)
-    t.equal(png.headers['content-type'], 'image/png')
-    t.equal(qrText(png.rawPayload), first.answers[1]!.receipt, 'the PNG QR code decodes to the receipt')
-    const svg = await caller('POST', `/v1/verifications/${one.id}/certificate`, {
-      idNumber: person.idNumber,
-      format: 'svg'
+      const receiptPng = await caller('POST', url,
+        { idNumber: person.idNumber, format: 'png', question: 'tax.paid_in_year' })
+      t.equal(qrText(receiptPng.rawPayload), first.answers[1]!.receipt, 'with `question`, the receipt itself')
+      const svg = await caller('POST', url, { idNumber: person.idNumber, format: 'svg' })
+      t.equal(svg.headers['content-type'], 'image/svg+xml; charset=utf-8')
+      t.match(svg.body, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/)
+      t.equal((await caller('POST', url, { idNumber: person.idNumber, format: 'svg', question: 'income.at_least' }))
+        .statusCode, 400, 'a question not asked')
     })
-    t.equal(svg.statusCode, 200)
-    t.equal(svg.headers['content-type'], 'image/svg+xml; charset=utf-8')
-    t.match(svg.body, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/)
-    t.equal(
-      (await caller('POST', url, { idNumber: person.idNumber, format: 'svg' })).statusCode,
-      400,
-      'several answers: name the question'
-    )
-    t.equal(
-      (await caller('POST', url, { idNumber: person.idNumber, format: 'svg', question: 'income.at_least' })).statusCode,
-      400,
-      'a question not asked'
-    )
+
+  await t.test('a name is printed masked, and only when the verification confirmed it', async (t) => {
+    const named = await verified(CALLER, {
+      idNumber: person.idNumber, name: person.name, questions: ['property.none', 'identity.name_matches']
+    })
+    const url = `/v1/verifications/${named.id}/certificate`
+    const html = (await caller('POST', url, { idNumber: person.idNumber, name: person.name })).body
+    const masked = [...person.name][0] + '*'.repeat([...person.name].length - 2) + [...person.name].at(-1)
+    t.ok(html.includes(`<td>${masked}</td>`), 'the masked name')
+    t.notOk(html.includes(person.name), 'not the name itself')
+    t.match(html, /上述人员名下无登记的不动产/)
+    t.match(html, /<title>无房产证明<\/title>/, 'the identity check beside it does not take the title')
+    const refused = await caller('POST', `/v1/verifications/${first.id}/certificate`,
+      { idNumber: person.idNumber, name: person.name })
+    t.equal(refused.json().code, 'NAME_NOT_CHECKED', 'no name question asked: no name printed')
+    const wrong = await verified(CALLER, {
+      idNumber: person.idNumber, name: person.name + '伟', questions: ['property.none', 'identity.name_matches']
+    })
+    const mismatch = await caller('POST', `/v1/verifications/${wrong.id}/certificate`, { idNumber: person.idNumber })
+    t.match(mismatch.body, /<title>数据核验证明<\/title>/, 'a name that did not match: no 无房产证明')
+    t.match(mismatch.body, /所报姓名与公民身份号码不一致/)
+    t.equal((await caller('POST', `/v1/verifications/${wrong.id}/certificate`,
+      { idNumber: person.idNumber, name: person.name + '伟' })).json().code, 'NAME_NOT_CHECKED')
   })
 
   await t.test('certificate refusals', async (t) => {

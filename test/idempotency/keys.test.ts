@@ -18,13 +18,24 @@ import { expireKeys } from '../../src/idempotency/keys.ts'
 import type { Database, Executor } from '../../src/db/client.ts'
 
 /** The test database, whose transactions can be made to answer late (after they committed). */
-function slowAfterCommit (database: Database): { database: Database, delayMs: { value: number } } {
+function slowAfterCommit (database: Database): {
+  database: Database
+  delayMs: { value: number }
+  /** 'before': the next transaction fails before it starts; 'after': it commits, then reports a failure */
+  fail: { value: 'before' | 'after' | null }
+} {
   const delayMs = { value: 0 }
+  const fail: { value: 'before' | 'after' | null } = { value: null }
+  const lost = (): Error => Object.assign(new Error('connection ended'), { code: 'CONNECTION_ENDED' })
   const proxy = new Proxy(database, {
     get (target, prop) {
       if (prop === 'transaction') {
         return async <T>(fn: (tx: Executor) => Promise<T>): Promise<T> => {
+          const failure = fail.value
+          fail.value = null
+          if (failure === 'before') throw lost()
           const result = await target.transaction(fn)
+          if (failure === 'after') throw lost()
           if (delayMs.value > 0) await sleep(delayMs.value)
           return result
         }
@@ -33,7 +44,7 @@ function slowAfterCommit (database: Database): { database: Database, delayMs: { 
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
     }
   })
-  return { database: proxy, delayMs }
+  return { database: proxy, delayMs, fail }
 }
 
 const slow = slowAfterCommit(await testDatabase(t))
@@ -184,6 +195,32 @@ t.test('the header: 1–255 printable ASCII', async (t) => {
     t.match(res.json(), { code: 'INVALID_HEADER', field: '/idempotency-key' }, what)
   }
   t.equal((await caller('POST', '/v1/verifications', body, { 'idempotency-key': 'k'.repeat(255) })).statusCode, 200)
+})
+
+t.test('the database fails: before the commit the key is free, after it the answer is replayed', async (t) => {
+  const p = person()
+  const body = verification({ idNumber: p.idNumber, caseId: 'FAIL-1' })
+  const inCase = async (): Promise<number> =>
+    await count('select count(*) as n from audit_entries where case_id = $1 and kind = $2', ['FAIL-1', 'answer'])
+  slow.fail.value = 'before'
+  const failed = await single('k-fail-before', body)
+  t.equal(failed.statusCode, 503, failed.body)
+  t.equal(await inCase(), 0, 'nothing was answered')
+  const retry = await single('k-fail-before', body)
+  t.equal(retry.statusCode, 200, 'the retry is asked, not told to wait')
+  t.notOk(retry.headers['idempotent-replayed'])
+  t.equal(await inCase(), 1)
+
+  const q = person()
+  const other = verification({ idNumber: q.idNumber, caseId: 'FAIL-2' })
+  slow.fail.value = 'after'
+  const unknown = await single('k-fail-after', other)
+  t.equal(unknown.statusCode, 503, 'committed, but the service could not know: no answer given')
+  const replayed = await single('k-fail-after', other)
+  t.equal(replayed.statusCode, 200)
+  t.equal(replayed.headers['idempotent-replayed'], 'true', 'the committed answer, not a second one')
+  t.equal(await count('select count(*) as n from audit_entries where case_id = $1 and kind = $2', ['FAIL-2', 'answer']),
+    1, 'one answer entry')
 })
 
 t.test('keys expire after 24 hours and are cleaned up', async (t) => {

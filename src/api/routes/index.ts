@@ -25,6 +25,7 @@ import exporter from './v1/audit/export.ts'
 import alerts from './v1/audit/alerts.ts'
 import accessLog from './v1/me/access-log.ts'
 import assets from './pages/assets.ts'
+import receiptCheck from './pages/receipt-check.ts'
 import consolePages from './console/index.ts'
 
 export default async function routes (app: FastifyInstance): Promise<void> {
@@ -47,5 +48,6 @@ export default async function routes (app: FastifyInstance): Promise<void> {
   }
   await app.register(accessLog, { prefix: '/v1/me' })
   await app.register(assets, { prefix: '/assets' })
+  await app.register(receiptCheck)
   await app.register(consolePages, { prefix: '/console' })
 }

@@ -23,9 +23,16 @@ export const CertificateBody = Type.Object({
     description: 'The subject\'s ID number: it must be the one the verification was about. ' +
       'Only its masked form is printed.'
   }),
+  name: Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 64,
+    description: 'The applicant\'s name, printed masked (张*明); only when the verification confirmed it ' +
+      '(a name question answered yes; 409 NAME_NOT_CHECKED otherwise)'
+  })),
   lang: Type.Optional(Type.Union([Type.Literal('zh'), Type.Literal('en')], { description: 'default zh' })),
   format: Type.Optional(Type.Union([Type.Literal('html'), Type.Literal('svg'), Type.Literal('png')], {
-    description: 'html (default): the printable certificate; svg or png: the QR code of one answer\'s receipt'
+    description: 'html (default): the printable certificate; svg or png: its QR code (the receipt check link), ' +
+      'or with `question` the QR code of that answer\'s receipt'
   })),
   question: Type.Optional(Id)
 }, Strict)

@@ -3,7 +3,7 @@
  * (AES-256-GCM under a key derived from the master key), so every service process can sign and
  * the database alone reveals nothing; retired keys stay published for verification.
  */
-import { pgTable, text, timestamp } from 'drizzle-orm/pg-core'
+import { date, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
 import { jsonb } from 'drizzle-orm/pg-core'
 import { bytea } from './types.ts'
 
@@ -24,4 +24,20 @@ export const consentUses = pgTable('consent_uses', {
   issuer: text().notNull(),
   usedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   expiresAt: timestamp({ withTimezone: true }).notNull()
+})
+
+/**
+ * The short links of printed certificates (design §14.4, src/receipts/links.ts): the QR code holds
+ * `/r#<token>`; the token is kept only as its SHA-256.
+ */
+export const receiptLinks = pgTable('receipt_links', {
+  tokenHash: bytea().primaryKey(),
+  verification: text().notNull(),
+  /** the verification's receipts (compact JWS), in audit order */
+  receipts: jsonb().$type<string[]>().notNull(),
+  maskedId: text().notNull(),
+  maskedName: text(),
+  issuedAt: timestamp({ withTimezone: true }).notNull(),
+  validUntil: date().notNull(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow()
 })

@@ -3,6 +3,13 @@ import type { Catalogue } from '../catalogue.ts'
 import * as ex from '../examples.ts'
 
 const signed = { asOf: ex.AS_OF, receipt: ex.RECEIPT, nonce: ex.NONCE }
+const replayed = {
+  'Idempotent-Replayed': {
+    description: '"true" when this is the first response to a request with the same Idempotency-Key and body, ' +
+      'returned again: nothing was asked, written or counted',
+    schema: { type: 'string', enum: ['true'] }
+  }
+}
 
 export const callerOperations: Catalogue = {
   'POST /v1/verifications': {
@@ -12,6 +19,7 @@ export const callerOperations: Catalogue = {
       '"no", never the data behind it. Answered whole or refused whole; every answer and refusal is an audit ' +
       'entry committed before the response. Each answer carries a signed receipt (verify it offline against ' +
       '/.well-known/jwks.json) and the nonce of its subject commitment.',
+    responseHeaders: replayed,
     errors: [
       'INVALID_ID_NUMBER', 'INVALID_NAME', 'INVALID_PARAM', 'SUBJECT_NAME_REQUIRED',
       'CLIENT_INACTIVE', 'QUESTION_NOT_ALLOWED', 'PURPOSE_NOT_ALLOWED',
@@ -41,6 +49,7 @@ export const callerOperations: Catalogue = {
   'POST /v1/verifications/batch': {
     operationId: 'verifyBatch',
     summary: 'Ask yes/no questions about several people (a household) in one call',
+    responseHeaders: replayed,
     errors: [
       'CLIENT_INACTIVE', 'QUESTION_NOT_ALLOWED', 'PURPOSE_NOT_ALLOWED', 'QUOTA_EXCEEDED', 'NO_ACTIVE_SNAPSHOT',
       'QUOTA_UNAVAILABLE', 'INVALID_HEADER', 'IDEMPOTENCY_IN_PROGRESS', 'IDEMPOTENCY_KEY_REUSED'
@@ -82,20 +91,26 @@ export const callerOperations: Catalogue = {
   },
   'POST /v1/verifications/{id}/certificate': {
     operationId: 'getCertificate',
-    summary: 'The printable certificate of a verification (HTML), or a receipt\'s QR code (SVG, PNG)',
-    errors: ['INVALID_ID_NUMBER', 'CONFLICT'],
-    request: { idNumber: ex.ID_NUMBER, lang: 'zh', format: 'html' },
+    summary: 'The printable certificate of a verification (HTML), or its QR code (SVG, PNG)',
+    errors: ['INVALID_ID_NUMBER', 'INVALID_NAME', 'CONFLICT', 'NAME_NOT_CHECKED'],
+    request: { idNumber: ex.ID_NUMBER, name: '朱霞强', lang: 'zh', format: 'html' },
     responseContent: {
       'text/html': {
         schema: { type: 'string', description: 'format html: a printable page, UTF-8' },
-        example: '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>核验证明</title></head>…'
+        example: '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>无房产证明</title></head>…'
       },
       'image/svg+xml': {
-        schema: { type: 'string', description: 'format svg: the QR code of one answer\'s receipt' },
+        schema: {
+          type: 'string', description: 'format svg: the QR code of the check link (of a receipt with `question`)'
+        },
         example: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 57 57">…</svg>'
       },
       'image/png': {
-        schema: { type: 'string', format: 'binary', description: 'format png: the QR code of one answer\'s receipt' }
+        schema: {
+          type: 'string',
+          format: 'binary',
+          description: 'format png: the QR code of the check link (of a receipt with `question`)'
+        }
       }
     }
   },

@@ -37,6 +37,30 @@ export const serviceOperations: Catalogue = {
       'image/png': { schema: { type: 'string', format: 'binary' } }
     }
   },
+  'GET /r': {
+    operationId: 'getReceiptCheckPage',
+    summary: 'The receipt check page a certificate\'s QR code opens (/r#<token> or /r#<receipt>)',
+    description: 'A page that reads the URL\'s fragment (never sent to the service), fetches the certificate\'s ' +
+      'receipts by its token and verifies their signatures in the browser against /.well-known/jwks.json, then ' +
+      'says in Chinese and English whether the certificate is valid and what it states.',
+    responseContent: { 'text/html': { schema: { type: 'string' }, example: '<!doctype html><html lang="zh-CN">…' } }
+  },
+  'GET /v1/receipt-links/{token}': {
+    operationId: 'getReceiptLink',
+    summary: 'A printed certificate\'s receipts, by the token of its QR code',
+    response: {
+      receipts: ['eyJhbGciOiJFZERTQSIsImtpZCI6Ik1qQXlOaTB3TXkwd01RIiwidHlwIjoic2hpZm91LXJlY2VpcHQrand0In0.…'],
+      subject: { maskedId: '3301**********6613', maskedName: '朱*强' },
+      issuedAt: '2026-03-02T01:00:00.000Z',
+      validUntil: '2026-04-01',
+      callerName: 'Demo housing subsidy approval system',
+      organisation: { zh: '数据核验服务平台', en: 'Data Verification Service' },
+      titles: {
+        questions: { 'property.none': { zh: '名下无登记的不动产', en: 'Holds no registered property' } },
+        purposes: { 'housing-subsidy': { zh: '住房补贴申请', en: 'Housing subsidy application' } }
+      }
+    }
+  },
   'GET /openapi.json': {
     operationId: 'getOpenapi',
     summary: 'This document (OpenAPI 3.1)',
