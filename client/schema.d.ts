@@ -1078,21 +1078,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "keys": []
+                     *     }
+                     */
                     "application/json": {
-                        keys: {
-                            /** @enum {string} */
-                            kty: "OKP";
-                            /** @enum {string} */
-                            crv: "Ed25519";
-                            /** @description raw public key, base64url */
-                            x: string;
-                            /** @description base64url(SHA-256(raw public key)[0:16]) */
-                            kid: string;
-                            /** @enum {string} */
-                            alg: "EdDSA";
-                            /** @enum {string} */
-                            use: "sig";
-                        }[];
+                        keys: unknown[];
                     };
                 };
             };
@@ -1650,6 +1642,7 @@ export interface operations {
                      *             }
                      *           ],
                      *           "maxRejectRatio": 0.01,
+                     *           "maxAgeDays": 35,
                      *           "active": true,
                      *           "activeSnapshot": {
                      *             "id": 12,
@@ -1688,6 +1681,20 @@ export interface operations {
                      *             "loadedAt": "2026-03-02T01:00:04.210Z",
                      *             "error": null
                      *           },
+                     *           "health": {
+                     *             "status": "fresh",
+                     *             "activeSnapshot": 12,
+                     *             "asOf": "2026-03-01",
+                     *             "ageDays": 4,
+                     *             "maxAgeDays": 35,
+                     *             "stale": false,
+                     *             "rows": 2998,
+                     *             "lastLoad": {
+                     *               "snapshot": 12,
+                     *               "status": "active",
+                     *               "finishedAt": "2026-03-02T01:00:04.210Z"
+                     *             }
+                     *           },
                      *           "createdAt": "2026-02-20T08:00:00.000Z",
                      *           "updatedAt": "2026-02-20T08:00:00.000Z"
                      *         }
@@ -1716,6 +1723,7 @@ export interface operations {
                                 column?: string;
                             }[];
                             maxRejectRatio: number;
+                            maxAgeDays: number | null;
                             active: boolean;
                             activeSnapshot: {
                                 id: number;
@@ -1755,6 +1763,28 @@ export interface operations {
                                 loadedAt: string | null;
                                 error?: string | null;
                             } | null;
+                            /** @description freshness (design §14.2) */
+                            health: {
+                                /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
+                                status: "fresh" | "stale" | "never-loaded";
+                                activeSnapshot: number | null;
+                                asOf: string | null;
+                                /** @description today (China Standard Time) minus the active snapshot's asOf */
+                                ageDays: number | null;
+                                maxAgeDays: number | null;
+                                stale: boolean;
+                                /** @description rows of the active snapshot */
+                                rows: number;
+                                /** @description the latest load attempt, whatever its outcome */
+                                lastLoad: {
+                                    snapshot: number;
+                                    /** @description loading, active, superseded, failed or abandoned */
+                                    status: string;
+                                    finishedAt: string | null;
+                                    /** @description why it failed */
+                                    code?: string;
+                                } | null;
+                            };
                             /** @description RFC 3339 instant */
                             createdAt: string;
                             /** @description RFC 3339 instant */
@@ -1854,7 +1884,8 @@ export interface operations {
                  *           "column": "登记日期"
                  *         }
                  *       ],
-                 *       "maxRejectRatio": 0.01
+                 *       "maxRejectRatio": 0.01,
+                 *       "maxAgeDays": 35
                  *     }
                  */
                 "application/json": {
@@ -1885,6 +1916,8 @@ export interface operations {
                         column?: string;
                     }[];
                     maxRejectRatio?: number;
+                    /** @description Questions over this connector are refused (503 CONNECTOR_STALE) when today (China Standard Time) minus the active snapshot's asOf exceeds this many days; null or absent: no limit (on PUT, absent keeps the current value) */
+                    maxAgeDays?: number | null;
                 };
             };
         };
@@ -1928,8 +1961,23 @@ export interface operations {
                      *         }
                      *       ],
                      *       "maxRejectRatio": 0.01,
+                     *       "maxAgeDays": 35,
                      *       "active": true,
                      *       "activeSnapshot": null,
+                     *       "health": {
+                     *         "status": "fresh",
+                     *         "activeSnapshot": 12,
+                     *         "asOf": "2026-03-01",
+                     *         "ageDays": 4,
+                     *         "maxAgeDays": 35,
+                     *         "stale": false,
+                     *         "rows": 2998,
+                     *         "lastLoad": {
+                     *           "snapshot": 12,
+                     *           "status": "active",
+                     *           "finishedAt": "2026-03-02T01:00:04.210Z"
+                     *         }
+                     *       },
                      *       "createdAt": "2026-02-20T08:00:00.000Z",
                      *       "updatedAt": "2026-02-20T08:00:00.000Z"
                      *     }
@@ -1955,6 +2003,7 @@ export interface operations {
                             column?: string;
                         }[];
                         maxRejectRatio: number;
+                        maxAgeDays: number | null;
                         active: boolean;
                         activeSnapshot: {
                             id: number;
@@ -1994,6 +2043,28 @@ export interface operations {
                             loadedAt: string | null;
                             error?: string | null;
                         } | null;
+                        /** @description freshness (design §14.2) */
+                        health: {
+                            /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
+                            status: "fresh" | "stale" | "never-loaded";
+                            activeSnapshot: number | null;
+                            asOf: string | null;
+                            /** @description today (China Standard Time) minus the active snapshot's asOf */
+                            ageDays: number | null;
+                            maxAgeDays: number | null;
+                            stale: boolean;
+                            /** @description rows of the active snapshot */
+                            rows: number;
+                            /** @description the latest load attempt, whatever its outcome */
+                            lastLoad: {
+                                snapshot: number;
+                                /** @description loading, active, superseded, failed or abandoned */
+                                status: string;
+                                finishedAt: string | null;
+                                /** @description why it failed */
+                                code?: string;
+                            } | null;
+                        };
                         /** @description RFC 3339 instant */
                         createdAt: string;
                         /** @description RFC 3339 instant */
@@ -2150,6 +2221,7 @@ export interface operations {
                      *         }
                      *       ],
                      *       "maxRejectRatio": 0.01,
+                     *       "maxAgeDays": 35,
                      *       "active": true,
                      *       "activeSnapshot": {
                      *         "id": 12,
@@ -2188,6 +2260,20 @@ export interface operations {
                      *         "loadedAt": "2026-03-02T01:00:04.210Z",
                      *         "error": null
                      *       },
+                     *       "health": {
+                     *         "status": "fresh",
+                     *         "activeSnapshot": 12,
+                     *         "asOf": "2026-03-01",
+                     *         "ageDays": 4,
+                     *         "maxAgeDays": 35,
+                     *         "stale": false,
+                     *         "rows": 2998,
+                     *         "lastLoad": {
+                     *           "snapshot": 12,
+                     *           "status": "active",
+                     *           "finishedAt": "2026-03-02T01:00:04.210Z"
+                     *         }
+                     *       },
                      *       "createdAt": "2026-02-20T08:00:00.000Z",
                      *       "updatedAt": "2026-02-20T08:00:00.000Z"
                      *     }
@@ -2213,6 +2299,7 @@ export interface operations {
                             column?: string;
                         }[];
                         maxRejectRatio: number;
+                        maxAgeDays: number | null;
                         active: boolean;
                         activeSnapshot: {
                             id: number;
@@ -2252,6 +2339,28 @@ export interface operations {
                             loadedAt: string | null;
                             error?: string | null;
                         } | null;
+                        /** @description freshness (design §14.2) */
+                        health: {
+                            /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
+                            status: "fresh" | "stale" | "never-loaded";
+                            activeSnapshot: number | null;
+                            asOf: string | null;
+                            /** @description today (China Standard Time) minus the active snapshot's asOf */
+                            ageDays: number | null;
+                            maxAgeDays: number | null;
+                            stale: boolean;
+                            /** @description rows of the active snapshot */
+                            rows: number;
+                            /** @description the latest load attempt, whatever its outcome */
+                            lastLoad: {
+                                snapshot: number;
+                                /** @description loading, active, superseded, failed or abandoned */
+                                status: string;
+                                finishedAt: string | null;
+                                /** @description why it failed */
+                                code?: string;
+                            } | null;
+                        };
                         /** @description RFC 3339 instant */
                         createdAt: string;
                         /** @description RFC 3339 instant */
@@ -2364,7 +2473,8 @@ export interface operations {
                  *           "column": "登记日期"
                  *         }
                  *       ],
-                 *       "maxRejectRatio": 0.01
+                 *       "maxRejectRatio": 0.01,
+                 *       "maxAgeDays": 35
                  *     }
                  */
                 "application/json": {
@@ -2393,6 +2503,8 @@ export interface operations {
                         column?: string;
                     }[];
                     maxRejectRatio?: number;
+                    /** @description Questions over this connector are refused (503 CONNECTOR_STALE) when today (China Standard Time) minus the active snapshot's asOf exceeds this many days; null or absent: no limit (on PUT, absent keeps the current value) */
+                    maxAgeDays?: number | null;
                 };
             };
         };
@@ -2436,6 +2548,7 @@ export interface operations {
                      *         }
                      *       ],
                      *       "maxRejectRatio": 0.01,
+                     *       "maxAgeDays": 35,
                      *       "active": true,
                      *       "activeSnapshot": {
                      *         "id": 12,
@@ -2474,6 +2587,20 @@ export interface operations {
                      *         "loadedAt": "2026-03-02T01:00:04.210Z",
                      *         "error": null
                      *       },
+                     *       "health": {
+                     *         "status": "fresh",
+                     *         "activeSnapshot": 12,
+                     *         "asOf": "2026-03-01",
+                     *         "ageDays": 4,
+                     *         "maxAgeDays": 35,
+                     *         "stale": false,
+                     *         "rows": 2998,
+                     *         "lastLoad": {
+                     *           "snapshot": 12,
+                     *           "status": "active",
+                     *           "finishedAt": "2026-03-02T01:00:04.210Z"
+                     *         }
+                     *       },
                      *       "createdAt": "2026-02-20T08:00:00.000Z",
                      *       "updatedAt": "2026-02-20T08:00:00.000Z"
                      *     }
@@ -2499,6 +2626,7 @@ export interface operations {
                             column?: string;
                         }[];
                         maxRejectRatio: number;
+                        maxAgeDays: number | null;
                         active: boolean;
                         activeSnapshot: {
                             id: number;
@@ -2538,6 +2666,28 @@ export interface operations {
                             loadedAt: string | null;
                             error?: string | null;
                         } | null;
+                        /** @description freshness (design §14.2) */
+                        health: {
+                            /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
+                            status: "fresh" | "stale" | "never-loaded";
+                            activeSnapshot: number | null;
+                            asOf: string | null;
+                            /** @description today (China Standard Time) minus the active snapshot's asOf */
+                            ageDays: number | null;
+                            maxAgeDays: number | null;
+                            stale: boolean;
+                            /** @description rows of the active snapshot */
+                            rows: number;
+                            /** @description the latest load attempt, whatever its outcome */
+                            lastLoad: {
+                                snapshot: number;
+                                /** @description loading, active, superseded, failed or abandoned */
+                                status: string;
+                                finishedAt: string | null;
+                                /** @description why it failed */
+                                code?: string;
+                            } | null;
+                        };
                         /** @description RFC 3339 instant */
                         createdAt: string;
                         /** @description RFC 3339 instant */
@@ -3167,7 +3317,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description attachment; filename="rejects-<connector>-<snapshot>.csv" */
-                    "Content-Disposition"?: string;
+                    "Content-Disposition": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5416,6 +5566,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description "true" when this is the first response to a request with the same Idempotency-Key and body, returned again: nothing was asked, written or counted */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5556,7 +5708,7 @@ export interface operations {
             429: {
                 headers: {
                     /** @description seconds until the limit allows the client again */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5669,6 +5821,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description "true" when this is the first response to a request with the same Idempotency-Key and body, returned again: nothing was asked, written or counted */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5821,7 +5975,7 @@ export interface operations {
             429: {
                 headers: {
                     /** @description seconds until the limit allows the client again */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {

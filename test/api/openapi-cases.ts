@@ -41,6 +41,10 @@ export interface Case {
   status: number
   /** the problem's code, for a refusal */
   code?: ErrorCode
+  /** request headers besides the token and the content type */
+  headers?: Record<string, string>
+  /** response headers expected, with their values */
+  expect?: Record<string, string>
   /** the media type expected, when the operation has several */
   media?: string
   /** remembers what later cases need */
@@ -314,6 +318,30 @@ export const CASES: Case[] = [
       c.verification = v.id
       c.auditIndex = v.answers[0]!.auditIndex
     }
+  },
+  ...[200, 200].map((status, i): Case => ({
+    op: 'POST /v1/verifications',
+    as: CALLER,
+    headers: { 'idempotency-key': 'oa-retry-1' },
+    body: (c) => ask(c, [{ id: 'property.none' }]),
+    status,
+    expect: i === 0 ? {} : { 'idempotent-replayed': 'true' }
+  })),
+  {
+    op: 'POST /v1/verifications',
+    as: CALLER,
+    headers: { 'idempotency-key': 'oa-retry-1' },
+    body: (c) => ask(c, [{ id: 'identity.name_matches' }]),
+    status: 422,
+    code: 'IDEMPOTENCY_KEY_REUSED'
+  },
+  {
+    op: 'POST /v1/verifications',
+    as: CALLER,
+    headers: { 'idempotency-key': '' },
+    body: (c) => ask(c, [{ id: 'property.none' }]),
+    status: 400,
+    code: 'INVALID_HEADER'
   },
   {
     op: 'POST /v1/verifications',

@@ -6,6 +6,7 @@
  */
 import t from 'tap'
 import type { RouteOptions } from 'fastify'
+import { CONSOLE_DEFAULTS } from '../../src/console/config.ts'
 import { ERRORS, type ErrorCode } from '../../src/errors.ts'
 import { openapiPath } from '../../src/api/openapi/catalogue.ts'
 import { OPERATIONS } from '../../src/api/openapi/operations/index.ts'
@@ -13,7 +14,22 @@ import { build } from '../helpers/app.ts'
 import { operationsOf, schemaValidator, type Document } from '../helpers/openapi.ts'
 
 const routes: RouteOptions[] = []
-const { app } = await build(t, { onRoute: (route) => { routes.push(route) } })
+// Every optional route on too: the console's OpenID Connect sign-in (its provider is asked only on sign-in).
+const oidc = {
+  issuer: 'https://idp.invalid',
+  clientId: 'shifou-console',
+  clientSecret: null,
+  redirectUri: 'https://shifou.invalid/console/oidc/callback',
+  scopes: 'openid',
+  roleClaim: 'roles',
+  roleMap: new Map(),
+  deptClaim: 'dept',
+  idNumberClaim: 'id_number'
+}
+const { app } = await build(t, {
+  onRoute: (route) => { routes.push(route) },
+  console: { ...CONSOLE_DEFAULTS, devSignIn: true, oidc }
+})
 const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as Document
 const operations = operationsOf(doc)
 const valid = schemaValidator(doc)
@@ -43,14 +59,16 @@ t.test('operation ids are unique, summaries present, public operations need no t
     ids.add(op.operationId!)
     t.ok((op.summary ?? '').length > 5, `${key} has a summary`)
     const isPublic = Array.isArray(op.security) && op.security.length === 0
-    t.equal(op.responses['401'] === undefined, isPublic, `${key}: 401 documented exactly when a token is needed`)
+    const tokenRefused = op.responses['401']?.content?.['application/problem+json'] !== undefined
+    t.equal(tokenRefused, !isPublic, `${key}: 401 UNAUTHENTICATED documented exactly when a token is needed`)
   }
 })
 
 t.test('errors are problem+json, each status listing the codes it can carry', async (t) => {
   for (const [key, op] of operations) {
     for (const [status, response] of Object.entries(op.responses)) {
-      if (Number(status) < 400 || key === 'GET /.well-known/jwks.json') continue
+      // An error body of another kind is declared in the catalogue, with its media type.
+      if (Number(status) < 400 || OPERATIONS[key]?.contentByStatus?.[status] !== undefined) continue
       const media = response.content?.['application/problem+json']
       t.same(Object.keys(response.content ?? {}), ['application/problem+json'], `${key} ${status} is problem+json`)
       const codes = ((media?.schema?.allOf as Array<{ properties?: { code?: { enum?: ErrorCode[] } } }>)?.[1]

@@ -47,7 +47,8 @@ async function send (c: Case): Promise<Sent> {
   const raw = typeof body === 'string'
   const headers: Record<string, string> = {
     ...(claims === null ? {} : { authorization: 'Bearer ' + app.token(claims) }),
-    ...(body === undefined ? {} : { 'content-type': c.type ?? 'application/json' })
+    ...(body === undefined ? {} : { 'content-type': c.type ?? 'application/json' }),
+    ...c.headers
   }
   const res = await app.app.inject({
     method: method as 'GET',
@@ -68,8 +69,14 @@ for (const [i, c] of CASES.entries()) {
     t.equal(res.status, c.status, 'status: ' + res.body.slice(0, 300))
     const documented = op.responses[String(res.status)]
     if (documented === undefined) return t.fail(`status ${res.status} is not documented for ${c.op}`)
-    for (const header of Object.keys(documented.headers ?? {})) {
-      t.ok(res.headers[header.toLowerCase()] !== undefined, `the documented ${header} header is sent`)
+    for (const [header, doc] of Object.entries(documented.headers ?? {})) {
+      if ((doc as { required?: boolean }).required !== true) continue
+      t.ok(res.headers[header.toLowerCase()] !== undefined, `the required ${header} header is sent`)
+    }
+    for (const [header, expected] of Object.entries(c.expect ?? {})) {
+      t.equal(res.headers[header], expected, `header ${header}`)
+      const named = Object.keys(documented.headers ?? {}).some((h) => h.toLowerCase() === header)
+      t.ok(named, `the ${header} header is documented for ${c.op} ${res.status}`)
     }
     const content = documented.content ?? {}
     if (Object.keys(content).length === 0) {

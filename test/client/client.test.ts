@@ -14,9 +14,10 @@ import { makePeople } from '../../src/demo/population.ts'
 import { receiptKeys } from '../../src/receipts/jwk.ts'
 import { verifyReceipt } from '../../src/receipts/receipt.ts'
 import { checkCommitment } from '../../src/receipts/commitment.ts'
-import { build, CALLER } from '../helpers/app.ts'
+import { ADMIN, build, CALLER } from '../helpers/app.ts'
 
 const service = await build(t)
+const address = await service.app.listen({ host: '127.0.0.1', port: 0 })
 
 t.test('the committed client is generated from the service as it is', async (t) => {
   const served = (await service.app.inject({ method: 'GET', url: '/openapi.json' })).json() as Record<string, unknown>
@@ -27,7 +28,6 @@ t.test('the committed client is generated from the service as it is', async (t) 
 
 t.test('the quick start, through the typed client', async (t) => {
   await loadDemo(service.database, service.keyring, 50)
-  const address = await service.app.listen({ host: '127.0.0.1', port: 0 })
   const person = makePeople(1, 2026)[0]!
   const shifou = createShifouClient({ baseUrl: address, token: service.token(CALLER) })
 
@@ -74,4 +74,32 @@ t.test('the quick start, through the typed client', async (t) => {
   t.match(refused.response.headers.get('content-type'), /^application\/problem\+json/)
   t.equal(problem?.code, 'PURPOSE_NOT_ALLOWED')
   t.ok(problem?.purposes?.includes(DEMO_PURPOSE), 'the refusal names the purposes this client may give')
+})
+
+t.test('registering and loading data through the typed client (a CSV upload)', async (t) => {
+  const admin = createShifouClient({ baseUrl: address, token: () => service.token(ADMIN) })
+  const dept = await admin.POST('/v1/departments', { body: { id: 'client-dept', name: 'Client test bureau' } })
+  t.equal(dept.response.status, 201, JSON.stringify(dept.error))
+  const connector = await admin.POST('/v1/connectors', {
+    body: {
+      id: 'client-conn',
+      department: 'client-dept',
+      title: 'Amounts',
+      kind: 'file',
+      subject: { field: 'id_number', type: 'cn_resident_id', column: '身份证号码' },
+      fields: [{ name: 'amount', type: 'number', column: '金额' }]
+    }
+  })
+  t.equal(connector.data?.activeSnapshot, null, 'registered, nothing loaded yet')
+  const person = makePeople(1, 2026)[0]!
+  // An upload is sent as it is: a string body, its media type, no JSON serialisation.
+  const loaded = await admin.PUT('/v1/connectors/{id}/snapshot', {
+    params: { path: { id: 'client-conn' }, query: { asOf: '2026-03-01' } },
+    body: `身份证号码,金额\n${person.idNumber},12.5\n`,
+    bodySerializer: (body) => body,
+    headers: { 'content-type': 'text/csv; charset=utf-8' }
+  })
+  t.equal(loaded.response.status, 201, JSON.stringify(loaded.error))
+  t.equal(loaded.data?.snapshot.rows, 1)
+  t.equal(loaded.data?.snapshot.status, 'active')
 })

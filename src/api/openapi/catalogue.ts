@@ -33,10 +33,12 @@ export interface OperationDoc {
   response?: unknown
   /** Request bodies in other media types (uploads), replacing the generated one. */
   requestContent?: Record<string, MediaDoc>
-  /** The success body in its real media types, replacing the generated application/json one. */
+  /** The success body (2xx) in its real media types, replacing the generated application/json one. */
   responseContent?: Record<string, MediaDoc>
+  /** The body of one status in its real media types (a page answering 401 in HTML; `{}`: no body). */
+  contentByStatus?: Record<string, Record<string, MediaDoc>>
   /** Response headers of the success status. */
-  responseHeaders?: Record<string, { description: string, schema: Record<string, unknown> }>
+  responseHeaders?: Record<string, { description: string, required?: boolean, schema: Record<string, unknown> }>
 }
 
 /** Keyed by `METHOD /path/{param}`. */
@@ -110,7 +112,9 @@ export function errorResponses (codes: ErrorCode[]): Record<string, Json> {
   return out
 }
 
-const RETRY_AFTER = { description: 'seconds until the limit allows the client again', schema: { type: 'integer' } }
+const RETRY_AFTER = {
+  description: 'seconds until the limit allows the client again', required: true, schema: { type: 'integer' }
+}
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head']
 
 /** The generated operation, documented: catalogue entry, real media types, problem+json errors. */
@@ -127,13 +131,21 @@ function documentOperation (op: Operation, key: string, facts: RouteFacts, doc: 
     if (Number(status) >= 400 && (content?.['application/json']?.schema as Json | undefined)?.$ref === PROBLEM_REF) {
       continue
     }
+    const own = doc?.contentByStatus?.[status]
+    if (own !== undefined) {
+      if (Object.keys(own).length === 0) delete response.content
+      else response.content = own
+      responses[status] = response
+      continue
+    }
     if (Number(status) >= 400) { responses[status] = response; continue }
-    if (doc?.responseContent !== undefined) {
+    if (doc?.responseContent !== undefined && Number(status) < 300) {
       response.content = doc.responseContent
     } else if (content?.['application/json'] !== undefined && doc?.response !== undefined) {
       content['application/json'].example = doc.response
     }
-    if (status === '204') delete response.content
+    // No body: 204, and a redirect (its Location says where).
+    if (status === '204' || (Number(status) >= 300 && Number(status) < 400)) delete response.content
     if (doc?.responseHeaders !== undefined) response.headers = doc.responseHeaders
     responses[status] = response
   }

@@ -16,7 +16,9 @@ export const API_DESCRIPTION = [
   'audit log, and every answer carries a signed receipt.\n\n',
   'Authenticate with `Authorization: Bearer <JWT>` (claims sub, role, exp, iat, aud = shifou, iss). JSON ',
   'bodies refuse unknown fields and never coerce types. Errors are `application/problem+json` ',
-  '(RFC 9457) with a stable `code`; each operation lists the codes it can give. The guide: docs/api.md.'
+  '(RFC 9457) with a stable `code`; each operation lists the codes it can give. Before any operation, a ',
+  'request that is not valid HTTP or whose URL is not valid percent-encoding is refused with INVALID_REQUEST, ',
+  'INVALID_URL, HEADERS_TOO_LARGE (431) or REQUEST_TIMEOUT (408). The guide: docs/api.md.'
 ].join('')
 
 export default fp(async (app) => {

@@ -26,6 +26,20 @@ export const consoleOperations: Catalogue = {
     request: { role: 'dept_admin', dept: 'tax' },
     response: { role: 'dept_admin', csrf: 'KyRm8ZjtdXNliu_wykA-34e9nbGZCve1xEHh46v8tIE' }
   },
+  'GET /console/oidc/login': {
+    operationId: 'oidcSignIn',
+    summary: 'Sign in to the console with the identity provider (OpenID Connect; when configured)',
+    description: 'Redirects (302) to the identity provider; a page (200) says when it cannot be reached.',
+    responseContent: { 'text/html': { schema: { type: 'string', description: 'the provider cannot be reached' } } }
+  },
+  'GET /console/oidc/callback': {
+    operationId: 'oidcCallback',
+    summary: 'Where the identity provider sends the browser back (OpenID Connect; when configured)',
+    responseContent: { 'text/html': { schema: { type: 'string' } } },
+    contentByStatus: {
+      401: { 'text/html': { schema: { type: 'string', description: 'the sign-in failed, and why' } } }
+    }
+  },
   'DELETE /console/session': {
     operationId: 'signOut',
     summary: 'Sign out of the console',

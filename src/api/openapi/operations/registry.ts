@@ -113,6 +113,7 @@ export const registryOperations: Catalogue = {
     responseHeaders: {
       'Content-Disposition': {
         description: 'attachment; filename="rejects-<connector>-<snapshot>.csv"',
+        required: true,
         schema: { type: 'string' }
       }
     }

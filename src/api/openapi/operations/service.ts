@@ -16,6 +16,14 @@ export const serviceOperations: Catalogue = {
   'GET /.well-known/jwks.json': {
     operationId: 'getReceiptKeys',
     summary: 'The keys that verify receipts (JWK Set)',
+    contentByStatus: {
+      404: {
+        'application/json': {
+          schema: { type: 'object', required: ['keys'], properties: { keys: { type: 'array', maxItems: 0 } } },
+          example: { keys: [] }
+        }
+      }
+    },
     response: {
       keys: [{
         kty: 'OKP',
