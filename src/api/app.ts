@@ -16,6 +16,7 @@ import database from './plugins/database.ts'
 import keys from './plugins/keys.ts'
 import events from './plugins/events.ts'
 import registry from './plugins/registry.ts'
+import scheduler from './plugins/sync.ts'
 import audit from './plugins/audit.ts'
 import receipts from './plugins/receipts.ts'
 import consent from './plugins/consent.ts'
@@ -138,6 +139,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(records)
   await app.register(limits, opts.admission === undefined ? {} : { override: opts.admission })
   await app.register(witnesses, { witnesses: opts.config.witnesses ?? [] })
+  await app.register(scheduler)
   await app.register(errors)
   await app.register(closing)
   await app.register(unreadBodies)

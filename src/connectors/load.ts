@@ -29,7 +29,8 @@ import { getSnapshot, type SnapshotView } from './snapshots.ts'
 import { byteSource, type SnapshotSource, type SourceDescription } from './source.ts'
 import { convertRows, noCounts, type Counts, type LoadContext } from './load-convert.ts'
 import { activate, dropSuperseded } from './load-activate.ts'
-import { DatabaseFailure, recordFailure, recordPendingFailures, unavailable } from './load-failure.ts'
+import { endIfUnchanged } from './load-unchanged.ts'
+import { DatabaseFailure, db, recordFailure, recordPendingFailures, unavailable } from './load-failure.ts'
 
 export { MAX_REJECTED_LISTED } from './load-convert.ts'
 
@@ -38,7 +39,11 @@ const STALE_LOAD_SECONDS = 120
 const HEARTBEAT_MS = 2000
 
 /** The report of a completed load: the snapshot as GET /v1/connectors/:id/snapshots shows it. */
-export type LoadResult = Omit<SnapshotView, 'status' | 'error'> & { status: 'active' }
+export type LoadResult = Omit<SnapshotView, 'status' | 'error'> & {
+  status: 'active'
+  /** a sync whose rows were the active snapshot's: this is that snapshot, and nothing changed */
+  unchanged?: true
+}
 
 interface LoadBase {
   database: Database
@@ -51,6 +56,11 @@ interface LoadBase {
   onActivated?: () => void
   /** Worker threads that convert rows (src/connectors/convert-workers.ts); count 0 converts in this thread. */
   workers?: { count: number, afterRows: number }
+  /**
+   * A sync's digest of the rows its source read, known once they are read to the end: when it
+   * equals the active snapshot's, the attempt ends `unchanged` and nothing changes (load-unchanged.ts).
+   */
+  digest?: () => Buffer
 }
 
 /** An uploaded file: shorthand for `source: byteSource(format, input, encoding)`. */
@@ -148,6 +158,14 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
       ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
       ...(opts.workers === undefined ? {} : { workers: opts.workers })
     })
+    if (opts.digest !== undefined) {
+      const same = await db(endIfUnchanged(ctx, opts.digest(), counts))
+      if (same !== null) {
+        clearInterval(heartbeat)
+        const active = await getSnapshot(database, same)
+        return { ...active!, status: 'active', unchanged: true }
+      }
+    }
     const total = counts.rows + counts.rejectedCount
     if (total === 0) throw new ShifouError('EMPTY_SNAPSHOT', `${capital(source.describe().noun)} has no data rows`)
     if (counts.rows === 0 || counts.rejectedCount / total > connector.maxRejectRatio) {

@@ -12,6 +12,7 @@ import {
 import { writeEntries } from '../audit/writer.ts'
 import type { JsonValue } from '../audit/entry.ts'
 import { ShifouError } from '../errors.ts'
+import { getSource, preparePull, saveSource, type PullInput, type Seal } from '../connectors/pull/store.ts'
 import { actorOf, type Principal } from '../principal.ts'
 import {
   checkConnectorFields, checkQuotas, compileQuestion, DEFAULT_MAX_REJECT_RATIO, fieldTypes
@@ -21,6 +22,8 @@ export interface RegistryDeps {
   database: Database
   /** Called after every committed change, to refresh the in-memory registry. */
   onChange: () => void
+  /** Seals a pull connector's source URL (src/connectors/pull/secret.ts) */
+  sealSource?: Seal
 }
 
 type Resource = 'department' | 'connector' | 'question' | 'client' | 'purpose'
@@ -136,13 +139,13 @@ export async function listDepartments (database: Database): Promise<DepartmentRo
 
 // ---- connectors -------------------------------------------------------------------------------
 
-export interface ConnectorInput {
+export interface ConnectorInput extends PullInput {
   id: string
   department: string
   title: string
   /** the title in Chinese and English (design §14.4) */
   titles?: Titles
-  kind: 'file'
+  kind: 'file' | 'pull'
   subject: { field: string, type: 'cn_resident_id', column?: string }
   fields: FieldDef[]
   maxRejectRatio?: number
@@ -165,6 +168,7 @@ export async function createConnector (
   assertDepartment(actor, input.department)
   checkConnectorFields(input)
   checkTitles(input.titles)
+  const pull = preparePull(input.id, input, null, deps.sealSource)
   return await change(deps, actor, 'create', 'connector', input.id, async (tx) => {
     const dept = await run<{ active: boolean }>(tx, deps.database.db.select({ active: departments.active })
       .from(departments)
@@ -186,6 +190,7 @@ export async function createConnector (
       maxAgeDays: input.maxAgeDays ?? null
     }).onConflictDoNothing().returning({ id: connectors.id }))
     if (rows.length === 0) throw new ShifouError('CONFLICT', 'A connector with this id exists')
+    if (pull !== null) await saveSource(tx, input.id, pull)
     return await getConnectorIn(deps.database, tx, input.id)
   })
 }
@@ -250,7 +255,10 @@ export async function updateConnector (
   if (input.subject.field !== current.subjectField || input.subject.type !== current.subjectType) {
     throw new ShifouError('INVALID_DEFINITION', 'The subject of a connector cannot change')
   }
+  if (input.kind !== current.kind) throw new ShifouError('INVALID_DEFINITION', 'The kind of a connector cannot change')
   checkConnectorFields(input)
+  const pull = preparePull(id, input, input.kind === 'pull' ? await getSource(deps.database, id) : null,
+    deps.sealSource)
   return await change(deps, actor, 'update', 'connector', id, async (tx) => {
     const used = await run<{ id: string, when: unknown, params: Record<string, string> }>(tx, deps.database.db
       .select({ id: questions.id, when: questions.when, params: questions.params })
@@ -272,6 +280,7 @@ export async function updateConnector (
       maxAgeDays: input.maxAgeDays === undefined ? current.maxAgeDays : input.maxAgeDays,
       updatedAt: new Date()
     }).where(eq(connectors.id, id)))
+    if (pull !== null) await saveSource(tx, id, pull)
     return await getConnectorIn(deps.database, tx, id)
   })
 }

@@ -184,6 +184,36 @@ export const CASES: Case[] = [
     status: 415,
     code: 'UNSUPPORTED_MEDIA_TYPE'
   },
+  // A pull connector whose "department database" is this service's own PostgreSQL server.
+  {
+    op: 'POST /v1/connectors',
+    as: ADMIN,
+    body: {
+      id: 'oa-pull',
+      department: 'oa',
+      title: 'Pulled',
+      kind: 'pull',
+      source: {
+        engine: 'postgres',
+        url: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+        query: `select '330106196611226613' as id_number, 89.5 as amount`
+      },
+      schedule: '30 2 * * *',
+      subject: SUBJECT,
+      fields: [{ name: 'amount', type: 'number' }]
+    },
+    status: 201
+  },
+  { op: 'POST /v1/connectors/{id}/sync', as: stewardOf('oa'), params: { id: 'oa-pull' }, status: 200 },
+  { op: 'POST /v1/connectors/{id}/sync', as: ADMIN, params: { id: 'oa-pull' }, status: 200 },
+  {
+    op: 'POST /v1/connectors/{id}/sync',
+    as: ADMIN,
+    params: { id: 'oa-conn' },
+    status: 409,
+    code: 'NOT_A_PULL_CONNECTOR'
+  },
+  { op: 'POST /v1/connectors/{id}/sync', as: CALLER, params: { id: 'oa-pull' }, status: 403, code: 'FORBIDDEN' },
   { op: 'GET /v1/connectors/{id}/snapshots', as: ADMIN, params: { id: 'oa-conn' }, status: 200 },
   { op: 'GET /v1/connectors/{id}/snapshots', as: CALLER, params: { id: 'oa-conn' }, status: 403, code: 'FORBIDDEN' },
   {

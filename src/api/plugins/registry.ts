@@ -6,6 +6,7 @@
 import fp from 'fastify-plugin'
 import { RegistryCache } from '../../registry/cache.ts'
 import type { RegistryDeps } from '../../registry/store.ts'
+import { sealSource, SOURCE_KEY_INFO } from '../../connectors/pull/secret.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,5 +19,10 @@ declare module 'fastify' {
 export default fp<{ ttlMs?: number }>(async (app, opts) => {
   const registry = new RegistryCache(app.database, opts.ttlMs)
   app.decorate('registry', registry)
-  app.decorate('registryChanges', { database: app.database, onChange: () => { registry.invalidate() } })
-}, { name: 'registry', dependencies: ['database'] })
+  const sourceKey = app.keyring.derive(SOURCE_KEY_INFO)
+  app.decorate('registryChanges', {
+    database: app.database,
+    onChange: () => { registry.invalidate() },
+    sealSource: (connectorId: string, url: string) => sealSource(sourceKey, connectorId, url)
+  })
+}, { name: 'registry', dependencies: ['database', 'keys'] })

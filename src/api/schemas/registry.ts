@@ -36,12 +36,39 @@ export const FieldDef = Type.Object({
   type: FieldType,
   column: Type.Optional(Column)
 }, Strict)
+const Engine = Type.Union([Type.Literal('postgres'), Type.Literal('mysql')], {
+  description: 'postgres: PostgreSQL, openGauss, KingbaseES, PolarDB; mysql: MySQL, MariaDB, TiDB, OceanBase'
+})
+const SourceBody = Type.Object({
+  engine: Engine,
+  url: Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 2000,
+    writeOnly: true,
+    description: 'postgres://user:password@host:5432/database or mysql://…; write-only: stored encrypted, ' +
+      'never returned. Required at registration; left out of an update, the stored one stays'
+  })),
+  query: Type.String({
+    minLength: 1,
+    maxLength: 20000,
+    description: 'one SELECT (or `select * from a_view`); its result columns map to fields by `column` (or `name`)'
+  })
+}, Strict)
+const Schedule = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  description: '5-field cron (minute hour day-of-month month day-of-week) in China Standard Time, e.g. "30 2 * * *"'
+})
 export const ConnectorBody = Type.Object({
   id: Id,
   department: Id,
   title: Title,
   titles: Type.Optional(Titles),
-  kind: Type.Literal('file'),
+  kind: Type.Union([Type.Literal('file'), Type.Literal('pull')], {
+    description: 'file: snapshots are uploaded; pull: synced from the department\'s database (`source`)'
+  }),
+  source: Type.Optional(SourceBody),
+  schedule: Type.Optional(Type.Union([Schedule, Type.Null()])),
   subject: Type.Object({
     field: Type.String({ maxLength: 63 }),
     type: Type.Literal('cn_resident_id'),
@@ -67,7 +94,10 @@ export const RejectedRow = Type.Object({
 export const SnapshotSummary = Type.Object({
   id: Type.Integer(),
   connector: Type.String(),
-  status: Type.String({ description: 'loading, active, superseded, failed or abandoned' }),
+  status: Type.String({
+    description: 'loading, active, superseded, failed, abandoned, or unchanged (a sync that found the data of the ' +
+      'active snapshot)'
+  }),
   rows: Type.Integer(),
   subjects: Type.Integer(),
   rejectedCount: Type.Integer(),
@@ -118,6 +148,10 @@ export const Connector = Type.Object({
   maxAgeDays: Type.Union([Type.Integer(), Type.Null()]),
   active: Type.Boolean(),
   activeSnapshot: Type.Union([SnapshotSummary, Type.Null()]),
+  source: Type.Optional(Type.Object({
+    engine: Type.String(), host: Type.String(), database: Type.String(), query: Type.String()
+  }, { description: 'pull connectors: the source without its URL (never returned)' })),
+  schedule: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   health: ConnectorHealth,
   createdAt: Instant,
   updatedAt: Instant

@@ -6,6 +6,7 @@
 import type { Database } from '../../db/client.ts'
 import type { RecordSource } from '../record-source.ts'
 import { fileKind } from './file.ts'
+import { pullKind } from './pull.ts'
 
 export interface KindDeps { database: Database }
 
@@ -22,7 +23,8 @@ export interface ConnectorKind {
 }
 
 export const KINDS: readonly ConnectorKind[] = [
-  fileKind
+  fileKind,
+  pullKind
 ]
 
 export function kindOf (name: string): ConnectorKind | undefined {

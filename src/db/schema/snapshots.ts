@@ -9,6 +9,7 @@ import {
 } from 'drizzle-orm/pg-core'
 import { sql } from 'drizzle-orm'
 import { connectors } from './registry.ts'
+import { bytea } from './types.ts'
 
 /** A rejected row as the load's answer lists it (the first 1,000; all of them are in snapshot_rejects). */
 export interface RejectedRow { line: number, field: string, code: string, reason?: string }
@@ -40,7 +41,9 @@ export const snapshots = pgTable('snapshots', {
   /** when the attempt ended: activated, failed or found abandoned */
   finishedAt: timestamp({ withTimezone: true }),
   supersededAt: timestamp({ withTimezone: true }),
-  dropped: integer().notNull().default(0)
+  dropped: integer().notNull().default(0),
+  /** a sync's digest of its rows (src/connectors/pull/sync.ts): equal to the active one's means unchanged */
+  digest: bytea()
 }, (t) => [
   index('snapshots_connector_idx').on(t.connectorId, t.id),
   // At most one load per connector at a time (409 LOAD_IN_PROGRESS).

@@ -92,6 +92,19 @@ export const registryOperations: Catalogue = {
     },
     response: { snapshot: ex.snapshot }
   },
+  'POST /v1/connectors/{id}/sync': {
+    operationId: 'syncConnector',
+    summary: 'Sync a pull connector from the department\'s database now',
+    description: 'Reads the connector\'s query from the department\'s database (streamed, only the declared ' +
+      'columns) and loads it as a snapshot dated today (China Standard Time), with the same checks, load record ' +
+      'and reject report as an upload; or answers `unchanged: true` with the active snapshot when the rows are ' +
+      'the same. Every sync is an audit entry (kind `load`).',
+    errors: [
+      'NOT_A_PULL_CONNECTOR', 'LOAD_IN_PROGRESS', 'SOURCE_UNREACHABLE', 'SOURCE_QUERY_FAILED', 'SOURCE_COLUMN_MISSING',
+      'DUPLICATE_COLUMN', 'EMPTY_SNAPSHOT', 'REJECT_RATIO_EXCEEDED'
+    ],
+    response: { snapshot: ex.snapshot }
+  },
   'GET /v1/connectors/{id}/snapshots/{snapshot}/rejects': {
     operationId: 'getRejectReport',
     summary: 'The reject report of a load attempt (CSV)',

@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type, type Static } from '@fastify/type-provider-typebox'
 import { createConnector, deactivateConnector, listConnectors, updateConnector } from '../../../../registry/store.ts'
 import { getSnapshot } from '../../../../connectors/snapshots.ts'
+import { getSource } from '../../../../connectors/pull/store.ts'
 import { connectorHealth } from '../../../../connectors/health.ts'
 import type { ConnectorRow } from '../../../../db/schema/index.ts'
 import type { Database } from '../../../../db/client.ts'
@@ -17,6 +18,7 @@ const managers = { roles: ['admin', 'dept_admin'] as const }
 const tags = ['connectors']
 
 async function view (database: Database, c: ConnectorRow): Promise<Static<typeof Connector>> {
+  const pull = c.kind === 'pull' ? await getSource(database, c.id) : null
   return {
     id: c.id,
     department: c.departmentId,
@@ -33,6 +35,7 @@ async function view (database: Database, c: ConnectorRow): Promise<Static<typeof
     maxAgeDays: c.maxAgeDays,
     active: c.active,
     activeSnapshot: c.activeSnapshotId === null ? null : await getSnapshot(database, c.activeSnapshotId),
+    ...(pull === null ? {} : { source: pull.view, schedule: pull.schedule }),
     health: (await connectorHealth(database, [c.id])).get(c.id)!,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString()
