@@ -249,6 +249,7 @@ export const CASES: Case[] = [
   },
   { op: 'DELETE /v1/connectors/{id}', as: ADMIN, params: { id: 'oa-idle' }, status: 409, code: 'CONFLICT' },
   { op: 'GET /v1/questions', as: CALLER, status: 200 },
+  { op: 'GET /v1/questions', as: AUDITOR, status: 200 },
   { op: 'GET /v1/questions', as: callerOf('oa-nobody'), status: 403, code: 'CLIENT_INACTIVE' },
   { op: 'GET /v1/questions/{id}', as: ADMIN, params: { id: 'oa.q' }, status: 200 },
   { op: 'GET /v1/questions/{id}', as: ADMIN, params: { id: 'nope' }, status: 404, code: 'NOT_FOUND' },

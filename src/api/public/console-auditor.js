@@ -4,10 +4,31 @@
  * and the alerts with their acknowledgement.
  */
 import { api, cst, field, h, problemText, say, status, table } from './console-dom.js'
-import { t } from './console-i18n.js'
+import { t, titleOf } from './console-i18n.js'
 import { verifyEntry } from '/assets/verify.js'
 
 const FILTERS = ['caller', 'question', 'purpose', 'caseId', 'kind']
+
+/** The titles of questions and purposes, in the reader's language, by id (loaded once). */
+let names = null
+async function titles () {
+  if (names === null) {
+    const [q, p] = await Promise.all([api('GET', '/v1/questions').catch(() => ({ questions: [] })),
+      api('GET', '/v1/purposes').catch(() => ({ purposes: [] }))])
+    names = {
+      question: new Map(q.questions.map((x) => [x.id, titleOf(x.titles, x.title || x.id)])),
+      purpose: new Map(p.purposes.map((x) => [x.id, titleOf(x.titles, x.id)]))
+    }
+  }
+  return names
+}
+
+/** A title with its id beneath (auditors filter by ids), or the id alone when it has no title. */
+function named (kind, id) {
+  if (id === null || id === undefined) return ''
+  const title = names?.[kind].get(id)
+  return title === undefined || title === id ? id : h('span', {}, title, h('br'), h('code', { class: 'id', text: id }))
+}
 
 /** A Beijing wall-clock time from a datetime-local input, as an RFC 3339 instant. */
 function instantOf (local) {
@@ -20,6 +41,7 @@ function filtersFromHash (rest) {
 
 export async function logView (rest) {
   const given = filtersFromHash(rest)
+  await titles()
   const controls = {}
   for (const f of FILTERS) controls[f] = h('input', { id: 'f-' + f, name: f, value: given.get(f) ?? '' })
   controls.answer = h('select', { id: 'f-answer', name: 'answer' },
@@ -86,7 +108,8 @@ function entryRow (e) {
   return h('tr', {},
     h('td', {}, h('a', { href: '#/entry/' + e.index, text: '#' + e.index })),
     h('td', { text: cst(e.at) }), h('td', { text: e.kind + (e.code ? ` (${e.code})` : '') }),
-    h('td', { text: e.caller ?? e.actor.sub }), h('td', { text: e.question ?? '' }), h('td', { text: e.purpose ?? '' }),
+    h('td', { text: e.caller ?? e.actor.sub }), h('td', {}, named('question', e.question)),
+    h('td', {}, named('purpose', e.purpose)),
     h('td', { text: e.caseId ?? '' }), h('td', { text: e.answer === null ? '' : t(e.answer) }))
 }
 
@@ -134,6 +157,7 @@ export async function entryView ([index]) {
 }
 
 export async function searchView () {
+  await titles()
   const idNumber = h('input', { id: 's-id', name: 'idNumber', autocomplete: 'off', required: true })
   const reason = h('input', { id: 's-reason', name: 'reason', required: true, minlength: '5', maxlength: '500' })
   const result = status('search-status')

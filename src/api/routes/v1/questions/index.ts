@@ -27,10 +27,11 @@ const questions: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('', {
-    config: { roles: ['caller', 'admin'] },
+    // Auditors read the titles too: the console shows the log in words (design §14.4).
+    config: { roles: ['caller', 'admin', 'auditor'] },
     schema: {
       tags,
-      description: 'A caller gets the questions it may ask; an admin gets every active question.',
+      description: 'A caller gets the questions it may ask; an admin or an auditor gets every active question.',
       response: withErrors({ 200: Type.Object({ questions: Type.Array(QuestionSummary) }) })
     }
   }, async (request) => {
