@@ -229,6 +229,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/connectors/{id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync a pull connector from the department's database now
+         * @description Reads the connector's query from the department's database (streamed, only the declared columns) and loads it as a snapshot dated today (China Standard Time), with the same checks, load record and reject report as an upload; or answers `unchanged: true` with the active snapshot when the rows are the same. Every sync is an audit entry (kind `load`).
+         */
+        post: operations["syncConnector"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/questions": {
         parameters: {
             query?: never;
@@ -1728,7 +1748,7 @@ export interface operations {
                             activeSnapshot: {
                                 id: number;
                                 connector: string;
-                                /** @description loading, active, superseded, failed or abandoned */
+                                /** @description loading, active, superseded, failed, abandoned, or unchanged (a sync that found the data of the active snapshot) */
                                 status: string;
                                 rows: number;
                                 subjects: number;
@@ -1763,6 +1783,14 @@ export interface operations {
                                 loadedAt: string | null;
                                 error?: string | null;
                             } | null;
+                            /** @description pull connectors: the source without its URL (never returned) */
+                            source?: {
+                                engine: string;
+                                host: string;
+                                database: string;
+                                query: string;
+                            };
+                            schedule?: string | null;
                             /** @description freshness (design §14.2) */
                             health: {
                                 /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
@@ -1900,8 +1928,17 @@ export interface operations {
                         zh?: string;
                         en?: string;
                     };
-                    /** @enum {string} */
-                    kind: "file";
+                    /** @description file: snapshots are uploaded; pull: synced from the department's database (`source`) */
+                    kind: "file" | "pull";
+                    source?: {
+                        /** @description postgres: PostgreSQL, openGauss, KingbaseES, PolarDB; mysql: MySQL, MariaDB, TiDB, OceanBase */
+                        engine: "postgres" | "mysql";
+                        /** @description postgres://user:password@host:5432/database or mysql://…; write-only: stored encrypted, never returned. Required at registration; left out of an update, the stored one stays */
+                        url?: string;
+                        /** @description one SELECT (or `select * from a_view`); its result columns map to fields by `column` (or `name`) */
+                        query: string;
+                    };
+                    schedule?: string | null;
                     subject: {
                         field: string;
                         /** @enum {string} */
@@ -2008,7 +2045,7 @@ export interface operations {
                         activeSnapshot: {
                             id: number;
                             connector: string;
-                            /** @description loading, active, superseded, failed or abandoned */
+                            /** @description loading, active, superseded, failed, abandoned, or unchanged (a sync that found the data of the active snapshot) */
                             status: string;
                             rows: number;
                             subjects: number;
@@ -2043,6 +2080,14 @@ export interface operations {
                             loadedAt: string | null;
                             error?: string | null;
                         } | null;
+                        /** @description pull connectors: the source without its URL (never returned) */
+                        source?: {
+                            engine: string;
+                            host: string;
+                            database: string;
+                            query: string;
+                        };
+                        schedule?: string | null;
                         /** @description freshness (design §14.2) */
                         health: {
                             /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
@@ -2304,7 +2349,7 @@ export interface operations {
                         activeSnapshot: {
                             id: number;
                             connector: string;
-                            /** @description loading, active, superseded, failed or abandoned */
+                            /** @description loading, active, superseded, failed, abandoned, or unchanged (a sync that found the data of the active snapshot) */
                             status: string;
                             rows: number;
                             subjects: number;
@@ -2339,6 +2384,14 @@ export interface operations {
                             loadedAt: string | null;
                             error?: string | null;
                         } | null;
+                        /** @description pull connectors: the source without its URL (never returned) */
+                        source?: {
+                            engine: string;
+                            host: string;
+                            database: string;
+                            query: string;
+                        };
+                        schedule?: string | null;
                         /** @description freshness (design §14.2) */
                         health: {
                             /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
@@ -2487,8 +2540,17 @@ export interface operations {
                         zh?: string;
                         en?: string;
                     };
-                    /** @enum {string} */
-                    kind: "file";
+                    /** @description file: snapshots are uploaded; pull: synced from the department's database (`source`) */
+                    kind: "file" | "pull";
+                    source?: {
+                        /** @description postgres: PostgreSQL, openGauss, KingbaseES, PolarDB; mysql: MySQL, MariaDB, TiDB, OceanBase */
+                        engine: "postgres" | "mysql";
+                        /** @description postgres://user:password@host:5432/database or mysql://…; write-only: stored encrypted, never returned. Required at registration; left out of an update, the stored one stays */
+                        url?: string;
+                        /** @description one SELECT (or `select * from a_view`); its result columns map to fields by `column` (or `name`) */
+                        query: string;
+                    };
+                    schedule?: string | null;
                     subject: {
                         field: string;
                         /** @enum {string} */
@@ -2631,7 +2693,7 @@ export interface operations {
                         activeSnapshot: {
                             id: number;
                             connector: string;
-                            /** @description loading, active, superseded, failed or abandoned */
+                            /** @description loading, active, superseded, failed, abandoned, or unchanged (a sync that found the data of the active snapshot) */
                             status: string;
                             rows: number;
                             subjects: number;
@@ -2666,6 +2728,14 @@ export interface operations {
                             loadedAt: string | null;
                             error?: string | null;
                         } | null;
+                        /** @description pull connectors: the source without its URL (never returned) */
+                        source?: {
+                            engine: string;
+                            host: string;
+                            database: string;
+                            query: string;
+                        };
+                        schedule?: string | null;
                         /** @description freshness (design §14.2) */
                         health: {
                             /** @description stale: questions over the connector are refused (503 CONNECTOR_STALE) until a fresh load */
@@ -2963,7 +3033,7 @@ export interface operations {
                         snapshots: {
                             id: number;
                             connector: string;
-                            /** @description loading, active, superseded, failed or abandoned */
+                            /** @description loading, active, superseded, failed, abandoned, or unchanged (a sync that found the data of the active snapshot) */
                             status: string;
                             rows: number;
                             subjects: number;
@@ -3139,7 +3209,7 @@ export interface operations {
                         snapshot: {
                             id: number;
                             connector: string;
-                            /** @description loading, active, superseded, failed or abandoned */
+                            /** @description loading, active, superseded, failed, abandoned, or unchanged (a sync that found the data of the active snapshot) */
                             status: string;
                             rows: number;
                             subjects: number;
@@ -3373,6 +3443,222 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    syncConnector: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id of 1–64 characters a-z, 0-9, _ . - beginning with a letter or digit (a department, connector, question or client) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "snapshot": {
+                     *         "id": 12,
+                     *         "connector": "realestate",
+                     *         "status": "active",
+                     *         "rows": 2998,
+                     *         "subjects": 2310,
+                     *         "rejectedCount": 2,
+                     *         "rejectedByCode": {
+                     *           "INVALID_ID_NUMBER": 1,
+                     *           "INVALID_VALUE": 1
+                     *         },
+                     *         "rejected": [
+                     *           {
+                     *             "line": 17,
+                     *             "field": "id_number",
+                     *             "code": "INVALID_ID_NUMBER",
+                     *             "reason": "the check digit does not match"
+                     *           },
+                     *           {
+                     *             "line": 205,
+                     *             "field": "area",
+                     *             "code": "INVALID_VALUE",
+                     *             "reason": "a number is expected, such as 89.5"
+                     *           }
+                     *         ],
+                     *         "unreadableSubjects": 1,
+                     *         "unlinkableRows": 1,
+                     *         "ignoredColumns": [
+                     *           "remarks"
+                     *         ],
+                     *         "asOf": "2026-03-01",
+                     *         "actor": "steward-realestate",
+                     *         "startedAt": "2026-03-02T01:00:00.000Z",
+                     *         "finishedAt": "2026-03-02T01:00:04.210Z",
+                     *         "loadedAt": "2026-03-02T01:00:04.210Z",
+                     *         "error": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description the rows were the active snapshot's
+                         * @enum {boolean}
+                         */
+                        unchanged?: true;
+                        snapshot: {
+                            id: number;
+                            connector: string;
+                            /** @description loading, active, superseded, failed, abandoned, or unchanged (a sync that found the data of the active snapshot) */
+                            status: string;
+                            rows: number;
+                            subjects: number;
+                            rejectedCount: number;
+                            /** @description rejected rows by code */
+                            rejectedByCode: {
+                                [key: string]: number;
+                            };
+                            /** @description the first 1,000 rejected rows (all: GET …/rejects) */
+                            rejected: {
+                                /** @description 1-based line of the file as sent (a CSV header is line 1) */
+                                line: number;
+                                /** @description the declared field, or empty for the whole row */
+                                field: string;
+                                code: string;
+                                /** @description what is wrong and what is accepted; never the value */
+                                reason?: string;
+                            }[];
+                            /** @description subjects behind a rejected row: questions about them are refused (409 SUBJECT_DATA_UNREADABLE) */
+                            unreadableSubjects: number;
+                            /** @description rejected rows whose ID number could not be read at all */
+                            unlinkableRows: number;
+                            ignoredColumns: string[];
+                            /** @description Calendar date YYYY-MM-DD (China Standard Time) */
+                            asOf: string;
+                            /** @description who started the load (the token's sub) */
+                            actor: string;
+                            /** @description RFC 3339 instant */
+                            startedAt: string;
+                            /** @description when the attempt ended (null while loading) */
+                            finishedAt: string | null;
+                            loadedAt: string | null;
+                            error?: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes DUPLICATE_COLUMN, EMPTY_SNAPSHOT. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "DUPLICATE_COLUMN" | "EMPTY_SNAPSHOT";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes TOKEN_LIFETIME_TOO_LONG, UNAUTHENTICATED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "TOKEN_LIFETIME_TOO_LONG" | "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes FORBIDDEN. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes NOT_FOUND. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes LOAD_IN_PROGRESS, NOT_A_PULL_CONNECTOR. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "LOAD_IN_PROGRESS" | "NOT_A_PULL_CONNECTOR";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes REJECT_RATIO_EXCEEDED, SOURCE_COLUMN_MISSING, SOURCE_QUERY_FAILED. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "REJECT_RATIO_EXCEEDED" | "SOURCE_COLUMN_MISSING" | "SOURCE_QUERY_FAILED";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SOURCE_UNREACHABLE. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SOURCE_UNREACHABLE";
                     };
                 };
             };
