@@ -106,7 +106,8 @@ export function agentKeyring (key: AgentKey): Pick<Keyring, 'currentVersion' | '
   })
   return {
     currentVersion: key.keyVersion,
-    connector: (id, version) => {
+    connector: (id, ref) => {
+      const version = typeof ref === 'number' ? ref : ref.version
       if (id !== key.connector.id || version !== key.keyVersion) {
         throw new Error(`this agent holds the keys of connector ${key.connector.id} version ${key.keyVersion} only`)
       }

@@ -5,6 +5,7 @@
  * connectors (or, for a connector of kind agent, its department's agent).
  */
 import { isShifouError } from '../../errors.ts'
+import { masterKeyRef } from '../../keys/keyring.ts'
 import type { ActiveSnapshot, RegistryState } from '../../registry/cache.ts'
 import { Refusal, type Admitted, type Checked, type Lookup, type VerifyDeps } from '../types.ts'
 
@@ -17,7 +18,7 @@ export async function admit (v: Checked, deps: VerifyDeps): Promise<Admitted | R
     connectorId,
     kind: v.state.connectors.get(connectorId)!.kind,
     snapshotId: snap.id,
-    subjectHash: keyring.connector(connectorId, snap.keyVersion).subjectHash(v.subject.id),
+    subjectHash: keyring.connector(connectorId, snap.key).subjectHash(v.subject.id),
     keyVersion: snap.keyVersion,
     ...(snap.agent === undefined ? {} : { agent: snap.agent })
   }))
@@ -61,7 +62,7 @@ Map<string, ActiveSnapshot> | null {
     // An agent's connector is asked live, hashed under the current key version (the one its key was
     // exported with); its snapshot is the agent's, known from its answer.
     if (connector.agent !== null) {
-      out.set(connector.id, { id: 0, asOf: '', keyVersion, agent: connector.agent })
+      out.set(connector.id, { id: 0, asOf: '', keyVersion, key: masterKeyRef(keyVersion), agent: connector.agent })
       continue
     }
     if (connector.snapshot === null) return null
