@@ -9,6 +9,7 @@ import departments from './v1/departments/index.ts'
 import connectors from './v1/connectors/index.ts'
 import snapshots from './v1/connectors/snapshots.ts'
 import rejects from './v1/connectors/rejects.ts'
+import connectorKeys from './v1/connectors/keys.ts'
 import sync from './v1/connectors/sync.ts'
 import questions from './v1/questions/index.ts'
 import clients from './v1/clients/index.ts'
@@ -23,6 +24,7 @@ import checkpoint from './v1/audit/checkpoint.ts'
 import proofs from './v1/audit/proofs.ts'
 import exporter from './v1/audit/export.ts'
 import alerts from './v1/audit/alerts.ts'
+import auditSummary from './v1/audit/summary.ts'
 import accessLog from './v1/me/access-log.ts'
 import assets from './pages/assets.ts'
 import receiptCheck from './pages/receipt-check.ts'
@@ -35,6 +37,7 @@ export default async function routes (app: FastifyInstance): Promise<void> {
   await app.register(connectors, { prefix: '/v1/connectors' })
   await app.register(snapshots, { prefix: '/v1/connectors' })
   await app.register(rejects, { prefix: '/v1/connectors' })
+  await app.register(connectorKeys, { prefix: '/v1/connectors' })
   await app.register(sync, { prefix: '/v1/connectors' })
   await app.register(questions, { prefix: '/v1/questions' })
   await app.register(clients, { prefix: '/v1/clients' })
@@ -43,7 +46,7 @@ export default async function routes (app: FastifyInstance): Promise<void> {
   await app.register(verifications, { prefix: '/v1/verifications' })
   await app.register(verificationBatch, { prefix: '/v1/verifications' })
   await app.register(certificate, { prefix: '/v1/verifications' })
-  for (const plugin of [entries, subjectSearch, checkpoint, proofs, exporter, alerts]) {
+  for (const plugin of [entries, subjectSearch, checkpoint, proofs, exporter, alerts, auditSummary]) {
     await app.register(plugin, { prefix: '/v1/audit' })
   }
   await app.register(accessLog, { prefix: '/v1/me' })
