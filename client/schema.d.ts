@@ -258,7 +258,7 @@ export interface paths {
         };
         /**
          * The questions you may ask
-         * @description A caller gets the questions it may ask; an admin gets every active question.
+         * @description A caller gets the questions it may ask; an admin or an auditor gets every active question.
          */
         get: operations["listQuestions"];
         put?: never;
