@@ -22,13 +22,13 @@ export interface LoadingFigures {
   peakRssMb: Record<string, number>
 }
 
-async function writeCsv (rows: number, seed: number): Promise<string> {
+export async function writeCsv (rows: number, seed: number): Promise<string> {
   const path = join(tmpdir(), `shifou-bench-${rows}-${seed}.csv`)
   await pipeline(Readable.from(benchCsv(rows, seed)), createWriteStream(path))
   return path
 }
 
-async function shifouLoad (serverUrl: string, file: string): Promise<number> {
+export async function shifouLoad (serverUrl: string, file: string): Promise<number> {
   const started = Date.now()
   const shifou = new URL('../bin/shifou.js', import.meta.url).pathname
   const args = [shifou, 'load', '--connector', 'tax', '--as-of', '2026-11-02', '--url', serverUrl, file]
@@ -49,7 +49,7 @@ async function shifouLoad (serverUrl: string, file: string): Promise<number> {
   return (Date.now() - started) / 1000
 }
 
-async function copyAndIndex (url: string, file: string): Promise<number> {
+export async function copyAndIndex (url: string, file: string): Promise<number> {
   const sql = postgres(url, { max: 1, onnotice: () => {} })
   await sql.unsafe('drop table if exists bench_raw')
   await sql.unsafe('create table bench_raw (id_number text, year integer, amount numeric)')

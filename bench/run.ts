@@ -15,6 +15,7 @@ import { scratchDatabase } from './db.ts'
 import { loadBench, loadSkew, registerBench } from './setup.ts'
 import { cpuBudget, ratioLine, RUN, verificationBench } from './verification.ts'
 import { loadingBench } from './loading.ts'
+import { pullBench } from './pull.ts'
 import { lookupBench } from './lookup.ts'
 import { auditBench } from './audit.ts'
 import { batchBench } from './batch.ts'
@@ -51,6 +52,8 @@ try {
   results.batch = await batchBench(db.url, ROWS, Number(process.env.BENCH_SECONDS ?? 10), log)
   log('\n## Loading')
   results.loading = await loadingBench(db.url, ROWS, log)
+  log('\n## Pulling from a department\'s database')
+  results.pull = await pullBench(ROWS, log)
 } finally {
   await db.drop()
 }
