@@ -13,6 +13,7 @@
  * commit with them (an idempotency key's record), and only then are answers returned.
  */
 import { ShifouError } from '../errors.ts'
+import { isUnavailable } from '../db/unavailable.ts'
 import type { Principal } from '../principal.ts'
 import type { EntryInput } from '../audit/entry.ts'
 import type { Companion } from '../audit/writer.ts'
@@ -37,6 +38,21 @@ export async function decide (
 ): Promise<Decision> {
   const parsed = await parseSubject(request, principal, deps)
   if (parsed instanceof Refusal) return { ok: false, parsed: null, refusal: parsed }
+  try {
+    return await decideParsed(deps, parsed)
+  } catch (err) {
+    // A source or database that fails a stage refuses this verification (audited with its own
+    // fields), not its neighbours in a batch; anything else is a fault and is thrown.
+    if (err instanceof ShifouError) return { ok: false, parsed, refusal: new Refusal(err.code, err.detail) }
+    if (isUnavailable(err)) {
+      const refusal = new Refusal('DATABASE_UNAVAILABLE', 'The database is unavailable or busy; retry later')
+      return { ok: false, parsed, refusal }
+    }
+    throw err
+  }
+}
+
+async function decideParsed (deps: VerifyDeps, parsed: Parsed): Promise<Decision> {
   const refused = (refusal: Refusal): Decision => ({ ok: false, parsed, refusal })
   const authorised = authorise(parsed, deps)
   if (authorised instanceof Refusal) return refused(authorised)

@@ -5,7 +5,7 @@
  */
 import t from 'tap'
 import { build, ADMIN, AUDITOR, CALLER } from '../helpers/app.ts'
-import { register, UNLIMITED } from '../helpers/registry.ts'
+import { fileConnector, register, UNLIMITED } from '../helpers/registry.ts'
 import { callerOf } from '../helpers/claims.ts'
 import { loadDemo, DEMO_CLIENT, DEMO_PURPOSE, DEMO_QUESTIONS } from '../../src/demo/demo.ts'
 import { decodeBase64url } from '../../src/crypto/base64url.ts'
@@ -117,6 +117,35 @@ t.test('purpose and client refusals refuse each item, each audited', async (t) =
   t.equal(res.statusCode, 200)
   for (const r of res.json().results) t.match(r.error, { code: 'PURPOSE_NOT_ALLOWED', purposes: [DEMO_PURPOSE] })
   t.equal((await entriesOf('PURPOSE-1')).length, 2)
+})
+
+t.test('a connector that cannot be read refuses only the items that ask it', async (t) => {
+  await register(test, {
+    departments: [{ id: 'estate', name: 'Estate office' }],
+    connectors: [fileConnector('homes', 'estate', [{ name: 'city', type: 'string' }])],
+    questions: [{ id: 'homes.none', connector: 'homes', title: 'No home', when: { not: { any: {} } } }]
+  })
+  const [a, b] = people.slice(30, 32)
+  const load = await as(ADMIN)('PUT', '/v1/connectors/homes/snapshot?asOf=2026-01-02',
+    `id_number,city\n${b!.idNumber},Guangzhou\n`, { 'content-type': 'text/csv' })
+  t.equal(load.statusCode, 201, load.body)
+  await as(ADMIN)('PUT', '/v1/clients/' + DEMO_CLIENT, {
+    name: DEMO_CLIENT, questions: [...DEMO_QUESTIONS.map((q) => q.id), 'homes.none'], purposes: [DEMO_PURPOSE]
+  })
+  await database.query(`update connectors set kind = 'carrier-pigeon' where id = 'homes'`)
+  test.app.registry.invalidate()
+  const res = await as(CALLER)('POST', URL, {
+    purpose: DEMO_PURPOSE,
+    caseId: 'BROKEN-1',
+    items: [itemOf(a!), { subject: { idNumber: b!.idNumber }, questions: [{ id: 'homes.none' }] }]
+  })
+  t.equal(res.statusCode, 200, res.body)
+  const { results } = res.json()
+  t.ok(results[0].id, 'the item on a readable connector is answered')
+  t.match(results[1], { error: { status: 503, code: 'CONNECTOR_UNAVAILABLE' } })
+  const entries = await entriesOf('BROKEN-1')
+  t.match(entries.find((e) => e.kind === 'refusal'), { code: 'CONNECTOR_UNAVAILABLE', question: null },
+    'the refusal is audited with the verification\'s case')
 })
 
 t.test('a body that breaks the schema is refused whole, nothing asked', async (t) => {
