@@ -32,12 +32,16 @@ t.teardown(async () => { await cluster.destroy() })
 const admin = postgres(cluster.url(), { max: 1, onnotice: () => {} })
 await admin.unsafe('create database shifou')
 await admin.end()
+// The schema and the demo data are set up under the default deadline: on a busy machine a load's
+// transaction may take longer than the 500 ms under test, and setting up is not what is tested.
+const setup = await openDatabase({ url: cluster.url('shifou'), poolSize: 2 })
+await migrate(setup)
 const database = await openDatabase({ url: cluster.url('shifou'), poolSize: 4, timeoutMs: DEADLINE })
 t.teardown(async () => { await database.close() })
-await migrate(database)
 
 const { app, keyring, as } = await build(t, { database })
-const { people } = await loadDemo(database, keyring, 20)
+const { people } = await loadDemo(setup, keyring, 20)
+await setup.close()
 const caller = as({ sub: DEMO_CLIENT, role: 'caller' })
 let cases = 0
 const ask = async (): Promise<{ status: number, body: Record<string, unknown>, ms: number, type: string }> => {
@@ -71,7 +75,8 @@ const sleepUntil = async (at: number): Promise<void> => {
 const verifier = { name: TEST_ORIGIN, publicKey: signerFromSeed(TEST_ORIGIN, TEST_CHECKPOINT_SEED).publicKey }
 
 t.test('a frozen database: 503 within the deadline, at once while frozen, answers again once thawed', async (t) => {
-  t.equal((await ask()).status, 200, 'answers while the database answers')
+  // The first answers (cold connections and plans) may take longer than 500 ms on a busy machine.
+  t.ok(await firstAnswer(10_000) < Infinity, 'answers while the database answers')
   const before = await database.query<{ n: number }>('select count(*)::int as n from audit_entries')
 
   const frozenAt = Date.now()

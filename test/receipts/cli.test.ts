@@ -10,10 +10,10 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { build, AUDITOR, CALLER, TEST_CHECKPOINT_SEED, TEST_MASTER, TEST_SECRET } from '../helpers/app.ts'
+import { build, ADMIN, AUDITOR, CALLER, TEST_CHECKPOINT_SEED, TEST_MASTER, TEST_SECRET } from '../helpers/app.ts'
 import { callerOf } from '../helpers/claims.ts'
 import { createTestDatabase, databaseUrl } from '../helpers/db.ts'
-import { loadDemo } from '../../src/demo/demo.ts'
+import { DEMO_PURPOSE, loadDemo } from '../../src/demo/demo.ts'
 import { openDatabase } from '../../src/db/client.ts'
 import { migrate } from '../../src/db/migrate.ts'
 import { Keyring } from '../../src/keys/keyring.ts'
@@ -44,7 +44,7 @@ async function shifou (args: string[], env: Record<string, string> = {}): Promis
 }
 
 t.test('receipt verify', async (t) => {
-  const { app, database, keyring, verified, token } = await build(t)
+  const { app, database, keyring, verified, token, as } = await build(t)
   const { people } = await loadDemo(database, keyring, 20)
   const person = people[3]!
   const { answers } = await verified(CALLER, {
@@ -103,6 +103,9 @@ t.test('receipt verify', async (t) => {
   const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
   await app.audit.checkpoint()
   const secret = { SHIFOU_JWT_SECRET: Buffer.from(TEST_SECRET).toString('base64') }
+  // Another registered, active client (an unregistered one is refused before, CLIENT_INACTIVE).
+  const other = { id: 'someone-else', name: 'Other', questions: ['tax.paid_in_year'], purposes: [DEMO_PURPOSE] }
+  t.equal((await as(ADMIN)('POST', '/v1/clients', other)).statusCode, 201)
   const [proof, minted, stranger, noToken] = await Promise.all([
     shifou(['receipt', 'verify', receipt, '--url', url, '--proof', '--token', token(CALLER)]),
     shifou(['receipt', 'verify', receipt, '--url', url, '--proof'], secret),
