@@ -73,8 +73,8 @@ export async function forward (rows: AsyncIterable<unknown>, out: PassThrough): 
 }
 
 export async function pullPostgres (spec: SourceSpec, declared: readonly ColumnSpec[]): Promise<Pulled> {
-  // The client's socket is made here so that it can be destroyed: postgres.js ends a socket it has
-  // paused for backpressure, and a paused socket never reads the server's end (the process hangs).
+  // The client's socket is made here so that it can be resumed and destroyed: postgres.js ends a
+  // socket it has paused for backpressure, and a paused socket never reads the server's end.
   const sockets: Socket[] = []
   const options = {
     socket: async (o: { host: string[], port: number[], path?: string | false }) => {
@@ -99,7 +99,10 @@ export async function pullPostgres (spec: SourceSpec, declared: readonly ColumnS
   const sql = postgres(spec.url, options as postgres.Options<Record<string, postgres.PostgresType>>)
   const close = (): void => {
     sql.end({ timeout: 0 }).catch(() => {})
-    for (const socket of sockets) socket.destroy()
+    // Reading on lets a socket paused mid-COPY see the server's end (what arrives is discarded);
+    // one that still has not closed a little later is destroyed, once the client is done with it.
+    for (const socket of sockets) socket.resume()
+    setTimeout(() => { for (const socket of sockets) socket.destroy() }, 2000).unref()
   }
   const inner = innerQuery(spec.query)
   let copy: string
