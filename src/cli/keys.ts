@@ -1,5 +1,6 @@
 /**
- * `shifou keys rotate [--actor NAME]` and `shifou keys list`: the receipt signing keys (design §9).
+ * `shifou keys rotate [--actor NAME]` and `shifou keys list`: the receipt signing keys (design §9);
+ * `shifou keys rotate --connector C`: a connector's next key version (design §14.2).
  * Rotation retires the current key (it stays published, so its receipts keep verifying) and makes
  * a new current one, with its audit entry, in one transaction. Like `shifou audit verify`, it
  * opens the database directly: running services pick the new key up within a few seconds; an
@@ -9,6 +10,7 @@ import { loadConfig, loadDotEnv } from '../config.ts'
 import { openDatabase } from '../db/client.ts'
 import { Keyring } from '../keys/keyring.ts'
 import { WRAP_KEY_INFO, listSigningKeys, rotateSigningKey } from '../receipts/keys.ts'
+import { rotateConnectorKey } from '../connectors/keys.ts'
 import { parseCommand, UsageError } from './args.ts'
 import { keysList, keysRotate } from './specs/keys.ts'
 
@@ -18,7 +20,12 @@ export async function keys (
   const [sub, ...rest] = argv
   if (sub !== 'rotate' && sub !== 'list') throw new UsageError('give rotate or list')
   if (sub === 'list') parseCommand(keysList, rest)
-  const actor = sub === 'rotate' ? parseCommand(keysRotate, rest).values.actor ?? 'shifou-cli' : 'shifou-cli'
+  const values = sub === 'rotate' ? parseCommand(keysRotate, rest).values : {}
+  const actor = values.actor ?? 'shifou-cli'
+  const connector = values.connector
+  if (connector !== undefined && !/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(connector)) {
+    throw new UsageError('--connector must be a connector id (lower-case letters, digits, _ . -)')
+  }
   if (!/^[\x21-\x7E]{1,128}$/.test(actor)) {
     throw new UsageError('--actor must be 1–128 printable ASCII characters without spaces')
   }
@@ -33,6 +40,13 @@ export async function keys (
         const retired = k.retiredAt === null ? '' : `  retired ${k.retiredAt}`
         out(`${k.kid}  ${k.status.padEnd(7)}  created ${k.createdAt}${retired}`)
       }
+      return 0
+    }
+    if (connector !== undefined) {
+      const rotated = await rotateConnectorKey(database, new Keyring(config.masterKeys), { sub: actor, role: 'admin' },
+        connector)
+      out(`connector ${rotated.connector}: key version ${rotated.keyVersion}`)
+      out('its next load hashes under it; its active snapshot answers under its own version until then')
       return 0
     }
     const wrapKey = new Keyring(config.masterKeys).derive(WRAP_KEY_INFO)

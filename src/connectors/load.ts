@@ -15,7 +15,8 @@
 import type { Readable } from 'node:stream'
 import type { Database } from '../db/client.ts'
 import type { ConnectorRow } from '../db/schema/index.ts'
-import type { Keyring } from '../keys/keyring.ts'
+import type { ConnectorKeys, Keyring } from '../keys/keyring.ts'
+import { currentKey } from './keys.ts'
 import { ID_NORM_VERSION, todayCst } from '../matchers/cn-resident-id.ts'
 import { NAME_NORM_VERSION } from '../matchers/cn-name.ts'
 import { isCalendarDate } from '../instant.ts'
@@ -122,9 +123,10 @@ export async function loadSnapshot (opts: LoadOptions): Promise<LoadResult> {
   const { database, keyring, connector } = opts
   if (!connector.active) throw new ShifouError('NOT_FOUND', 'No such connector')
   const source = sourceOf(opts)
-  const keys = keyring.connector(connector.id, keyring.currentVersion)
+  let keys: ConnectorKeys
   let snapshotId: number
   try {
+    keys = keyring.connector(connector.id, await currentKey(database, keyring, connector))
     snapshotId = await startSnapshot(opts, keys.keyVersion)
   } catch (err) {
     throw isUnavailable(err) && !(err instanceof ShifouError) ? unavailable() : err

@@ -8,6 +8,11 @@
  *   K_a  = HKDF-SHA256(…, info = "shifou/v1/audit")
  *   audit pseudonym = HMAC-SHA256(K_a, "cn-ric-v1:" ‖ normalisedId)
  *
+ * A connector's keys may be rotated on their own (design §14.2): key version n made by a rotation
+ * derives from the master key version it was made under, with "/v" ‖ n appended to each info
+ * above ("shifou/v1/subject/" ‖ connectorId ‖ "/v" ‖ n). A key version that no rotation made is a
+ * master key version, derived as above without the suffix (every snapshot loaded before rotation).
+ *
  * HKDF is RFC 5869, HMAC is RFC 2104, both from @noble/hashes. Keys are derived once and kept as
  * pre-keyed HMAC states: cloning a prepared state into a scratch instance is about 2× a fresh HMAC
  * and 3× a fresh `hmac()` call on this hardware (stack-notes §2: 1.0 M/s against 0.33 M/s). The
@@ -79,7 +84,16 @@ export interface ConnectorKeyMaterial {
   fields: Record<string, Uint8Array>
 }
 
-/** Keys of one connector under one master key version. */
+/**
+ * Which keys a connector's key version names: `tagged` (made by a rotation) versions derive from
+ * master key `master` with the version in their HKDF info; the others are master key `version`.
+ */
+export interface KeyRef { version: number, master: number, tagged: boolean }
+
+/** The key version of a snapshot loaded without rotation: master key version `v` itself. */
+export const masterKeyRef = (v: number): KeyRef => ({ version: v, master: v, tagged: false })
+
+/** Keys of one connector under one key version. */
 export class ConnectorKeys {
   readonly connectorId: string
   readonly keyVersion: number
@@ -101,10 +115,15 @@ export class ConnectorKeys {
     this.#fieldKey = fieldKey
   }
 
-  /** K_c and, on first use, each K_f, derived from the master key of `keyVersion`. */
-  static derive (masterKey: Uint8Array, keyVersion: number, connectorId: string): ConnectorKeys {
-    return new ConnectorKeys(connectorId, keyVersion, deriveKey(masterKey, 'shifou/v1/subject/' + connectorId),
-      (field) => deriveKey(masterKey, 'shifou/v1/field/' + connectorId + '/' + field))
+  /**
+   * K_c and, on first use, each K_f of `keyVersion`, derived from `masterKey` (the master key of
+   * that version, or of the version a rotation made it under: `tagged`, the version in the info).
+   */
+  static derive (masterKey: Uint8Array, keyVersion: number, connectorId: string, tagged = false): ConnectorKeys {
+    const suffix = tagged ? '/v' + keyVersion : ''
+    return new ConnectorKeys(connectorId, keyVersion,
+      deriveKey(masterKey, 'shifou/v1/subject/' + connectorId + suffix),
+      (field) => deriveKey(masterKey, 'shifou/v1/field/' + connectorId + '/' + field + suffix))
   }
 
   /** The keys of `material`, in a thread that holds no master key: only its fields can be hashed. */
@@ -208,11 +227,16 @@ export class Keyring {
     return deriveKey(this.#masterKey(1), info)
   }
 
-  connector (connectorId: string, version: number): ConnectorKeys {
-    const cacheKey = version + '/' + connectorId
+  /**
+   * A connector's keys of one key version: a number is a master key version (a snapshot loaded
+   * without rotation); a `KeyRef` names a rotated version too (the registry reads which).
+   */
+  connector (connectorId: string, version: number | KeyRef): ConnectorKeys {
+    const ref = typeof version === 'number' ? masterKeyRef(version) : version
+    const cacheKey = (ref.tagged ? 't' + ref.master + '/' : '') + ref.version + '/' + connectorId
     let keys = this.#connectors.get(cacheKey)
     if (keys === undefined) {
-      keys = ConnectorKeys.derive(this.#masterKey(version), version, connectorId)
+      keys = ConnectorKeys.derive(this.#masterKey(ref.master), ref.version, connectorId, ref.tagged)
       this.#connectors.set(cacheKey, keys)
     }
     return keys

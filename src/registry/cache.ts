@@ -7,8 +7,10 @@ import type { Database } from '../db/client.ts'
 import type { CompiledPredicate, FieldType, ParamType } from '../matchers/predicate/index.ts'
 import type { Quotas, Titles } from '../db/schema/index.ts'
 import { compileQuestion, fieldTypes } from './definitions.ts'
+import { masterKeyRef, type KeyRef } from '../keys/keyring.ts'
 
-export interface ActiveSnapshot { id: number, asOf: string, keyVersion: number }
+/** A connector's active snapshot: `key` names the keys it was hashed under (a rotated version, or a master one). */
+export interface ActiveSnapshot { id: number, asOf: string, keyVersion: number, key: KeyRef }
 
 export interface CachedConnector {
   id: string
@@ -99,6 +101,8 @@ interface LoadedConnector {
   snapshot_id: number | null
   as_of: string | null
   key_version: number | null
+  /** the master key version of a key version made by a rotation (null: the key version is a master one) */
+  key_master: number | null
 }
 
 export class RegistryCache {
@@ -147,8 +151,9 @@ export class RegistryCache {
            from questions`),
       db.query<LoadedConnector>(
         `select c.id, c.title, c.titles, c.department_id, c.kind, c.active, c.max_age_days, c.fields,
-            s.id as snapshot_id, s.as_of::text as as_of, s.key_version
-           from connectors c left join snapshots s on s.id = c.active_snapshot_id`),
+            s.id as snapshot_id, s.as_of::text as as_of, s.key_version, k.master_version as key_master
+           from connectors c left join snapshots s on s.id = c.active_snapshot_id
+             left join connector_keys k on k.connector_id = c.id and k.version = s.key_version`),
       db.query<{ id: string, titles: Titles }>('select id, titles from purposes')
     ])
     const connectors = new Map<string, CachedConnector>()
@@ -164,7 +169,14 @@ export class RegistryCache {
         fields: fieldTypes(r.fields),
         snapshot: r.snapshot_id === null
           ? null
-          : { id: Number(r.snapshot_id), asOf: r.as_of as string, keyVersion: Number(r.key_version) }
+          : {
+              id: Number(r.snapshot_id),
+              asOf: r.as_of as string,
+              keyVersion: Number(r.key_version),
+              key: r.key_master === null
+                ? masterKeyRef(Number(r.key_version))
+                : { version: Number(r.key_version), master: Number(r.key_master), tagged: true }
+            }
       })
     }
     const questions = new Map<string, CachedQuestion>()

@@ -9,6 +9,7 @@ import departments from './v1/departments/index.ts'
 import connectors from './v1/connectors/index.ts'
 import snapshots from './v1/connectors/snapshots.ts'
 import rejects from './v1/connectors/rejects.ts'
+import connectorKeys from './v1/connectors/keys.ts'
 import sync from './v1/connectors/sync.ts'
 import questions from './v1/questions/index.ts'
 import clients from './v1/clients/index.ts'
@@ -35,6 +36,7 @@ export default async function routes (app: FastifyInstance): Promise<void> {
   await app.register(connectors, { prefix: '/v1/connectors' })
   await app.register(snapshots, { prefix: '/v1/connectors' })
   await app.register(rejects, { prefix: '/v1/connectors' })
+  await app.register(connectorKeys, { prefix: '/v1/connectors' })
   await app.register(sync, { prefix: '/v1/connectors' })
   await app.register(questions, { prefix: '/v1/questions' })
   await app.register(clients, { prefix: '/v1/clients' })

@@ -7,13 +7,20 @@ const DIRECT = 'It opens the database directly: running services on PostgreSQL p
 
 export const keysRotate = defineCommand({
   path: ['keys', 'rotate'],
-  summary: 'make a new receipt signing key (the old stays published)',
-  usage: ['keys rotate [--actor NAME]'],
+  summary: 'make a new receipt signing key (the old stays published), or a connector\'s next key version',
+  usage: ['keys rotate [--actor NAME]', 'keys rotate --connector C [--actor NAME]'],
   description: 'Retires the current receipt signing key and makes a new current one (Ed25519), with an audit entry, ' +
     'in one transaction. Retired keys stay in /.well-known/jwks.json, so receipts signed with them keep verifying. ' +
     'The private key is stored encrypted under a key derived from the master key, so this needs ' +
-    'SHIFOU_MASTER_KEY. ' + DIRECT,
+    'SHIFOU_MASTER_KEY. With --connector C, rotates that connector\'s keys instead: its next load hashes ' +
+    'under a new key version (derived from the newest master key version), and its active snapshot keeps ' +
+    'answering under its own until then. ' + DIRECT,
   options: {
+    connector: {
+      type: 'string',
+      value: 'C',
+      description: 'rotate this connector\'s keys (the hashing of its records) instead of the receipt key'
+    },
     actor: {
       type: 'string',
       value: 'NAME',
@@ -22,6 +29,10 @@ export const keysRotate = defineCommand({
   },
   examples: [
     { command: 'shifou keys rotate --actor ops-wang', explains: 'rotate, recording who did it' },
+    {
+      command: 'shifou keys rotate --connector realestate',
+      explains: 'a new key version for the realestate connector; then have the department load again'
+    },
     {
       command: 'DATABASE_URL=postgres://shifou@db.internal/shifou shifou keys rotate',
       explains: 'rotate the keys of a PostgreSQL deployment (its services keep running)'

@@ -18,6 +18,7 @@
  * pull (`engine`, `trigger`: request or schedule), with its code: ACTIVE, UNCHANGED, or why it
  * failed (SOURCE_UNREACHABLE, SOURCE_QUERY_FAILED, SOURCE_COLUMN_MISSING, REJECT_RATIO_EXCEEDED, …).
  */
+import { currentKey } from '../keys.ts'
 import { createHash, type Hash } from 'node:crypto'
 import { Transform, type Readable } from 'node:stream'
 import type { Database } from '../../db/client.ts'
@@ -93,7 +94,8 @@ export async function syncConnector (deps: SyncDeps, connector: ConnectorRow, ac
   const url = openSource(deps.keyring.derive(SOURCE_KEY_INFO), connector.id, stored.sealedUrl)
   const spec: SourceSpec = { engine: stored.view.engine, url, query: stored.view.query }
   const declared = declaredColumns(connector)
-  const keyVersion = deps.keyring.currentVersion
+  // The key version the load would hash under: after a rotation the same rows are not `unchanged`.
+  const keyVersion = (await currentKey(deps.database, deps.keyring, connector)).version
   const hash = createHash('sha256').update(JSON.stringify({
     v: 1,
     subject: [connector.subjectField, connector.subjectType, connector.subjectColumn],

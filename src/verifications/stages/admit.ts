@@ -17,7 +17,7 @@ export async function admit (v: Checked, deps: VerifyDeps): Promise<Admitted | R
     connectorId,
     kind: v.state.connectors.get(connectorId)!.kind,
     snapshotId: snap.id,
-    subjectHash: keyring.connector(connectorId, snap.keyVersion).subjectHash(v.subject.id)
+    subjectHash: keyring.connector(connectorId, snap.key).subjectHash(v.subject.id)
   }))
   const client = { id: v.client.id, organisation: v.client.organisation, autoSuspend: v.client.autoSuspend }
   const prefix = keyring.audit.prefixTag(v.subject.id)

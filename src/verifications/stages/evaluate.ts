@@ -10,7 +10,7 @@ import type { VerifyDeps, Evaluated, WithRecords } from '../types.ts'
 export function evaluate (v: WithRecords, deps: Pick<VerifyDeps, 'keyring'>): Evaluated[] {
   return v.asked.map(({ question, params }) => {
     const snapshot = v.snapshots.get(question.connectorId)!
-    const keys = deps.keyring.connector(question.connectorId, snapshot.keyVersion)
+    const keys = deps.keyring.connector(question.connectorId, snapshot.key)
     const fields = v.state.connectors.get(question.connectorId)!.fields
     const ctx: EvalContext = {
       params,

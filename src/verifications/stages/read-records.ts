@@ -72,7 +72,7 @@ Promise<boolean> {
   const probes: Array<Promise<SubjectRecords>> = []
   for (const c of v.state.connectors.values()) {
     if (!c.active || c.snapshot === null || read.has(c.snapshot.id)) continue
-    const subjectHash = deps.keyring.connector(c.id, c.snapshot.keyVersion).subjectHash(v.subject.id)
+    const subjectHash = deps.keyring.connector(c.id, c.snapshot.key).subjectHash(v.subject.id)
     probes.push(deps.records.lookup({ connectorId: c.id, kind: c.kind, snapshotId: c.snapshot.id, subjectHash }))
   }
   return (await Promise.all(probes)).some(found)

@@ -92,6 +92,14 @@ export const registryOperations: Catalogue = {
     },
     response: { snapshot: ex.snapshot }
   },
+  'POST /v1/connectors/{id}/keys/rotate': {
+    operationId: 'rotateConnectorKey',
+    summary: 'Rotate a connector\'s keys (admin)',
+    description: 'Makes the connector\'s next key version, derived from the newest master key. The next load ' +
+      'hashes under it; the active snapshot keeps answering under the version it was loaded with, so answers ' +
+      'are the same before and after the rotation and the reload. The rotation is an audit entry.',
+    response: { connector: 'realestate', keyVersion: 2 }
+  },
   'POST /v1/connectors/{id}/sync': {
     operationId: 'syncConnector',
     summary: 'Sync a pull connector from the department\'s database now',
