@@ -229,6 +229,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/connectors/{id}/keys/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a connector's keys (admin)
+         * @description Makes the connector's next key version, derived from the newest master key. The next load hashes under it; the active snapshot keeps answering under the version it was loaded with, so answers are the same before and after the rotation and the reload. The rotation is an audit entry.
+         */
+        post: operations["rotateConnectorKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/connectors/{id}/sync": {
         parameters: {
             query?: never;
@@ -3396,6 +3416,99 @@ export interface operations {
                      *     17,id_number,INVALID_ID_NUMBER,the check digit does not match,身份证号码
                      */
                     "text/csv": string;
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes TOKEN_LIFETIME_TOO_LONG, UNAUTHENTICATED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "TOKEN_LIFETIME_TOO_LONG" | "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes FORBIDDEN. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes NOT_FOUND. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    rotateConnectorKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id of 1–64 characters a-z, 0-9, _ . - beginning with a letter or digit (a department, connector, question or client) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "connector": "realestate",
+                     *       "keyVersion": 2
+                     *     }
+                     */
+                    "application/json": {
+                        connector: string;
+                        /** @description the key version the connector's next load hashes under */
+                        keyVersion: number;
+                    };
                 };
             };
             /** @description A problem document (RFC 9457) with one of the codes TOKEN_LIFETIME_TOO_LONG, UNAUTHENTICATED. */
