@@ -534,6 +534,9 @@ export const CASES: Case[] = [
   { op: 'GET /v1/audit/export', as: AUDITOR, query: 'format=csv', status: 200, media: 'text/csv' },
   { op: 'GET /v1/audit/export', as: AUDITOR, query: 'format=xml', status: 400, code: 'INVALID_QUERY' },
   { op: 'GET /v1/audit/export', as: stewardOf('oa'), query: 'format=csv', status: 403, code: 'FORBIDDEN' },
+  { op: 'GET /v1/audit/summary', as: AUDITOR, status: 200 },
+  { op: 'GET /v1/audit/summary', as: AUDITOR, query: 'from=2026-02-30T00:00:00Z', status: 400, code: 'INVALID_QUERY' },
+  { op: 'GET /v1/audit/summary', as: CALLER, status: 403, code: 'FORBIDDEN' },
   { op: 'GET /v1/audit/alerts', as: AUDITOR, status: 200 },
   { op: 'GET /v1/audit/alerts', as: AUDITOR, query: 'limit=0', status: 400, code: 'INVALID_QUERY' },
   // The live test stores one alert (id 1) before the cases run.

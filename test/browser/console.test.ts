@@ -112,6 +112,21 @@ t.test('the console in Chromium', async (t) => {
     await checkPage(t, page, 'auditor-search')
   })
 
+  await t.test('auditor: the summary by day, caller, purpose and question', async (t) => {
+    await page.getByRole('link', { name: '统计', exact: true }).click()
+    await page.getByRole('heading', { name: '核验统计' }).waitFor()
+    await page.locator('svg.chart').waitFor()
+    const [row] = await database.query<{ n: string }>("select count(*) as n from audit_entries where kind = 'answer'")
+    const n = row!.n
+    t.match(await page.locator('#summary-status').innerText(), new RegExp(`共 ${n} 次核验`), 'the total')
+    t.equal(await page.locator('svg.chart rect.bar-yes').count(), 1, 'one day of answers, one bar')
+    t.match(await page.getByRole('img', { name: /每日核验次数/ }).getAttribute('aria-labelledby') ?? '', /chart-t/)
+    const byQuestion = await page.getByRole('table', { name: '按核验事项' }).innerText()
+    t.match(byQuestion, /名下有登记的不动产\s+property\.holds\s+1\b/, 'the question in words, with its count')
+    t.match(await page.getByRole('table', { name: '按调用方' }).innerText(), new RegExp(`${CALLER.sub}\\s+${n}\\b`))
+    await checkPage(t, page, 'auditor-summary')
+  })
+
   await t.test('auditor: acknowledge an alert', async (t) => {
     await page.getByRole('link', { name: '告警' }).click()
     const button = page.getByRole('button', { name: `确认告警 ${alertId!}` })

@@ -216,3 +216,93 @@ export async function alertsView () {
       : table(t('alertsTitle'), ['#', t('time'), t('alertKind'), t('client'), t('detail'), t('entriesBehind'),
           t('state')], rows))
 }
+
+/** A Beijing date (YYYY-MM-DD) as the instant its day starts. */
+function dayStart (day) {
+  return new Date(day + 'T00:00:00+08:00').toISOString()
+}
+
+/** A Beijing date `n` days from today. */
+function beijingDay (n = 0) {
+  return new Date(Date.now() + 8 * 3600_000 + n * 86_400_000).toISOString().slice(0, 10)
+}
+
+const SVG = 'http://www.w3.org/2000/svg'
+function s (tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG, tag)
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v))
+  for (const c of children) el.append(c instanceof Node ? c : String(c))
+  return el
+}
+
+/** A bar chart of answers a day, yes stacked under no: inline SVG, with a title and description. */
+function dayChart (days) {
+  const max = Math.max(1, ...days.map((d) => d.count))
+  const width = 640
+  const height = 200
+  const band = Math.min(48, Math.max(4, Math.floor((width - 40) / Math.max(1, days.length))))
+  const bar = Math.max(2, band - 2)
+  const y = (n) => Math.round((height - 30) * n / max)
+  const bars = days.map((d, i) => {
+    const x = 30 + i * band
+    const yes = y(d.yes)
+    const no = y(d.no)
+    return s('g', {},
+      s('title', {}, `${d.key}: ${d.count} (${t('yes')} ${d.yes} / ${t('no')} ${d.no})`),
+      s('rect', { class: 'bar-yes', x, y: height - 20 - yes, width: bar, height: yes }),
+      s('rect', { class: 'bar-no', x, y: height - 20 - yes - no, width: bar, height: no }))
+  })
+  const labels = days.length === 0
+    ? []
+    : [s('text', { x: 30, y: height - 5, class: 'axis' }, days[0].key),
+        s('text', { x: width - 10, y: height - 5, class: 'axis', 'text-anchor': 'end' }, days.at(-1).key)]
+  return s('svg', {
+    viewBox: `0 0 ${width} ${height}`, role: 'img', class: 'chart', 'aria-labelledby': 'chart-t chart-d'
+  },
+  s('title', { id: 'chart-t' }, t('chartTitle')),
+  s('desc', { id: 'chart-d' }, t('chartDesc', { n: days.length, max })),
+  s('text', { x: 0, y: 12, class: 'axis' }, String(max)),
+  s('line', { x1: 28, y1: height - 20, x2: width, y2: height - 20, class: 'axis-line' }),
+  ...bars, ...labels)
+}
+
+function countTable (caption, head, rows, name) {
+  return table(caption, [head, t('count'), t('yes'), t('no')],
+    rows.map((r) => [name(r.key), String(r.count), String(r.yes), String(r.no)]))
+}
+
+/** Answers counted by day, caller, purpose and question (GET /v1/audit/summary). */
+export async function summaryView (rest) {
+  const given = filtersFromHash(rest)
+  await titles()
+  const fromDay = given.get('from') ?? beijingDay(-29)
+  const toDay = given.get('to') ?? beijingDay(1)
+  const from = h('input', { id: 's-from', name: 'from', type: 'date', value: fromDay })
+  const to = h('input', { id: 's-to', name: 'to', type: 'date', value: toDay })
+  const form = h('form', { class: 'filters', 'aria-labelledby': 'summary-f' },
+    h('h2', { id: 'summary-f', text: t('filters') }),
+    h('div', { class: 'grid' }, field(t('fromDay'), from), field(t('toDay'), to)),
+    h('button', { type: 'submit', text: t('apply') }))
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    location.hash = '#/summary/' + new URLSearchParams({ from: from.value, to: to.value })
+  })
+  const section = h('section', {}, h('h1', { text: t('summaryTitle') }), form)
+  const result = status('summary-status')
+  section.append(result)
+  let sum
+  try {
+    sum = await api('GET', '/v1/audit/summary?' + new URLSearchParams({ from: dayStart(fromDay), to: dayStart(toDay) }))
+  } catch (err) {
+    say(result, problemText(err), 'failed')
+    return section
+  }
+  say(result, t('summaryIntro', { from: fromDay, to: toDay, n: sum.total }))
+  const plain = (k) => k
+  section.append(h('figure', {}, dayChart(sum.days)),
+    countTable(t('byDay'), t('day'), sum.days, plain),
+    countTable(t('byCaller'), t('caller'), sum.callers, plain),
+    countTable(t('byPurpose'), t('purpose'), sum.purposes, (k) => named('purpose', k)),
+    countTable(t('byQuestion'), t('question'), sum.questions, (k) => named('question', k)))
+  return section
+}

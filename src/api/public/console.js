@@ -5,14 +5,14 @@
  */
 import { api, h, problemText, setCsrf, whenSessionEnds } from './console-dom.js'
 import { lang, t } from './console-i18n.js'
-import { alertsView, entryView, logView, searchView } from './console-auditor.js'
+import { alertsView, entryView, logView, searchView, summaryView } from './console-auditor.js'
 import { connectorsView } from './console-dept.js'
 import { clientsView, purposesView } from './console-admin.js'
 import { meView } from './console-citizen.js'
 
 const VIEWS = {
   auditor: [['log', 'navLog', logView], ['search', 'navSearch', searchView], ['alerts', 'navAlerts', alertsView],
-    ['entry', null, entryView]],
+    ['summary', 'navSummary', summaryView], ['entry', null, entryView]],
   dept_admin: [['connectors', 'navConnectors', connectorsView]],
   admin: [['clients', 'navClients', clientsView], ['purposes', 'navPurposes', purposesView],
     ['connectors', 'navConnectors', connectorsView]],

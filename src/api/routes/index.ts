@@ -24,6 +24,7 @@ import checkpoint from './v1/audit/checkpoint.ts'
 import proofs from './v1/audit/proofs.ts'
 import exporter from './v1/audit/export.ts'
 import alerts from './v1/audit/alerts.ts'
+import auditSummary from './v1/audit/summary.ts'
 import accessLog from './v1/me/access-log.ts'
 import assets from './pages/assets.ts'
 import receiptCheck from './pages/receipt-check.ts'
@@ -45,7 +46,7 @@ export default async function routes (app: FastifyInstance): Promise<void> {
   await app.register(verifications, { prefix: '/v1/verifications' })
   await app.register(verificationBatch, { prefix: '/v1/verifications' })
   await app.register(certificate, { prefix: '/v1/verifications' })
-  for (const plugin of [entries, subjectSearch, checkpoint, proofs, exporter, alerts]) {
+  for (const plugin of [entries, subjectSearch, checkpoint, proofs, exporter, alerts, auditSummary]) {
     await app.register(plugin, { prefix: '/v1/audit' })
   }
   await app.register(accessLog, { prefix: '/v1/me' })

@@ -77,6 +77,19 @@ export const auditOperations: Catalogue = {
       }
     }
   },
+  'GET /v1/audit/summary': {
+    operationId: 'summariseAuditLog',
+    summary: 'Counts of answers by day, caller, purpose and question',
+    response: {
+      from: '2026-02-28T16:00:00.000Z',
+      to: '2026-03-31T16:00:00.000Z',
+      total: 3,
+      days: [{ key: '2026-03-02', count: 3, yes: 2, no: 1 }],
+      callers: [{ key: ex.CLIENT, count: 3, yes: 2, no: 1 }],
+      purposes: [{ key: 'housing-subsidy', count: 3, yes: 2, no: 1 }],
+      questions: [{ key: 'property.none', count: 3, yes: 2, no: 1 }]
+    }
+  },
   'GET /v1/audit/alerts': {
     operationId: 'listAlerts',
     summary: 'What the abuse detectors raised',
