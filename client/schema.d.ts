@@ -696,6 +696,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Counts of answers by day, caller, purpose and question
+         * @description Counts of the answers with `at` in [from, to) (RFC 3339; default the 30 days up to now, at most 366 days): by day in Beijing time, by caller, by purpose and by question.
+         */
+        get: operations["summariseAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/access-log": {
         parameters: {
             query?: never;
@@ -7741,6 +7761,168 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes AUDIT_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    summariseAuditLog: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "from": "2026-02-28T16:00:00.000Z",
+                     *       "to": "2026-03-31T16:00:00.000Z",
+                     *       "total": 3,
+                     *       "days": [
+                     *         {
+                     *           "key": "2026-03-02",
+                     *           "count": 3,
+                     *           "yes": 2,
+                     *           "no": 1
+                     *         }
+                     *       ],
+                     *       "callers": [
+                     *         {
+                     *           "key": "demo-housing",
+                     *           "count": 3,
+                     *           "yes": 2,
+                     *           "no": 1
+                     *         }
+                     *       ],
+                     *       "purposes": [
+                     *         {
+                     *           "key": "housing-subsidy",
+                     *           "count": 3,
+                     *           "yes": 2,
+                     *           "no": 1
+                     *         }
+                     *       ],
+                     *       "questions": [
+                     *         {
+                     *           "key": "property.none",
+                     *           "count": 3,
+                     *           "yes": 2,
+                     *           "no": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        from: string;
+                        to: string;
+                        total: number;
+                        /** @description only days with answers, oldest first */
+                        days: {
+                            /** @description the day (YYYY-MM-DD, Beijing time), caller, purpose or question id */
+                            key: string;
+                            /** @description answers */
+                            count: number;
+                            yes: number;
+                            no: number;
+                        }[];
+                        /** @description most answers first */
+                        callers: {
+                            /** @description the day (YYYY-MM-DD, Beijing time), caller, purpose or question id */
+                            key: string;
+                            /** @description answers */
+                            count: number;
+                            yes: number;
+                            no: number;
+                        }[];
+                        /** @description most answers first */
+                        purposes: {
+                            /** @description the day (YYYY-MM-DD, Beijing time), caller, purpose or question id */
+                            key: string;
+                            /** @description answers */
+                            count: number;
+                            yes: number;
+                            no: number;
+                        }[];
+                        /** @description most answers first */
+                        questions: {
+                            /** @description the day (YYYY-MM-DD, Beijing time), caller, purpose or question id */
+                            key: string;
+                            /** @description answers */
+                            count: number;
+                            yes: number;
+                            no: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INVALID_QUERY, UNKNOWN_FIELD. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INVALID_QUERY" | "UNKNOWN_FIELD";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes TOKEN_LIFETIME_TOO_LONG, UNAUTHENTICATED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "TOKEN_LIFETIME_TOO_LONG" | "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes FORBIDDEN. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "FORBIDDEN";
                     };
                 };
             };
