@@ -3,16 +3,23 @@
  * prints on one A4 page; a phone-style read of its QR code (jsqr on a screenshot) gives the check
  * URL; that page verifies the receipts in the browser and says 有效 / valid, with the masked name
  * and ID the paper shows; a tampered receipt or link says 无效. axe-core finds no serious or
- * critical violation on either page. Screenshots go to docs/screenshots/ (shown in the README).
+ * critical violation on either page. SHIFOU_SCREENSHOTS=docs/screenshots saves the screenshots (shown in the
+ * README); a test run leaves the checkout as it was.
  */
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import t from 'tap'
 import { build, CALLER } from '../helpers/app.ts'
 import { loadDemo } from '../../src/demo/demo.ts'
 import { maskIdNumber } from '../../src/matchers/cn-resident-id.ts'
 import { decodeQr, listen, newPage, seriousViolations } from './browser.ts'
 
-const SHOTS = new URL('../../docs/screenshots/', import.meta.url)
+const SHOTS = process.env.SHIFOU_SCREENSHOTS
+const save = (name: string, png: Buffer): void => {
+  if (SHOTS === undefined) return
+  mkdirSync(SHOTS, { recursive: true })
+  writeFileSync(join(SHOTS, name), png)
+}
 
 t.test('certificate → QR → check page', async (t) => {
   const { app, database, keyring, token, verified } = await build(t)
@@ -49,7 +56,7 @@ t.test('certificate → QR → check page', async (t) => {
   t.equal(pages, 1, 'the certificate prints on one A4 page')
   t.same(await seriousViolations(cert), [], 'the certificate: no serious or critical accessibility violation')
   const shot = await cert.screenshot({ fullPage: true })
-  writeFileSync(new URL('certificate.png', SHOTS), shot)
+  save('certificate.png', shot)
   const url = decodeQr(shot)
   t.ok(url !== null, 'a phone camera reads the QR code')
   t.match(url, new RegExp(`^${base.replace(/\./g, '\\.')}/r#[A-Za-z0-9_-]{22}$`), 'it holds the check URL')
@@ -69,7 +76,7 @@ t.test('certificate → QR → check page', async (t) => {
   t.match(text, new RegExp(masked + '\\*'), 'the masked name, as on the paper')
   t.notOk(text.includes(person.idNumber), 'never the ID number')
   t.same(await seriousViolations(check), [], 'the check page: no serious or critical accessibility violation')
-  writeFileSync(new URL('receipt-check.png', SHOTS), await check.screenshot({ fullPage: true }))
+  save('receipt-check.png', await check.screenshot({ fullPage: true }))
 
   const receipt = answer!.answers[0]!.receipt
   const tampered = receipt.slice(0, 60) + (receipt[60] === 'A' ? 'B' : 'A') + receipt.slice(61)
@@ -81,7 +88,7 @@ t.test('certificate → QR → check page', async (t) => {
   await bad.reload()
   await bad.waitForSelector('#verdict[data-result="invalid"]', { timeout: 15_000 })
   t.match(await bad.locator('#verdict').innerText(), /无效/, 'a tampered receipt is invalid')
-  writeFileSync(new URL('receipt-check-invalid.png', SHOTS), await bad.screenshot({ fullPage: true }))
+  save('receipt-check-invalid.png', await bad.screenshot({ fullPage: true }))
   const token22 = url!.split('#')[1]!
   await bad.goto(`${base}/r#${token22.slice(0, 21)}${token22[21] === 'A' ? 'B' : 'A'}`)
   await bad.reload()

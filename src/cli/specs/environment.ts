@@ -34,6 +34,8 @@ export const SERVICE = [
   ...MASTER_KEY,
   ...JWT,
   v('SHIFOU_JWT_PUBLIC_KEYS', 'a JWKS file of the identity provider; when set, only its keys are accepted'),
+  v('SHIFOU_JWT_MAX_TTL', 'the longest a bearer token may live, exp − iat (30s, 15m, 24h, 7d or seconds; ' +
+  'default 24h): longer is refused, 401 TOKEN_LIFETIME_TOO_LONG'),
   ...CHECKPOINT,
   v('SHIFOU_CHECKPOINT_ENTRIES', 'a signed checkpoint at least every N audit entries (default 1000)'),
   v('SHIFOU_CHECKPOINT_SECONDS', '… or every N seconds (default 10)'),
