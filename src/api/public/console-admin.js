@@ -62,7 +62,111 @@ export async function purposesView () {
   const [{ clients }, titles] = await Promise.all([api('GET', '/v1/clients'), purposeTitles()])
   const users = new Map([...titles.keys()].map((p) => [p, []]))
   for (const c of clients) for (const p of c.purposes) users.set(p, [...(users.get(p) ?? []), c.id])
+  const id = h('input', { id: 'p-id', required: true, maxlength: 128 })
+  const zh = h('input', { id: 'p-zh', required: true, lang: 'zh-CN' })
+  const en = h('input', { id: 'p-en', lang: 'en' })
+  const result = status('purpose-status')
+  const form = h('form', { 'aria-labelledby': 'new-purpose-h' },
+    h('h2', { id: 'new-purpose-h', text: t('newPurpose') }),
+    h('div', { class: 'grid' }, field(t('purposeId'), id), field(t('titleZh'), zh), field(t('titleEn'), en)),
+    h('button', { type: 'submit', text: t('create') }), result)
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    const body = { id: id.value, titles: { zh: zh.value, ...(en.value === '' ? {} : { en: en.value }) } }
+    try {
+      await api('POST', '/v1/purposes', body)
+      const again = await purposesView()
+      form.closest('section')?.replaceWith(again)
+      say(again.querySelector('#purpose-status'), t('created'), 'ok')
+    } catch (err) {
+      say(result, problemText(err), 'failed')
+    }
+  })
   return h('section', {}, h('h1', { text: t('purposesTitle') }),
     table(t('purposesTitle'), [t('clientId'), t('name'), t('usedBy')],
-      [...users].sort(([a], [b]) => a.localeCompare(b)).map(([p, by]) => [p, titles.get(p) ?? p, by.join(', ')])))
+      [...users].sort(([a], [b]) => a.localeCompare(b)).map(([p, by]) => [p, titles.get(p) ?? p, by.join(', ')])),
+    form)
+}
+
+/** A control with its own error list beneath: the service's errors are shown next to what they are about. */
+function checked (label, control, hint) {
+  const errors = h('ul', { class: 'field-errors', id: control.id + '-errors' })
+  const wrap = field(label, control, hint)
+  wrap.append(errors)
+  control.setAttribute('aria-describedby',
+    [control.getAttribute('aria-describedby'), errors.id].filter((x) => x).join(' '))
+  return {
+    wrap,
+    show (messages) {
+      errors.replaceChildren(...messages.map((m) => h('li', { text: m })))
+      if (messages.length > 0) control.setAttribute('aria-invalid', 'true')
+      else control.removeAttribute('aria-invalid')
+    }
+  }
+}
+
+function parseJson (text, show) {
+  try {
+    return JSON.parse(text === '' ? '{}' : text)
+  } catch (err) {
+    show([t('notJson') + err.message])
+    return undefined
+  }
+}
+
+/** The questions, and a form to register one whose INVALID_DEFINITION errors appear beside their field. */
+export async function questionsView () {
+  const [{ questions }, { connectors }] = await Promise.all([api('GET', '/v1/questions'),
+    api('GET', '/v1/connectors')])
+  const list = table(t('questionsTitle'), [t('questionId'), t('name'), t('params')],
+    questions.map((q) => [q.id, titleOf(q.titles, q.title || q.id), JSON.stringify(q.params ?? {})]))
+  const id = h('input', { id: 'q-id', required: true })
+  const connector = h('select', { id: 'q-connector', required: true },
+    connectors.map((c) => h('option', { value: c.id, text: c.id })))
+  const zh = h('input', { id: 'q-zh', required: true, lang: 'zh-CN' })
+  const en = h('input', { id: 'q-en', lang: 'en' })
+  const params = h('textarea', { id: 'q-params', rows: 2, spellcheck: 'false', text: '{}' })
+  const when = h('textarea', { id: 'q-when', rows: 6, spellcheck: 'false', required: true })
+  const paramsField = checked(t('params'), params, t('paramsHint'))
+  const whenField = checked(t('when'), when, t('whenHint'))
+  const result = status('question-status')
+  const form = h('form', { 'aria-labelledby': 'new-question-h' },
+    h('h2', { id: 'new-question-h', text: t('newQuestion') }),
+    h('div', { class: 'grid' }, field(t('questionId'), id), field(t('connector'), connector),
+      field(t('titleZh'), zh), field(t('titleEn'), en)),
+    paramsField.wrap, whenField.wrap,
+    h('button', { type: 'submit', text: t('create') }), result)
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    paramsField.show([])
+    whenField.show([])
+    say(result, '')
+    const p = parseJson(params.value, paramsField.show)
+    const w = parseJson(when.value, whenField.show)
+    if (p === undefined || w === undefined) return
+    const body = {
+      id: id.value,
+      connector: connector.value,
+      title: zh.value,
+      titles: { zh: zh.value, ...(en.value === '' ? {} : { en: en.value }) },
+      params: p,
+      when: w
+    }
+    try {
+      await api('POST', '/v1/questions', body)
+      const again = await questionsView()
+      form.closest('section')?.replaceWith(again)
+      say(again.querySelector('#question-status'), t('created'), 'ok')
+    } catch (err) {
+      const errors = err.problem?.errors ?? []
+      if (err.code === 'INVALID_DEFINITION' && errors.length > 0) {
+        // The predicate's errors, each with its path inside the predicate.
+        whenField.show(errors.map((e) => `${e.path || '/'}: ${e.message}`))
+      } else if (err.code === 'INVALID_DEFINITION' && /^params\//.test(err.message)) {
+        paramsField.show([err.message])
+      }
+      say(result, problemText(err), 'failed')
+    }
+  })
+  return h('section', {}, h('h1', { text: t('questionsTitle') }), list, form)
 }
