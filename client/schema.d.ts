@@ -736,6 +736,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agent-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The hub's key for department agents (RFC 9421 signatures)
+         * @description The Ed25519 key the hub signs its lookups to department agents with (RFC 9421); the agent takes it as --hub-key (docs/agent.md).
+         */
+        get: operations["getAgentKey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/assets/{file}": {
         parameters: {
             query?: never;
@@ -1784,6 +1804,12 @@ export interface operations {
                             }[];
                             maxRejectRatio: number;
                             maxAgeDays: number | null;
+                            agent?: {
+                                /** @description the agent's base URL */
+                                url: string;
+                                /** @description the agent's Ed25519 public key, base64url of 32 bytes (shifou agent public-key) */
+                                publicKey: string;
+                            };
                             active: boolean;
                             activeSnapshot: {
                                 id: number;
@@ -1968,8 +1994,8 @@ export interface operations {
                         zh?: string;
                         en?: string;
                     };
-                    /** @description file: snapshots are uploaded; pull: synced from the department's database (`source`) */
-                    kind: "file" | "pull";
+                    /** @description file: snapshots are uploaded; pull: synced from the department's database (`source`); agent: the records stay at the department and its agent is asked each time (docs/agent.md) */
+                    kind: "file" | "pull" | "agent";
                     source?: {
                         /** @description postgres: PostgreSQL, openGauss, KingbaseES, PolarDB; mysql: MySQL, MariaDB, TiDB, OceanBase */
                         engine: "postgres" | "mysql";
@@ -1979,6 +2005,12 @@ export interface operations {
                         query: string;
                     };
                     schedule?: string | null;
+                    agent?: {
+                        /** @description the agent's base URL */
+                        url: string;
+                        /** @description the agent's Ed25519 public key, base64url of 32 bytes (shifou agent public-key) */
+                        publicKey: string;
+                    };
                     subject: {
                         field: string;
                         /** @enum {string} */
@@ -2081,6 +2113,12 @@ export interface operations {
                         }[];
                         maxRejectRatio: number;
                         maxAgeDays: number | null;
+                        agent?: {
+                            /** @description the agent's base URL */
+                            url: string;
+                            /** @description the agent's Ed25519 public key, base64url of 32 bytes (shifou agent public-key) */
+                            publicKey: string;
+                        };
                         active: boolean;
                         activeSnapshot: {
                             id: number;
@@ -2385,6 +2423,12 @@ export interface operations {
                         }[];
                         maxRejectRatio: number;
                         maxAgeDays: number | null;
+                        agent?: {
+                            /** @description the agent's base URL */
+                            url: string;
+                            /** @description the agent's Ed25519 public key, base64url of 32 bytes (shifou agent public-key) */
+                            publicKey: string;
+                        };
                         active: boolean;
                         activeSnapshot: {
                             id: number;
@@ -2580,8 +2624,8 @@ export interface operations {
                         zh?: string;
                         en?: string;
                     };
-                    /** @description file: snapshots are uploaded; pull: synced from the department's database (`source`) */
-                    kind: "file" | "pull";
+                    /** @description file: snapshots are uploaded; pull: synced from the department's database (`source`); agent: the records stay at the department and its agent is asked each time (docs/agent.md) */
+                    kind: "file" | "pull" | "agent";
                     source?: {
                         /** @description postgres: PostgreSQL, openGauss, KingbaseES, PolarDB; mysql: MySQL, MariaDB, TiDB, OceanBase */
                         engine: "postgres" | "mysql";
@@ -2591,6 +2635,12 @@ export interface operations {
                         query: string;
                     };
                     schedule?: string | null;
+                    agent?: {
+                        /** @description the agent's base URL */
+                        url: string;
+                        /** @description the agent's Ed25519 public key, base64url of 32 bytes (shifou agent public-key) */
+                        publicKey: string;
+                    };
                     subject: {
                         field: string;
                         /** @enum {string} */
@@ -2729,6 +2779,12 @@ export interface operations {
                         }[];
                         maxRejectRatio: number;
                         maxAgeDays: number | null;
+                        agent?: {
+                            /** @description the agent's base URL */
+                            url: string;
+                            /** @description the agent's Ed25519 public key, base64url of 32 bytes (shifou agent public-key) */
+                            publicKey: string;
+                        };
                         active: boolean;
                         activeSnapshot: {
                             id: number;
@@ -8135,6 +8191,64 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "AUDIT_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    getAgentKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "publicKey": "mR5e9ACpto0aVi__FeyENWxT-tvUQKR5x-0mt2m7PA4",
+                     *       "keyid": "hub",
+                     *       "alg": "ed25519"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Ed25519 public key, base64url of its 32 bytes */
+                        publicKey: string;
+                        /** @description the keyid of the hub's RFC 9421 signatures */
+                        keyid: string;
+                        /** @enum {string} */
+                        alg: "ed25519";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes INTERNAL. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457) with one of the codes SHUTTING_DOWN. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "SHUTTING_DOWN";
                     };
                 };
             };

@@ -53,6 +53,8 @@ export interface Config {
   poolSize: number
   /** How long a request may wait on the database (design §14.5), in milliseconds. */
   dbTimeoutMs: number
+  /** How long the hub waits for a department agent's answer (design §14.3), in milliseconds. */
+  agentTimeoutMs: number
   /** Where the embedded default generated secrets, for the start-up warning. */
   generatedSecrets: string[]
   /** The console's sign-in and sessions (src/console/config.ts). */
@@ -201,6 +203,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     poolSize: intSetting('SHIFOU_DB_POOL_SIZE', env.SHIFOU_DB_POOL_SIZE, 10, 1, 200),
     // Under 100 ms a busy but healthy database would be refused; over 10 minutes nobody is waiting.
     dbTimeoutMs: intSetting('SHIFOU_DB_TIMEOUT_MS', env.SHIFOU_DB_TIMEOUT_MS, DEFAULT_DB_TIMEOUT_MS, 100, 600_000),
+    agentTimeoutMs: intSetting('SHIFOU_AGENT_TIMEOUT_MS', env.SHIFOU_AGENT_TIMEOUT_MS, 2000, 50, 60_000),
     generatedSecrets: generated,
     console: consoleSettings(env, databaseUrl),
     certificate: certificateSettings(env)

@@ -39,7 +39,7 @@ import routes from './routes/index.ts'
 type AppConfig = Pick<Config, 'issuer' | 'jwtSecret' | 'jwtPublicKeysFile' | 'logLevel' | 'checkpointKey'
   | 'auditOrigin' | 'checkpointEntries' | 'checkpointSeconds'>
   & Partial<Pick<Config, 'receiptIssuer' | 'consentIssuersFile' | 'witnesses' | 'jwtMaxTtlSeconds' | 'console'
-  | 'certificate'>>
+  | 'certificate' | 'agentTimeoutMs'>>
 
 export interface AppOptions {
   config: AppConfig
@@ -136,7 +136,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(idempotency)
   await app.register(certificates, opts.config.certificate === undefined ? {} : { config: opts.config.certificate })
   await app.register(consent, { issuersFile: opts.config.consentIssuersFile ?? null })
-  await app.register(records)
+  await app.register(records, { agentTimeoutMs: opts.config.agentTimeoutMs })
   await app.register(limits, opts.admission === undefined ? {} : { override: opts.admission })
   await app.register(witnesses, { witnesses: opts.config.witnesses ?? [] })
   await app.register(scheduler)

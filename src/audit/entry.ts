@@ -5,7 +5,7 @@
  */
 import { canonicalJson } from '../crypto/jcs.ts'
 
-export const ENTRY_KINDS = ['answer', 'refusal', 'subject-search', 'export', 'load', 'change'] as const
+export const ENTRY_KINDS = ['answer', 'refusal', 'subject-search', 'export', 'load', 'change', 'lookup'] as const
 export type EntryKind = typeof ENTRY_KINDS[number]
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue }

@@ -12,14 +12,24 @@ import { Keyring } from '../keys/keyring.ts'
 import { WRAP_KEY_INFO, listSigningKeys, rotateSigningKey } from '../receipts/keys.ts'
 import { rotateConnectorKey } from '../connectors/keys.ts'
 import { parseCommand, UsageError } from './args.ts'
-import { keysList, keysRotate } from './specs/keys.ts'
+import { keysExport, keysList, keysRotate } from './specs/keys.ts'
+import { exportAgentKey } from '../agent/key.ts'
+
+interface ExportedRow {
+  id: string
+  subject_field: string
+  subject_column: string | null
+  fields: Array<{ name: string, type: string, column?: string }>
+  max_reject_ratio: number
+}
 
 export async function keys (
   argv: string[], out: (line: string) => void = (l) => process.stdout.write(l + '\n')
 ): Promise<number> {
   const [sub, ...rest] = argv
-  if (sub !== 'rotate' && sub !== 'list') throw new UsageError('give rotate or list')
+  if (sub !== 'rotate' && sub !== 'list' && sub !== 'export') throw new UsageError('give rotate, list or export')
   if (sub === 'list') parseCommand(keysList, rest)
+  const exported = sub === 'export' ? parseCommand(keysExport, rest).values.connector! : null
   const values = sub === 'rotate' ? parseCommand(keysRotate, rest).values : {}
   const actor = values.actor ?? 'shifou-cli'
   const connector = values.connector
@@ -35,6 +45,19 @@ export async function keys (
     url: config.databaseUrl, dataDir: config.dataDir, poolSize: 1, timeoutMs: config.dbTimeoutMs
   })
   try {
+    if (exported !== null) {
+      const [c] = await database.query<ExportedRow>(
+        'select id, subject_field, subject_column, fields, max_reject_ratio from connectors where id = $1', [exported])
+      if (c === undefined) {
+        process.stderr.write(`there is no connector ${exported}\n`)
+        return 1
+      }
+      out(exportAgentKey(new Keyring(config.masterKeys), {
+        id: c.id, subjectField: c.subject_field, subjectColumn: c.subject_column, fields: c.fields,
+        maxRejectRatio: Number(c.max_reject_ratio)
+      }))
+      return 0
+    }
     if (sub === 'list') {
       for (const k of await listSigningKeys(database)) {
         const retired = k.retiredAt === null ? '' : `  retired ${k.retiredAt}`

@@ -54,11 +54,11 @@ function resolve (argv: readonly string[]): Resolved {
   const names = entry.subcommands.map((c) => c.path[1]!)
   if (sub === '--help' || sub === '-h') return { help: groupHelp(entry) }
   if (sub === undefined) {
-    return { usage: `shifou ${entry.name} needs a command: ${names.join(' or ')}`, path: entry.name }
+    return { usage: `shifou ${entry.name} needs a command: ${either(names)}`, path: entry.name }
   }
   const command = entry.subcommands.find((c) => c.path[1] === sub)
   if (command === undefined) {
-    const usage = `unknown command ${shown(sub)} of shifou ${entry.name}: give ${names.join(' or ')}`
+    const usage = `unknown command ${shown(sub)} of shifou ${entry.name}: give ${either(names)}`
     return { usage, path: entry.name }
   }
   return leaf(command, subRest)
@@ -107,3 +107,8 @@ function usage (message: string, path: string): number {
 tolerateClosedPipes()
 const code = await main(process.argv.slice(2))
 if (code >= 0) process.exitCode = code
+
+/** "a or b", "a, b or c": a group's commands in a sentence. */
+function either (names: readonly string[]): string {
+  return names.length < 2 ? names.join('') : names.slice(0, -1).join(', ') + ' or ' + names.at(-1)!
+}

@@ -12,7 +12,8 @@ import { ShifouError } from '../errors.ts'
 import { actorOf, type Principal } from '../principal.ts'
 
 /** The key version a new load of the connector hashes under. */
-export async function currentKey (db: Executor, keyring: Keyring, connector: { id: string, keyVersion: number | null }):
+export async function currentKey (db: Executor, keyring: Pick<Keyring, 'currentVersion'>,
+  connector: { id: string, keyVersion: number | null }):
 Promise<KeyRef> {
   // Never rotated: the newest master key version, as before rotation existed.
   if (connector.keyVersion === null) return masterKeyRef(keyring.currentVersion)

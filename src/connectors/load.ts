@@ -48,7 +48,8 @@ export type LoadResult = Omit<SnapshotView, 'status' | 'error'> & {
 
 interface LoadBase {
   database: Database
-  keyring: Keyring
+  /** the keys of the connector being loaded (a department agent has only its connector's) */
+  keyring: Pick<Keyring, 'currentVersion' | 'connector'>
   actor: Principal
   connector: ConnectorRow
   asOf: string

@@ -11,6 +11,7 @@
  * pipeline refuses the request, never answers `no` from a failed read.
  */
 import type { Executor } from '../db/client.ts'
+import type { AgentRef } from '../db/schema/index.ts'
 import { RecordLookups, type SubjectRecords } from './records.ts'
 
 /** One subject's records to read: its keyed hash under the key version of the connector's data. */
@@ -21,6 +22,12 @@ export interface RecordLookup {
   /** the connector's active snapshot (for kinds that keep snapshots in the hub) */
   snapshotId: number
   subjectHash: Uint8Array
+  /** the key version `subjectHash` is under (a source that hashes elsewhere checks it matches) */
+  keyVersion?: number
+  /** kind agent: where the department's agent is asked */
+  agent?: AgentRef
+  /** what the request is, for a source that keeps its own log of lookups (the agent's) */
+  asked?: { verification: string, caller: string, purpose: string }
 }
 
 export interface RecordSource {

@@ -85,7 +85,12 @@ export interface Lookup { snapshotId: number, subjectHash: Uint8Array }
  * One subject's records in one snapshot, and whether the snapshot marks the subject unreadable
  * (then `records` are not all there is, and no answer may be given from them).
  */
-export interface SubjectRecords { records: StoredRecord[], unreadable: boolean }
+export interface SubjectRecords {
+  records: StoredRecord[]
+  unreadable: boolean
+  /** the snapshot the records come from, when it is not the hub's (an agent's own snapshot) */
+  from?: { snapshot: number, asOf: string }
+}
 
 /** Sorts the rows read for one subject: records, and the unreadable marker (attrs JSON null). */
 export function collectRecords (into: SubjectRecords, attrs: StoredRecord | null): void {

@@ -5,12 +5,16 @@
  */
 import type { Database } from '../db/client.ts'
 import type { CompiledPredicate, FieldType, ParamType } from '../matchers/predicate/index.ts'
-import type { Quotas, Titles } from '../db/schema/index.ts'
+import type { AgentRef, Quotas, Titles } from '../db/schema/index.ts'
 import { compileQuestion, fieldTypes } from './definitions.ts'
 import { masterKeyRef, type KeyRef } from '../keys/keyring.ts'
 
-/** A connector's active snapshot: `key` names the keys it was hashed under (a rotated version, or a master one). */
-export interface ActiveSnapshot { id: number, asOf: string, keyVersion: number, key: KeyRef }
+/**
+ * A connector's active snapshot: `key` names the keys it was hashed under (a rotated version, or a
+ * master one). For a connector of kind agent the hub has none: `agent` says where to ask, and the
+ * snapshot is the agent's, known once it has answered (id 0 until then).
+ */
+export interface ActiveSnapshot { id: number, asOf: string, keyVersion: number, key: KeyRef, agent?: AgentRef }
 
 export interface CachedConnector {
   id: string
@@ -24,6 +28,8 @@ export interface CachedConnector {
   maxAgeDays: number | null
   fields: Record<string, FieldType>
   snapshot: ActiveSnapshot | null
+  /** kind agent: where its records are asked (the hub holds none) */
+  agent: AgentRef | null
 }
 
 export interface CachedQuestion {
@@ -98,6 +104,7 @@ interface LoadedConnector {
   active: boolean
   max_age_days: number | null
   fields: Array<{ name: string, type: string }>
+  agent: AgentRef | null
   snapshot_id: number | null
   as_of: string | null
   key_version: number | null
@@ -150,7 +157,7 @@ export class RegistryCache {
         `select id, title, titles, description, active, connector_id, params, "when", requires_consent
            from questions`),
       db.query<LoadedConnector>(
-        `select c.id, c.title, c.titles, c.department_id, c.kind, c.active, c.max_age_days, c.fields,
+        `select c.id, c.title, c.titles, c.department_id, c.kind, c.active, c.max_age_days, c.fields, c.agent,
             s.id as snapshot_id, s.as_of::text as as_of, s.key_version, k.master_version as key_master
            from connectors c left join snapshots s on s.id = c.active_snapshot_id
              left join connector_keys k on k.connector_id = c.id and k.version = s.key_version`),
@@ -167,6 +174,7 @@ export class RegistryCache {
         active: r.active,
         maxAgeDays: r.max_age_days === null ? null : Number(r.max_age_days),
         fields: fieldTypes(r.fields),
+        agent: r.agent ?? null,
         snapshot: r.snapshot_id === null
           ? null
           : {

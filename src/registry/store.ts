@@ -6,8 +6,8 @@ import { and, asc, eq } from 'drizzle-orm'
 import type { Database, Executor } from '../db/client.ts'
 import {
   clients, connectors, departments, purposes, questions,
-  type ClientRow, type ConnectorRow, type DepartmentRow, type FieldDef, type PurposeRow, type QuestionRow, type Quotas,
-  type Titles
+  type AgentRef, type ClientRow, type ConnectorRow, type DepartmentRow, type FieldDef, type PurposeRow,
+  type QuestionRow, type Quotas, type Titles
 } from '../db/schema/index.ts'
 import { writeEntries } from '../audit/writer.ts'
 import type { JsonValue } from '../audit/entry.ts'
@@ -145,7 +145,9 @@ export interface ConnectorInput extends PullInput {
   title: string
   /** the title in Chinese and English (design §14.4) */
   titles?: Titles
-  kind: 'file' | 'pull'
+  kind: 'file' | 'pull' | 'agent'
+  /** kind agent only: where its agent is asked */
+  agent?: AgentRef
   subject: { field: string, type: 'cn_resident_id', column?: string }
   fields: FieldDef[]
   maxRejectRatio?: number
@@ -167,6 +169,7 @@ export async function createConnector (
 ): Promise<ConnectorRow> {
   assertDepartment(actor, input.department)
   checkConnectorFields(input)
+  checkAgent(input)
   checkTitles(input.titles)
   const pull = preparePull(input.id, input, null, deps.sealSource)
   return await change(deps, actor, 'create', 'connector', input.id, async (tx) => {
@@ -187,12 +190,24 @@ export async function createConnector (
       subjectColumn: input.subject.column ?? null,
       fields: storedFields(input.fields),
       maxRejectRatio: input.maxRejectRatio ?? DEFAULT_MAX_REJECT_RATIO,
-      maxAgeDays: input.maxAgeDays ?? null
+      maxAgeDays: input.maxAgeDays ?? null,
+      agent: input.agent ?? null
     }).onConflictDoNothing().returning({ id: connectors.id }))
     if (rows.length === 0) throw new ShifouError('CONFLICT', 'A connector with this id exists')
     if (pull !== null) await saveSource(tx, input.id, pull)
     return await getConnectorIn(deps.database, tx, input.id)
   })
+}
+
+/** An agent connector names its agent; no other kind does. */
+function checkAgent (input: Pick<ConnectorInput, 'kind' | 'agent'>): void {
+  if (input.kind === 'agent' && input.agent === undefined) {
+    throw new ShifouError('INVALID_DEFINITION', 'A connector of kind agent needs agent: {url, publicKey} ' +
+      '(the key is printed by shifou agent public-key at the department)')
+  }
+  if (input.kind !== 'agent' && input.agent !== undefined) {
+    throw new ShifouError('INVALID_DEFINITION', 'agent is given only for a connector of kind agent')
+  }
 }
 
 export async function getConnectorIn (database: Database, tx: Executor, id: string): Promise<ConnectorRow> {
@@ -210,6 +225,7 @@ export async function getConnectorIn (database: Database, tx: Executor, id: stri
     maxAgeDays: connectors.maxAgeDays,
     keyVersion: connectors.keyVersion,
     activeSnapshotId: connectors.activeSnapshotId,
+    agent: connectors.agent,
     active: connectors.active,
     createdAt: connectors.createdAt,
     updatedAt: connectors.updatedAt
@@ -230,6 +246,7 @@ export async function getConnectorIn (database: Database, tx: Executor, id: stri
     maxAgeDays: r.max_age_days === null ? null : Number(r.max_age_days),
     keyVersion: r.key_version === null ? null : Number(r.key_version),
     activeSnapshotId: r.active_snapshot_id === null ? null : Number(r.active_snapshot_id),
+    agent: (r.agent as AgentRef | null) ?? null,
     active: r.active as boolean,
     createdAt: new Date(r.created_at as string),
     updatedAt: new Date(r.updated_at as string)
@@ -259,6 +276,7 @@ export async function updateConnector (
   checkConnectorFields(input)
   const pull = preparePull(id, input, input.kind === 'pull' ? await getSource(deps.database, id) : null,
     deps.sealSource)
+  checkAgent(input)
   return await change(deps, actor, 'update', 'connector', id, async (tx) => {
     const used = await run<{ id: string, when: unknown, params: Record<string, string> }>(tx, deps.database.db
       .select({ id: questions.id, when: questions.when, params: questions.params })
@@ -278,6 +296,7 @@ export async function updateConnector (
       fields: storedFields(input.fields),
       maxRejectRatio: input.maxRejectRatio ?? current.maxRejectRatio,
       maxAgeDays: input.maxAgeDays === undefined ? current.maxAgeDays : input.maxAgeDays,
+      agent: input.agent ?? null,
       updatedAt: new Date()
     }).where(eq(connectors.id, id)))
     if (pull !== null) await saveSource(tx, id, pull)

@@ -69,6 +69,7 @@ export const CASES: Case[] = [
   { op: 'GET /healthz', as: null, status: 200 },
   { op: 'GET /readyz', as: null, status: 200 },
   { op: 'GET /.well-known/jwks.json', as: null, status: 200 },
+  { op: 'GET /v1/agent-key', as: null, status: 200 },
   { op: 'GET /openapi.json', as: null, status: 200 },
   { op: 'GET /assets/{file}', as: null, params: { file: 'verify.js' }, status: 200, media: 'text/javascript' },
   { op: 'GET /assets/{file}', as: null, params: { file: 'nothing.js' }, status: 404, code: 'NOT_FOUND' },

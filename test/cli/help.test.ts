@@ -99,10 +99,11 @@ t.test('groups list their commands', async (t) => {
   }
   const bare = await shifou(['keys'])
   t.equal(bare.code, 2, 'shifou keys alone names its commands')
-  t.match(bare.stderr, /^shifou keys: shifou keys needs a command: rotate or list \(see shifou keys --help\)\n$/)
+  t.match(bare.stderr,
+    /^shifou keys: shifou keys needs a command: rotate, list or export \(see shifou keys --help\)\n$/)
   const wrong = await shifou(['keys', 'frobnicate'])
   t.equal(wrong.code, 2)
-  t.match(wrong.stderr, /^shifou keys: unknown command "frobnicate" of shifou keys: give rotate or list \(see/)
+  t.match(wrong.stderr, /^shifou keys: unknown command "frobnicate" of shifou keys: give rotate, list or export \(see/)
 })
 
 t.test('usage mistakes: one line that names the fix, exit 2', async (t) => {

@@ -11,8 +11,12 @@ declare module 'fastify' {
   }
 }
 
-export default fp(async (app) => {
-  const records = new ConnectorLookups({ database: app.database })
+export default fp<{ agentTimeoutMs?: number }>(async (app, opts) => {
+  const records = new ConnectorLookups({
+    database: app.database,
+    keyring: app.keyring,
+    ...(opts.agentTimeoutMs === undefined ? {} : { agentTimeoutMs: opts.agentTimeoutMs })
+  })
   app.decorate('records', records)
   app.addHook('onClose', async () => { await records.close() })
-}, { name: 'records', dependencies: ['database'] })
+}, { name: 'records', dependencies: ['database', 'keys'] })

@@ -26,6 +26,7 @@ import exporter from './v1/audit/export.ts'
 import alerts from './v1/audit/alerts.ts'
 import auditSummary from './v1/audit/summary.ts'
 import accessLog from './v1/me/access-log.ts'
+import agentKey from './v1/agent-key.ts'
 import assets from './pages/assets.ts'
 import receiptCheck from './pages/receipt-check.ts'
 import consolePages from './console/index.ts'
@@ -50,6 +51,7 @@ export default async function routes (app: FastifyInstance): Promise<void> {
     await app.register(plugin, { prefix: '/v1/audit' })
   }
   await app.register(accessLog, { prefix: '/v1/me' })
+  await app.register(agentKey, { prefix: '/v1' })
   await app.register(assets, { prefix: '/assets' })
   await app.register(receiptCheck)
   await app.register(consolePages, { prefix: '/console' })

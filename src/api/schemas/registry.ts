@@ -36,6 +36,13 @@ export const FieldDef = Type.Object({
   type: FieldType,
   column: Type.Optional(Column)
 }, Strict)
+export const AgentRefSchema = Type.Object({
+  url: Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 500, description: 'the agent\'s base URL' }),
+  publicKey: Type.String({
+    pattern: '^[A-Za-z0-9_-]{43}$',
+    description: 'the agent\'s Ed25519 public key, base64url of 32 bytes (shifou agent public-key)'
+  })
+}, Strict)
 const Engine = Type.Union([Type.Literal('postgres'), Type.Literal('mysql')], {
   description: 'postgres: PostgreSQL, openGauss, KingbaseES, PolarDB; mysql: MySQL, MariaDB, TiDB, OceanBase'
 })
@@ -64,11 +71,13 @@ export const ConnectorBody = Type.Object({
   department: Id,
   title: Title,
   titles: Type.Optional(Titles),
-  kind: Type.Union([Type.Literal('file'), Type.Literal('pull')], {
-    description: 'file: snapshots are uploaded; pull: synced from the department\'s database (`source`)'
+  kind: Type.Union([Type.Literal('file'), Type.Literal('pull'), Type.Literal('agent')], {
+    description: 'file: snapshots are uploaded; pull: synced from the department\'s database (`source`); agent: ' +
+      'the records stay at the department and its agent is asked each time (docs/agent.md)'
   }),
   source: Type.Optional(SourceBody),
   schedule: Type.Optional(Type.Union([Schedule, Type.Null()])),
+  agent: Type.Optional(AgentRefSchema),
   subject: Type.Object({
     field: Type.String({ maxLength: 63 }),
     type: Type.Literal('cn_resident_id'),
@@ -146,6 +155,7 @@ export const Connector = Type.Object({
   fields: Type.Array(Type.Object({ name: Type.String(), type: Type.String(), column: Type.Optional(Type.String()) })),
   maxRejectRatio: Type.Number(),
   maxAgeDays: Type.Union([Type.Integer(), Type.Null()]),
+  agent: Type.Optional(AgentRefSchema),
   active: Type.Boolean(),
   activeSnapshot: Type.Union([SnapshotSummary, Type.Null()]),
   source: Type.Optional(Type.Object({

@@ -18,7 +18,8 @@ export const MASTER_KEY = [
 
 export const JWT = [
   v('SHIFOU_JWT_SECRET', 'base64 of at least 32 bytes: signs and checks HS256 development tokens'),
-  v('SHIFOU_JWT_ISSUER', 'the tokens\' required iss (default shifou)')
+  v('SHIFOU_JWT_ISSUER', 'the tokens\' required iss (default shifou)'),
+  v('SHIFOU_JWT_MAX_TTL', 'the longest a token may live, exp − iat (default 24h; 30s, 15m, 24h, 7d or seconds)')
 ]
 
 export const CHECKPOINT = [
@@ -44,6 +45,7 @@ export const SERVICE = [
   v('SHIFOU_WITNESSES', 'a JSON file of witnesses to send every checkpoint to'),
   v('SHIFOU_DB_POOL_SIZE', 'PostgreSQL connections of this process (default 10)'),
   v('SHIFOU_DB_TIMEOUT_MS', 'how long a request may wait on the database, then 503 (default 5000)'),
+  v('SHIFOU_AGENT_TIMEOUT_MS', 'how long the hub waits for a department agent, then 503 (default 2000)'),
   v('LOG_LEVEL', 'fatal, error, warn, info (default), debug, trace or silent')
 ]
 

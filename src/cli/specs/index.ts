@@ -11,7 +11,8 @@ import { audit } from './audit.ts'
 import { keys } from './keys.ts'
 import { receipt } from './receipt.ts'
 import { witness, witnessPublicKey } from './witness.ts'
+import { agent, agentLog, agentPublicKey } from './agent.ts'
 
 export const COMMANDS: readonly Entry[] = [
-  serve, migrate, demo, token, load, audit, keys, receipt, witness, witnessPublicKey
+  serve, migrate, demo, token, load, audit, keys, receipt, witness, witnessPublicKey, agent, agentPublicKey, agentLog
 ]

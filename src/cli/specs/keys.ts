@@ -62,10 +62,35 @@ export const keysList = defineCommand({
   run: async (argv) => await (await import('../keys.ts')).keys(['list', ...argv])
 })
 
+export const keysExport = defineCommand({
+  path: ['keys', 'export'],
+  summary: 'print a connector\'s key for its department agent',
+  usage: ['keys export --connector C'],
+  description: 'Prints the key a department agent needs to serve connector C (design: the live department agent): ' +
+    'the connector\'s derived keys under the current master key version and its declared fields, never the ' +
+    'master key. It is a secret: hand it to the department as you would a password, and give it to the agent ' +
+    'as SHIFOU_AGENT_KEY. After a master key rotation, export it again and restart the agent. ' + DIRECT,
+  options: {
+    connector: { type: 'string', value: 'C', required: true, description: 'the connector (registered with kind agent)' }
+  },
+  examples: [
+    { command: 'shifou keys export --connector marriage > marriage.agent-key', explains: 'the key, saved to a file' },
+    {
+      command: 'DATABASE_URL=postgres://shifou@db.internal/shifou shifou keys export --connector marriage',
+      explains: 'the key of a connector of a PostgreSQL deployment'
+    }
+  ],
+  environment: [...DATABASE, ...MASTER_KEY],
+  exit: [
+    [0, 'printed'], [1, 'no such connector, or it failed'], [2, 'bad usage'], [78, 'the configuration is invalid']
+  ],
+  run: async (argv) => await (await import('../keys.ts')).keys(['export', ...argv])
+})
+
 export const keys: GroupSpec = {
   name: 'keys',
-  summary: 'receipt signing keys',
+  summary: 'receipt signing keys, and connector keys for department agents',
   description: 'Receipts are signed with an Ed25519 key kept encrypted in the database; rotating makes a new one ' +
     'and keeps the old one published for verification.',
-  subcommands: [keysRotate, keysList]
+  subcommands: [keysRotate, keysList, keysExport]
 }

@@ -5,10 +5,18 @@
  */
 import type { Database } from '../../db/client.ts'
 import type { RecordSource } from '../record-source.ts'
+import type { Keyring } from '../../keys/keyring.ts'
 import { fileKind } from './file.ts'
 import { pullKind } from './pull.ts'
+import { agentKind } from './agent.ts'
 
-export interface KindDeps { database: Database }
+export interface KindDeps {
+  database: Database
+  /** for kinds that sign requests with a key of the hub's (the agent's) */
+  keyring: Pick<Keyring, 'derive'>
+  /** how long an agent may take to answer (SHIFOU_AGENT_TIMEOUT_MS) */
+  agentTimeoutMs?: number
+}
 
 export interface ConnectorKind {
   /** the `kind` of POST /v1/connectors */
@@ -24,7 +32,8 @@ export interface ConnectorKind {
 
 export const KINDS: readonly ConnectorKind[] = [
   fileKind,
-  pullKind
+  pullKind,
+  agentKind
 ]
 
 export function kindOf (name: string): ConnectorKind | undefined {

@@ -15,6 +15,8 @@ export const departments = pgTable('departments', {
 })
 export type DepartmentRow = typeof departments.$inferSelect
 
+/** Where a connector of kind "agent" is asked, and the Ed25519 key (base64url) its answers are signed with. */
+export interface AgentRef { url: string, publicKey: string }
 /** A title in two languages (design §14.4); either may be missing, readers fall back to the other. */
 export interface Titles { zh?: string, en?: string }
 
@@ -38,6 +40,8 @@ export const connectors = pgTable('connectors', {
   /** the key version new loads hash under once the connector's keys were rotated; null: never rotated */
   keyVersion: smallint(),
   activeSnapshotId: bigint({ mode: 'number' }),
+  /** kind "agent": the department's agent the hub asks (design §14.3); null otherwise */
+  agent: jsonb().$type<AgentRef>(),
   active: boolean().notNull().default(true),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow()

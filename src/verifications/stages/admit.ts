@@ -2,9 +2,10 @@
  * Stage 4: the client's limits (design §10; 429, audited; 503 when the limiter cannot be
  * consulted), counted on the canonical ID so that decorated forms of one ID are one subject, and
  * before any record is read. Admission reads no record; the next stage does, through the
- * connectors.
+ * connectors (or, for a connector of kind agent, its department's agent).
  */
 import { isShifouError } from '../../errors.ts'
+import { masterKeyRef } from '../../keys/keyring.ts'
 import type { ActiveSnapshot, RegistryState } from '../../registry/cache.ts'
 import { Refusal, type Admitted, type Checked, type Lookup, type VerifyDeps } from '../types.ts'
 
@@ -12,12 +13,14 @@ export async function admit (v: Checked, deps: VerifyDeps): Promise<Admitted | R
   const { keyring } = deps
   const now = new Date()
   const subjectTag = Buffer.from(v.subject.pseudonym, 'hex')
-  const snapshots = snapshotsFor(v.state, v.asked.map((a) => a.question.connectorId))
+  const snapshots = snapshotsFor(v.state, v.asked.map((a) => a.question.connectorId), keyring.currentVersion)
   const lookups: Lookup[] = [...snapshots ?? []].map(([connectorId, snap]) => ({
     connectorId,
     kind: v.state.connectors.get(connectorId)!.kind,
     snapshotId: snap.id,
-    subjectHash: keyring.connector(connectorId, snap.key).subjectHash(v.subject.id)
+    subjectHash: keyring.connector(connectorId, snap.key).subjectHash(v.subject.id),
+    keyVersion: snap.keyVersion,
+    ...(snap.agent === undefined ? {} : { agent: snap.agent })
   }))
   const client = { id: v.client.id, organisation: v.client.organisation, autoSuspend: v.client.autoSuspend }
   const prefix = keyring.audit.prefixTag(v.subject.id)
@@ -50,11 +53,19 @@ export async function admit (v: Checked, deps: VerifyDeps): Promise<Admitted | R
 }
 
 /** The active snapshot of each connector, or null when one of them has none. */
-function snapshotsFor (state: RegistryState, connectorIds: readonly string[]): Map<string, ActiveSnapshot> | null {
+function snapshotsFor (state: RegistryState, connectorIds: readonly string[], keyVersion: number):
+Map<string, ActiveSnapshot> | null {
   const out = new Map<string, ActiveSnapshot>()
   for (const id of connectorIds) {
     const connector = state.connectors.get(id)
-    if (connector === undefined || !connector.active || connector.snapshot === null) return null
+    if (connector === undefined || !connector.active) return null
+    // An agent's connector is asked live, hashed under the current key version (the one its key was
+    // exported with); its snapshot is the agent's, known from its answer.
+    if (connector.agent !== null) {
+      out.set(connector.id, { id: 0, asOf: '', keyVersion, key: masterKeyRef(keyVersion), agent: connector.agent })
+      continue
+    }
+    if (connector.snapshot === null) return null
     out.set(connector.id, connector.snapshot)
   }
   return out

@@ -16,7 +16,9 @@ export function answerEntries (v: Parsed, evaluated: readonly Evaluated[], signe
     params: e.params,
     answer: e.answer,
     asOf: e.snapshot.asOf,
+    // From a connector of kind agent, the snapshot is the agent's, and the entry names the agent.
     snapshot: e.snapshot.id,
+    ...(e.snapshot.agent === undefined ? {} : { detail: { agent: e.snapshot.agent.publicKey } }),
     keyVersion: e.snapshot.keyVersion,
     ...(signer === null ? {} : { receiptKid: signer.kid })
   }))

@@ -35,6 +35,11 @@ export const serviceOperations: Catalogue = {
       }]
     }
   },
+  'GET /v1/agent-key': {
+    operationId: 'getAgentKey',
+    summary: 'The hub\'s key for department agents (RFC 9421 signatures)',
+    response: { publicKey: 'mR5e9ACpto0aVi__FeyENWxT-tvUQKR5x-0mt2m7PA4', keyid: 'hub', alg: 'ed25519' }
+  },
   'GET /assets/{file}': {
     operationId: 'getAsset',
     summary: 'A file of the service\'s own web pages',

@@ -13,6 +13,7 @@ import { ShifouError } from '../../../../errors.ts'
 import { DateOnly, Strict, withErrors } from '../../../schemas/common.ts'
 import { IdParams, SnapshotSummary } from '../../../schemas/registry.ts'
 import { ownedConnector } from './owned.ts'
+import { kindOf } from '../../../../connectors/kinds/index.ts'
 
 const managers = { roles: ['admin', 'dept_admin'] as const }
 const tags = ['connectors']
@@ -49,6 +50,12 @@ const snapshots: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const connector = await ownedConnector(database, request.principal!, request.params.id)
+    if (kindOf(connector.kind)?.uploads === false) {
+      throw new ShifouError('CONFLICT', `A connector of kind ${connector.kind} takes no upload: ` +
+        (connector.agent !== null
+          ? 'its data stays at the department, where its agent loads it (shifou agent --data FILE; docs/agent.md)'
+          : 'its snapshots come from its source (POST /v1/connectors/:id/sync)'))
+    }
     checkAsOf(request.query.asOf)
     const [type, ...parameters] = (request.headers['content-type'] ?? '').split(';')
     const format = FORMATS[type!.trim().toLowerCase()]
