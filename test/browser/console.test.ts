@@ -3,7 +3,9 @@
  * OpenID Connect in test/console/oidc.test.ts) and does its job through the pages — the auditor
  * filters the log, opens an entry and sees it verified (and a tampered one fail), searches a subject
  * with a reason and acknowledges an alert; the department admin uploads a file and sees its progress,
- * load record and rejected rows; the admin reads the clients; the citizen reads who checked them.
+ * load record and rejected rows, and syncs a pull connector now; the auditor reads the summary; the admin
+ * reads the clients and registers a purpose and a question (its predicate errors inline); the citizen reads
+ * who checked them.
  * axe-core finds no serious or critical violation on any page.
  *
  * SHIFOU_SCREENSHOTS=docs/screenshots saves a screenshot of each page (the README shows them).
@@ -12,11 +14,12 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import type { Page } from 'playwright-core'
-import { build, CALLER } from '../helpers/app.ts'
+import { build, ADMIN, CALLER } from '../helpers/app.ts'
 import { loadDemo } from '../../src/demo/demo.ts'
 import { storeAlert } from '../../src/abuse/alerts.ts'
 import { CONSOLE_DEFAULTS } from '../../src/console/config.ts'
 import { listen, newPage, seriousViolations } from './browser.ts'
+import { departmentPostgres } from '../helpers/department.ts'
 
 const SHOTS = process.env.SHIFOU_SCREENSHOTS
 
@@ -40,7 +43,7 @@ async function devSignIn (
 }
 
 t.test('the console in Chromium', async (t) => {
-  const { app, database, keyring, verified } = await build(t, {
+  const { app, database, keyring, verified, as } = await build(t, {
     console: { ...CONSOLE_DEFAULTS, devSignIn: true }, checkpointSeconds: 1
   })
   const { people } = await loadDemo(database, keyring, 40)
@@ -170,6 +173,32 @@ t.test('the console in Chromium', async (t) => {
     t.notMatch(await page.content(), /not-a-number/, 'a rejected value is never shown')
     t.ok(await page.getByRole('link', { name: '下载拒绝报告（CSV）' }).first().isVisible())
     await checkPage(t, page, 'dept-connectors')
+    await page.getByRole('button', { name: '退出登录' }).click()
+  })
+
+  await t.test('department admin: sync a pull connector now', async (t) => {
+    const dept = await departmentPostgres(t)
+    await dept.exec('create table homes (sfzh varchar(18), floors integer)')
+    for (const p of people.slice(0, 5)) await dept.exec('insert into homes values ($1, 3)', [p.idNumber])
+    const created = await as(ADMIN)('POST', '/v1/connectors', {
+      id: 'homes', department: 'tax', title: 'Homes', kind: 'pull',
+      source: { engine: 'postgres', url: dept.url, query: 'select * from homes order by 1' },
+      subject: { field: 'id_number', type: 'cn_resident_id', column: 'sfzh' },
+      fields: [{ name: 'floors', type: 'integer' }]
+    })
+    t.equal(created.statusCode, 201, created.body)
+    await devSignIn(page, base, 'dept_admin', async (p) => { await p.getByLabel('部门').selectOption('tax') })
+    const sync = page.getByRole('button', { name: '立即同步 homes' })
+    await sync.click()
+    await page.getByText('同步完成').waitFor({ timeout: 15_000 })
+    t.match(await page.getByText('同步完成').innerText(), /5 行，拒绝 0 行/)
+    await sync.click()
+    await page.getByText('数据未变化').waitFor({ timeout: 15_000 })
+    await checkPage(t, page, 'dept-sync')
+    await dept.exec('drop table homes')
+    await sync.click()
+    await page.getByText('同步失败').waitFor({ timeout: 15_000 })
+    t.match(await page.getByText('同步失败').innerText(), /出错: .+\([A-Z_]+\)/, 'the error in words, with its code')
     await page.getByRole('button', { name: '退出登录' }).click()
   })
 

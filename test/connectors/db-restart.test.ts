@@ -80,17 +80,22 @@ function upload (): Promise<{ status: number, body: Record<string, unknown>, at:
       path: `/v1/connectors/tax/snapshot?asOf=${YESTERDAY}`,
       headers: { authorization: 'Bearer ' + token(ADMIN), 'content-type': 'text/csv' }
     }, (res) => {
+      // Answered before the body was all sent: stop sending. The service closes the connection
+      // after such an answer (Connection: close), so a write still under way may fail with EPIPE.
+      answered = true
+      body.unpipe(req)
+      body.destroy()
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('error', reject)
       res.on('end', () => {
-        body.unpipe(req)
-        body.destroy()
         req.destroy()
         const problem = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>
         resolve({ status: res.statusCode ?? 0, body: problem, at: Date.now() })
       })
     })
-    req.on('error', reject)
+    let answered = false
+    req.on('error', (err) => { if (!answered) reject(err) })
     body.pipe(req)
   })
 }

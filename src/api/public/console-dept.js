@@ -30,7 +30,31 @@ async function connectorSection (c) {
     h('p', {}, `${t('department')}: ${c.department} · ${t('freshness')}: `,
       asOf === null ? t('noSnapshot') : `${asOf} (${stale ? t('stale') : t('fresh')})`),
     c.kind === 'file' ? uploadForm(c, id, history) : null,
+    c.kind === 'pull' ? syncForm(c, id, history) : null,
     history)
+}
+
+/** "Sync now" for a pull connector: a new snapshot, or the active one unchanged, or the error in words. */
+function syncForm (c, id, history) {
+  const result = status(id + '-sync')
+  const button = h('button', { type: 'button', text: t('syncNow'), 'aria-label': `${t('syncNow')} ${c.id}` })
+  button.addEventListener('click', async () => {
+    button.disabled = true
+    say(result, t('syncing'), 'pending')
+    try {
+      const { unchanged, snapshot: s } = await api('POST', `/v1/connectors/${encodeURIComponent(c.id)}/sync`)
+      say(result, unchanged === true
+        ? t('syncUnchanged', { id: s.id, asOf: s.asOf })
+        : t('syncNew', { id: s.id, rows: s.rows, rejected: s.rejectedCount }), 'ok')
+      const { snapshots } = await api('GET', `/v1/connectors/${encodeURIComponent(c.id)}/snapshots`)
+      history.replaceChildren(historyTable(c, snapshots))
+    } catch (err) {
+      say(result, t('syncFailed') + problemText(err), 'failed')
+    } finally {
+      button.disabled = false
+    }
+  })
+  return h('div', { class: 'sync' }, h('p', { text: t('syncHint') }), button, result)
 }
 
 function historyTable (c, snapshots) {
