@@ -215,6 +215,8 @@ export const CASES: Case[] = [
     code: 'NOT_A_PULL_CONNECTOR'
   },
   { op: 'POST /v1/connectors/{id}/sync', as: CALLER, params: { id: 'oa-pull' }, status: 403, code: 'FORBIDDEN' },
+  { op: 'POST /v1/connectors/{id}/keys/rotate', as: ADMIN, params: { id: 'oa-conn' }, status: 200 },
+  { op: 'POST /v1/connectors/{id}/keys/rotate', as: CALLER, params: { id: 'oa-conn' }, status: 403, code: 'FORBIDDEN' },
   { op: 'GET /v1/connectors/{id}/snapshots', as: ADMIN, params: { id: 'oa-conn' }, status: 200 },
   { op: 'GET /v1/connectors/{id}/snapshots', as: CALLER, params: { id: 'oa-conn' }, status: 403, code: 'FORBIDDEN' },
   {
