@@ -234,6 +234,15 @@ t.test('the console in Chromium', async (t) => {
     await page.getByRole('button', { name: '登记' }).click()
     await page.getByRole('status').filter({ hasText: '已登记' }).waitFor()
     t.match(await page.locator('table').first().innerText(), /tax\.paid_some/, 'the new question is listed')
+
+    await page.getByRole('link', { name: '部门', exact: true }).click()
+    await page.getByRole('heading', { name: '登记部门' }).waitFor()
+    await page.getByLabel('部门代码').fill('civil-affairs')
+    await page.getByLabel('名称').fill('民政局')
+    await page.getByRole('button', { name: '登记' }).click()
+    await page.getByRole('status').filter({ hasText: '已登记' }).waitFor()
+    t.match(await page.locator('table').first().innerText(), /civil-affairs\s+民政局/, 'the new department is listed')
+    await checkPage(t, page, 'admin-departments')
     await page.getByRole('button', { name: '退出登录' }).click()
   })
 

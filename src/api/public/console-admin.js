@@ -170,3 +170,30 @@ export async function questionsView () {
   })
   return h('section', {}, h('h1', { text: t('questionsTitle') }), list, form)
 }
+
+/** The departments, and a form to register one. */
+export async function departmentsView () {
+  const { departments } = await api('GET', '/v1/departments')
+  const id = h('input', { id: 'd-id', required: true, pattern: '[a-z0-9][a-z0-9_.\\-]{0,63}' })
+  const name = h('input', { id: 'd-name', required: true })
+  const result = status('department-status')
+  const form = h('form', { 'aria-labelledby': 'new-department-h' },
+    h('h2', { id: 'new-department-h', text: t('newDepartment') }),
+    h('div', { class: 'grid' }, field(t('departmentId'), id), field(t('name'), name)),
+    h('button', { type: 'submit', text: t('create') }), result)
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    try {
+      await api('POST', '/v1/departments', { id: id.value, name: name.value })
+      const again = await departmentsView()
+      form.closest('section')?.replaceWith(again)
+      say(again.querySelector('#department-status'), t('created'), 'ok')
+    } catch (err) {
+      say(result, problemText(err), 'failed')
+    }
+  })
+  return h('section', {}, h('h1', { text: t('departmentsTitle') }),
+    table(t('departmentsTitle'), [t('departmentId'), t('name'), t('active')],
+      departments.map((d) => [d.id, d.name, d.active === false ? t('no') : t('yes')])),
+    form)
+}

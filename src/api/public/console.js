@@ -7,7 +7,7 @@ import { api, h, problemText, setCsrf, whenSessionEnds } from './console-dom.js'
 import { lang, t } from './console-i18n.js'
 import { alertsView, entryView, logView, searchView, summaryView } from './console-auditor.js'
 import { connectorsView } from './console-dept.js'
-import { clientsView, purposesView, questionsView } from './console-admin.js'
+import { clientsView, departmentsView, purposesView, questionsView } from './console-admin.js'
 import { meView } from './console-citizen.js'
 
 const VIEWS = {
@@ -15,7 +15,7 @@ const VIEWS = {
     ['summary', 'navSummary', summaryView], ['entry', null, entryView]],
   dept_admin: [['connectors', 'navConnectors', connectorsView]],
   admin: [['clients', 'navClients', clientsView], ['purposes', 'navPurposes', purposesView],
-    ['questions', 'navQuestions', questionsView],
+    ['questions', 'navQuestions', questionsView], ['departments', 'navDepartments', departmentsView],
     ['connectors', 'navConnectors', connectorsView]],
   subject: [['me', 'navMe', meView]]
 }
