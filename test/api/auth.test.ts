@@ -458,9 +458,10 @@ t.test('route inventory: every route declares its roles; public only for operati
 
   // The operations endpoints, plus the published verification keys: checkpoints (design §8) and
   // receipts (design §9) are meant to be checked by anyone, so their public keys are public; and the
-  // files the service's own pages load in the browser (/assets).
+  // files the service's own pages load in the browser (/assets); and the hub's key that department agents
+  // check its lookups with (design §14.3).
   const PUBLIC = new RegExp('^(/healthz|/readyz|/metrics|/openapi\\.json|/docs.*|/v1/audit/checkpoint-key|' +
-    '/\\.well-known/jwks\\.json|/assets/:file|/console|/console/.*|/r|/v1/receipt-links/:token)$')
+    '/v1/agent-key|/\\.well-known/jwks\\.json|/assets/:file|/console|/console/.*|/r|/v1/receipt-links/:token)$')
   // The console's session routes start and end a session, so no role can be asked of them: the
   // development sign-in exists only on the embedded default, sign-out needs the session's CSRF token.
   const PUBLIC_CHANGES = new Set(['POST /console/session/dev', 'DELETE /console/session'])
