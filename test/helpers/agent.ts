@@ -24,10 +24,13 @@ export interface AgentArgs {
   dataDir: string
   port?: number
   extra?: string[]
+  /** instead of `data`: the department's database and the query the agent reads */
+  source?: { url: string, query: string }
 }
 
 export async function startAgent (t: Teardown, a: AgentArgs): Promise<RunningAgent> {
-  const args = ['agent', '--connector', a.connector, '--data', a.data, '--hub-key', a.hubKey,
+  const from = a.source === undefined ? ['--data', a.data] : ['--source-url', a.source.url, '--query', a.source.query]
+  const args = ['agent', '--connector', a.connector, ...from, '--hub-key', a.hubKey,
     '--port', String(a.port ?? 0), '--data-dir', a.dataDir, ...(a.extra ?? [])]
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { PATH: process.env.PATH ?? '', SHIFOU_AGENT_KEY: a.agentKey },
