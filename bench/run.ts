@@ -19,6 +19,7 @@ import { pullBench } from './pull.ts'
 import { lookupBench } from './lookup.ts'
 import { auditBench } from './audit.ts'
 import { batchBench } from './batch.ts'
+import { agentBench } from './agent.ts'
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000)
 const SKEW_ROWS = Number(process.env.BENCH_SKEW_ROWS ?? 300_000)
@@ -50,6 +51,9 @@ try {
   for (const line of cpuBudget(v) ?? [notMeasured]) log(line)
   log('\n## A household: one batch against five single requests')
   results.batch = await batchBench(db.url, ROWS, Number(process.env.BENCH_SECONDS ?? 10), log)
+  log('\n## Over a department agent: the same population, asked live (rounds alternate the order)')
+  results.agent = await agentBench(db.url, Math.min(ROWS, Number(process.env.BENCH_AGENT_ROWS ?? 100_000)),
+    Number(process.env.BENCH_SECONDS ?? 10), log, db.database)
   log('\n## Loading')
   results.loading = await loadingBench(db.url, ROWS, log)
   log('\n## Pulling from a department\'s database')
