@@ -249,6 +249,15 @@ t.test('the console in Chromium', async (t) => {
     await page.getByRole('status').filter({ hasText: '已登记' }).waitFor()
     t.match(await page.locator('table').first().innerText(), /civil-affairs\s+民政局/, 'the new department is listed')
     await checkPage(t, page, 'admin-departments')
+
+    await page.getByRole('link', { name: '数据源', exact: true }).click()
+    await page.getByRole('heading', { name: '登记文件数据源' }).waitFor()
+    await page.getByLabel('数据源代码').fill('welfare')
+    await page.getByLabel('部门', { exact: true }).selectOption('civil-affairs')
+    await page.getByLabel('中文名称').fill('低保名单')
+    await page.getByRole('button', { name: '登记' }).click()
+    await page.getByRole('status').filter({ hasText: '已登记' }).waitFor()
+    t.ok(await page.getByRole('heading', { name: '低保名单 (welfare)' }).isVisible(), 'the new connector')
     await page.getByRole('button', { name: '退出登录' }).click()
   })
 
