@@ -6,6 +6,10 @@
  * active in one transaction while the previous one keeps answering: no gap.
  */
 import { createReadStream } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { pullSource } from '../connectors/pull/sync.ts'
+import type { SourceSpec } from '../connectors/pull/source.ts'
+import { declaredColumns } from '../connectors/columns.ts'
 import { eq } from 'drizzle-orm'
 import { openDatabase, type Database } from '../db/client.ts'
 import { migrate } from '../db/migrate.ts'
@@ -68,21 +72,31 @@ export class AgentStore {
     return this.#active
   }
 
-  /** Loads a file as the connector's next snapshot; the previous one answers until it is active. */
-  async load (file: string, opts: LoadFileOptions): Promise<LoadResult> {
+  /**
+   * Loads the connector's next snapshot from a file, or from the department's database (the pull
+   * engines, src/connectors/pull); the previous one answers until it is active.
+   */
+  async load (from: { file: string } | { source: SourceSpec }, opts: LoadFileOptions): Promise<LoadResult> {
     const [connector] = await this.database.db.select().from(connectors)
       .where(eq(connectors.id, this.key.connector.id)) as ConnectorRow[]
-    const result = await loadSnapshot({
+    const base = {
       database: this.database,
       keyring: agentKeyring(this.key),
       actor: AGENT_ACTOR,
       connector: connector!,
       asOf: opts.asOf,
-      format: opts.format,
-      encoding: opts.encoding,
-      input: createReadStream(file),
-      onProgress: opts.onProgress
-    })
+      ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress })
+    }
+    const description = { kind: 'pull', noun: 'the query\'s result', engine: '', trigger: 'agent' }
+    const result = 'file' in from
+      ? await loadSnapshot({
+          ...base, format: opts.format, encoding: opts.encoding, input: createReadStream(from.file)
+        })
+      : await loadSnapshot({
+          ...base,
+          source: pullSource(from.source, declaredColumns(connector!), createHash('sha256'),
+            { ...description, engine: from.source.engine })
+        })
     await this.refresh()
     return result
   }

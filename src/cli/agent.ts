@@ -13,6 +13,7 @@ import { parseAgentKey } from '../agent/key.ts'
 import { AgentStore } from '../agent/store.ts'
 import { agentServer } from '../agent/server.ts'
 import { isShifouError } from '../errors.ts'
+import { checkSource, type SourceSpec } from '../connectors/pull/source.ts'
 import { parseCommand, UsageError } from './args.ts'
 import { agent as spec, agentLog, agentPublicKey } from './specs/agent.ts'
 
@@ -30,13 +31,8 @@ export async function agent (argv: string[]): Promise<number> {
   }
   const hubKey = parsePublicKey(values['hub-key']!)
   if (hubKey === null) throw new UsageError('--hub-key must be the hub\'s public key: base64url of 32 bytes')
-  const file = values.data!
-  try {
-    if (!statSync(file).isFile()) throw new UsageError(`--data ${file} is not a file`)
-  } catch (err) {
-    if (err instanceof UsageError) throw err
-    throw new UsageError(`cannot read --data ${file}: ${(err as Error).message}`)
-  }
+  const from = dataFrom(values.data, values['source-url'], values.query)
+  const file = 'file' in from ? from.file : ''
   const format = values.format ?? (file.endsWith('.ndjson') || file.endsWith('.jsonl') ? 'ndjson' : 'csv')
   if (format !== 'csv' && format !== 'ndjson') throw new UsageError('--format must be csv or ndjson')
   const encoding = encodingOf(values.encoding ?? null)
@@ -59,7 +55,7 @@ export async function agent (argv: string[]): Promise<number> {
   const reload = async (): Promise<void> => {
     const asOf = asOfFlag ?? dashed(todayCst())
     try {
-      const r = await store.load(file, { format, encoding, asOf })
+      const r = await store.load(from, { format, encoding, asOf })
       line(`loaded snapshot ${r.id}: ${r.rows} rows, ${r.subjects} subjects, ${r.rejectedCount} rejected, ` +
         `${r.unreadableSubjects} unreadable subjects, as of ${r.asOf}`)
     } catch (err) {
@@ -106,6 +102,37 @@ async function printLog (argv: string[]): Promise<number> {
     await store.close()
   }
   return 0
+}
+
+/** A file (--data), or the department's database (--source-url and --query, as a pull connector's source). */
+function dataFrom (data: string | undefined, url: string | undefined, query: string | undefined):
+{ file: string } | { source: SourceSpec } {
+  if ((data === undefined) === (url === undefined)) {
+    throw new UsageError('give either --data FILE or --source-url URL with --query Q')
+  }
+  if (data !== undefined) {
+    if (query !== undefined) throw new UsageError('--query goes with --source-url, not with --data')
+    try {
+      if (!statSync(data).isFile()) throw new UsageError(`--data ${data} is not a file`)
+    } catch (err) {
+      if (err instanceof UsageError) throw err
+      throw new UsageError(`cannot read --data ${data}: ${(err as Error).message}`)
+    }
+    return { file: data }
+  }
+  if (query === undefined) throw new UsageError('--source-url needs --query (a SELECT, or select * from a view)')
+  const engine = /^(postgres|postgresql):/.test(url!) ? 'postgres' : /^(mysql|mariadb):/.test(url!) ? 'mysql' : null
+  if (engine === null) {
+    throw new UsageError('--source-url must start with postgres:// (PostgreSQL family) or mysql:// (MySQL family)')
+  }
+  const source: SourceSpec = { engine, url: url!, query }
+  try {
+    checkSource(source)
+  } catch (err) {
+    const detail = isShifouError(err) ? err.detail : (err as Error).message
+    throw new UsageError(detail.replaceAll('source.url', '--source-url').replaceAll('source.query', '--query'))
+  }
+  return { source }
 }
 
 function agentKey (): ReturnType<typeof parseAgentKey> {

@@ -2,15 +2,12 @@
  * A real `shifou witness` process on loopback (port 0), as an operator runs it, and an in-memory
  * Merkle tree to make checkpoints and consistency proofs for it.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { join } from 'node:path'
+import type { ChildProcess } from 'node:child_process'
+import { startServerProcess, type Teardown } from './server-process.ts'
 import { consistencyProof, rootAt, type GetNode } from '../../src/audit/proof-build.ts'
 import { leafHash, nodeHash } from '../../src/audit/hasher.ts'
 
-const root = new URL('../..', import.meta.url).pathname
-
-export interface Teardown { teardown(fn: () => unknown): void }
+export type { Teardown }
 
 export interface RunningWitness {
   url: string
@@ -24,44 +21,14 @@ export interface RunningWitness {
 
 /** Starts `shifou witness` with `args` (its data directory and logs) and waits until it listens. */
 export async function startWitness (t: Teardown, args: string[]): Promise<RunningWitness> {
-  const child = spawn(process.execPath, [join(root, 'bin/shifou.js'), 'witness', '--port', '0', ...args], {
-    env: { PATH: process.env.PATH ?? '' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stderr!.on('data', (c: Buffer) => { stderr += c.toString() })
-  const exited = once(child, 'exit')
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL')
-      await exited
-    }
-  })
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the witness did not start: ${stdout}${stderr}`)), 20_000)
-    child.stdout!.on('data', (c: Buffer) => {
-      stdout += c.toString()
-      if (/verifier key: \S+\n/.test(stdout)) {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`the witness exited with ${String(code)}: ${stdout}${stderr}`))
-    })
-  })
+  const server = await startServerProcess(t, ['witness', '--port', '0', ...args],
+    { ready: /verifier key: \S+\n/, timeoutMs: 20_000 })
   return {
-    url: /listening on (\S+)/.exec(stdout)![1]!,
-    verifierKey: /verifier key: (\S+)/.exec(stdout)![1]!,
-    process: child,
-    stderr: () => stderr,
-    async stop () {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      child.kill('SIGTERM')
-      await exited
-    }
+    url: /listening on (\S+)/.exec(server.stdout)![1]!,
+    verifierKey: /verifier key: (\S+)/.exec(server.stdout)![1]!,
+    process: server.process,
+    stderr: server.stderr,
+    stop: async () => { await server.stop() }
   }
 }
 

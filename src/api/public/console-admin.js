@@ -55,7 +55,41 @@ export async function clientsView () {
       say(result, problemText(err), 'failed')
     }
   })
-  return h('section', {}, h('h1', { text: t('clientsTitle') }), list, form)
+  return h('section', {}, h('h1', { text: t('clientsTitle') }), list, form, quotasForm(clients))
+}
+
+const QUOTAS = ['requestsPerMinute', 'subjectsPerDay', 'subjectsPerCase', 'namesPerSubjectPerDay']
+
+/** A client's limits, edited (PUT /v1/clients/:id/quotas; the change is an audit entry). */
+function quotasForm (clients) {
+  const which = h('select', { id: 'qt-client' }, clients.map((c) => h('option', { value: c.id, text: c.id })))
+  const inputs = Object.fromEntries(QUOTAS.map((q) =>
+    [q, h('input', { id: 'qt-' + q, type: 'number', min: 0, max: 10000000, required: true })]))
+  const fill = () => {
+    const c = clients.find((x) => x.id === which.value)
+    for (const q of QUOTAS) inputs[q].value = String(c?.quotas?.[q] ?? '')
+  }
+  which.addEventListener('change', fill)
+  fill()
+  const result = status('quota-status')
+  const form = h('form', { 'aria-labelledby': 'quotas-h' },
+    h('h2', { id: 'quotas-h', text: t('editQuotas') }),
+    h('div', { class: 'grid' }, field(t('caller'), which), ...QUOTAS.map((q) => field(t('quota_' + q), inputs[q]))),
+    h('button', { type: 'submit', text: t('save') }), result)
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    const c = clients.find((x) => x.id === which.value)
+    const quotas = Object.fromEntries(QUOTAS.map((q) => [q, Number(inputs[q].value)]))
+    try {
+      const saved = await api('PUT', `/v1/clients/${encodeURIComponent(which.value)}/quotas`,
+        { quotas, autoSuspend: c.autoSuspend })
+      Object.assign(c, saved)
+      say(result, t('saved'), 'ok')
+    } catch (err) {
+      say(result, problemText(err), 'failed')
+    }
+  })
+  return form
 }
 
 export async function purposesView () {

@@ -11,7 +11,52 @@ export async function connectorsView () {
   const sections = []
   for (const c of connectors.filter((x) => x.active)) sections.push(await connectorSection(c))
   return h('section', {}, h('h1', { text: t('connectorsTitle') }),
-    sections.length === 0 ? h('p', { text: t('noConnectors') }) : sections)
+    sections.length === 0 ? h('p', { text: t('noConnectors') }) : sections, await newFileConnector())
+}
+
+/** Registers a file connector: its department, titles, the subject's column and the typed fields (JSON). */
+async function newFileConnector () {
+  const { departments } = await api('GET', '/v1/departments').catch(() => ({ departments: [] }))
+  const id = h('input', { id: 'nc-id', required: true })
+  const dept = h('select', { id: 'nc-dept' }, departments.filter((d) => d.active !== false)
+    .map((d) => h('option', { value: d.id, text: `${d.name} (${d.id})` })))
+  const zh = h('input', { id: 'nc-zh', required: true, lang: 'zh-CN' })
+  const en = h('input', { id: 'nc-en', lang: 'en' })
+  const column = h('input', { id: 'nc-subject', required: true, value: '身份证号码' })
+  const fields = h('textarea', { id: 'nc-fields', rows: 4, spellcheck: 'false', required: true,
+    text: '[{"name": "area", "type": "number", "column": "建筑面积"}]' })
+  const result = status('nc-status')
+  const form = h('form', { 'aria-labelledby': 'nc-h' },
+    h('h2', { id: 'nc-h', text: t('newConnector') }),
+    h('div', { class: 'grid' }, field(t('connectorId'), id), field(t('department'), dept),
+      field(t('titleZh'), zh), field(t('titleEn'), en), field(t('subjectColumn'), column)),
+    field(t('fieldsJson'), fields, t('fieldsHint')),
+    h('button', { type: 'submit', text: t('create') }), result)
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    let list
+    try {
+      list = JSON.parse(fields.value)
+    } catch (err) {
+      say(result, t('notJson') + err.message, 'failed')
+      return
+    }
+    const body = {
+      id: id.value, department: dept.value, title: zh.value, kind: 'file',
+      titles: { zh: zh.value, ...(en.value === '' ? {} : { en: en.value }) },
+      subject: { field: 'id_number', type: 'cn_resident_id', column: column.value },
+      fields: list
+    }
+    try {
+      await api('POST', '/v1/connectors', body)
+      const again = await connectorsView()
+      form.closest('section')?.replaceWith(again)
+      say(again.querySelector('#nc-status'), t('created'), 'ok')
+    } catch (err) {
+      say(result, problemText(err), 'failed')
+    }
+  })
+  return form
 }
 
 function todayCst () {

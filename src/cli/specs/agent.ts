@@ -20,15 +20,17 @@ export const agent = defineCommand({
   path: ['agent'],
   summary: 'run a department agent: the data stays in the department',
   usage: [
-    'agent --connector C --data FILE --hub-key KEY [--format csv|ndjson] [--encoding utf-8|gb18030]',
+    'agent --connector C (--data FILE | --source-url URL --query Q) --hub-key KEY [--format csv|ndjson]',
+    '      [--encoding utf-8|gb18030]',
     '      [--as-of YYYY-MM-DD] [--reload-minutes N] [--host H] [--port 7390] [--data-dir DIR]',
     'agent public-key [--data-dir DIR]',
     'agent log [--from N] [--limit N] [--data-dir DIR]'
   ],
   description: 'Runs at the department, next to its data, for a connector the hub registered with kind "agent": ' +
-    'it loads FILE with the same rules as shifou load (columns, encodings, dates, rejected rows, people behind ' +
-    'rejected rows) into its own keyed index, and answers the hub\'s lookups by keyed hash with the declared ' +
-    'fields of that one person only. The hub never holds a row of this data. Every request must be signed by ' +
+    'it loads FILE (or the result of --query on its database) with the same rules as shifou load (columns, ' +
+    'encodings, dates, rejected rows, people behind rejected rows) into its own keyed index, and answers the ' +
+    'hub\'s lookups by keyed hash with the declared fields of that one person only. The hub never holds a ' +
+    'row of this data. Every request must be signed by ' +
     'the hub (RFC 9421, Ed25519, --hub-key from the hub\'s GET /v1/agent-key), and every answer is signed by ' +
     'the agent and written to the agent\'s own append-only log first (shifou agent log), so the department can ' +
     'audit the hub.' +
@@ -37,7 +39,14 @@ export const agent = defineCommand({
     'answers until the new load is complete. docs/agent.md has the setup step by step.',
   options: {
     connector: { type: 'string', value: 'C', required: true, description: 'the connector this agent serves' },
-    data: { type: 'string', value: 'FILE', required: true, description: 'the department\'s file: CSV or NDJSON' },
+    data: { type: 'string', value: 'FILE', description: 'the department\'s file: CSV or NDJSON' },
+    'source-url': {
+      type: 'string',
+      value: 'URL',
+      description: 'instead of --data, the department\'s database: postgres://… (PostgreSQL, openGauss, ' +
+        'KingbaseES, PolarDB) or mysql://… (MySQL, MariaDB, TiDB, OceanBase)'
+    },
+    query: { type: 'string', value: 'Q', description: 'with --source-url: one SELECT, or select * from a view' },
     'hub-key': {
       type: 'string',
       value: 'KEY',
@@ -64,6 +73,11 @@ export const agent = defineCommand({
       command: 'DATABASE_URL=postgres://agent@127.0.0.1/agent shifou agent --connector tax --data tax.csv ' +
         '--hub-key "$HUB_KEY" --reload-minutes 60',
       explains: 'keep the index in the department\'s PostgreSQL and reload the file every hour'
+    },
+    {
+      command: 'shifou agent --connector tax --source-url "$DEPT_DB" --query \'select * from tax_view\' ' +
+        '--hub-key "$HUB_KEY" --reload-minutes 1440',
+      explains: 'read the department\'s own database view (never copied to the hub), again each day'
     }
   ],
   environment: [
