@@ -103,7 +103,7 @@ t.test('OpenID Connect sign-in through oidc-provider', async (t) => {
   for (const [login, heading, role] of cases) {
     await t.test(`${login} signs in as ${role}`, async (t) => {
       const page = await signIn(login)
-      await page.getByRole('heading', { name: heading }).waitFor()
+      await page.getByRole('heading', { name: heading, exact: true }).waitFor()
       const session = await page.evaluate(`fetch('/console/session').then((r) => r.json())`) as Record<string, string>
       t.same([session.role, session.sub], [role, login], 'the session is the ID token\'s sub, mapped to its role')
       if (role === 'dept_admin') t.equal(session.dept, 'tax')
