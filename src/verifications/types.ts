@@ -101,6 +101,12 @@ export interface VerifyDeps {
   }
 }
 
+/** The verification's dependencies out of a holder of more (the service's app): only these go. */
+export function verifyDeps (from: VerifyDeps): VerifyDeps {
+  const { keyring, registry, records, admission, audit, receipts, consent } = from
+  return { keyring, registry, records, admission, audit, receipts, consent }
+}
+
 /** The audit fields that every entry of one verification shares. */
 export type EntryBase = Omit<EntryInput, 'kind'>
 

@@ -8,24 +8,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { decide, refusalError, settle, type Decision } from '../../../../verifications/pipeline.ts'
 import type { StoredResponse } from '../../../../idempotency/keys.ts'
-import type { VerifyDeps } from '../../../../verifications/types.ts'
+import { verifyDeps } from '../../../../verifications/types.ts'
 import { withErrors } from '../../../schemas/common.ts'
 import { BatchBody, BatchResponse, IdempotencyHeaders, MAX_BATCH_ITEMS } from '../../../schemas/verification.ts'
 import type { JsonValue } from '../../../../audit/entry.ts'
-
-const ROUTE = 'POST /v1/verifications/batch'
 import { problemBody } from '../../../plugins/errors.ts'
 
+const ROUTE = 'POST /v1/verifications/batch'
+
 const batch: FastifyPluginAsyncTypebox = async (app) => {
-  const deps: VerifyDeps = {
-    keyring: app.keyring,
-    registry: app.registry,
-    records: app.records,
-    admission: app.admission,
-    audit: app.audit,
-    receipts: app.receipts,
-    consent: app.consent
-  }
+  const deps = verifyDeps(app)
 
   app.post('/batch', {
     config: { roles: ['caller'] },

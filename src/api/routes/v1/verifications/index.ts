@@ -1,7 +1,7 @@
 /** POST /v1/verifications: yes or no, per question (design §5 "Caller"; src/verifications/pipeline.ts). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { refusalError, verify } from '../../../../verifications/pipeline.ts'
-import type { VerifyDeps } from '../../../../verifications/types.ts'
+import { verifyDeps } from '../../../../verifications/types.ts'
 import { withErrors } from '../../../schemas/common.ts'
 import { IdempotencyHeaders, VerificationBody, VerificationResponse } from '../../../schemas/verification.ts'
 import { ShifouError } from '../../../../errors.ts'
@@ -9,15 +9,7 @@ import { ShifouError } from '../../../../errors.ts'
 const ROUTE = 'POST /v1/verifications'
 
 const verifications: FastifyPluginAsyncTypebox = async (app) => {
-  const deps: VerifyDeps = {
-    keyring: app.keyring,
-    registry: app.registry,
-    records: app.records,
-    admission: app.admission,
-    audit: app.audit,
-    receipts: app.receipts,
-    consent: app.consent
-  }
+  const deps = verifyDeps(app)
 
   app.post('', {
     config: { roles: ['caller'] },
