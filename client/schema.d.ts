@@ -1723,6 +1723,7 @@ export interface operations {
                      *           ],
                      *           "maxRejectRatio": 0.01,
                      *           "maxAgeDays": 35,
+                     *           "maxRecordsPerSubject": 1000,
                      *           "active": true,
                      *           "activeSnapshot": {
                      *             "id": 12,
@@ -1804,6 +1805,8 @@ export interface operations {
                             }[];
                             maxRejectRatio: number;
                             maxAgeDays: number | null;
+                            /** @description rows one subject may have in a snapshot */
+                            maxRecordsPerSubject: number;
                             agent?: {
                                 /** @description the agent's base URL */
                                 url: string;
@@ -1979,7 +1982,8 @@ export interface operations {
                  *         }
                  *       ],
                  *       "maxRejectRatio": 0.01,
-                 *       "maxAgeDays": 35
+                 *       "maxAgeDays": 35,
+                 *       "maxRecordsPerSubject": 1000
                  *     }
                  */
                 "application/json": {
@@ -2027,6 +2031,8 @@ export interface operations {
                     maxRejectRatio?: number;
                     /** @description Questions over this connector are refused (503 CONNECTOR_STALE) when today (China Standard Time) minus the active snapshot's asOf exceeds this many days; null or absent: no limit (on PUT, absent keeps the current value) */
                     maxAgeDays?: number | null;
+                    /** @description Rows one subject may have in a snapshot (default 1,000): a load rejects the rows beyond as TOO_MANY_RECORDS and questions about that subject are refused (409 SUBJECT_DATA_UNREADABLE); a lookup reads at most this many rows of one subject (on PUT, absent keeps the current value) */
+                    maxRecordsPerSubject?: number;
                 };
             };
         };
@@ -2071,6 +2077,7 @@ export interface operations {
                      *       ],
                      *       "maxRejectRatio": 0.01,
                      *       "maxAgeDays": 35,
+                     *       "maxRecordsPerSubject": 1000,
                      *       "active": true,
                      *       "activeSnapshot": null,
                      *       "health": {
@@ -2113,6 +2120,8 @@ export interface operations {
                         }[];
                         maxRejectRatio: number;
                         maxAgeDays: number | null;
+                        /** @description rows one subject may have in a snapshot */
+                        maxRecordsPerSubject: number;
                         agent?: {
                             /** @description the agent's base URL */
                             url: string;
@@ -2345,6 +2354,7 @@ export interface operations {
                      *       ],
                      *       "maxRejectRatio": 0.01,
                      *       "maxAgeDays": 35,
+                     *       "maxRecordsPerSubject": 1000,
                      *       "active": true,
                      *       "activeSnapshot": {
                      *         "id": 12,
@@ -2423,6 +2433,8 @@ export interface operations {
                         }[];
                         maxRejectRatio: number;
                         maxAgeDays: number | null;
+                        /** @description rows one subject may have in a snapshot */
+                        maxRecordsPerSubject: number;
                         agent?: {
                             /** @description the agent's base URL */
                             url: string;
@@ -2611,7 +2623,8 @@ export interface operations {
                  *         }
                  *       ],
                  *       "maxRejectRatio": 0.01,
-                 *       "maxAgeDays": 35
+                 *       "maxAgeDays": 35,
+                 *       "maxRecordsPerSubject": 1000
                  *     }
                  */
                 "application/json": {
@@ -2657,6 +2670,8 @@ export interface operations {
                     maxRejectRatio?: number;
                     /** @description Questions over this connector are refused (503 CONNECTOR_STALE) when today (China Standard Time) minus the active snapshot's asOf exceeds this many days; null or absent: no limit (on PUT, absent keeps the current value) */
                     maxAgeDays?: number | null;
+                    /** @description Rows one subject may have in a snapshot (default 1,000): a load rejects the rows beyond as TOO_MANY_RECORDS and questions about that subject are refused (409 SUBJECT_DATA_UNREADABLE); a lookup reads at most this many rows of one subject (on PUT, absent keeps the current value) */
+                    maxRecordsPerSubject?: number;
                 };
             };
         };
@@ -2701,6 +2716,7 @@ export interface operations {
                      *       ],
                      *       "maxRejectRatio": 0.01,
                      *       "maxAgeDays": 35,
+                     *       "maxRecordsPerSubject": 1000,
                      *       "active": true,
                      *       "activeSnapshot": {
                      *         "id": 12,
@@ -2779,6 +2795,8 @@ export interface operations {
                         }[];
                         maxRejectRatio: number;
                         maxAgeDays: number | null;
+                        /** @description rows one subject may have in a snapshot */
+                        maxRecordsPerSubject: number;
                         agent?: {
                             /** @description the agent's base URL */
                             url: string;

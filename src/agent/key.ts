@@ -13,6 +13,7 @@
 import { decodeBase64url, encodeBase64url } from '../crypto/base64url.ts'
 import { ConnectorKeys, type Keyring } from '../keys/keyring.ts'
 import type { FieldDef } from '../db/schema/index.ts'
+import { DEFAULT_MAX_RECORDS_PER_SUBJECT } from '../registry/definitions.ts'
 
 export const AGENT_KEY_PREFIX = 'shifou-agent-key-v1.'
 
@@ -24,6 +25,8 @@ export interface AgentConnector {
   fields: FieldDef[]
   /** the share of rejected rows above which a load fails (as the hub's connector has it) */
   maxRejectRatio: number
+  /** rows of one subject a snapshot may hold (as the hub's connector has it; default 1,000) */
+  maxRecordsPerSubject: number
 }
 
 export interface AgentKey {
@@ -39,7 +42,10 @@ export function hashedFields (fields: readonly FieldDef[]): string[] {
   return fields.filter((f) => f.type === 'name' || f.type === 'hashed').map((f) => f.name)
 }
 
-export function exportAgentKey (keyring: Keyring, connector: AgentConnector): string {
+/** A declaration to export: without `maxRecordsPerSubject`, the default. */
+export type AgentConnectorInput = Omit<AgentConnector, 'maxRecordsPerSubject'> & { maxRecordsPerSubject?: number }
+
+export function exportAgentKey (keyring: Keyring, connector: AgentConnectorInput): string {
   const keys = keyring.connector(connector.id, keyring.currentVersion).material(hashedFields(connector.fields))
   const body = {
     connector: {
@@ -47,7 +53,8 @@ export function exportAgentKey (keyring: Keyring, connector: AgentConnector): st
       subjectField: connector.subjectField,
       subjectColumn: connector.subjectColumn,
       fields: connector.fields,
-      maxRejectRatio: connector.maxRejectRatio
+      maxRejectRatio: connector.maxRejectRatio,
+      maxRecordsPerSubject: connector.maxRecordsPerSubject ?? DEFAULT_MAX_RECORDS_PER_SUBJECT
     },
     keyVersion: keys.keyVersion,
     subject: encodeBase64url(keys.subject),
@@ -86,7 +93,11 @@ export function parseAgentKey (text: string): AgentKey {
       subjectField: c.subjectField,
       subjectColumn: c.subjectColumn ?? null,
       fields: c.fields,
-      maxRejectRatio: typeof c.maxRejectRatio === 'number' ? c.maxRejectRatio : 0.01
+      maxRejectRatio: typeof c.maxRejectRatio === 'number' ? c.maxRejectRatio : 0.01,
+      // A key exported before the setting existed: the default the hub applied then.
+      maxRecordsPerSubject: Number.isSafeInteger(c.maxRecordsPerSubject) && c.maxRecordsPerSubject > 0
+        ? c.maxRecordsPerSubject
+        : DEFAULT_MAX_RECORDS_PER_SUBJECT
     },
     keyVersion: body.keyVersion as number,
     subject: key(body.subject),

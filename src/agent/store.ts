@@ -54,11 +54,12 @@ export class AgentStore {
       await database.query(`insert into departments (id, name) values ('agent', 'department agent')
         on conflict (id) do nothing`)
       await database.query(`insert into connectors
-          (id, department_id, title, kind, subject_field, subject_type, subject_column, fields, max_reject_ratio)
-        values ($1, 'agent', $1, 'file', $2, 'cn_resident_id', $3, $4::jsonb, $5)
+          (id, department_id, title, kind, subject_field, subject_type, subject_column, fields, max_reject_ratio,
+           max_records_per_subject)
+        values ($1, 'agent', $1, 'file', $2, 'cn_resident_id', $3, $4::jsonb, $5, $6)
         on conflict (id) do update set subject_field = $2, subject_column = $3, fields = $4::jsonb,
-          max_reject_ratio = $5, updated_at = now()`,
-      [c.id, c.subjectField, c.subjectColumn, JSON.stringify(c.fields), c.maxRejectRatio])
+          max_reject_ratio = $5, max_records_per_subject = $6, updated_at = now()`,
+      [c.id, c.subjectField, c.subjectColumn, JSON.stringify(c.fields), c.maxRejectRatio, c.maxRecordsPerSubject])
       const store = new AgentStore(database, key)
       await store.refresh()
       return store
@@ -117,7 +118,7 @@ export class AgentStore {
     const snapshot = this.#active
     if (snapshot === null) return null
     const results = await readRecords(this.database, items.map((l) => ({
-      snapshotId: snapshot.id, subjectHash: Buffer.from(l.subject, 'hex')
+      snapshotId: snapshot.id, subjectHash: Buffer.from(l.subject, 'hex'), max: this.key.connector.maxRecordsPerSubject
     })))
     const entries: EntryInput[] = items.map((l, i) => ({
       kind: 'lookup',

@@ -21,6 +21,7 @@ interface ExportedRow {
   subject_column: string | null
   fields: Array<{ name: string, type: string, column?: string }>
   max_reject_ratio: number
+  max_records_per_subject: number
 }
 
 export async function keys (
@@ -47,14 +48,15 @@ export async function keys (
   try {
     if (exported !== null) {
       const [c] = await database.query<ExportedRow>(
-        'select id, subject_field, subject_column, fields, max_reject_ratio from connectors where id = $1', [exported])
+        `select id, subject_field, subject_column, fields, max_reject_ratio, max_records_per_subject
+          from connectors where id = $1`, [exported])
       if (c === undefined) {
         process.stderr.write(`there is no connector ${exported}\n`)
         return 1
       }
       out(exportAgentKey(new Keyring(config.masterKeys), {
         id: c.id, subjectField: c.subject_field, subjectColumn: c.subject_column, fields: c.fields,
-        maxRejectRatio: Number(c.max_reject_ratio)
+        maxRejectRatio: Number(c.max_reject_ratio), maxRecordsPerSubject: Number(c.max_records_per_subject)
       }))
       return 0
     }

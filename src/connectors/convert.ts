@@ -52,6 +52,16 @@ export interface RowBatch {
   malformed: Array<{ cells: string[], reason: string }>
 }
 
+/**
+ * Per record row of a converted batch: its line and the first 8 bytes of its subject's keyed hash
+ * (as two signed 32-bit integers), for the bound on rows per subject (record-cap.ts).
+ */
+export type Tally = number[]
+
+function tally (into: Tally, line: number, subjectHash: Buffer): void {
+  into.push(line, subjectHash.readInt32BE(0), subjectHash.readInt32BE(4))
+}
+
 /** A refused row: [line, field, code, reason]. */
 export type Rejected = [number, string, string, string]
 
@@ -59,7 +69,14 @@ export type Rejected = [number, string, string, string]
  * COPY text of the rows that passed and of the unreadable subjects' markers, the number of rows
  * that passed, the rows refused, and how many of those could not be linked to any subject.
  */
-export interface Converted { text: string, rows: number, rejected: Rejected[], unlinkable: number }
+export interface Converted {
+  text: string
+  rows: number
+  rejected: Rejected[]
+  unlinkable: number
+  /** each record row's line and subject (record-cap.ts), for the bound on rows per subject */
+  tally: Tally
+}
 
 const NOT_AN_OBJECT = 'not a JSON object on one line'
 const TWO_KEYS = 'two keys of the object name the same column (after trimming spaces and NFC)'
@@ -168,6 +185,7 @@ export function converter (spec: ConvertSpec): (batch: RowBatch) => Converted {
     let rows = 0
     let unlinkable = 0
     const rejected: Rejected[] = []
+    const counted: Tally = []
     const mark = (id: string): void => {
       text += copyLine(spec.snapshotId, keys.subjectHash(id), keys.keyVersion, UNREADABLE_ATTRS)
     }
@@ -199,7 +217,9 @@ export function converter (spec: ConvertSpec): (batch: RowBatch) => Converted {
           : parsed.value
         attrs += members[k] + JSON.stringify(value)
       }
-      text += copyLine(spec.snapshotId, keys.subjectHash(id.value), keys.keyVersion, attrs + '}')
+      const subject = keys.subjectHash(id.value)
+      text += copyLine(spec.snapshotId, subject, keys.keyVersion, attrs + '}')
+      tally(counted, line, subject)
       rows++
     }
     /**
@@ -257,6 +277,6 @@ export function converter (spec: ConvertSpec): (batch: RowBatch) => Converted {
         c += width
       }
     }
-    return { text, rows, rejected, unlinkable }
+    return { text, rows, rejected, unlinkable, tally: counted }
   }
 }

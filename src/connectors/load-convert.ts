@@ -14,6 +14,7 @@ import { ShifouError } from '../errors.ts'
 import { converter, flattenRows, type Converted, type ConvertSpec, type Rejected } from './convert.ts'
 import { ConvertWorkers } from './convert-workers.ts'
 import { createPartition, partitionName } from './records.ts'
+import { RecordCap } from './record-cap.ts'
 import { declaredColumns, locateColumns } from './columns.ts'
 import type { RejectWriter } from './rejects.ts'
 import type { RowSource, SourceDescription } from './source.ts'
@@ -125,7 +126,9 @@ export async function convertRows (ctx: LoadContext, rows: RowSource, opts: Conv
   const inFlight: Array<Promise<Converted>> = []
   let submitted = 0
   let out = ''
+  const cap = new RecordCap(connector.maxRecordsPerSubject, connector.subjectField)
   const take = async (c: Converted): Promise<void> => {
+    cap.add(c.tally)
     counts.rows += c.rows
     counts.unlinkableRows += c.unlinkable
     if (c.rejected.length > 0) await reject(c.rejected)
@@ -163,6 +166,16 @@ export async function convertRows (ctx: LoadContext, rows: RowSource, opts: Conv
   } finally {
     await workers?.close()
     counts.ignoredColumns = [...ignored].slice(0, 100)
+  }
+  const capped = await db(cap.apply(database.maintenance, snapshotId))
+  if (capped.rows > 0) {
+    counts.rows -= capped.rows
+    counts.rejectedCount += capped.rows
+    counts.rejectedByCode.TOO_MANY_RECORDS = capped.rows
+    for (const [line, field, code, reason] of capped.rejected) {
+      if (counts.rejected.length < MAX_REJECTED_LISTED) counts.rejected.push({ line, field, code, reason })
+    }
+    await db(report.add(capped.rejected))
   }
   await db(report.flush())
   opts.onProgress?.(counts.rows, counts.rejectedCount)

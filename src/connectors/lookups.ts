@@ -10,8 +10,8 @@ import type { SubjectRecords } from './records.ts'
 export class ConnectorLookups implements RecordSource {
   readonly #byKind = new Map<string, RecordSource>()
 
-  constructor (deps: KindDeps, opts: { maxRecordsPerSubject?: number } = {}) {
-    const snapshots = new SnapshotRecords(deps.database, opts)
+  constructor (deps: KindDeps) {
+    const snapshots = new SnapshotRecords(deps.database)
     for (const kind of KINDS) {
       this.#byKind.set(kind.name, kind.records === 'snapshots' ? snapshots : kind.records(deps))
     }

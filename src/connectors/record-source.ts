@@ -21,6 +21,11 @@ export interface RecordLookup {
   kind: string
   /** the connector's active snapshot (for kinds that keep snapshots in the hub) */
   snapshotId: number
+  /**
+   * rows of one subject to read at most (the connector's maxRecordsPerSubject, design §14.1): past
+   * it the subject is unreadable; default 1,000
+   */
+  maxRecords?: number
   subjectHash: Uint8Array
   /** the key version `subjectHash` is under (a source that hashes elsewhere checks it matches) */
   keyVersion?: number
@@ -40,11 +45,11 @@ export interface RecordSource {
 export class SnapshotRecords implements RecordSource {
   readonly #lookups: RecordLookups
 
-  constructor (db: Executor, opts: { maxRecordsPerSubject?: number } = {}) {
-    this.#lookups = new RecordLookups(db, opts)
+  constructor (db: Executor) {
+    this.#lookups = new RecordLookups(db)
   }
 
   async lookup (l: RecordLookup): Promise<SubjectRecords> {
-    return await this.#lookups.lookup(l.snapshotId, l.subjectHash)
+    return await this.#lookups.lookup(l.snapshotId, l.subjectHash, l.maxRecords)
   }
 }

@@ -12,6 +12,7 @@
 import type { Executor } from '../db/client.ts'
 import type { StoredRecord } from '../matchers/predicate/index.ts'
 import { StatementBatcher } from '../db/batch.ts'
+import { DEFAULT_MAX_RECORDS_PER_SUBJECT } from '../registry/definitions.ts'
 
 export function partitionName (snapshotId: number): string {
   if (!Number.isSafeInteger(snapshotId) || snapshotId < 1) throw new RangeError('bad snapshot id')
@@ -79,7 +80,12 @@ export async function dropPartition (db: Executor, snapshotId: number, attached:
   await db.query(`drop table if exists ${table}`)
 }
 
-export interface Lookup { snapshotId: number, subjectHash: Uint8Array }
+export interface Lookup {
+  snapshotId: number
+  subjectHash: Uint8Array
+  /** rows of the subject to read at most (default MAX_RECORDS_PER_SUBJECT); past it: unreadable */
+  max?: number
+}
 
 /**
  * One subject's records in one snapshot, and whether the snapshot marks the subject unreadable
@@ -111,20 +117,22 @@ export function unreadableQuestion (records: ReadonlyMap<string, SubjectRecords>
 }
 
 /**
- * How many rows of one subject a lookup reads at most (design §14.1, "Bounded lookups"): a
- * subject with more is refused as unreadable (409 SUBJECT_DATA_UNREADABLE), never answered from
- * part of their rows. Design §14.1 makes it a connector setting, default 1,000.
+ * How many rows of one subject a lookup reads at most when its connector names no other bound
+ * (design §14.1, "Bounded lookups"): a subject with more is refused as unreadable (409
+ * SUBJECT_DATA_UNREADABLE), never answered from part of their rows. A load already rejects the
+ * rows beyond its connector's `maxRecordsPerSubject` (capRecords); the lookup's bound is what holds
+ * for a snapshot loaded under a higher setting than today's.
  */
-export const MAX_RECORDS_PER_SUBJECT = 1000
+export const MAX_RECORDS_PER_SUBJECT = DEFAULT_MAX_RECORDS_PER_SUBJECT
 
 /**
- * The lookups of one snapshot: $1 the subjects as JSON `[{i, h}]` (h: the keyed hash in hex), $2
- * how many rows of one subject to read at most. Returns rows `{i, attrs}`.
+ * The lookups of one snapshot: $1 the subjects as JSON `[{i, h, n}]` (h: the keyed hash in hex, n:
+ * how many rows of the subject to read at most). Returns rows `{i, attrs}`.
  */
 export function lookupStatement (snapshotId: number): string {
-  return `select u.i, r.attrs from jsonb_to_recordset($1::jsonb) as u(i integer, h text)
+  return `select u.i, r.attrs from jsonb_to_recordset($1::jsonb) as u(i integer, h text, n integer)
     cross join lateral (
-      select attrs from ${partitionName(snapshotId)} where subject_hash = decode(u.h, 'hex') limit $2
+      select attrs from ${partitionName(snapshotId)} where subject_hash = decode(u.h, 'hex') limit u.n
     ) r`
 }
 
@@ -132,23 +140,23 @@ export function lookupStatement (snapshotId: number): string {
  * The records of several subjects, each in the one snapshot its lookup names. Each snapshot's
  * lookups are one statement on that snapshot's own table (records_s<id>), never on the partitioned
  * `records`: a lookup reads no other snapshot's rows whatever the planner makes of the others, and
- * one index probe per subject (a lateral join) reads at most `maxRecordsPerSubject` + 1 rows.
+ * one index probe per subject (a lateral join) reads at most its `max` + 1 rows.
  * A snapshot whose table was dropped (replaced, then cleaned up) fails the lookup: never an
  * answer from no rows. Returns each lookup's records in the order of the lookups.
  */
-export async function readRecords (db: Executor, lookups: readonly Lookup[],
-  maxRecordsPerSubject = MAX_RECORDS_PER_SUBJECT): Promise<SubjectRecords[]> {
-  const bySnapshot = new Map<number, Array<{ i: number, h: string }>>()
+export async function readRecords (db: Executor, lookups: readonly Lookup[]): Promise<SubjectRecords[]> {
+  const bySnapshot = new Map<number, Array<{ i: number, h: string, n: number }>>()
+  const max = lookups.map((l) => l.max ?? MAX_RECORDS_PER_SUBJECT)
   lookups.forEach((l, i) => {
     let of = bySnapshot.get(l.snapshotId)
     if (of === undefined) bySnapshot.set(l.snapshotId, of = [])
-    of.push({ i, h: Buffer.from(l.subjectHash).toString('hex') })
+    of.push({ i, h: Buffer.from(l.subjectHash).toString('hex'), n: max[i]! + 1 })
   })
   const out = lookups.map(noRecords)
   const counts = new Array<number>(lookups.length).fill(0)
   await Promise.all([...bySnapshot].map(async ([snapshotId, of]) => {
     const rows = await db.query<{ i: number, attrs: StoredRecord | null }>(lookupStatement(snapshotId),
-      [JSON.stringify(of), maxRecordsPerSubject + 1])
+      [JSON.stringify(of)])
     for (const r of rows) {
       const i = Number(r.i)
       collectRecords(out[i]!, r.attrs)
@@ -156,7 +164,7 @@ export async function readRecords (db: Executor, lookups: readonly Lookup[],
     }
   }))
   // Past the bound, what was read may not be all there is: the subject is refused as unreadable.
-  counts.forEach((n, i) => { if (n > maxRecordsPerSubject) out[i] = { records: [], unreadable: true } })
+  counts.forEach((n, i) => { if (n > max[i]!) out[i] = { records: [], unreadable: true } })
   return out
 }
 
@@ -164,12 +172,13 @@ export async function readRecords (db: Executor, lookups: readonly Lookup[],
 export class RecordLookups {
   readonly #batcher: StatementBatcher<Lookup, SubjectRecords>
 
-  constructor (db: Executor, opts: { maxRecordsPerSubject?: number } = {}) {
-    this.#batcher = new StatementBatcher(async (lookups) => await readRecords(db, lookups, opts.maxRecordsPerSubject))
+  constructor (db: Executor) {
+    this.#batcher = new StatementBatcher(async (lookups) => await readRecords(db, lookups))
   }
 
-  /** The records of one subject in one snapshot (the few rows of one person). */
-  async lookup (snapshotId: number, subjectHash: Uint8Array): Promise<SubjectRecords> {
-    return await this.#batcher.submit({ snapshotId, subjectHash })
+  /** The records of one subject in one snapshot (the few rows of one person), at most `max` of them. */
+  async lookup (snapshotId: number, subjectHash: Uint8Array, max?: number): Promise<SubjectRecords> {
+    const lookup: Lookup = max === undefined ? { snapshotId, subjectHash } : { snapshotId, subjectHash, max }
+    return await this.#batcher.submit(lookup)
   }
 }

@@ -26,6 +26,8 @@ export interface CachedConnector {
   active: boolean
   /** questions over a snapshot older than this are refused (503 CONNECTOR_STALE); null: no limit */
   maxAgeDays: number | null
+  /** rows of one subject a lookup reads at most (design §14.1 "Bounded lookups") */
+  maxRecordsPerSubject: number
   fields: Record<string, FieldType>
   snapshot: ActiveSnapshot | null
   /** kind agent: where its records are asked (the hub holds none) */
@@ -103,6 +105,7 @@ interface LoadedConnector {
   kind: string
   active: boolean
   max_age_days: number | null
+  max_records_per_subject: number
   fields: Array<{ name: string, type: string }>
   agent: AgentRef | null
   snapshot_id: number | null
@@ -157,7 +160,8 @@ export class RegistryCache {
         `select id, title, titles, description, active, connector_id, params, "when", requires_consent
            from questions`),
       db.query<LoadedConnector>(
-        `select c.id, c.title, c.titles, c.department_id, c.kind, c.active, c.max_age_days, c.fields, c.agent,
+        `select c.id, c.title, c.titles, c.department_id, c.kind, c.active, c.max_age_days,
+            c.max_records_per_subject, c.fields, c.agent,
             s.id as snapshot_id, s.as_of::text as as_of, s.key_version, k.master_version as key_master
            from connectors c left join snapshots s on s.id = c.active_snapshot_id
              left join connector_keys k on k.connector_id = c.id and k.version = s.key_version`),
@@ -173,6 +177,7 @@ export class RegistryCache {
         kind: r.kind,
         active: r.active,
         maxAgeDays: r.max_age_days === null ? null : Number(r.max_age_days),
+        maxRecordsPerSubject: Number(r.max_records_per_subject),
         fields: fieldTypes(r.fields),
         agent: r.agent ?? null,
         snapshot: r.snapshot_id === null

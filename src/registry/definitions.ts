@@ -21,6 +21,11 @@ export const DEFAULT_QUOTAS: Quotas = {
   namesPerSubjectPerDay: 3
 }
 export const DEFAULT_MAX_REJECT_RATIO = 0.01
+/**
+ * Rows one subject may have in a snapshot unless its connector says otherwise (design §14.1
+ * "Bounded lookups"); the API allows 1–10,000, since a lookup reads up to this many rows plus one.
+ */
+export const DEFAULT_MAX_RECORDS_PER_SUBJECT = 1000
 
 function invalid (message: string, errors?: Array<{ path: string, message: string }>): ShifouError {
   return new ShifouError('INVALID_DEFINITION', message, errors === undefined ? undefined : { errors })

@@ -15,7 +15,8 @@ import { ShifouError } from '../errors.ts'
 import { getSource, preparePull, saveSource, type PullInput, type Seal } from '../connectors/pull/store.ts'
 import { actorOf, type Principal } from '../principal.ts'
 import {
-  checkConnectorFields, checkQuotas, compileQuestion, DEFAULT_MAX_REJECT_RATIO, fieldTypes
+  checkConnectorFields, checkQuotas, compileQuestion, DEFAULT_MAX_RECORDS_PER_SUBJECT, DEFAULT_MAX_REJECT_RATIO,
+  fieldTypes
 } from './definitions.ts'
 
 export interface RegistryDeps {
@@ -153,6 +154,8 @@ export interface ConnectorInput extends PullInput {
   maxRejectRatio?: number
   /** days an active snapshot answers for (design §14.2 "Freshness"); null removes the limit */
   maxAgeDays?: number | null
+  /** rows of one subject a snapshot may hold (design §14.1 "Bounded lookups"); default 1,000 */
+  maxRecordsPerSubject?: number
 }
 
 /** Fields as stored: `column` kept only when given (design §14.1: the default is the field's name). */
@@ -191,6 +194,7 @@ export async function createConnector (
       fields: storedFields(input.fields),
       maxRejectRatio: input.maxRejectRatio ?? DEFAULT_MAX_REJECT_RATIO,
       maxAgeDays: input.maxAgeDays ?? null,
+      maxRecordsPerSubject: input.maxRecordsPerSubject ?? DEFAULT_MAX_RECORDS_PER_SUBJECT,
       agent: input.agent ?? null
     }).onConflictDoNothing().returning({ id: connectors.id }))
     if (rows.length === 0) throw new ShifouError('CONFLICT', 'A connector with this id exists')
@@ -223,6 +227,7 @@ export async function getConnectorIn (database: Database, tx: Executor, id: stri
     fields: connectors.fields,
     maxRejectRatio: connectors.maxRejectRatio,
     maxAgeDays: connectors.maxAgeDays,
+    maxRecordsPerSubject: connectors.maxRecordsPerSubject,
     keyVersion: connectors.keyVersion,
     activeSnapshotId: connectors.activeSnapshotId,
     agent: connectors.agent,
@@ -244,6 +249,7 @@ export async function getConnectorIn (database: Database, tx: Executor, id: stri
     fields: r.fields as FieldDef[],
     maxRejectRatio: Number(r.max_reject_ratio),
     maxAgeDays: r.max_age_days === null ? null : Number(r.max_age_days),
+    maxRecordsPerSubject: Number(r.max_records_per_subject),
     keyVersion: r.key_version === null ? null : Number(r.key_version),
     activeSnapshotId: r.active_snapshot_id === null ? null : Number(r.active_snapshot_id),
     agent: (r.agent as AgentRef | null) ?? null,
@@ -296,6 +302,7 @@ export async function updateConnector (
       fields: storedFields(input.fields),
       maxRejectRatio: input.maxRejectRatio ?? current.maxRejectRatio,
       maxAgeDays: input.maxAgeDays === undefined ? current.maxAgeDays : input.maxAgeDays,
+      maxRecordsPerSubject: input.maxRecordsPerSubject ?? current.maxRecordsPerSubject,
       agent: input.agent ?? null,
       updatedAt: new Date()
     }).where(eq(connectors.id, id)))

@@ -39,7 +39,7 @@ const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)
 async function plan (db: Database, id: number, subject: number, analyze = false): Promise<PlanNode[]> {
   const [row] = await db.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
     `explain (format json${analyze ? ', analyze' : ''}) ${lookupStatement(id)}`,
-    [JSON.stringify([{ i: 0, h: hex(subject) }]), 1001])
+    [JSON.stringify([{ i: 0, h: hex(subject), n: 1001 }])])
   return nodes(row!['QUERY PLAN'][0]!.Plan)
 }
 
@@ -64,6 +64,8 @@ t.test('a lookup probes the index of its own snapshot only, also next to a skewe
   t.same(seven, { records: [{ g: 1 }], unreadable: false }, 'the active snapshot\'s row only, not the old one\'s')
   t.same(nine, { records: [], unreadable: true }, 'past maxRecordsPerSubject: unreadable (refused), never answered')
   t.same(eleven, { records: [], unreadable: false })
+  const [bounded] = await readRecords(db, [{ snapshotId: SKEWED, subjectHash: tag(7), max: 0 }])
+  t.same(bounded, { records: [], unreadable: true }, 'each lookup\'s own bound (its connector\'s setting)')
   const [old] = await readRecords(db, [{ snapshotId: OLD, subjectHash: tag(7) }])
   t.equal(old!.records.length, 1, 'the old snapshot is read only when a lookup names it')
 

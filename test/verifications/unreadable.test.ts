@@ -213,7 +213,7 @@ t.test('the records reader carries the marker, and so does a service that admits
   t.same(found[0]!.records, [], 'the marker is never a record')
   t.equal(found[1]!.records.length, 1)
   // A bound below the subject's rows: refused as unreadable too, never answered from part of them.
-  const capped = await readRecords(database, both, 0)
+  const capped = await readRecords(database, both.map((l) => ({ ...l, max: 0 })))
   t.same(capped.map((f) => f.unreadable), [true, true], 'past maxRecordsPerSubject the subject is unreadable')
 
   // The same refusal in a service whose admission counts nothing.

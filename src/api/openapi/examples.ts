@@ -54,7 +54,8 @@ export const connectorBody = {
     { name: 'registered_on', type: 'date', column: '登记日期' }
   ],
   maxRejectRatio: 0.01,
-  maxAgeDays: 35
+  maxAgeDays: 35,
+  maxRecordsPerSubject: 1000
 }
 
 export const connector = {

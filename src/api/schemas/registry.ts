@@ -89,6 +89,13 @@ export const ConnectorBody = Type.Object({
     description: 'Questions over this connector are refused (503 CONNECTOR_STALE) when today (China Standard ' +
       'Time) minus the active snapshot\'s asOf exceeds this many days; null or absent: no limit ' +
       '(on PUT, absent keeps the current value)'
+  })),
+  maxRecordsPerSubject: Type.Optional(Type.Integer({
+    minimum: 1,
+    maximum: 10000,
+    description: 'Rows one subject may have in a snapshot (default 1,000): a load rejects the rows beyond as ' +
+      'TOO_MANY_RECORDS and questions about that subject are refused (409 SUBJECT_DATA_UNREADABLE); a lookup ' +
+      'reads at most this many rows of one subject (on PUT, absent keeps the current value)'
   }))
 }, Strict)
 export const ConnectorUpdate = Type.Omit(ConnectorBody, ['id'], Strict)
@@ -155,6 +162,7 @@ export const Connector = Type.Object({
   fields: Type.Array(Type.Object({ name: Type.String(), type: Type.String(), column: Type.Optional(Type.String()) })),
   maxRejectRatio: Type.Number(),
   maxAgeDays: Type.Union([Type.Integer(), Type.Null()]),
+  maxRecordsPerSubject: Type.Integer({ description: 'rows one subject may have in a snapshot' }),
   agent: Type.Optional(AgentRefSchema),
   active: Type.Boolean(),
   activeSnapshot: Type.Union([SnapshotSummary, Type.Null()]),

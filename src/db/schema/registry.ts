@@ -37,6 +37,8 @@ export const connectors = pgTable('connectors', {
   maxRejectRatio: real().notNull(),
   /** questions over a snapshot older than this many days are refused (503 CONNECTOR_STALE); null: no limit */
   maxAgeDays: integer(),
+  /** rows of one subject a snapshot may hold; a load rejects the rows beyond (TOO_MANY_RECORDS, design §14.1) */
+  maxRecordsPerSubject: integer().notNull().default(1000),
   /** the key version new loads hash under once the connector's keys were rotated; null: never rotated */
   keyVersion: smallint(),
   activeSnapshotId: bigint({ mode: 'number' }),

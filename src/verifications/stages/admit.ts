@@ -18,6 +18,7 @@ export async function admit (v: Checked, deps: VerifyDeps): Promise<Admitted | R
     connectorId,
     kind: v.state.connectors.get(connectorId)!.kind,
     snapshotId: snap.id,
+    maxRecords: v.state.connectors.get(connectorId)!.maxRecordsPerSubject,
     subjectHash: keyring.connector(connectorId, snap.key).subjectHash(v.subject.id),
     keyVersion: snap.keyVersion,
     ...(snap.agent === undefined ? {} : { agent: snap.agent })

@@ -94,7 +94,9 @@ Promise<boolean> {
   for (const c of v.state.connectors.values()) {
     if (!c.active || c.snapshot === null || read.has(c.snapshot.id)) continue
     const subjectHash = deps.keyring.connector(c.id, c.snapshot.key).subjectHash(v.subject.id)
-    probes.push(deps.records.lookup({ connectorId: c.id, kind: c.kind, snapshotId: c.snapshot.id, subjectHash }))
+    probes.push(deps.records.lookup({
+      connectorId: c.id, kind: c.kind, snapshotId: c.snapshot.id, maxRecords: c.maxRecordsPerSubject, subjectHash
+    }))
   }
   return (await Promise.all(probes)).some(found)
 }

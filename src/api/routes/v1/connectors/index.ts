@@ -33,6 +33,7 @@ async function view (database: Database, c: ConnectorRow): Promise<Static<typeof
     fields: c.fields,
     maxRejectRatio: c.maxRejectRatio,
     maxAgeDays: c.maxAgeDays,
+    maxRecordsPerSubject: c.maxRecordsPerSubject,
     ...(c.agent === null ? {} : { agent: c.agent }),
     active: c.active,
     activeSnapshot: c.activeSnapshotId === null ? null : await getSnapshot(database, c.activeSnapshotId),
