@@ -4,6 +4,12 @@
  * per request was most of an answer's cost (a socket write each way, and a statement for
  * PostgreSQL to parse, plan and execute), where a batch costs one.
  *
+ * A batch leaves at the end of the event loop's current turn (setImmediate), not at the first
+ * item: under load one turn handles many requests' events, and each would otherwise have left
+ * alone whenever no batch was out — a statement, a socket write and a wake-up of the database per
+ * request. Measured at 64 connections (bench/pipeline.ts): +15% answers/s and less PostgreSQL CPU
+ * per answer. When idle, the wait is the rest of one turn.
+ *
  * `run` gets the items of a batch and returns their results in the same order; if it fails, every
  * item of the batch is rejected with its error.
  */
@@ -13,7 +19,8 @@ export class StatementBatcher<I, O> {
   readonly #run: (items: I[]) => Promise<O[]>
   readonly #max: number
   #queue: Array<Waiting<I, O>> = []
-  #flushing: Promise<void> | null = null
+  /** a batch is with the database, or about to leave */
+  #busy = false
 
   constructor (run: (items: I[]) => Promise<O[]>, opts: { maxBatch?: number } = {}) {
     this.#run = run
@@ -23,7 +30,9 @@ export class StatementBatcher<I, O> {
   submit (item: I): Promise<O> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ item, resolve, reject })
-      if (this.#flushing === null) this.#flushing = this.#flush().finally(() => { this.#flushing = null })
+      if (this.#busy) return
+      this.#busy = true
+      setImmediate(() => { void this.#flush() })
     })
   }
 
@@ -40,5 +49,6 @@ export class StatementBatcher<I, O> {
         for (const w of batch) w.reject(err as Error)
       }
     }
+    this.#busy = false
   }
 }
