@@ -4,5 +4,6 @@ import { converter, type ConvertSpec, type RowBatch } from './convert.ts'
 
 const convert = converter(workerData as ConvertSpec)
 parentPort!.on('message', (batch: RowBatch) => {
-  parentPort!.postMessage(convert(batch))
+  const converted = convert(batch)
+  parentPort!.postMessage(converted, [converted.tally.buffer as ArrayBuffer])
 })

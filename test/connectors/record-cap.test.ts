@@ -141,7 +141,7 @@ t.test('the bucket count: a subject sharing a bucket with one past the bound kee
   const cap = new RecordCap(3, 'id')
   const tally: number[] = []
   for (const [line, h] of rows) tally.push(line, h.readInt32BE(0), h.readInt32BE(4))
-  cap.add(tally)
+  cap.add(Int32Array.from(tally))
   for (const [line, h] of rows) {
     await db.query(`insert into ${partitionName(SNAP)} (snapshot_id, subject_hash, key_version, attrs)
       values ($1, $2, 1, $3::jsonb)`, [SNAP, h, JSON.stringify({ line })])
@@ -161,6 +161,6 @@ t.test('the bucket count: a subject sharing a bucket with one past the bound kee
   t.same(await preparePartition(db, SNAP, true), { subjects: 3, unreadable: 1 })
 
   const clean = new RecordCap(3, 'id')
-  clean.add(tally.slice(0, 9))
+  clean.add(Int32Array.from(tally.slice(0, 9)))
   t.same(await clean.apply(db, SNAP), { subjects: 0, rows: 0, rejected: [] }, 'nothing hot: nothing read')
 })
