@@ -47,8 +47,8 @@ const agentPublic = parsePublicKey(agent.publicKey)!
 
 t.test('the exported key holds the connector\'s keys only, and reads back', async (t) => {
   const parsed = parseAgentKey(agentKey)
-  t.same(parsed.connector, { ...connector, maxRecordsPerSubject: 1000 }, 'a key of a connector without the ' +
-    'setting carries its default')
+  t.same(parsed.connector, { ...connector, maxRecordsPerSubject: 1000 },
+    'a key of a connector without the setting carries its default')
   t.same(Object.keys(parsed.fields), ['name'])
   const derived = keyring.connector('marriage', 1).material(['name'])
   t.same(Buffer.from(parsed.subject), Buffer.from(derived.subject))
