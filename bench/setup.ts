@@ -29,7 +29,10 @@ export const QUESTIONS = Array.from({ length: 10 }, (_, i) => `tax.q${i}`)
 /**
  * Two more connectors for the skewed-snapshot scenario (issue 15 part 6): `clean` holds one record
  * each of the first people of the population, `skewed` the same number of rows, all one person's
- * (a department's broken export). A question on each.
+ * (a department's broken export). A question on each. A load now keeps at most a connector's
+ * `maxRecordsPerSubject` rows of one person and rejects the rest (TOO_MANY_RECORDS): `skewed` is
+ * registered with the highest bound the API allows (10,000) and takes any share of rejects, so
+ * that its snapshot holds the most rows of one person a department can load.
  */
 export const SKEW_CONNECTORS = ['clean', 'skewed'] as const
 const ADMIN = { sub: 'bench', role: 'admin' as const }
@@ -78,7 +81,8 @@ export async function registerBench (database: Database): Promise<void> {
       title: id,
       kind: 'file',
       subject: { field: 'id_number', type: 'cn_resident_id' },
-      fields: [{ name: 'year', type: 'integer' }, { name: 'amount', type: 'number' }]
+      fields: [{ name: 'year', type: 'integer' }, { name: 'amount', type: 'number' }],
+      ...(id === 'skewed' ? { maxRecordsPerSubject: 10_000, maxRejectRatio: 1 } : {})
     })
     await createQuestion(deps, ADMIN, {
       id: id + '.q',
