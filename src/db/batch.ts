@@ -7,8 +7,9 @@
  * A batch leaves at the end of the event loop's current turn (setImmediate), not at the first
  * item: under load one turn handles many requests' events, and each would otherwise have left
  * alone whenever no batch was out — a statement, a socket write and a wake-up of the database per
- * request. Measured at 64 connections (bench/pipeline.ts): +15% answers/s and less PostgreSQL CPU
- * per answer. When idle, the wait is the rest of one turn.
+ * request. Measured at 64 connections (bench/README.md, "Quiet machine, before and after batches
+ * per event-loop turn"): +15% answers/s and less PostgreSQL CPU per answer. When idle, the wait is
+ * the rest of one turn.
  *
  * `run` gets the items of a batch and returns their results in the same order; if it fails, every
  * item of the batch is rejected with its error.
