@@ -255,9 +255,14 @@ t.test('the console in Chromium', async (t) => {
     await page.getByLabel('数据源代码').fill('welfare')
     await page.getByLabel('部门', { exact: true }).selectOption('civil-affairs')
     await page.getByLabel('中文名称').fill('低保名单')
+    await page.getByLabel('每人最多行数').fill('50')
+    await page.getByLabel('数据有效天数').fill('30')
     await page.getByRole('button', { name: '登记' }).click()
     await page.getByRole('status').filter({ hasText: '已登记' }).waitFor()
     t.ok(await page.getByRole('heading', { name: '低保名单 (welfare)' }).isVisible(), 'the new connector')
+    const registered = (await as(ADMIN)('GET', '/v1/connectors/welfare')).json()
+    t.same([registered.maxRecordsPerSubject, registered.maxAgeDays], [50, 30],
+      'rows per person and days the data answers for, as entered')
     await page.getByRole('button', { name: '退出登录' }).click()
   })
 

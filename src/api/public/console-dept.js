@@ -14,7 +14,10 @@ export async function connectorsView () {
     sections.length === 0 ? h('p', { text: t('noConnectors') }) : sections, await newFileConnector())
 }
 
-/** Registers a file connector: its department, titles, the subject's column and the typed fields (JSON). */
+/**
+ * Registers a file connector: its department, titles, the subject's column, the typed fields (JSON),
+ * and optionally how many rows of one person a load keeps and how many days its data answers for.
+ */
 async function newFileConnector () {
   const { departments } = await api('GET', '/v1/departments').catch(() => ({ departments: [] }))
   const id = h('input', { id: 'nc-id', required: true })
@@ -25,12 +28,16 @@ async function newFileConnector () {
   const column = h('input', { id: 'nc-subject', required: true, value: '身份证号码' })
   const fields = h('textarea', { id: 'nc-fields', rows: 4, spellcheck: 'false', required: true,
     text: '[{"name": "area", "type": "number", "column": "建筑面积"}]' })
+  const maxRecords = h('input', { id: 'nc-max-records', type: 'number', min: '1', max: '10000', placeholder: '1000' })
+  const maxAge = h('input', { id: 'nc-max-age', type: 'number', min: '0', max: '36500' })
   const result = status('nc-status')
   const form = h('form', { 'aria-labelledby': 'nc-h' },
     h('h2', { id: 'nc-h', text: t('newConnector') }),
     h('div', { class: 'grid' }, field(t('connectorId'), id), field(t('department'), dept),
       field(t('titleZh'), zh), field(t('titleEn'), en), field(t('subjectColumn'), column)),
     field(t('fieldsJson'), fields, t('fieldsHint')),
+    h('div', { class: 'grid' }, field(t('maxRecordsPerSubject'), maxRecords, t('maxRecordsHint')),
+      field(t('maxAgeDays'), maxAge, t('maxAgeHint'))),
     h('button', { type: 'submit', text: t('create') }), result)
   form.addEventListener('submit', async (event) => {
     event.preventDefault()
@@ -45,7 +52,9 @@ async function newFileConnector () {
       id: id.value, department: dept.value, title: zh.value, kind: 'file',
       titles: { zh: zh.value, ...(en.value === '' ? {} : { en: en.value }) },
       subject: { field: 'id_number', type: 'cn_resident_id', column: column.value },
-      fields: list
+      fields: list,
+      ...(maxRecords.value === '' ? {} : { maxRecordsPerSubject: Number(maxRecords.value) }),
+      ...(maxAge.value === '' ? {} : { maxAgeDays: Number(maxAge.value) })
     }
     try {
       await api('POST', '/v1/connectors', body)
