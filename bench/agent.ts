@@ -12,10 +12,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { measure, startServer, type RunResult } from './http.ts'
-import { databaseIsLocal, scratchDatabase } from './db.ts'
+import { databaseIsLocal } from './db.ts'
 import {
-  BENCH_MASTER, CLIENTS, QUESTIONS, SKEW_CONNECTORS, benchCsv, callerToken, loadBench, registerBench,
-  verificationBodies
+  BENCH_MASTER, CLIENTS, QUESTIONS, SKEW_CONNECTORS, benchCsv, callerToken, runAlone, verificationBodies
 } from './setup.ts'
 import { Keyring } from '../src/keys/keyring.ts'
 import { createConnector, createQuestion, updateClient } from '../src/registry/store.ts'
@@ -166,15 +165,6 @@ export async function agentBench (url: string, population: number, seconds: numb
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const rows = Number(process.env.BENCH_ROWS ?? 20_000)
-  const seconds = Number(process.env.BENCH_SECONDS ?? 5)
-  const db = await scratchDatabase(4)
-  try {
-    await registerBench(db.database)
-    await loadBench(db.database, rows)
-    console.log(`# agent vs local snapshot — ${new Date().toISOString()} — ${rows} people, ${seconds} s per run`)
-    await agentBench(db.url, rows, seconds, console.log, db.database)
-  } finally {
-    await db.drop()
-  }
+  await runAlone('agent vs local snapshot', async (db, rows, seconds) =>
+    await agentBench(db.url, rows, seconds, console.log, db.database))
 }

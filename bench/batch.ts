@@ -9,8 +9,8 @@
  *   node --import tsx bench/batch.ts         BENCH_ROWS (20,000) people, BENCH_SECONDS (5) per run
  */
 import { measure, startServer, type RunResult } from './http.ts'
-import { databaseIsLocal, scratchDatabase } from './db.ts'
-import { callerToken, CLIENTS, loadBench, registerBench, verificationBodies } from './setup.ts'
+import { databaseIsLocal } from './db.ts'
+import { callerToken, CLIENTS, runAlone, verificationBodies } from './setup.ts'
 
 export const HOUSEHOLD = 5
 const CONNECTIONS = Number(process.env.BATCH_CONNECTIONS ?? 16)
@@ -75,15 +75,5 @@ export async function batchBench (
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const rows = Number(process.env.BENCH_ROWS ?? 20_000)
-  const seconds = Number(process.env.BENCH_SECONDS ?? 5)
-  const db = await scratchDatabase(4)
-  try {
-    await registerBench(db.database)
-    await loadBench(db.database, rows)
-    console.log(`# batch vs single — ${new Date().toISOString()} — ${rows} people, ${seconds} s per run`)
-    await batchBench(db.url, rows, seconds, console.log)
-  } finally {
-    await db.drop()
-  }
+  await runAlone('batch vs single', async (db, rows, seconds) => await batchBench(db.url, rows, seconds, console.log))
 }

@@ -10,6 +10,7 @@ import { loadSnapshot } from '../src/connectors/load.ts'
 import { makeId, prng } from '../src/demo/population.ts'
 import { mintToken } from '../src/tokens.ts'
 import type { Database } from '../src/db/client.ts'
+import { scratchDatabase, type ScratchDb } from './db.ts'
 
 export const BENCH_MASTER = new Uint8Array(32).fill(11)
 export const BENCH_SECRET = new Uint8Array(32).fill(12)
@@ -181,4 +182,23 @@ export function verificationBodies (population: number, questions: number | stri
     }))
   }
   return out
+}
+
+/**
+ * A bench script run on its own: a scratch database with the bench's registry and `rows` people
+ * (BENCH_ROWS, default 20,000), `run` with BENCH_SECONDS (default 5) per run, then the database dropped.
+ */
+export async function runAlone (title: string, run: (db: ScratchDb, rows: number, seconds: number) => Promise<unknown>):
+Promise<void> {
+  const rows = Number(process.env.BENCH_ROWS ?? 20_000)
+  const seconds = Number(process.env.BENCH_SECONDS ?? 5)
+  const db = await scratchDatabase(4)
+  try {
+    await registerBench(db.database)
+    await loadBench(db.database, rows)
+    console.log(`# ${title} — ${new Date().toISOString()} — ${rows} people, ${seconds} s per run`)
+    await run(db, rows, seconds)
+  } finally {
+    await db.drop()
+  }
 }

@@ -83,7 +83,12 @@ export async function dropPartition (db: Executor, snapshotId: number, attached:
 export interface Lookup {
   snapshotId: number
   subjectHash: Uint8Array
-  /** rows of the subject to read at most (default MAX_RECORDS_PER_SUBJECT); past it: unreadable */
+  /**
+   * rows of the subject to read at most: its connector's `maxRecordsPerSubject` (default 1,000,
+   * design §14.1 "Bounded lookups"). Past it the subject is refused as unreadable, never answered
+   * from part of their rows. A load already rejects the rows beyond the connector's bound
+   * (record-cap.ts); this holds for a snapshot loaded under a higher bound than today's.
+   */
   max?: number
 }
 
@@ -117,15 +122,6 @@ export function unreadableQuestion (records: ReadonlyMap<string, SubjectRecords>
 }
 
 /**
- * How many rows of one subject a lookup reads at most when its connector names no other bound
- * (design §14.1, "Bounded lookups"): a subject with more is refused as unreadable (409
- * SUBJECT_DATA_UNREADABLE), never answered from part of their rows. A load already rejects the
- * rows beyond its connector's `maxRecordsPerSubject` (capRecords); the lookup's bound is what holds
- * for a snapshot loaded under a higher setting than today's.
- */
-export const MAX_RECORDS_PER_SUBJECT = DEFAULT_MAX_RECORDS_PER_SUBJECT
-
-/**
  * The lookups of one snapshot: $1 the subjects as JSON `[{i, h, n}]` (h: the keyed hash in hex, n:
  * how many rows of the subject to read at most). Returns rows `{i, attrs}`.
  */
@@ -146,7 +142,7 @@ export function lookupStatement (snapshotId: number): string {
  */
 export async function readRecords (db: Executor, lookups: readonly Lookup[]): Promise<SubjectRecords[]> {
   const bySnapshot = new Map<number, Array<{ i: number, h: string, n: number }>>()
-  const max = lookups.map((l) => l.max ?? MAX_RECORDS_PER_SUBJECT)
+  const max = lookups.map((l) => l.max ?? DEFAULT_MAX_RECORDS_PER_SUBJECT)
   lookups.forEach((l, i) => {
     let of = bySnapshot.get(l.snapshotId)
     if (of === undefined) bySnapshot.set(l.snapshotId, of = [])
