@@ -128,6 +128,31 @@ t.test('/readyz answers within 2 s when the database freezes under it', async (t
   }
 })
 
+t.test('a request waits on the database at most the deadline in all, however many statements it waits on', async (t) => {
+  await firstAnswer(3000)
+  // Another session holds the limiter's tables and the audit log's: the limiter's statement waits
+  // until the server's statement_timeout (a little below the deadline), and the refusal's audit entry
+  // after it would wait as long again. The server answers both (with an error), so the breaker stays
+  // closed and only the request's own deadline bounds the two waits together.
+  const holder = postgres(cluster.url('shifou'), { max: 1, onnotice: () => {} })
+  t.teardown(async () => { await holder.end() })
+  let locked!: () => void
+  const held = new Promise<void>((resolve) => { locked = resolve })
+  const release = holder.begin(async (tx) => {
+    await tx.unsafe('lock table usage_requests, usage_daily, audit_entries in access exclusive mode')
+    locked()
+    await new Promise((resolve) => setTimeout(resolve, 4 * DEADLINE))
+  })
+  await held
+  const r = await ask()
+  await release
+  t.equal(r.status, 503)
+  t.equal(r.body.code, 'DATABASE_UNAVAILABLE')
+  t.ok(r.ms < DEADLINE + 300, `refused after ${r.ms} ms, at the deadline (${DEADLINE} ms)`)
+  t.ok(database.available, 'the database answered all along: the breaker stayed closed')
+  t.equal((await ask()).status, 200, 'answers again once the tables are free')
+})
+
 t.test('a commit never acknowledged may land later: the next batch numbers after it', async (t) => {
   const writer = new AuditWriter(database)
   t.teardown(async () => { await writer.close() })

@@ -15,6 +15,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { ERRORS, isShifouError, ShifouError } from '../../errors.ts'
 import { validationProblem } from '../validation-problem.ts'
 import { actorOf } from '../../principal.ts'
+import { beforeDeadline, requestDeadline } from '../../db/timeouts.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -152,12 +153,14 @@ export default fp(async (app) => {
     const refusal = err.status === 403 || err.status === 429 || err.status === 503
     if (refusal && request.principal !== null && err.code !== 'AUDIT_UNAVAILABLE') {
       try {
-        await app.audit.append([{
+        // Within what is left of the request's deadline: a request refused because the database
+        // did not answer in time must not then wait for its refusal's entry as long again.
+        await beforeDeadline(requestDeadline(app.database.timeoutMs, reply.elapsedTime), app.audit.append([{
           kind: 'refusal',
           actor: actorOf(request.principal),
           code: err.code,
           detail: { method: request.method, route: request.routeOptions.url ?? '' }
-        }])
+        }]))
       } catch {
         // A database that does not answer keeps its own code: the refusal could not be audited either.
         if (err.code !== 'DATABASE_UNAVAILABLE') {
@@ -169,4 +172,4 @@ export default fp(async (app) => {
   })
 
   app.setNotFoundHandler(async (_request, reply) => reply.problem(new ShifouError('NOT_FOUND', 'No such route')))
-}, { name: 'errors', dependencies: ['audit', 'events'] })
+}, { name: 'errors', dependencies: ['database', 'audit', 'events'] })

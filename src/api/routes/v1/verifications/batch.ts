@@ -13,6 +13,7 @@ import { withErrors } from '../../../schemas/common.ts'
 import { BatchBody, BatchResponse, IdempotencyHeaders, MAX_BATCH_ITEMS } from '../../../schemas/verification.ts'
 import type { JsonValue } from '../../../../audit/entry.ts'
 import { problemBody } from '../../../plugins/errors.ts'
+import { beforeDeadline, requestDeadline } from '../../../../db/timeouts.ts'
 
 const ROUTE = 'POST /v1/verifications/batch'
 
@@ -36,7 +37,7 @@ const batch: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const { purpose, caseId, items } = request.body
     const principal = request.principal!
-    const ran = await app.idempotency.run(request, reply, ROUTE, items.map((i) => i.subject.idNumber),
+    const running = app.idempotency.run(request, reply, ROUTE, items.map((i) => i.subject.idNumber),
       async (record) => {
         // The items are decided together, so the limiter takes them in one statement where it can.
         const decisions = await Promise.all(items.map(async (item) => await decide(deps, principal, {
@@ -56,6 +57,9 @@ const batch: FastifyPluginAsyncTypebox = async (app) => {
         const outcomes = await settle(deps, decisions, (ds) => ds.some((d) => d.ok) ? record(stored(ds)) : null)
         return { value: outcomes, answered: outcomes.some((o) => o.ok) }
       })
+    // The request as a whole, its key's claim and every stage, waits on the database at most the
+    // deadline (src/db/timeouts.ts).
+    const ran = await beforeDeadline(requestDeadline(app.database.timeoutMs, reply.elapsedTime), running)
     if ('replayed' in ran) return { results: ran.replayed }
     return {
       results: ran.value.map((o) => {

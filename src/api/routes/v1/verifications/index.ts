@@ -5,6 +5,7 @@ import { verifyDeps } from '../../../../verifications/types.ts'
 import { withErrors } from '../../../schemas/common.ts'
 import { IdempotencyHeaders, VerificationBody, VerificationResponse } from '../../../schemas/verification.ts'
 import { ShifouError } from '../../../../errors.ts'
+import { beforeDeadline, requestDeadline } from '../../../../db/timeouts.ts'
 
 const ROUTE = 'POST /v1/verifications'
 
@@ -24,12 +25,15 @@ const verifications: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const body = request.body
-    const ran = await app.idempotency.run(request, reply, ROUTE, [body.subject.idNumber], async (record) => {
+    const running = app.idempotency.run(request, reply, ROUTE, [body.subject.idNumber], async (record) => {
       // Only an answer is recorded with a key: a refusal lets the key go, so a retry runs again.
       const outcome = await verify(deps, request.principal!, body, (decisions) =>
         decisions[0]?.ok === true ? record({ results: [{ verification: decisions[0].parsed.id }] }) : null)
       return { value: outcome, answered: outcome.ok }
     })
+    // The request as a whole, its key's claim and every stage, waits on the database at most the
+    // deadline (src/db/timeouts.ts).
+    const ran = await beforeDeadline(requestDeadline(app.database.timeoutMs, reply.elapsedTime), running)
     if ('replayed' in ran) {
       const [first] = ran.replayed
       if (first === undefined || 'error' in first) throw new ShifouError('INTERNAL')
