@@ -12,16 +12,20 @@
  *   - before: shifou_limit_batch (migration 0009, recreated here from its migration): the limits,
  *     the records of the requests that passed and the detectors' observation in one statement;
  *   - now: shifou_admit (migration 0020), then the connectors' readRecords, then the observation of
- *     the fresh requests (observeFresh): three statements, the last off the answer's path;
+ *     the fresh requests (observeFresh, shifou_observe_fresh of migration 0072): three statements,
+ *     the last off the answer's path;
+ *   - observation per request: the same with the observation as it was before migration 0072,
+ *     shifou_observe called once per fresh request;
  *   - shifou_admit alone: what stands between a request and its lookup.
  *
  * Scenarios run interleaved (A, B, C, A, B, C, …) for ADMISSION_ROUNDS rounds (3); each figure is
  * the median with the spread (min–max) over the rounds.
  */
 import { readFileSync } from 'node:fs'
-import { DatabaseCpu, scratchDatabase } from './db.ts'
-import { checkQuotas, type QuotaInput } from '../src/abuse/limits.ts'
-import { observeFresh } from '../src/abuse/observe.ts'
+import { DatabaseCpu, recreateFunction, scratchDatabase } from './db.ts'
+import { checkQuotas, cstDay, type QuotaInput } from '../src/abuse/limits.ts'
+import { observeFresh, type Observation } from '../src/abuse/observe.ts'
+import type { Executor } from '../src/db/client.ts'
 import {
   attachPartition, createPartition, partitionName, preparePartition, readRecords
 } from '../src/connectors/records.ts'
@@ -54,6 +58,9 @@ export async function admissionBench (log: (line: string) => void): Promise<Reco
     // The statement before this work, recreated from its migration (migration 0020 dropped it).
     const before = readFileSync(new URL('../migrations/0009_limit_batch.sql', import.meta.url), 'utf8')
     for (const statement of before.split('--> statement-breakpoint')) await db.database.query(statement)
+    // The observation once per request, as migration 0072 found it (0004, with 0020's plan settings).
+    await recreateFunction(async (text) => await db.database.query(text), 'shifou_observe',
+      ['0004_quota_functions.sql', '0020_admission_apart.sql'])
     // As the service does: the limiter's statements on the relaxed connections, records on the others.
     const exec = db.database.relaxed
 
@@ -86,6 +93,16 @@ export async function admissionBench (log: (line: string) => void): Promise<Reco
           known: read[batch.indexOf(q)]!.records.length > 0
         })))
       },
+      'observation per request: shifou_admit, readRecords, shifou_observe': async (batch) => {
+        const decisions = await checkQuotas(exec, batch)
+        const lookups = batch.map((q) => ({ snapshotId: SNAPSHOT, subjectHash: q.subject }))
+        const read = await readRecords(db.database, lookups)
+        const fresh = batch.filter((_, i) => decisions[i]!.fresh)
+        await observeEach(exec, fresh.map((q) => ({
+          client: q.client, organisation: q.organisation, subject: q.subject, prefix: q.prefix, now: q.now,
+          known: read[batch.indexOf(q)]!.records.length > 0
+        })))
+      },
       'now: shifou_admit alone': async (batch) => { await checkQuotas(exec, batch) }
     }
     const out: Record<string, unknown> = {}
@@ -112,6 +129,20 @@ export async function admissionBench (log: (line: string) => void): Promise<Reco
     await cpu.close()
     await db.drop()
   }
+}
+
+/** The observation before migration 0072: shifou_observe once per request, through a lateral join. */
+async function observeEach (db: Executor, batch: readonly Observation[]): Promise<void> {
+  const rows = batch.map((o, i) => ({
+    i, client: o.client, org: o.organisation, day: cstDay(o.now),
+    subject: o.subject.toString('hex'), prefix: o.prefix.toString('hex'), known: o.known
+  }))
+  await db.query(
+    `select u.i, o.* from jsonb_to_recordset($1::jsonb) as u(i integer, client text, org text, day date,
+        subject text, prefix text, known boolean)
+      cross join lateral shifou_observe(u.client, u.org, u.day, decode(u.subject, 'hex'), decode(u.prefix, 'hex'),
+        u.known, '{}', '{}') as o
+      order by u.i`, [JSON.stringify(rows)])
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -39,6 +39,22 @@ export async function scratchDatabase (poolSize = 10): Promise<ScratchDb> {
   }
 }
 
+/**
+ * Creates again a stored function that a later migration dropped, as its migrations made it (its
+ * CREATE and any ALTER of it, in the files given, in order), to measure or check against what
+ * replaced it. Executor-agnostic: `query` runs one statement.
+ */
+export async function recreateFunction (
+  query: (text: string) => Promise<unknown>, name: string, migrations: readonly string[]
+): Promise<void> {
+  for (const file of migrations) {
+    const text = readFileSync(new URL(`../migrations/${file}`, import.meta.url), 'utf8')
+    for (const statement of text.split('--> statement-breakpoint')) {
+      if (statement.includes(`FUNCTION "${name}"(`)) await query(statement)
+    }
+  }
+}
+
 export function fmt (n: number): string {
   return Math.round(n).toLocaleString('en')
 }

@@ -2,8 +2,9 @@
  * The detectors' observation of fresh requests (design §10): once a fresh request's records were
  * read (or it was refused before any was), whether its subject is known to any connector (the
  * connectors tell) is recorded with its row of the day, misses are counted, and the counts the
- * detectors judge are returned (shifou_observe, migration 0008). Off the answer's path: the
- * answer does not wait.
+ * detectors judge are returned: for the fresh requests of one moment in one call
+ * (shifou_observe_fresh, migration 0072), with the counts after the whole batch. Off the answer's
+ * path: the answer does not wait.
  */
 import type { Executor } from '../db/client.ts'
 import { ShifouError } from '../errors.ts'
@@ -31,10 +32,9 @@ interface CountsRow {
   names: number | null
 }
 
-/** Observes fresh requests in one statement; returns the counts of each, in order. */
+/** Observes fresh requests in one statement; returns the counts of each, in order (migration 0072). */
 export async function observeFresh (db: Executor, batch: readonly Observation[]): Promise<ObservedCounts[]> {
-  const rows = batch.map((o, i) => ({
-    i,
+  const rows = batch.map((o) => ({
     client: o.client,
     org: o.organisation,
     day: cstDay(o.now),
@@ -42,13 +42,7 @@ export async function observeFresh (db: Executor, batch: readonly Observation[])
     prefix: o.prefix.toString('hex'),
     known: o.known
   }))
-  // One observation after another, in the order given (a lateral call per row).
-  const result = await db.query<CountsRow>(
-    `select u.i, o.* from jsonb_to_recordset($1::jsonb) as u(i integer, client text, org text, day date,
-        subject text, prefix text, known boolean)
-      cross join lateral shifou_observe(u.client, u.org, u.day, decode(u.subject, 'hex'), decode(u.prefix, 'hex'),
-        u.known, '{}', '{}') as o
-      order by u.i`, [JSON.stringify(rows)])
+  const result = await db.query<CountsRow>('select * from shifou_observe_fresh($1::jsonb)', [JSON.stringify(rows)])
   if (result.length !== batch.length) throw new ShifouError('QUOTA_UNAVAILABLE', 'An observation was lost')
   const out = new Array<ObservedCounts>(batch.length)
   for (const r of result) {

@@ -1,7 +1,8 @@
 /**
  * The limiter's batch statement (migration 0020, shifou_admit), then the records read by the
  * connectors and the fresh requests observed in a batch, against the limiter checked one request
- * at a time (shifou_quota_check, then shifou_observe for a fresh request that passed): random
+ * at a time (shifou_quota_check, then shifou_observe — the per-request observation that migration
+ * 0072 replaced, created again here — for a fresh request that passed): random
  * batches from a few clients with small limits, so that both the batch's own path (nothing over a
  * limit) and the request-by-request path are taken. The decisions, the records read and every
  * counter the limiter and the detectors keep must be the same.
@@ -11,6 +12,8 @@ import { testDatabase } from '../helpers/db.ts'
 import { prng } from '../../src/demo/population.ts'
 import { checkQuotas, cstDay, type QuotaInput } from '../../src/abuse/limits.ts'
 import { observeFresh } from '../../src/abuse/observe.ts'
+import type { ObservedCounts } from '../../src/abuse/detectors.ts'
+import { recreateFunction } from '../../bench/db.ts'
 import { readRecords } from '../../src/connectors/records.ts'
 
 const SNAPSHOT = 999_999
@@ -28,6 +31,9 @@ const COLUMNS: Record<string, string> = {
 
 t.test('a batch is decided and recorded as its requests one at a time would be', async (t) => {
   const db = await testDatabase(t)
+  // The observation one request at a time, as it was before migration 0072 replaced it.
+  await recreateFunction(async (text) => await db.query(text), 'shifou_observe',
+    ['0004_quota_functions.sql', '0020_admission_apart.sql'])
   // Records of subjects 0-3 in a snapshot of their own: subjects 4-7 are unknown to it.
   await db.query(`create table records_s${SNAPSHOT} partition of records for values in (${SNAPSHOT})`)
   for (let s = 0; s < 4; s++) {
@@ -68,7 +74,7 @@ t.test('a batch is decided and recorded as its requests one at a time would be',
     const read = await readRecords(db, passed.map((q) => ({ snapshotId: SNAPSHOT, subjectHash: q.subject })))
     const readOf = new Map(passed.map((q, i) => [q, read[i]!]))
     const fresh = inputs.filter((_, i) => decisions[i]!.fresh)
-    await observeFresh(db.relaxed, fresh.map((q) => ({
+    const observed = await observeFresh(db.relaxed, fresh.map((q) => ({
       client: q.client,
       organisation: q.organisation,
       subject: q.subject,
@@ -80,6 +86,7 @@ t.test('a batch is decided and recorded as its requests one at a time would be',
 
     // The same requests one at a time, in the order the batch takes them (by client).
     const single: Array<{ limit: string | null, fresh: boolean, records: unknown[] }> = []
+    const singleCounts = new Map<number, ObservedCounts>()
     const order = requests.map((r, i) => ({ r, i })).sort((x, y) => x.r.client - y.r.client || x.i - y.i)
     for (const { r, i } of order) {
       const q = input('e', r)
@@ -110,16 +117,26 @@ t.test('a batch is decided and recorded as its requests one at a time would be',
             ).map((x) => x.attrs)
           : []
       if (d!.code === null && d!.fresh) {
-        await db.query('select * from shifou_observe($1, $2, $3, $4, $5, $6, $7, $8)', [
-          q.client,
-          q.organisation,
-          day,
-          q.subject,
-          q.prefix,
-          records.length > 0 ? true : null,
-          [],
-          []
-        ])
+        const [c] = await db.query<Record<string, number | null>>(
+          'select * from shifou_observe($1, $2, $3, $4, $5, $6, $7, $8)', [
+            q.client,
+            q.organisation,
+            day,
+            q.subject,
+            q.prefix,
+            records.length > 0 ? true : null,
+            [],
+            []
+          ])
+        singleCounts.set(i, {
+          subjects: c!.subjects ?? 0,
+          unknown: c!.unknown ?? 0,
+          orgSubjects: c!.org_subjects ?? null,
+          orgUnknown: c!.org_unknown ?? null,
+          prefixSubjects: c!.prefix_subjects ?? 0,
+          prefixUnknown: c!.prefix_unknown ?? 0,
+          names: c!.names ?? 0
+        })
       }
       single[i] = { limit: d!.code, fresh: d!.code === null && d!.fresh, records: d!.code === null ? [records] : [] }
     }
@@ -156,6 +173,26 @@ t.test('a batch is decided and recorded as its requests one at a time would be',
         [p]
       )
     t.same(await misses('b'), await misses('e'), `batch ${b}: usage_misses the same`)
+
+    // The counts the detectors judge are those after the whole batch (migration 0072): never below
+    // what one request at a time reported, and the same as it for the request observed last — of
+    // its client for the client's counts, of the batch for the organisation's too.
+    const freshAt = inputs.flatMap((q, i) => decisions[i]!.fresh ? [i] : [])
+    const lastOf = new Map(order.filter(({ i }) => singleCounts.has(i)).map(({ r, i }) => [r.client, i]))
+    const lastOfAll = order.filter(({ i }) => singleCounts.has(i)).at(-1)?.i
+    freshAt.forEach((i, k) => {
+      const got = observed[k]!
+      const one = singleCounts.get(i)!
+      const own = (c: ObservedCounts): unknown[] =>
+        [c.subjects, c.unknown, c.prefixSubjects, c.prefixUnknown, c.names]
+      const org = (c: ObservedCounts): unknown[] => [c.orgSubjects, c.orgUnknown]
+      if (own(got).some((n, j) => (n as number) < (own(one)[j] as number)) ||
+        org(got).some((n, j) => n !== null && (n as number) < (org(one)[j] as number))) {
+        t.fail(`batch ${b}: request ${i}'s counts ${JSON.stringify(got)} below one at a time ${JSON.stringify(one)}`)
+      }
+      if (lastOf.get(requests[i]!.client) === i) t.same(own(got), own(one), `batch ${b}: last of its client`)
+      if (lastOfAll === i) t.same(org(got), org(one), `batch ${b}: last of the batch, its organisation's counts`)
+    })
   }
   t.ok(
     passedBatches > 5 && refusedBatches > 5,
