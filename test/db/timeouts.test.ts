@@ -128,7 +128,7 @@ t.test('/readyz answers within 2 s when the database freezes under it', async (t
   }
 })
 
-t.test('a request waits on the database at most the deadline in all, however many statements it waits on', async (t) => {
+t.test('a request waits on the database at most the deadline in all, however many statements it makes', async (t) => {
   await firstAnswer(3000)
   // Another session holds the limiter's tables and the audit log's: the limiter's statement waits
   // until the server's statement_timeout (a little below the deadline), and the refusal's audit entry
