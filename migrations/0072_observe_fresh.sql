@@ -12,8 +12,8 @@
 --
 -- Plans: the subjects' rows are marked one request at a time, each an index probe of the primary
 -- key. A set-wise UPDATE joining the batch (migration 0023) was planned as a scan of the client's
--- whole day and measured slower than a call per request (migration 0024). The counts are scalar
--- subqueries, each an index probe per request. Scans and hash and merge joins are off and the plans
+-- whole day and measured slower than a call per request (migration 0024). The counts are index
+-- probes, one per distinct client, prefix and subject of the batch. Scans and hash and merge joins are off and the plans
 -- generic, made once per session, as in the limiter (migration 0020).
 CREATE FUNCTION "shifou_observe_fresh"(p jsonb)
 RETURNS TABLE (i integer, subjects integer, unknown integer, org_subjects integer, org_unknown integer,
@@ -54,15 +54,32 @@ BEGIN
 			ON CONFLICT (scope, day) DO UPDATE SET unknown = m.unknown + excluded.unknown;
 	END IF;
 
-	RETURN QUERY SELECT (u.k - 1)::integer,
-		(SELECT d.subjects FROM usage_daily d WHERE d.client_id = u.c AND d.day = u.d),
-		coalesce((SELECT m.unknown FROM usage_misses m WHERE m.scope = 'client:' || u.c AND m.day = u.d), 0),
-		(SELECT o.subjects FROM usage_org_daily o WHERE o.organisation = u.o AND o.day = u.d),
-		CASE WHEN u.o IS NULL THEN NULL ELSE coalesce((SELECT m.unknown FROM usage_misses m WHERE m.scope = 'org:' || u.o AND m.day = u.d), 0) END,
-		(SELECT count(*)::integer FROM usage_subjects s WHERE s.client_id = u.c AND s.day = u.d AND s.prefix = u.p),
-		(SELECT count(*)::integer FROM usage_subjects s WHERE s.client_id = u.c AND s.day = u.d AND s.prefix = u.p AND s.known = false),
-		(SELECT count(*)::integer FROM usage_names n WHERE n.client_id = u.c AND n.day = u.d AND n.subject = u.s)
-	FROM unnest(a_client, a_org, a_day, a_subject, a_prefix) WITH ORDINALITY AS u(c, o, d, s, p, k)
+	-- The counts after the batch are the same for every request of a client (and day), of a prefix,
+	-- of a subject: each is read once per distinct key, then given to every request that has it.
+	RETURN QUERY
+	WITH u AS (
+		SELECT x.c, x.o, x.d, x.s, x.p, x.k FROM unnest(a_client, a_org, a_day, a_subject, a_prefix) WITH ORDINALITY AS x(c, o, d, s, p, k)
+	), per_client AS (
+		SELECT y.c, y.o, y.d,
+			(SELECT d.subjects FROM usage_daily d WHERE d.client_id = y.c AND d.day = y.d) AS subjects,
+			coalesce((SELECT m.unknown FROM usage_misses m WHERE m.scope = 'client:' || y.c AND m.day = y.d), 0) AS unknown,
+			(SELECT o.subjects FROM usage_org_daily o WHERE o.organisation = y.o AND o.day = y.d) AS org_subjects,
+			CASE WHEN y.o IS NULL THEN NULL ELSE coalesce((SELECT m.unknown FROM usage_misses m WHERE m.scope = 'org:' || y.o AND m.day = y.d), 0) END AS org_unknown
+		FROM (SELECT DISTINCT u.c, u.o, u.d FROM u) y
+	), per_prefix AS (
+		SELECT y.c, y.d, y.p, z.n, z.f
+		FROM (SELECT DISTINCT u.c, u.d, u.p FROM u) y
+		CROSS JOIN LATERAL (SELECT count(*)::integer AS n, (count(*) FILTER (WHERE s.known = false))::integer AS f
+			FROM usage_subjects s WHERE s.client_id = y.c AND s.day = y.d AND s.prefix = y.p) z
+	), per_subject AS (
+		SELECT y.c, y.d, y.s, (SELECT count(*)::integer FROM usage_names n WHERE n.client_id = y.c AND n.day = y.d AND n.subject = y.s) AS names
+		FROM (SELECT DISTINCT u.c, u.d, u.s FROM u) y
+	)
+	SELECT (u.k - 1)::integer, pc.subjects, pc.unknown, pc.org_subjects, pc.org_unknown, pp.n, pp.f, ps.names
+	FROM u
+		JOIN per_client pc ON pc.c = u.c AND pc.d = u.d AND pc.o IS NOT DISTINCT FROM u.o
+		JOIN per_prefix pp ON pp.c = u.c AND pp.d = u.d AND pp.p = u.p
+		JOIN per_subject ps ON ps.c = u.c AND ps.d = u.d AND ps.s = u.s
 	ORDER BY u.k;
 END
 $$;

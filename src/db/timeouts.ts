@@ -3,6 +3,7 @@
  * SHIFOU_DB_TIMEOUT_MS: the client's deadline for a statement or transaction, and the server-side
  * limits a little below it.
  */
+import type { ShifouError } from '../errors.ts'
 import { unavailable } from './unavailable.ts'
 
 /** The default of SHIFOU_DB_TIMEOUT_MS. */
@@ -50,14 +51,18 @@ export function requestDeadline (timeoutMs: number | null, elapsedMs: number): n
  */
 export async function beforeDeadline<T> (deadlineAt: number | null, work: Promise<T>): Promise<T> {
   if (deadlineAt === null) return await work
+  const late = (): ShifouError => unavailable('The database did not answer in time; no answer was given, retry shortly')
+  const left = deadlineAt - Date.now()
+  // Already past: refused now, not by a timer. When the requests that waited on one stalled
+  // statement are all refused at once, a timer would put this one behind every other.
+  if (left <= 0) {
+    work.catch(() => {})
+    throw late()
+  }
   let timer: NodeJS.Timeout | undefined
-  const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      reject(unavailable('The database did not answer in time; no answer was given, retry shortly'))
-    }, Math.max(0, deadlineAt - Date.now()))
-  })
+  const timedOut = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => { reject(late()) }, left) })
   try {
-    return await Promise.race([work, late])
+    return await Promise.race([work, timedOut])
   } finally {
     clearTimeout(timer)
     work.catch(() => {})
