@@ -13,8 +13,8 @@
 -- Plans: the subjects' rows are marked one request at a time, each an index probe of the primary
 -- key. A set-wise UPDATE joining the batch (migration 0023) was planned as a scan of the client's
 -- whole day and measured slower than a call per request (migration 0024). The counts are index
--- probes, one per distinct client, prefix and subject of the batch. Scans and hash and merge joins are off and the plans
--- generic, made once per session, as in the limiter (migration 0020).
+-- probes, one per distinct client, prefix and subject of the batch. Scans and hash and merge joins
+-- are off and the plans generic, made once per session, as in the limiter (migration 0020).
 CREATE FUNCTION "shifou_observe_fresh"(p jsonb)
 RETURNS TABLE (i integer, subjects integer, unknown integer, org_subjects integer, org_unknown integer,
 	prefix_subjects integer, prefix_unknown integer, names integer)
