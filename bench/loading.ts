@@ -13,12 +13,15 @@ import { join } from 'node:path'
 import postgres from 'postgres'
 import { benchCsv, BENCH_SECRET } from './setup.ts'
 import { startServer } from './http.ts'
+import { median, spread } from './stats.ts'
 
 export interface LoadingFigures {
   rows: number
   shifouRowsPerSec: number
   copyRowsPerSec: number
+  /** the median of `ratios`, one a round */
   ratio: number
+  ratios: number[]
   peakRssMb: Record<string, number>
 }
 
@@ -64,20 +67,33 @@ export async function copyAndIndex (url: string, file: string): Promise<number> 
 }
 
 export async function loadingBench (url: string, rows: number, log: (line: string) => void): Promise<LoadingFigures> {
-  const file = await writeCsv(rows, 5)
-  log(`CSV of ${rows.toLocaleString('en')} rows: ${(statSync(file).size / 1048576).toFixed(0)} MiB`)
   const service = await startServer(['service', url], 18105)
   const peak: Record<string, number> = { start: service.peakRssMb() }
-  const copySeconds = await copyAndIndex(url, file)
-  const loadSeconds = await shifouLoad(service.url, file)
+  // Interleaved and repeated: COPY and shifou load alternate which goes first, a new file each round
+  // (the same rows loaded again would be the same snapshot), and each ratio is taken within its round.
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+  const loads: number[] = []
+  const copies: number[] = []
+  for (let round = 0; round < rounds; round++) {
+    const file = await writeCsv(rows, 5 + round)
+    if (round === 0) log(`CSV of ${rows.toLocaleString('en')} rows: ${(statSync(file).size / 1048576).toFixed(0)} MiB`)
+    if (round % 2 === 0) {
+      copies.push(await copyAndIndex(url, file))
+      loads.push(await shifouLoad(service.url, file))
+    } else {
+      loads.push(await shifouLoad(service.url, file))
+      copies.push(await copyAndIndex(url, file))
+    }
+    unlinkSync(file)
+  }
   peak[String(rows)] = service.peakRssMb()
-  const shifouRowsPerSec = rows / loadSeconds
-  const copyRowsPerSec = rows / copySeconds
+  const ratios = loads.map((l, i) => copies[i]! / l)
+  const shifouRowsPerSec = rows / median(loads)
+  const copyRowsPerSec = rows / median(copies)
   const perSec = (rate: number): string => Math.round(rate).toLocaleString('en')
-  log(`shifou load: ${loadSeconds.toFixed(1)} s, ${perSec(shifouRowsPerSec)} rows/s; ` +
-    `COPY + index: ${copySeconds.toFixed(1)} s, ${perSec(copyRowsPerSec)} rows/s; ` +
-    `ratio ${(shifouRowsPerSec / copyRowsPerSec).toFixed(2)}`)
-  unlinkSync(file)
+  log(`shifou load: ${median(loads).toFixed(1)} s (${spread(loads, 1)}), ${perSec(shifouRowsPerSec)} rows/s; ` +
+    `COPY + index: ${median(copies).toFixed(1)} s (${spread(copies, 1)}), ${perSec(copyRowsPerSec)} rows/s; ` +
+    `ratio ${median(ratios).toFixed(2)} (${spread(ratios, 2)}) over ${rounds} interleaved rounds (target ≥ 0.33)`)
   const big = rows * 5
   if (process.env.BENCH_SKIP_BIG_LOAD === undefined) {
     const bigFile = await writeCsv(big, 6)
@@ -88,5 +104,5 @@ export async function loadingBench (url: string, rows: number, log: (line: strin
   await service.stop()
   const when = (k: string): string => k === 'start' ? 'at start' : `after ${Number(k).toLocaleString('en')} rows`
   log(`service peak RSS: ${Object.entries(peak).map(([k, v]) => `${when(k)} ${v.toFixed(0)} MiB`).join(', ')}`)
-  return { rows, shifouRowsPerSec, copyRowsPerSec, ratio: shifouRowsPerSec / copyRowsPerSec, peakRssMb: peak }
+  return { rows, shifouRowsPerSec, copyRowsPerSec, ratio: median(ratios), ratios, peakRssMb: peak }
 }
