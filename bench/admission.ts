@@ -73,6 +73,18 @@ export async function admissionBench (log: (line: string) => void): Promise<Reco
         caseId: 'B-' + n, name: null, now: new Date()
       }
     }
+    // The limiter, the records of the requests and the observation of the fresh ones, as the service runs them.
+    const admitReadObserve = (observe: (db: Executor, batch: Observation[]) => Promise<unknown>) =>
+      async (batch: QuotaInput[]): Promise<void> => {
+        const decisions = await checkQuotas(exec, batch)
+        const lookups = batch.map((q) => ({ snapshotId: SNAPSHOT, subjectHash: q.subject }))
+        const read = await readRecords(db.database, lookups)
+        const fresh = batch.filter((_, i) => decisions[i]!.fresh)
+        await observe(exec, fresh.map((q) => ({
+          client: q.client, organisation: q.organisation, subject: q.subject, prefix: q.prefix, now: q.now,
+          known: read[batch.indexOf(q)]!.records.length > 0
+        })))
+      }
     const scenarios: Record<string, (batch: QuotaInput[]) => Promise<void>> = {
       'before: shifou_limit_batch (limits, records, observation)': async (batch) => {
         const rows = batch.map((q) => ({
@@ -83,26 +95,8 @@ export async function admissionBench (log: (line: string) => void): Promise<Reco
         }))
         await exec.query('select * from shifou_limit_batch($1::jsonb)', [JSON.stringify(rows)])
       },
-      'now: shifou_admit, readRecords, observeFresh': async (batch) => {
-        const decisions = await checkQuotas(exec, batch)
-        const lookups = batch.map((q) => ({ snapshotId: SNAPSHOT, subjectHash: q.subject }))
-        const read = await readRecords(db.database, lookups)
-        const fresh = batch.filter((_, i) => decisions[i]!.fresh)
-        await observeFresh(exec, fresh.map((q) => ({
-          client: q.client, organisation: q.organisation, subject: q.subject, prefix: q.prefix, now: q.now,
-          known: read[batch.indexOf(q)]!.records.length > 0
-        })))
-      },
-      'observation per request: shifou_admit, readRecords, shifou_observe': async (batch) => {
-        const decisions = await checkQuotas(exec, batch)
-        const lookups = batch.map((q) => ({ snapshotId: SNAPSHOT, subjectHash: q.subject }))
-        const read = await readRecords(db.database, lookups)
-        const fresh = batch.filter((_, i) => decisions[i]!.fresh)
-        await observeEach(exec, fresh.map((q) => ({
-          client: q.client, organisation: q.organisation, subject: q.subject, prefix: q.prefix, now: q.now,
-          known: read[batch.indexOf(q)]!.records.length > 0
-        })))
-      },
+      'now: shifou_admit, readRecords, observeFresh': admitReadObserve(observeFresh),
+      'observation per request: shifou_admit, readRecords, shifou_observe': admitReadObserve(observeEach),
       'now: shifou_admit alone': async (batch) => { await checkQuotas(exec, batch) }
     }
     const out: Record<string, unknown> = {}
