@@ -27,6 +27,7 @@ AS $$
 DECLARE
 	a_client text[]; a_org text[]; a_day date[]; a_subject bytea[]; a_prefix bytea[]; a_known boolean[];
 	m_scope text[] := '{}'; m_day date[] := '{}';
+	k integer;
 BEGIN
 	IF jsonb_array_length(p) = 0 THEN RETURN; END IF;
 	SELECT array_agg(x.v->>'client' ORDER BY x.k), array_agg(x.v->>'org' ORDER BY x.k), array_agg((x.v->>'day')::date ORDER BY x.k),
@@ -35,7 +36,8 @@ BEGIN
 		INTO a_client, a_org, a_day, a_subject, a_prefix, a_known
 		FROM jsonb_array_elements(p) WITH ORDINALITY AS x(v, k);
 
-	FOR k IN 1 .. array_length(a_client, 1) LOOP
+	-- In key order, as the misses below: two batches that mark the same rows take them in one order.
+	FOR k IN SELECT x.k FROM unnest(a_client, a_day, a_subject) WITH ORDINALITY AS x(c, d, s, k) ORDER BY x.c, x.d, x.s, x.k LOOP
 		UPDATE usage_subjects s SET known = a_known[k]
 			WHERE s.client_id = a_client[k] AND s.day = a_day[k] AND s.subject = a_subject[k] AND s.known IS NULL;
 		IF FOUND AND NOT a_known[k] THEN
