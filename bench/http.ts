@@ -49,22 +49,55 @@ export interface RunResult {
  * of the load generator (this process) over one run, divided by the 2xx responses. The database's
  * figure is given only when the database is on this machine (null otherwise).
  */
-export interface CpuPerResponse { server: number, database: number | null, loadGenerator: number }
+export interface CpuPerResponse {
+  server: number
+  /**
+   * The part of `server` spent on the servers' main threads, where JavaScript runs: the rest is
+   * their helper threads' (garbage collection, libuv's pool, worker threads).
+   */
+  serverThread: number
+  /**
+   * The time the servers' main threads were ready to run but waited for a core (the kernel's run
+   * queue, /proc/<pid>/task/<pid>/schedstat): what the other processes of the machine took from them.
+   */
+  serverThreadWait: number
+  database: number | null
+  loadGenerator: number
+}
 
-interface CpuSample { server: number, database: number | null, loadGenerator: number }
+interface CpuSample {
+  server: number
+  serverThread: number
+  serverThreadWait: number
+  database: number | null
+  loadGenerator: number
+}
 
-/** utime + stime of a process, in seconds; 0 if it is gone or unreadable. */
-function processCpu (pid: number): number {
+/**
+ * utime + stime of a process, or of one thread of it (`/proc/<pid>/task/<tid>/stat`), in seconds;
+ * 0 if it is gone or unreadable.
+ */
+function processCpu (pid: number, tid?: number): number {
   try {
     // Fields after the command name (which may hold spaces), from field 3 on: utime is 14, stime 15.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    const path = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`
+    const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ')
     return (Number(fields[11]) + Number(fields[12])) / 100
   } catch {
     return 0
   }
 }
 
-function sampleCpu (server: Server): { server: number, loadGenerator: number } {
+/** Seconds a thread waited on a run queue for a core (the second field of its schedstat); 0 if unreadable. */
+function runQueueWait (pid: number, tid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1e9
+  } catch {
+    return 0
+  }
+}
+
+function sampleCpu (server: Server): Omit<CpuSample, 'database'> {
   // The server and, with BENCH_PROCS > 1, its cluster's processes.
   const children: number[] = []
   for (const name of readdirSync('/proc')) {
@@ -75,8 +108,12 @@ function sampleCpu (server: Server): { server: number, loadGenerator: number } {
     } catch {}
   }
   const own = process.cpuUsage()
+  const pids = [server.proc.pid!, ...children]
   return {
-    server: [server.proc.pid!, ...children].reduce((t, pid) => t + processCpu(pid), 0),
+    server: pids.reduce((t, pid) => t + processCpu(pid), 0),
+    // A process's main thread has the process's id.
+    serverThread: pids.reduce((t, pid) => t + processCpu(pid, pid), 0),
+    serverThreadWait: pids.reduce((t, pid) => t + runQueueWait(pid, pid), 0),
     loadGenerator: (own.user + own.system) / 1e6
   }
 }
@@ -85,6 +122,8 @@ function cpuPerResponse (before: CpuSample, after: CpuSample, responses: number)
   const us = (seconds: number): number => Math.round(seconds * 1e6 / Math.max(1, responses))
   return {
     server: us(after.server - before.server),
+    serverThread: us(after.serverThread - before.serverThread),
+    serverThreadWait: us(after.serverThreadWait - before.serverThreadWait),
     database: before.database === null || after.database === null ? null : us(after.database - before.database),
     loadGenerator: us(after.loadGenerator - before.loadGenerator)
   }

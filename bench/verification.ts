@@ -45,9 +45,10 @@ export interface VerificationFigures {
 /** CPU per request of a run, e.g. "CPU/request: server 410 µs, PostgreSQL 200 µs, load generator 70 µs". */
 export function cpuLine (r: RunResult): string {
   if (r.cpu === undefined) return ''
-  const { server, database, loadGenerator } = r.cpu
+  const { server, serverThread, serverThreadWait, database, loadGenerator } = r.cpu
   const postgres = database === null ? 'not measured (not on this machine)' : database + ' µs'
-  return `CPU/request: server ${server} µs, PostgreSQL (bench database) ${postgres}, load generator ${loadGenerator} µs`
+  return `CPU/request: server ${server} µs (its main thread ${serverThread} µs, and ${serverThreadWait} µs ` +
+    `waiting for a core), PostgreSQL (bench database) ${postgres}, load generator ${loadGenerator} µs`
 }
 
 /** The median of each figure of several runs of one configuration. */
@@ -56,6 +57,8 @@ function medianRun (runs: RunResult[]): RunResult {
   const cpu = runs.every((r) => r.cpu !== undefined)
     ? {
         server: Math.round(m((r) => r.cpu!.server)),
+        serverThread: Math.round(m((r) => r.cpu!.serverThread)),
+        serverThreadWait: Math.round(m((r) => r.cpu!.serverThreadWait)),
         database: runs.every((r) => r.cpu!.database !== null) ? Math.round(m((r) => r.cpu!.database!)) : null,
         loadGenerator: Math.round(m((r) => r.cpu!.loadGenerator))
       }
@@ -183,8 +186,20 @@ export function cpuBudget (v: VerificationFigures): string[] | null {
     `  answer with its audit entry (limits, receipts off): ${bare} µs (+${bare - ceiling} over the ceiling)`,
     `  + receipts: ${receipts} µs (+${receipts - bare}); + limits and detectors: ${full} µs (+${full - receipts})`,
     `  ratio the CPU allows (ceiling's CPU / shifou's): ${(ceiling / full).toFixed(2)}; measured: ${measured}`,
-    `  cores used by shifou (server + its database backends, CPU s per s), 1 question: ${cores(v.full['1']!)}`
+    `  cores used by shifou (server + its database backends, CPU s per s), 1 question: ${cores(v.full['1']!)}; ` +
+    `of which the service's main thread: ${threadShare(v.full['1']!)}`
   ]
+}
+
+/**
+ * How much of one core the service's main thread (its JavaScript) had, CPU seconds per second, and
+ * the share of the time it waited for a core instead.
+ */
+function threadShare (r: RunResult): string {
+  if (r.cpu === undefined) return 'not measured'
+  const { serverThread, serverThreadWait } = r.cpu
+  const waiting = Math.round(serverThreadWait * r.rps / 1e4)
+  return `${(serverThread * r.rps / 1e6).toFixed(2)} core, waiting for a core ${waiting}% of the time`
 }
 
 /** CPU seconds per second of the server and its database backends: how many cores it kept busy. */
