@@ -42,7 +42,10 @@ export interface VerificationFigures {
   rounds: Record<string, RunResult[]>
 }
 
-/** CPU per request of a run, e.g. "CPU/request: server 410 µs, PostgreSQL 200 µs, load generator 70 µs". */
+/**
+ * CPU per request of a run, e.g. "CPU/request: server 456 µs (its main thread 437 µs, and 105 µs
+ * waiting for a core), PostgreSQL (bench database) 239 µs, load generator 108 µs".
+ */
 export function cpuLine (r: RunResult): string {
   if (r.cpu === undefined) return ''
   const { server, serverThread, serverThreadWait, database, loadGenerator } = r.cpu
@@ -193,7 +196,8 @@ export function cpuBudget (v: VerificationFigures): string[] | null {
 
 /**
  * How much of one core the service's main thread (its JavaScript) had, CPU seconds per second, and
- * the share of the time it waited for a core instead.
+ * the share of the time it waited for a core instead. With BENCH_PROCS > 1, the sums over the
+ * processes' main threads (so up to one core, and 100%, per process).
  */
 function threadShare (r: RunResult): string {
   if (r.cpu === undefined) return 'not measured'
