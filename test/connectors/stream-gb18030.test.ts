@@ -98,8 +98,8 @@ async function load (rows: number): Promise<{ growth: number, snapshot: Record<s
 /**
  * The smaller load's rows: well past the rows after which a load converts on worker threads
  * (DEFAULT_WORKERS.afterRows, 50,000), so that both loads hold the workers' heaps. At 60,000 the
- * smaller load had barely started them, and the difference between the loads was 20–71 MB in five
- * runs, one of them over the bound; with both loads well past it, 21–31 MB in four.
+ * smaller load had barely started them, and the difference between the loads was 9–71 MB in five
+ * runs, one of them over the bound; with both loads well past it, 21–31 MB in five.
  */
 const SMALL = 120_000
 
