@@ -4,10 +4,61 @@
  * RFC 8785 (JCS) serialisation of JSON data: object members sorted by the UTF-16 code units of
  * their names (§3.2.3, which is JavaScript's default string order), no whitespace, strings and
  * numbers as ECMAScript's JSON.stringify writes them (§3.2.2). Undefined members are left out;
- * non-finite numbers are refused. About 2.7× the speed of the `canonicalize` package on an entry,
- * which matters to `shifou audit verify`; test/audit/entry.test.ts cross-checks the two.
+ * non-finite numbers, and anything that is not JSON data, are refused.
+ *
+ * What shifou signs is mostly built with its members already in that order (audit entries,
+ * receipts, checkpoints' JSON): then JSON.stringify writes exactly these bytes, and checking the
+ * order first costs a fraction of writing the string member by member. Anything else takes the
+ * member-by-member path. test/crypto/jcs.test.ts cross-checks both with the `canonicalize` package.
  */
 export function canonicalJson (value: unknown): string {
+  return inCanonicalOrder(value) ? JSON.stringify(value) : sortedJson(value)
+}
+
+/**
+ * Whether JSON.stringify writes `value` as RFC 8785 does: plain JSON data (no toJSON, no class
+ * instances, finite numbers, no undefined array elements) whose objects enumerate their members in
+ * code-unit order. JavaScript enumerates integer-like names ("2", "10") first and in numeric
+ * order, which is not the RFC's, so such objects are in order only when both orders agree.
+ */
+export function inCanonicalOrder (value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true
+    case 'number':
+      return Number.isFinite(value)
+    case 'object': {
+      if (value === null) return true
+      if (Array.isArray(value)) {
+        if (Object.getPrototypeOf(value) !== Array.prototype) return false
+        for (let i = 0; i < value.length; i++) {
+          const item: unknown = value[i]
+          if (item === undefined || !inCanonicalOrder(item)) return false
+        }
+        return true
+      }
+      const proto: unknown = Object.getPrototypeOf(value)
+      if (proto !== Object.prototype && proto !== null) return false
+      const record = value as Record<string, unknown>
+      let previous: string | null = null
+      for (const key in record) {
+        if (!Object.hasOwn(record, key)) return false
+        if (previous !== null && !(previous < key)) return false
+        previous = key
+        const member = record[key]
+        // JSON.stringify leaves an undefined member out, as the RFC's serialisation does here.
+        if (member !== undefined && !inCanonicalOrder(member)) return false
+      }
+      return true
+    }
+    default:
+      return false
+  }
+}
+
+/** The member-by-member serialisation: sorts every object's names; throws on what is not JSON. */
+function sortedJson (value: unknown): string {
   if (value === null || typeof value !== 'object') {
     if (typeof value === 'number' && !Number.isFinite(value)) {
       throw new RangeError('JCS has no representation for ' + String(value))
@@ -19,7 +70,7 @@ export function canonicalJson (value: unknown): string {
   }
   if (Array.isArray(value)) {
     let out = '['
-    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i])
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + sortedJson(value[i])
     return out + ']'
   }
   let out = '{'
@@ -27,7 +78,7 @@ export function canonicalJson (value: unknown): string {
   for (const key of Object.keys(value).sort()) {
     const member = (value as Record<string, unknown>)[key]
     if (member === undefined) continue
-    out += (first ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(member)
+    out += (first ? '' : ',') + JSON.stringify(key) + ':' + sortedJson(member)
     first = false
   }
   return out + '}'
