@@ -212,8 +212,19 @@ async function rewriteFrom (db: Executor, k: number): Promise<void> {
   await rebuildNodes(db)
 }
 
-const verify = async (db: Executor, against?: string): Promise<VerifyReport> =>
-  await verifyLog(db, { verifier, origin: ORIGIN, ...(against === undefined ? {} : { against }) })
+const verify = async (db: Executor, against?: string, batch?: number): Promise<VerifyReport> =>
+  await verifyLog(db, {
+    verifier,
+    origin: ORIGIN,
+    ...(against === undefined ? {} : { against }),
+    ...(batch === undefined ? {} : { batch })
+  })
+
+/**
+ * Entries a page when a trial verifies again in pages: the log of a trial spans several, so that a
+ * page's stored nodes, compared while the next page is checked, are still reported first.
+ */
+const PAGE = 37
 
 /** Distinct positions: the fixed edge cases, then `TRIALS` random ones in [lo, hi]. */
 function positions (lo: number, hi: number, edges: number[]): number[] {
@@ -256,6 +267,9 @@ t.test('tampering with a signed audit log is detected and located (AU2a–AU2i)'
       await tamper(tx)
       const report = await verify(tx)
       t.notOk(report.ok, `${name}: detected (${report.problem?.reason ?? 'no problem reported'}) [seed ${seed}]`)
+      // The same problem; `size`, how far the check got, ends at a page's end.
+      const paged = await verify(tx, undefined, PAGE)
+      t.same(paged.problem, report.problem, `${name}: the same problem found reading ${PAGE} entries a page`)
       await expect(report, tx)
     })
   }
@@ -543,6 +557,21 @@ t.test('tampering with a signed audit log is detected and located (AU2a–AU2i)'
         t.equal(report.problem?.through, cp.size - 1, `the checkpoint at ${cp.size} is named`)
       })
     }
+    await untouched(t)
+  })
+
+  t.test('a page\'s stored nodes are reported before a problem of the next page', async (t) => {
+    // Entry 30 rewritten with its bytes, leaf hash and columns consistent, its tree nodes left: in
+    // pages of 37, the node over leaves 30…31 is completed (and wrong) in the first page, while the
+    // checkpoint signed at 50 fails in the second. The first page's nodes are compared while the
+    // second is checked; their problem is still the one reported.
+    await undone(db, async (tx) => {
+      await overwriteEntry(tx, falsify(await readEntry(tx, 30)))
+      const { problem } = await verify(tx, undefined, PAGE)
+      const reason = problem?.reason ?? 'no problem reported'
+      t.match(reason, /^the stored tree node at level \d+, index \d+ does not match/, reason)
+      t.ok(problem !== null && problem.index <= 30 && (problem.through ?? -1) >= 30, 'the node covers entry 30')
+    })
     await untouched(t)
   })
 
