@@ -11,21 +11,17 @@
  * and the first bad one), and, with `against`, a rewrite by someone who also holds the key.
  */
 import type { Executor } from '../db/client.ts'
-import { canonicalBytes, parseEntry, type Entry } from './entry.ts'
-import { equalHashes, leafHash } from './hasher.ts'
+import { equalHashes } from './hasher.ts'
+import { availableParallelism } from 'node:os'
+import type { EntryRow, PageProblem, Problem } from './entry-check.ts'
+import { CHECK_HERE, EntryCheckWorker, type EntryChecker } from './entry-checker.ts'
 import { CompactRange, type StoredNode } from './compact-range.ts'
 import { openCheckpoint, type CheckpointVerifier } from './checkpoint-note.ts'
 import { allCheckpoints } from './checkpoint-store.ts'
 import { fetchNodes } from './tree-store.ts'
 import { nodeKey } from './proof-build.ts'
 
-export interface Problem {
-  /** The first index that is wrong, or the first that can no longer be vouched for. */
-  index: number
-  /** When the damage can only be located to a range: its last index. */
-  through?: number
-  reason: string
-}
+export type { Problem } from './entry-check.ts'
 
 export interface VerifyReport {
   ok: boolean
@@ -46,79 +42,15 @@ export interface VerifyOptions {
    */
   witnessed?: ReadonlyArray<{ size: number, root: Uint8Array, by: string }>
   batch?: number
+  /**
+   * Where each entry's own checks run (entry-checker.ts); by default on this thread for the first
+   * page and on a worker thread for the rest.
+   */
+  checker?: EntryChecker
   onProgress?: (checked: number) => void
 }
 
-interface Row {
-  index: number
-  at: Date | string
-  kind: string
-  actor_sub: string
-  actor_role: string
-  caller: string | null
-  question: string | null
-  purpose: string | null
-  case_id: string | null
-  answer: string | null
-  code: string | null
-  subject: string | null
-  verification: string | null
-  snapshot: number | null
-  entry: Uint8Array
-  leaf_hash: Uint8Array
-}
-
-function columnMismatch (row: Row, e: Entry): string | null {
-  const pairs: Array<[string, unknown, unknown]> = [
-    // `at` too: auditors' time filters and exports select on the column.
-    ['at', new Date(row.at).toISOString(), e.at],
-    ['kind', row.kind, e.kind],
-    ['actor_sub', row.actor_sub, e.actor?.sub],
-    ['actor_role', row.actor_role, e.actor?.role],
-    ['caller', row.caller, e.caller ?? null],
-    ['question', row.question, e.question ?? null],
-    ['purpose', row.purpose, e.purpose ?? null],
-    ['case_id', row.case_id, e.caseId ?? null],
-    ['answer', row.answer, e.answer ?? null],
-    ['code', row.code, e.code ?? null],
-    ['subject', row.subject, e.subject ?? null],
-    ['verification', row.verification, e.verification ?? null],
-    ['snapshot', row.snapshot === null ? null : Number(row.snapshot), e.snapshot ?? null]
-  ]
-  for (const [name, stored, signed] of pairs) if (stored !== signed) return name
-  return null
-}
-
-function checkEntry (row: Row, expected: number): Problem | null {
-  let entry: Entry
-  const bytes = new Uint8Array(row.entry)
-  const at = (reason: string): Problem => ({ index: expected, reason })
-  try {
-    entry = parseEntry(bytes)
-  } catch {
-    return at('the entry bytes are not JSON')
-  }
-  if (entry.index === expected - 1 && expected > 0) {
-    // Rows expected - 1 and expected both hold an entry numbered expected - 1: either is the
-    // intruder, so the earlier one can no longer be vouched for (an insertion shifts the rest up).
-    return {
-      index: expected - 1,
-      through: expected,
-      reason: `entries ${expected - 1} and ${expected} both hold an entry of index ${expected - 1} ` +
-        `(a row was inserted at ${expected - 1}, or copied to ${expected})`
-    }
-  }
-  if (entry.index !== expected) {
-    return at(`the entry bytes are those of index ${String(entry.index)} (a row was inserted, moved or swapped)`)
-  }
-  if (!equalHashes(canonicalBytes(entry), bytes)) return at('the entry bytes are not canonical (RFC 8785)')
-  if (!equalHashes(leafHash(bytes), new Uint8Array(row.leaf_hash))) {
-    return at('the stored leaf hash does not match the entry bytes')
-  }
-  const column = columnMismatch(row, entry)
-  if (column !== null) return at(`column ${column} differs from the entry bytes`)
-  return null
-}
+interface PageRead { rows: EntryRow[], checked: Promise<PageProblem | null> }
 
 export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<VerifyReport> {
   const batch = opts.batch ?? 10000
@@ -172,7 +104,7 @@ export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<Ver
   const range = new CompactRange()
   let lastGood = 0
   let expected = 0
-  const page = async (from: number): Promise<Row[]> => await db.query<Row>(
+  const page = async (from: number): Promise<EntryRow[]> => await db.query<EntryRow>(
     `select index, at, kind, actor_sub, actor_role, caller,
         question, purpose, case_id, answer, code, subject, verification, snapshot, entry, leaf_hash
       from audit_entries where index >= $1 order by index limit $2`, [from, batch])
@@ -198,68 +130,89 @@ export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<Ver
   let nodesChecked: Promise<VerifyReport | null> = Promise.resolve(null)
   const failAfterNodes = async (problem: Problem, size: number): Promise<VerifyReport> =>
     (await nodesChecked) ?? fail(problem, size)
-  // The next page is read while this one is checked: the database and the hashing overlap.
-  let next = page(0)
-  for (;;) {
-    const rows = await next
-    if (rows.length === 0) break
-    next = page(Number(rows[rows.length - 1]!.index) + 1)
-    next.catch(() => {})
-    const completed: StoredNode[] = []
-    for (const row of rows) {
-      const index = Number(row.index)
-      if (index !== expected) {
-        const reason = `entry ${expected} is missing (the next row is ${index})`
-        return await failAfterNodes({ index: expected, reason }, expected)
-      }
-      const wrong = checkEntry(row, expected)
-      if (wrong !== null) return await failAfterNodes(wrong, expected)
-      // Before a signed size: the tree without this row, to tell an inserted row from a rewrite.
-      const before = roots.has(range.size + 1)
-        ? CompactRange.fromFrontier(range.size, range.frontier().map((n) => n.hash))
-        : null
-      completed.push(...range.append(new Uint8Array(row.leaf_hash)).filter((n) => n.level > 0))
-      expected++
-      const signed = roots.get(range.size)
-      if (signed !== undefined) {
-        if (!equalHashes(range.root(), signed)) {
+  // Each entry's own checks (entry-check.ts) run on a worker thread once the log has more than a
+  // page, while this thread reads the next page and folds the entries into the tree; a page is
+  // handed to the checks as soon as it is read, and the next page is read while this one is
+  // folded. The problems are still reported in the order of the entries.
+  let worker: EntryCheckWorker | null = null
+  const checkerFor = (afterFullPage: boolean): EntryChecker => {
+    if (opts.checker !== undefined) return opts.checker
+    if (!afterFullPage || availableParallelism() < 2) return CHECK_HERE
+    return (worker ??= new EntryCheckWorker())
+  }
+  const read = async (from: number, first: number, checker: EntryChecker): Promise<PageRead> => {
+    const rows = await page(from)
+    const checked = rows.length === 0 ? Promise.resolve(null) : checker.check(rows, first)
+    checked.catch(() => {})
+    return { rows, checked }
+  }
+  let next = read(0, 0, checkerFor(false))
+  try {
+    for (;;) {
+      const { rows, checked } = await next
+      if (rows.length === 0) break
+      const from = Number(rows[rows.length - 1]!.index) + 1
+      next = read(from, expected + rows.length, checkerFor(rows.length === batch))
+      next.catch(() => {})
+      const found = await checked
+      const completed: StoredNode[] = []
+      for (let position = 0; position < rows.length; position++) {
+        const row = rows[position]!
+        const index = Number(row.index)
+        if (index !== expected) {
+          const reason = `entry ${expected} is missing (the next row is ${index})`
+          return await failAfterNodes({ index: expected, reason }, expected)
+        }
+        if (found?.position === position) return await failAfterNodes(found.problem, expected)
+        // Before a signed size: the tree without this row, to tell an inserted row from a rewrite.
+        const before = roots.has(range.size + 1)
+          ? CompactRange.fromFrontier(range.size, range.frontier().map((n) => n.hash))
+          : null
+        completed.push(...range.append(new Uint8Array(row.leaf_hash)).filter((n) => n.level > 0))
+        expected++
+        const signed = roots.get(range.size)
+        if (signed !== undefined) {
+          if (!equalHashes(range.root(), signed)) {
           // An inserted row just before a signed size fails the checkpoint before the next row shows
           // the duplicate index: if the log without this row matches the signed root, it was inserted.
-          const [after] = await db.query<{ leaf_hash: Uint8Array }>(
-            'select leaf_hash from audit_entries where index = $1', [range.size])
-          if (before !== null && after !== undefined && after.leaf_hash.length === before.root().length) {
-            before.append(new Uint8Array(after.leaf_hash))
-            if (equalHashes(before.root(), signed)) {
-              return await failAfterNodes({
-                index: range.size - 1,
-                reason: `entry ${range.size - 1} was inserted: ` +
-                  `without it, the log matches the checkpoint signed at size ${range.size}`
-              }, expected)
+            const [after] = await db.query<{ leaf_hash: Uint8Array }>(
+              'select leaf_hash from audit_entries where index = $1', [range.size])
+            if (before !== null && after !== undefined && after.leaf_hash.length === before.root().length) {
+              before.append(new Uint8Array(after.leaf_hash))
+              if (equalHashes(before.root(), signed)) {
+                return await failAfterNodes({
+                  index: range.size - 1,
+                  reason: `entry ${range.size - 1} was inserted: ` +
+                    `without it, the log matches the checkpoint signed at size ${range.size}`
+                }, expected)
+              }
             }
+            return await failAfterNodes({
+              index: lastGood,
+              through: range.size - 1,
+              reason: `the log no longer matches the checkpoint signed at size ${range.size}: ` +
+                `an entry between ${lastGood} and ${range.size - 1} was rewritten (with its hashes recomputed)`
+            }, expected)
           }
-          return await failAfterNodes({
-            index: lastGood,
-            through: range.size - 1,
-            reason: `the log no longer matches the checkpoint signed at size ${range.size}: ` +
-              `an entry between ${lastGood} and ${range.size - 1} was rewritten (with its hashes recomputed)`
-          }, expected)
+          lastGood = range.size
         }
-        lastGood = range.size
-      }
-      for (const e of external) {
-        if (range.size === e.size && !equalHashes(range.root(), e.root)) {
-          return await failAfterNodes({ index: 0, through: range.size - 1, reason: e.rewritten }, expected)
+        for (const e of external) {
+          if (range.size === e.size && !equalHashes(range.root(), e.root)) {
+            return await failAfterNodes({ index: 0, through: range.size - 1, reason: e.rewritten }, expected)
+          }
         }
       }
+      const earlier = await nodesChecked
+      if (earlier !== null) return earlier
+      nodesChecked = checkNodes(completed, expected)
+      nodesChecked.catch(() => {})
+      opts.onProgress?.(expected)
     }
-    const earlier = await nodesChecked
-    if (earlier !== null) return earlier
-    nodesChecked = checkNodes(completed, expected)
-    nodesChecked.catch(() => {})
-    opts.onProgress?.(expected)
+    const last = await nodesChecked
+    if (last !== null) return last
+  } finally {
+    await (worker as EntryCheckWorker | null)?.close()
   }
-  const last = await nodesChecked
-  if (last !== null) return last
   const size = expected
   const beyond = checkpoints.find((cp) => cp.size > size)
   if (beyond !== undefined) {

@@ -25,6 +25,7 @@ import { ed25519SignerFromSeed } from '../../src/crypto/signed-note.ts'
 import { allCheckpoints } from '../../src/audit/checkpoint-store.ts'
 import { storeNodes } from '../../src/audit/tree-store.ts'
 import { verifyLog, type VerifyReport } from '../../src/audit/log-check.ts'
+import { EntryCheckWorker, type EntryChecker } from '../../src/audit/entry-checker.ts'
 
 const ORIGIN = 'tamper.test.shifou.local/audit'
 const signer = ed25519SignerFromSeed(ORIGIN, new Uint8Array(32).fill(0x5a))
@@ -212,17 +213,19 @@ async function rewriteFrom (db: Executor, k: number): Promise<void> {
   await rebuildNodes(db)
 }
 
-const verify = async (db: Executor, against?: string, batch?: number): Promise<VerifyReport> =>
+const verify = async (db: Executor, against?: string, batch?: number, checker?: EntryChecker): Promise<VerifyReport> =>
   await verifyLog(db, {
     verifier,
     origin: ORIGIN,
     ...(against === undefined ? {} : { against }),
-    ...(batch === undefined ? {} : { batch })
+    ...(batch === undefined ? {} : { batch }),
+    ...(checker === undefined ? {} : { checker })
   })
 
 /**
- * Entries a page when a trial verifies again in pages: the log of a trial spans several, so that a
- * page's stored nodes, compared while the next page is checked, are still reported first.
+ * Entries a page when a trial verifies again in pages, with each entry's own checks on a worker
+ * thread: the log of a trial spans several pages, so that a page's stored nodes, compared while
+ * the next page is checked, and the worker's findings are still reported in the entries' order.
  */
 const PAGE = 37
 
@@ -235,6 +238,8 @@ function positions (lo: number, hi: number, edges: number[]): number[] {
 
 t.test('tampering with a signed audit log is detected and located (AU2a–AU2i)', async (t) => {
   const db = await testDatabase(t)
+  const worker = new EntryCheckWorker()
+  t.teardown(async () => { await worker.close() })
   const size = 300 + between(1, EVERY - 1)
   const built = Date.now()
   await buildLog(db, size)
@@ -249,6 +254,7 @@ t.test('tampering with a signed audit log is detected and located (AU2a–AU2i)'
   const latest = checkpoints[checkpoints.length - 1]!.note
   const pristine = await verify(db, latest)
   t.same(pristine, { ok: true, size, checkpoints: checkpoints.length, problem: null }, 'the untouched log verifies')
+  t.same(await verify(db, latest, PAGE), pristine, 'and in pages, the checks on a worker thread verifyLog starts')
   /**
    * Positions next to signed sizes, where a bad entry meets a checkpoint's root: around the first
    * checkpoint, the last one and a random one (all of them with TAMPER_TRIALS ≥ 20).
@@ -268,7 +274,7 @@ t.test('tampering with a signed audit log is detected and located (AU2a–AU2i)'
       const report = await verify(tx)
       t.notOk(report.ok, `${name}: detected (${report.problem?.reason ?? 'no problem reported'}) [seed ${seed}]`)
       // The same problem; `size`, how far the check got, ends at a page's end.
-      const paged = await verify(tx, undefined, PAGE)
+      const paged = await verify(tx, undefined, PAGE, worker)
       t.same(paged.problem, report.problem, `${name}: the same problem found reading ${PAGE} entries a page`)
       await expect(report, tx)
     })
