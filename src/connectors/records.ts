@@ -28,6 +28,10 @@ export function partitionName (snapshotId: number): string {
  * given, one subject, not for the average. Sampled statistics of a file of identical rows (one
  * subject, 300,000 rows) planned every lookup of that snapshot as a sequential scan of all its
  * rows (50 ms each, measured) instead of an index probe (0.1 ms).
+ *
+ * No plan turns on `attrs` (lookups find rows by subject; the load's own counts read the whole
+ * table or one subject's rows), so ANALYZE gathers no statistics of it: on 1M rows they were
+ * about half of ANALYZE's time (335 → 170 ms, measured in psql).
  */
 export async function createPartition (db: Executor, snapshotId: number): Promise<string> {
   const table = partitionName(snapshotId)
@@ -35,6 +39,7 @@ export async function createPartition (db: Executor, snapshotId: number): Promis
   await db.query(`create table ${table} (like records)`)
   await db.query(`alter table ${table} add constraint ${table}_snapshot check (snapshot_id = ${snapshotId})`)
   await db.query(`alter table ${table} alter column subject_hash set (n_distinct = -1)`)
+  await db.query(`alter table ${table} alter column attrs set statistics 0`)
   return table
 }
 
