@@ -19,10 +19,11 @@ import { fmt, scratchDatabase } from './db.ts'
 const SECONDS = 5
 const WRITERS = [1, 16, 64]
 const VERIFY_ENTRIES = Number(process.env.AUDIT_VERIFY_ENTRIES ?? 1_000_000)
-const ORIGIN = 'bench.shifou.local/audit'
-const signer = ed25519SignerFromSeed(ORIGIN, new Uint8Array(32).fill(3))
+export const ORIGIN = 'bench.shifou.local/audit'
+export const signer = ed25519SignerFromSeed(ORIGIN, new Uint8Array(32).fill(3))
 
-function entry (i: number): EntryInput {
+/** The i-th entry of the bench's logs (here and bench/verify-compare.ts). */
+export function entry (i: number): EntryInput {
   return {
     kind: 'answer',
     actor: { sub: 'bench-client', role: 'caller' },

@@ -9,39 +9,17 @@
  * directory holding shifou's sources (a `git worktree` of an earlier commit, say), with its packages.
  */
 import { AuditWriter } from '../src/audit/writer.ts'
-import type { EntryInput } from '../src/audit/entry.ts'
-import { ed25519SignerFromSeed } from '../src/crypto/signed-note.ts'
 import type { VerifyOptions, VerifyReport } from '../src/audit/log-check.ts'
 import type { Executor } from '../src/db/client.ts'
 import { fmt, scratchDatabase } from './db.ts'
 import { median } from './stats.ts'
+import { entry, ORIGIN, signer } from './audit.ts'
 
 type Verify = (db: Executor, opts: VerifyOptions) => Promise<VerifyReport>
 
 const TREES = (process.env.VERIFY_TREES ?? new URL('..', import.meta.url).pathname).split(',')
 const ENTRIES = Number(process.env.VERIFY_ENTRIES ?? 1_000_000)
 const ROUNDS = Number(process.env.VERIFY_ROUNDS ?? 2)
-const ORIGIN = 'bench.shifou.local/audit'
-const signer = ed25519SignerFromSeed(ORIGIN, new Uint8Array(32).fill(3))
-
-function entry (i: number): EntryInput {
-  return {
-    kind: 'answer',
-    actor: { sub: 'bench-client', role: 'caller' },
-    verification: '00000000-0000-4000-8000-' + String(i).padStart(12, '0'),
-    caller: 'bench-client',
-    question: 'tax.paid_in_year',
-    params: { year: 2025 },
-    purpose: 'housing-subsidy',
-    caseId: 'HS-' + i,
-    answer: i % 3 === 0 ? 'no' : 'yes',
-    asOf: '2026-11-27',
-    snapshot: 7,
-    subject: 'a'.repeat(64),
-    keyVersion: 1,
-    norm: 'cn-ric-v1'
-  }
-}
 
 const db = await scratchDatabase(20)
 try {

@@ -19,6 +19,23 @@ export const CHECK_HERE: EntryChecker = {
   async close () {}
 }
 
+/**
+ * The checks on `checker`, and on the calling thread for a page it fails to answer (a worker
+ * thread that could not start, or stopped): the findings are the same, only later.
+ */
+export function orHere (checker: EntryChecker): EntryChecker {
+  return {
+    async check (rows, first) {
+      try {
+        return await checker.check(rows, first)
+      } catch {
+        return checkPage(rows, first)
+      }
+    },
+    async close () { await checker.close() }
+  }
+}
+
 interface Waiting { resolve: (p: PageProblem | null) => void, reject: (err: Error) => void }
 
 /** The checks on a worker thread; pages are answered in the order they were sent. */

@@ -10,11 +10,11 @@
  * signing key (a signed root that no longer matches — located between the last good checkpoint
  * and the first bad one), and, with `against`, a rewrite by someone who also holds the key.
  */
+import { availableParallelism } from 'node:os'
 import type { Executor } from '../db/client.ts'
 import { equalHashes } from './hasher.ts'
-import { availableParallelism } from 'node:os'
 import type { EntryRow, PageProblem, Problem } from './entry-check.ts'
-import { CHECK_HERE, EntryCheckWorker, type EntryChecker } from './entry-checker.ts'
+import { CHECK_HERE, EntryCheckWorker, orHere, type EntryChecker } from './entry-checker.ts'
 import { CompactRange, type StoredNode } from './compact-range.ts'
 import { openCheckpoint, type CheckpointVerifier } from './checkpoint-note.ts'
 import { allCheckpoints } from './checkpoint-store.ts'
@@ -48,6 +48,14 @@ export interface VerifyOptions {
    */
   checker?: EntryChecker
   onProgress?: (checked: number) => void
+}
+
+/** Up to `limit` rows of the log from index `from` on, in order, as the verification reads them. */
+export async function readEntryRows (db: Executor, from: number, limit: number): Promise<EntryRow[]> {
+  return await db.query<EntryRow>(
+    `select index, at, kind, actor_sub, actor_role, caller,
+        question, purpose, case_id, answer, code, subject, verification, snapshot, entry, leaf_hash
+      from audit_entries where index >= $1 order by index limit $2`, [from, limit])
 }
 
 interface PageRead { rows: EntryRow[], checked: Promise<PageProblem | null> }
@@ -104,10 +112,7 @@ export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<Ver
   const range = new CompactRange()
   let lastGood = 0
   let expected = 0
-  const page = async (from: number): Promise<EntryRow[]> => await db.query<EntryRow>(
-    `select index, at, kind, actor_sub, actor_role, caller,
-        question, purpose, case_id, answer, code, subject, verification, snapshot, entry, leaf_hash
-      from audit_entries where index >= $1 order by index limit $2`, [from, batch])
+  const page = async (from: number): Promise<EntryRow[]> => await readEntryRows(db, from, batch)
   // The stored perfect nodes serve proofs: they must be the ones the entries make. Those a page
   // completes are read and compared while the next page is checked (a round trip of its own that
   // took a fifth of the time when awaited); a problem with them is still reported before any
@@ -134,11 +139,11 @@ export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<Ver
   // page, while this thread reads the next page and folds the entries into the tree; a page is
   // handed to the checks as soon as it is read, and the next page is read while this one is
   // folded. The problems are still reported in the order of the entries.
-  let worker: EntryCheckWorker | null = null
+  let worker: EntryChecker | null = null
   const checkerFor = (afterFullPage: boolean): EntryChecker => {
     if (opts.checker !== undefined) return opts.checker
     if (!afterFullPage || availableParallelism() < 2) return CHECK_HERE
-    return (worker ??= new EntryCheckWorker())
+    return (worker ??= orHere(new EntryCheckWorker()))
   }
   const read = async (from: number, first: number, checker: EntryChecker): Promise<PageRead> => {
     const rows = await page(from)
@@ -211,7 +216,7 @@ export async function verifyLog (db: Executor, opts: VerifyOptions): Promise<Ver
     const last = await nodesChecked
     if (last !== null) return last
   } finally {
-    await (worker as EntryCheckWorker | null)?.close()
+    await (worker as EntryChecker | null)?.close()
   }
   const size = expected
   const beyond = checkpoints.find((cp) => cp.size > size)
