@@ -63,7 +63,11 @@ export class EntryCheckWorker implements EntryChecker {
     })
   }
 
+  /** Ends the worker once it has answered what it was sent (or at once, if it has stopped). */
   async close (): Promise<void> {
-    await this.#worker.terminate()
+    if (this.#failed !== null) return
+    const exited = new Promise<void>((resolve) => { this.#worker.once('exit', () => { resolve() }) })
+    this.#worker.postMessage(null)
+    await exited
   }
 }
