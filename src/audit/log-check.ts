@@ -43,8 +43,9 @@ export interface VerifyOptions {
   witnessed?: ReadonlyArray<{ size: number, root: Uint8Array, by: string }>
   batch?: number
   /**
-   * Where each entry's own checks run (entry-checker.ts); by default on this thread for the first
-   * page and on a worker thread for the rest.
+   * Where each entry's own checks run (entry-checker.ts). By default: on this thread for the first
+   * page; on a worker thread for the pages after a full one, on a machine of two cores or more;
+   * back on this thread for any page that worker fails to answer.
    */
   checker?: EntryChecker
   onProgress?: (checked: number) => void
