@@ -118,7 +118,11 @@ t.test('checkpoints are cosigned and published; a 409 is resolved with the witne
   w = await startWitness(t, witnessArgs)
   await until('the retry after the witness is back', async () => await cosigned(a, 15))
   t.pass('checkpoint 15 cosigned by the retry, without a new checkpoint')
-  t.equal(await metric(a, 'shifou_witness_cosigned_size', 'witness="w1"'), 15)
+  // The feeder sets the gauge once the cosignature's insert has returned: a poll of the table can
+  // see the row a moment before.
+  const gauge = async (): Promise<number> => await metric(a, 'shifou_witness_cosigned_size', 'witness="w1"')
+  await until('the cosigned-size gauge at 15', async () => (await gauge() === 15 ? true : null))
+  t.pass('the cosigned-size gauge reached 15')
   await w.stop()
 })
 
