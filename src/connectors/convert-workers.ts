@@ -4,7 +4,8 @@
  * rows kept it at a full core. Batches go to the workers in turn; each worker answers its
  * batches in order, so the results are taken in the order the rows came.
  */
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { startWorker } from '../threads.ts'
 import type { Converted, ConvertSpec, RowBatch } from './convert.ts'
 
 /**
@@ -23,13 +24,8 @@ export class ConvertWorkers {
   readonly #workers: Array<{ worker: Worker, waiting: Waiting[] }>
   #next = 0
 
-  constructor (spec: ConvertSpec, count: number) {
-    this.#workers = Array.from({ length: count }, () => {
-      const worker = new Worker(new URL('./convert-worker.mjs', import.meta.url), {
-        workerData: spec,
-        resourceLimits: WORKER_LIMITS
-      })
-      ConvertWorkers.started++
+  private constructor (workers: Worker[]) {
+    this.#workers = workers.map((worker) => {
       const entry = { worker, waiting: [] as Waiting[] }
       worker.on('message', (c: Converted) => { entry.waiting.shift()?.resolve(c) })
       const fail = (err: Error): void => { for (const w of entry.waiting.splice(0)) w.reject(err) }
@@ -37,6 +33,15 @@ export class ConvertWorkers {
       worker.on('exit', (code) => { fail(new Error('a loader worker stopped with code ' + String(code))) })
       return entry
     })
+  }
+
+  /** Starts `count` workers converting under `spec` (src/threads.ts: without a loader of their own). */
+  static async start (spec: ConvertSpec, count: number): Promise<ConvertWorkers> {
+    const entry = new URL('./convert-worker.ts', import.meta.url)
+    const workers = await Promise.all(Array.from({ length: count },
+      async () => await startWorker(entry, { workerData: spec, resourceLimits: WORKER_LIMITS })))
+    ConvertWorkers.started += count
+    return new ConvertWorkers(workers)
   }
 
   convert (batch: RowBatch): Promise<Converted> {

@@ -145,7 +145,7 @@ export async function convertRows (ctx: LoadContext, rows: RowSource, opts: Conv
     for await (const batch of rows.batches) {
       const flat = flattenRows(batch, spec, declaredKeys, (key) => ignored.add(key))
       if (workers === null && workerCount > 0 && submitted >= afterRows) {
-        workers = new ConvertWorkers(spec, workerCount)
+        workers = await ConvertWorkers.start(spec, workerCount)
       }
       for (const row of batch) submitted += row.kind === 'csvLines' ? row.count : 1
       if (workers === null) {
