@@ -8,7 +8,9 @@
  * Instead, the worker's module and everything it imports are bundled into one plain JavaScript
  * module by esbuild (the compiler tsx itself uses), once per process and entry (about 30 ms, in
  * esbuild's own process), and each worker starts from that text: two workers ready in about 40 ms
- * and 70 ms of CPU (measured; bench/README.md).
+ * and 70 ms of CPU (measured; bench/README.md). Everything the module imports is in the bundle,
+ * packages too (a data: URL has no node_modules beside it); Node's own modules stay imports, and a
+ * module a worker runs must not find files from its own URL (`import.meta.url` is the bundle's).
  *
  * The worker gets none of the parent's loader options (`--import`, `--loader`, `--require`): the
  * bundle needs no loader, and a parent started with `--import tsx` would otherwise have each worker
