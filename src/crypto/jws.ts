@@ -75,11 +75,28 @@ export function signCompact (
   payload: Record<string, unknown>,
   privateKey: KeyObject
 ): string {
+  const signingInput = ed25519SigningInput(header, payload, privateKey)
+  return withSignature(signingInput, sign(null, Buffer.from(signingInput, 'ascii'), privateKey))
+}
+
+/**
+ * The JWS Signing Input (§5.1 step 8) of an EdDSA JWS, to be signed elsewhere (another thread):
+ * `signCompact` is this, the Ed25519 signature of its ASCII bytes, then `withSignature`.
+ */
+export function ed25519SigningInput (
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  privateKey: KeyObject
+): string {
   if (header.alg !== 'EdDSA' || privateKey.asymmetricKeyType !== 'ed25519') {
     throw new RangeError('only EdDSA with Ed25519 keys is signed here')
   }
-  const signingInput = encodeBase64url(canonicalJson(header)) + '.' + encodeBase64url(canonicalJson(payload))
-  return signingInput + '.' + encodeBase64url(sign(null, Buffer.from(signingInput, 'ascii'), privateKey))
+  return encodeBase64url(canonicalJson(header)) + '.' + encodeBase64url(canonicalJson(payload))
+}
+
+/** The compact JWS of a signing input and its signature. */
+export function withSignature (signingInput: string, signature: Uint8Array): string {
+  return signingInput + '.' + encodeBase64url(signature)
 }
 
 const DIGEST: Record<Exclude<JwsAlgorithm, 'EdDSA'>, string> = {

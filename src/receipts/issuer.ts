@@ -20,7 +20,7 @@ export interface ReceiptIssuer {
   /** The key that will sign the receipts of the entries about to be written; null: no receipts. */
   signer(): Promise<SigningKey | null>
   /** The receipt of a committed answer entry, about the subject with this normalised ID. */
-  issue(entry: Entry, key: SigningKey, normalisedId: string): IssuedReceipt
+  issue(entry: Entry, key: SigningKey, normalisedId: string): Promise<IssuedReceipt>
   /** The receipt first issued for a stored entry, or null if it was answered without one. */
   reissue(entry: Entry, normalisedId: string): Promise<IssuedReceipt | null>
   /** The published verification keys; null when this service signs no receipts. */
@@ -31,7 +31,7 @@ export interface ReceiptIssuer {
 export const NO_RECEIPTS: ReceiptIssuer = {
   context: { issuer: '', log: '' },
   async signer () { return null },
-  issue () { throw new Error('no receipts are issued') },
+  async issue () { throw new Error('no receipts are issued') },
   async reissue () { return null },
   async jwks () { return null }
 }

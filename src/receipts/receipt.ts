@@ -17,7 +17,8 @@
  */
 import type { KeyObject } from 'node:crypto'
 import type { Entry } from '../audit/entry.ts'
-import { decodeCompact, signCompact, verifySignature } from '../crypto/jws.ts'
+import { decodeCompact, ed25519SigningInput, signCompact, verifySignature, withSignature } from '../crypto/jws.ts'
+import type { Ed25519Signer } from '../crypto/ed25519-thread.ts'
 
 export const RECEIPT_TYPE = 'shifou-receipt+jwt'
 
@@ -73,6 +74,14 @@ export function receiptClaims (entry: Entry, commitment: string, ctx: ReceiptCon
 
 export function signReceipt (claims: ReceiptClaims, key: { kid: string, privateKey: KeyObject }): string {
   return signCompact({ alg: 'EdDSA', kid: key.kid, typ: RECEIPT_TYPE }, { ...claims }, key.privateKey)
+}
+
+/** `signReceipt`, with the signature made by `signer` (src/crypto/ed25519-thread.ts): the same bytes. */
+export async function signReceiptWith (signer: Ed25519Signer, claims: ReceiptClaims,
+  key: { kid: string, privateKey: KeyObject }): Promise<string> {
+  const input = ed25519SigningInput({ alg: 'EdDSA', kid: key.kid, typ: RECEIPT_TYPE }, { ...claims }, key.privateKey)
+  const signature = await signer.sign(Buffer.from(input, 'ascii'), { id: key.kid, privateKey: key.privateKey })
+  return withSignature(input, signature)
 }
 
 export type ReceiptCheck =

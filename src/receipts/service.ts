@@ -4,11 +4,13 @@
  *   1. `signer()` picks the current key before the entries are written, and each answer entry
  *      names it (`receiptKid`), so the entry alone says which key signs its receipt;
  *   2. the entries commit (fail closed: no receipt without a committed entry and its index);
- *   3. `issue(entry, …)` signs the receipt of each committed entry.
+ *   3. `issue(entry, …)` signs the receipt of each committed entry (the Ed25519 signature itself on
+ *      a worker thread: src/crypto/ed25519-thread.ts).
  *
  * `reissue` rebuilds the receipt of a stored entry for a certificate: same key, same nonce, same
  * iat, hence the same bytes as the receipt first returned.
  */
+import { availableParallelism } from 'node:os'
 import type { Database } from '../db/client.ts'
 import type { Keyring } from '../keys/keyring.ts'
 import type { Entry } from '../audit/entry.ts'
@@ -17,24 +19,32 @@ import { encodeBase64url } from '../crypto/base64url.ts'
 import type { Jwks } from './jwk.ts'
 import type { IssuedReceipt, ReceiptIssuer } from './issuer.ts'
 import { SigningKeys, WRAP_KEY_INFO, type SigningKey } from './keys.ts'
-import { receiptClaims, signReceipt, type ReceiptContext } from './receipt.ts'
+import { receiptClaims, signReceiptWith, type ReceiptContext } from './receipt.ts'
+import { Ed25519Thread, SIGN_HERE, type Ed25519Signer } from '../crypto/ed25519-thread.ts'
 
 export interface ReceiptServiceOptions extends ReceiptContext {
   database: Database
   keyring: Keyring
   /** How long a process keeps its view of the keys (default 2 s). */
   keyTtlMs?: number
+  /**
+   * Where signatures are made: on a worker thread when the machine has more than one core (the
+   * default; src/crypto/ed25519-thread.ts), else on the answering thread.
+   */
+  signer?: Ed25519Signer
 }
 
 export class ReceiptService implements ReceiptIssuer {
   readonly keys: SigningKeys
   readonly #nonces: NonceDeriver
   readonly #ctx: ReceiptContext
+  readonly #signer: Ed25519Signer
 
   constructor (opts: ReceiptServiceOptions) {
     this.keys = new SigningKeys(opts.database, opts.keyring.derive(WRAP_KEY_INFO), opts.keyTtlMs)
     this.#nonces = new NonceDeriver(opts.keyring.derive(NONCE_KEY_INFO))
     this.#ctx = { issuer: opts.issuer, log: opts.log }
+    this.#signer = opts.signer ?? (availableParallelism() > 1 ? new Ed25519Thread() : SIGN_HERE)
   }
 
   /** The receipts' issuer and log origin. */
@@ -52,17 +62,22 @@ export class ReceiptService implements ReceiptIssuer {
   }
 
   /** The receipt of a committed answer entry, about the subject with this normalised ID. */
-  issue (entry: Entry, key: SigningKey, normalisedId: string): IssuedReceipt {
+  async issue (entry: Entry, key: SigningKey, normalisedId: string): Promise<IssuedReceipt> {
     const nonce = this.#nonces.nonce(entry.verification ?? '', entry.question ?? '')
-    const receipt = signReceipt(receiptClaims(entry, subjectCommitment(nonce, normalisedId), this.#ctx), key)
-    return { receipt, nonce: encodeBase64url(nonce) }
+    const claims = receiptClaims(entry, subjectCommitment(nonce, normalisedId), this.#ctx)
+    return { receipt: await signReceiptWith(this.#signer, claims, key), nonce: encodeBase64url(nonce) }
   }
 
   /** The receipt first issued for a stored entry, or null if it was answered without one. */
   async reissue (entry: Entry, normalisedId: string): Promise<IssuedReceipt | null> {
     if (entry.receiptKid === undefined) return null
     const key = await this.keys.byKid(entry.receiptKid)
-    return key === null ? null : this.issue(entry, key, normalisedId)
+    return key === null ? null : await this.issue(entry, key, normalisedId)
+  }
+
+  /** Stops the signing thread. */
+  async close (): Promise<void> {
+    await this.#signer.close()
   }
 
   async jwks (): Promise<Jwks> {

@@ -97,9 +97,9 @@ export async function settle (
   })
   const companion = companionFor?.(decisions) ?? null
   const written = inputs.length === 0 ? [] : await deps.audit.commit(inputs, companion ?? undefined)
-  return decisions.map((d, i) => d.ok
-    ? { ok: true, result: answersOf(d.parsed, d.evaluated, written.slice(starts[i]), signer, deps) }
-    : { ok: false, refusal: d.refusal })
+  return await Promise.all(decisions.map(async (d, i): Promise<Outcome> => d.ok
+    ? { ok: true, result: await answersOf(d.parsed, d.evaluated, written.slice(starts[i]), signer, deps) }
+    : { ok: false, refusal: d.refusal }))
 }
 
 /** One verification, decided and settled. */

@@ -28,5 +28,6 @@ export default fp<ReceiptsOptions>(async (app, opts) => {
   const { issuer, log } = opts
   const service = new ReceiptService({ database: app.database, keyring: app.keyring, issuer, log })
   await service.init()
+  app.addHook('onClose', async () => { await service.close() })
   app.decorate('receipts', service)
 }, { name: 'receipts', dependencies: ['database', 'keys'] })

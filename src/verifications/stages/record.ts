@@ -25,21 +25,21 @@ export function answerEntries (v: Parsed, evaluated: readonly Evaluated[], signe
 }
 
 /** The answers, once their entries (`written`, in the same order) have committed, with their receipts. */
-export function answersOf (
+export async function answersOf (
   v: Parsed,
   evaluated: readonly Evaluated[],
   written: readonly Entry[],
   signer: SigningKey | null,
   deps: Pick<VerifyDeps, 'receipts'>
-): VerificationResult {
+): Promise<VerificationResult> {
   return {
     id: v.id,
-    answers: evaluated.map((e, i) => ({
+    answers: await Promise.all(evaluated.map(async (e, i) => ({
       question: e.question.id,
       answer: e.answer,
       asOf: e.snapshot.asOf,
       auditIndex: written[i]!.index,
-      ...(signer === null ? {} : deps.receipts.issue(written[i]!, signer, v.subject.id))
-    }))
+      ...(signer === null ? {} : await deps.receipts.issue(written[i]!, signer, v.subject.id))
+    })))
   }
 }
