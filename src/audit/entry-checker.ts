@@ -4,7 +4,8 @@
  * On its own thread the checks were about half of a verification's time, with PostgreSQL mostly
  * idle on the other core.
  */
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { startWorker } from '../threads.ts'
 import { checkPage, type EntryRow, type PageProblem } from './entry-check.ts'
 
 export interface EntryChecker {
@@ -38,36 +39,47 @@ export function orHere (checker: EntryChecker): EntryChecker {
 
 interface Waiting { resolve: (p: PageProblem | null) => void, reject: (err: Error) => void }
 
-/** The checks on a worker thread; pages are answered in the order they were sent. */
+/**
+ * The checks on a worker thread (started by src/threads.ts, without a loader of its own); pages are
+ * answered in the order they were sent.
+ */
 export class EntryCheckWorker implements EntryChecker {
-  readonly #worker: Worker
+  readonly #worker: Promise<Worker | null>
   readonly #waiting: Waiting[] = []
   #failed: Error | null = null
 
   constructor () {
-    this.#worker = new Worker(new URL('./entry-check-worker.mjs', import.meta.url))
-    this.#worker.on('message', (p: PageProblem | null) => { this.#waiting.shift()?.resolve(p) })
-    const fail = (err: Error): void => {
-      this.#failed ??= err
-      for (const w of this.#waiting.splice(0)) w.reject(err)
-    }
-    this.#worker.on('error', fail)
-    this.#worker.on('exit', (code) => { fail(new Error('the audit check worker stopped with code ' + String(code))) })
+    this.#worker = startWorker(new URL('./entry-check-worker.ts', import.meta.url)).then((worker) => {
+      worker.on('message', (p: PageProblem | null) => { this.#waiting.shift()?.resolve(p) })
+      worker.on('error', (err) => { this.#fail(err) })
+      worker.on('exit', (code) => { this.#fail(new Error('the audit check worker stopped with code ' + String(code))) })
+      return worker
+    }, (err: unknown) => {
+      this.#fail(err instanceof Error ? err : new Error('the audit check worker could not start'))
+      return null
+    })
+  }
+
+  #fail (err: Error): void {
+    this.#failed ??= err
+    for (const w of this.#waiting.splice(0)) w.reject(err)
   }
 
   async check (rows: readonly EntryRow[], first: number): Promise<PageProblem | null> {
-    if (this.#failed !== null) throw this.#failed
+    const worker = await this.#worker
+    if (this.#failed !== null || worker === null) throw this.#failed
     return await new Promise((resolve, reject) => {
       this.#waiting.push({ resolve, reject })
-      this.#worker.postMessage({ rows, first })
+      worker.postMessage({ rows, first })
     })
   }
 
   /** Ends the worker once it has answered what it was sent (or at once, if it has stopped). */
   async close (): Promise<void> {
-    if (this.#failed !== null) return
-    const exited = new Promise<void>((resolve) => { this.#worker.once('exit', () => { resolve() }) })
-    this.#worker.postMessage(null)
+    const worker = await this.#worker
+    if (this.#failed !== null || worker === null) return
+    const exited = new Promise<void>((resolve) => { worker.once('exit', () => { resolve() }) })
+    worker.postMessage(null)
     await exited
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Each entry's own checks (src/audit/entry-check.ts) give the same findings wherever they run: on
- * the calling thread, on a worker thread, or on the calling thread after a worker failed.
+ * the calling thread, on a worker thread, or on the calling thread after a worker failed; and the
+ * worker's own module answers pages in order over any message port.
  */
 import t from 'tap'
 import { testDatabase } from '../helpers/db.ts'
@@ -8,6 +9,9 @@ import { AuditWriter } from '../../src/audit/writer.ts'
 import { readEntryRows } from '../../src/audit/log-check.ts'
 import { checkPage } from '../../src/audit/entry-check.ts'
 import { CHECK_HERE, EntryCheckWorker, orHere, type EntryChecker } from '../../src/audit/entry-checker.ts'
+import { servePages } from '../../src/audit/entry-check-worker.ts'
+import { MessageChannel } from 'node:worker_threads'
+import { once } from 'node:events'
 
 // Three pages of 50 rows as the verification reads them, one column changed in the second and one
 // leaf hash in the third (in memory: the checks are what is tested, not the database).
@@ -54,4 +58,16 @@ t.test('a worker that stopped: its pages are refused, and orHere checks them her
   const failing: EntryChecker = { check: async () => { throw new Error('no worker') }, close: async () => {} }
   t.same(await orHere(worker).check(pages[1]!, 50), expected[1])
   t.same(await orHere(failing).check(pages[2]!, 100), expected[2])
+})
+
+t.test('the worker module over a message port: each page answered in order, and null closes it', async (t) => {
+  const { port1, port2 } = new MessageChannel()
+  servePages(port1)
+  const answers: unknown[] = []
+  port2.on('message', (p: unknown) => { answers.push(p) })
+  for (const rows of pages) port2.postMessage({ rows, first: Number(rows[0]!.index) })
+  const closed = once(port2, 'close')
+  port2.postMessage(null)
+  await closed
+  t.same(answers, expected, 'the answers of the pages sent before null')
 })
