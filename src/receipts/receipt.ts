@@ -72,14 +72,17 @@ export function receiptClaims (entry: Entry, commitment: string, ctx: ReceiptCon
   }
 }
 
+/** The JWS header of a receipt signed by the key `kid`. */
+const receiptHeader = (kid: string): Record<string, unknown> => ({ alg: 'EdDSA', kid, typ: RECEIPT_TYPE })
+
 export function signReceipt (claims: ReceiptClaims, key: { kid: string, privateKey: KeyObject }): string {
-  return signCompact({ alg: 'EdDSA', kid: key.kid, typ: RECEIPT_TYPE }, { ...claims }, key.privateKey)
+  return signCompact(receiptHeader(key.kid), { ...claims }, key.privateKey)
 }
 
 /** `signReceipt`, with the signature made by `signer` (src/crypto/ed25519-thread.ts): the same bytes. */
 export async function signReceiptWith (signer: Ed25519Signer, claims: ReceiptClaims,
   key: { kid: string, privateKey: KeyObject }): Promise<string> {
-  const input = ed25519SigningInput({ alg: 'EdDSA', kid: key.kid, typ: RECEIPT_TYPE }, { ...claims }, key.privateKey)
+  const input = ed25519SigningInput(receiptHeader(key.kid), { ...claims }, key.privateKey)
   const signature = await signer.sign(Buffer.from(input, 'ascii'), { id: key.kid, privateKey: key.privateKey })
   return withSignature(input, signature)
 }
