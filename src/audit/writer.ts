@@ -43,9 +43,17 @@ export interface Companion {
   write(tx: Executor): Promise<ShifouError | null>
 }
 
+/**
+ * Told the entries of one `commit` as they are numbered, before they commit: the same objects the
+ * commit later resolves with, unless the batch had to be numbered again (then it is told again).
+ * What it makes of them must stay in the process until the commit resolves with those objects.
+ */
+export type Numbered = (entries: Entry[]) => void
+
 interface Pending {
   inputs: EntryInput[]
   companion: Companion | null
+  numbered: Numbered | null
   resolve: (entries: Entry[]) => void
   reject: (err: Error) => void
   /** Gives up on the entry at the database's deadline (null on PGlite). */
@@ -74,7 +82,8 @@ export async function writeEntries (tx: Executor, inputs: readonly EntryInput[])
 export async function appendEntries (
   tx: Executor,
   inputs: readonly EntryInput[],
-  cached: CompactRange | null
+  cached: CompactRange | null,
+  numbered: (entries: Entry[]) => void = () => {}
 ): Promise<{ entries: Entry[], range: CompactRange }> {
   await tx.query('select pg_advisory_xact_lock($1)', [AUDIT_LOCK])
   const [head] = await tx.query<{ size: number | string, now: Date }>(
@@ -85,8 +94,9 @@ export async function appendEntries (
     ? CompactRange.fromFrontier(size, cached.frontier().map((n) => n.hash))
     : await loadRange(tx, size)
   const batch = buildBatch(inputs, range, new Date(head.now))
-  await tx.query(
-    'insert into audit_entries select * from jsonb_populate_recordset(null::audit_entries, $1::jsonb)', [batch.rows])
+  await whileSent(tx.query(
+    'insert into audit_entries select * from jsonb_populate_recordset(null::audit_entries, $1::jsonb)', [batch.rows]),
+  () => { numbered(batch.entries) })
   await storeNodes(tx, batch.nodes)
   return { entries: batch.entries, range }
 }
@@ -101,15 +111,17 @@ export async function appendAfter (
   db: Executor,
   inputs: readonly EntryInput[],
   cached: CompactRange,
-  at: Date
+  at: Date,
+  numbered: (entries: Entry[]) => void = () => {}
 ): Promise<{ entries: Entry[], range: CompactRange } | null> {
   const range = CompactRange.fromFrontier(cached.size, cached.frontier().map((n) => n.hash))
   const size = range.size
   const batch = buildBatch(inputs, range, at)
   const inner = batch.nodes.filter((n) => n.level > 0)
   const nodes = JSON.stringify(inner.map((n) => ({ l: n.level, i: n.index, h: Buffer.from(n.hash).toString('hex') })))
-  const [row] = await db.query<{ v: number | string }>(
-    'select shifou_audit_append($1, $2, $3::jsonb, $4::jsonb) as v', [AUDIT_LOCK, size, batch.rows, nodes])
+  const [row] = await whileSent(db.query<{ v: number | string }>(
+    'select shifou_audit_append($1, $2, $3::jsonb, $4::jsonb) as v', [AUDIT_LOCK, size, batch.rows, nodes]),
+  () => { numbered(batch.entries) })
   return Number(row!.v) === -1 ? { entries: batch.entries, range } : null
 }
 
@@ -157,6 +169,39 @@ function buildBatch (
   })
   // One statement for the whole batch, the same on PostgreSQL and PGlite.
   return { entries, rows: JSON.stringify(rows), nodes }
+}
+
+/**
+ * Awaits the statement just handed to the driver, running `tell` once it has been written to the
+ * database (at the end of this turn of the event loop), so that what `tell` does overlaps the
+ * database's work — and, if the answer came first, before returning it. Not after a failure.
+ */
+async function whileSent<T> (statement: Promise<T>, tell: () => void): Promise<T> {
+  let told = false
+  const once = (): void => {
+    if (told) return
+    told = true
+    // What a request makes of its numbered entries is its own affair (it does it again after the
+    // commit if need be): it never fails the batch.
+    try { tell() } catch {}
+  }
+  const sent = setImmediate(once)
+  try {
+    const result = await statement
+    once()
+    return result
+  } finally {
+    clearImmediate(sent)
+  }
+}
+
+/** Tells each request's `numbered` its own entries of a batch's (in the batch's order). */
+function tell (batch: readonly Pending[], entries: readonly Entry[]): void {
+  let i = 0
+  for (const p of batch) {
+    p.numbered?.(entries.slice(i, i + p.inputs.length))
+    i += p.inputs.length
+  }
 }
 
 function unavailableLog (): ShifouError {
@@ -229,9 +274,10 @@ export class AuditWriter {
 
   /**
    * Appends entries (group-committed); resolves with the entries as written (index and `at`) once
-   * committed, together with `companion`'s write when there is one.
+   * committed, together with `companion`'s write when there is one. `numbered` is told them while
+   * their batch commits (see `Numbered`).
    */
-  commit (inputs: EntryInput[], companion?: Companion): Promise<Entry[]> {
+  commit (inputs: EntryInput[], companion?: Companion, numbered?: Numbered): Promise<Entry[]> {
     if (this.#closed) return Promise.reject(new ShifouError('AUDIT_UNAVAILABLE', 'The audit log is shutting down'))
     // While the database is known not to answer, waiting behind a batch that is stuck in it would
     // only add that batch's deadline to this request's. (With no batch in flight, the entry's own
@@ -239,7 +285,9 @@ export class AuditWriter {
     if (!this.#database.available && this.#flushing !== null) return Promise.reject(unavailableLog())
     return new Promise((resolve, reject) => {
       const timeoutMs = this.#database.timeoutMs
-      const pending: Pending = { inputs, companion: companion ?? null, resolve, reject, timer: null }
+      const pending: Pending = {
+        inputs, companion: companion ?? null, numbered: numbered ?? null, resolve, reject, timer: null
+      }
       if (timeoutMs !== null) {
         pending.timer = setTimeout(() => {
           this.timeouts++
@@ -283,7 +331,7 @@ export class AuditWriter {
         const companions = batch.some((p) => p.companion !== null)
         const fast = this.#range === null || companions
           ? null
-          : await appendAfter(this.#database, inputs, this.#range, now)
+          : await appendAfter(this.#database, inputs, this.#range, now, (entries) => { tell(batch, entries) })
         const { entries, range, refused } = fast === null
           ? await this.#database.transaction(async (tx) => await this.#appendWithCompanions(tx, batch))
           : { ...fast, refused: new Map<Pending, ShifouError>() }
@@ -331,9 +379,10 @@ export class AuditWriter {
       const err = p.companion === null ? null : await p.companion.write(tx)
       if (err !== null) refused.set(p, err)
     }
-    const inputs = batch.filter((p) => !refused.has(p)).flatMap((p) => p.inputs)
+    const kept = batch.filter((p) => !refused.has(p))
+    const inputs = kept.flatMap((p) => p.inputs)
     if (inputs.length === 0) return { entries: [], range: this.#range, refused }
-    return { ...await appendEntries(tx, inputs, this.#range), refused }
+    return { ...await appendEntries(tx, inputs, this.#range, (entries) => { tell(kept, entries) }), refused }
   }
 
   /** Waits until every entry handed in so far is committed or refused. */

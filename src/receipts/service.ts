@@ -3,9 +3,11 @@
  *
  *   1. `signer()` picks the current key before the entries are written, and each answer entry
  *      names it (`receiptKid`), so the entry alone says which key signs its receipt;
- *   2. the entries commit (fail closed: no receipt without a committed entry and its index);
- *   3. `issue(entry, …)` signs the receipt of each committed entry (the Ed25519 signature itself on
- *      a worker thread: src/crypto/ed25519-thread.ts).
+ *   2. once the audit writer has numbered the entries of a batch and sent them to the database,
+ *      `issue(entry, …)` signs the receipt of each (the Ed25519 signature itself on a worker
+ *      thread: src/crypto/ed25519-thread.ts) while they commit;
+ *   3. the receipts leave with the answers only once the entries have committed (fail closed: no
+ *      receipt without a committed entry and its index).
  *
  * `reissue` rebuilds the receipt of a stored entry for a certificate: same key, same nonce, same
  * iat, hence the same bytes as the receipt first returned.

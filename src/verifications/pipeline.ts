@@ -15,7 +15,7 @@
 import { ShifouError } from '../errors.ts'
 import { isUnavailable } from '../db/unavailable.ts'
 import type { Principal } from '../principal.ts'
-import type { EntryInput } from '../audit/entry.ts'
+import type { Entry, EntryInput } from '../audit/entry.ts'
 import type { Companion } from '../audit/writer.ts'
 import { parseSubject } from './stages/parse-subject.ts'
 import { authorise } from './stages/authorise.ts'
@@ -23,7 +23,7 @@ import { checkQuestions } from './stages/check-questions.ts'
 import { admit } from './stages/admit.ts'
 import { readRecords } from './stages/read-records.ts'
 import { evaluate } from './stages/evaluate.ts'
-import { answerEntries, answersOf } from './stages/record.ts'
+import { answerEntries, answersOf, receiptsOf, type Receipts } from './stages/record.ts'
 import {
   Refusal, type Evaluated, type Outcome, type Parsed, type VerificationRequest, type VerifyDeps
 } from './types.ts'
@@ -96,9 +96,18 @@ export async function settle (
     return at
   })
   const companion = companionFor?.(decisions) ?? null
-  const written = inputs.length === 0 ? [] : await deps.audit.commit(inputs, companion ?? undefined)
+  // The receipts are signed while the entries commit (src/audit/writer.ts, `Numbered`), and leave
+  // with the answers only once the entries have committed.
+  const early: { receipts: Receipts | null } = { receipts: null }
+  const sign = signer === null
+    ? undefined
+    : (numbered: Entry[]) => { early.receipts = receiptsOf(decisions, starts, numbered, signer, deps) }
+  const written = inputs.length === 0 ? [] : await deps.audit.commit(inputs, companion ?? undefined, sign)
   return await Promise.all(decisions.map(async (d, i): Promise<Outcome> => d.ok
-    ? { ok: true, result: await answersOf(d.parsed, d.evaluated, written.slice(starts[i]), signer, deps) }
+    ? {
+        ok: true,
+        result: await answersOf(d.parsed, d.evaluated, written.slice(starts[i]), signer, deps, early.receipts)
+      }
     : { ok: false, refusal: d.refusal }))
 }
 

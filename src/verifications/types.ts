@@ -4,7 +4,7 @@
  */
 import type { Keyring } from '../keys/keyring.ts'
 import type { Entry, EntryInput, JsonValue } from '../audit/entry.ts'
-import type { Companion } from '../audit/writer.ts'
+import type { Companion, Numbered } from '../audit/writer.ts'
 import type { RegistryState, CachedClient, CachedQuestion, ActiveSnapshot } from '../registry/cache.ts'
 import type { ParamValue } from '../matchers/predicate/index.ts'
 import type { SubjectRecords } from '../connectors/records.ts'
@@ -90,7 +90,7 @@ export interface VerifyDeps {
   /** The limits and detectors (`ADMIT_ALL` in benchmarks that measure their cost). */
   admission: Admission
   /** Commits entries (with a write that must commit in their transaction, e.g. an idempotency key's record). */
-  audit: { commit(inputs: EntryInput[], companion?: Companion): Promise<Entry[]> }
+  audit: { commit(inputs: EntryInput[], companion?: Companion, numbered?: Numbered): Promise<Entry[]> }
   /** Signs each answer's receipt (`NO_RECEIPTS` in the benchmark that measures their cost). */
   receipts: ReceiptIssuer
   consent: {
