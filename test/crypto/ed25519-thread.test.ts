@@ -5,6 +5,7 @@
  */
 import t from 'tap'
 import { generateKeyPairSync, sign } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import { Ed25519Thread, SIGN_HERE, type Ed25519Signer, type IdentifiedKey } from '../../src/crypto/ed25519-thread.ts'
 
@@ -30,6 +31,30 @@ t.test('signed on the worker: the same bytes, in order', async (t) => {
   t.same(await signSome(thread), all, 'every signature is the one signing here gives')
   t.equal(thread.signedOnWorker, 120, 'all made on the worker')
   t.same(await signSome(SIGN_HERE), all, 'and SIGN_HERE signs here')
+})
+
+/** The nice value of each of this process's threads, by thread id (Linux). */
+function niceness (): Map<number, number> {
+  return new Map(readdirSync('/proc/self/task').map((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+    // Field 19 of proc(5)'s stat, counted after the command name's closing parenthesis (field 2).
+    return [Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])]
+  }))
+}
+
+/** SIGNER_NICENESS of src/crypto/ed25519-worker.ts (a module that runs only as a worker). */
+const SIGNER_NICENESS = 10
+
+t.test('the worker signs at nice 10; the answering thread keeps its priority', {
+  skip: process.platform === 'linux' ? false : 'nice values are per thread on Linux only'
+}, async (t) => {
+  const before = [...niceness().values()].filter((n) => n === SIGNER_NICENESS).length
+  const thread = new Ed25519Thread()
+  t.teardown(async () => { await thread.close() })
+  t.same(hex(await thread.sign(message(0), keys[0]!)), expected(0))
+  const after = niceness()
+  t.equal(after.get(process.pid), 0, 'the answering thread is at nice 0')
+  t.equal([...after.values()].filter((n) => n === SIGNER_NICENESS).length, before + 1, 'one thread more at nice 10')
 })
 
 t.test('a worker that cannot start: signed here', async (t) => {
