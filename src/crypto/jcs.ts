@@ -7,12 +7,13 @@
  * non-finite numbers, and anything that is not JSON data, are refused.
  *
  * An entry read back from its canonical bytes (what `shifou audit verify` serialises again, once
- * an entry) enumerates its members in that order, as does a receipt's header: JSON.stringify then
- * writes exactly these bytes, and checking the order first costs a fraction of writing the string
- * member by member (2.3 against 5.2 µs an entry). Anything else, entries and receipts' claims as
- * they are built among them, takes the member-by-member path after a check that stops at the
- * first member out of order. test/crypto/jcs.test.ts cross-checks both with the `canonicalize`
- * package.
+ * an entry) enumerates its members in that order, as do a receipt's header and its claims (built in
+ * that order: src/receipts/receipt.ts): JSON.stringify then writes exactly these bytes, and checking
+ * the order first costs a fraction of writing the string member by member (2.3 against 5.2 µs an
+ * entry). Anything else, entries as the writer makes them among them, takes the member-by-member
+ * path after a check that stops at the first member out of order (building an entry in order
+ * measured slower than sorting it: 7.3 against 4.4 µs an entry with its bytes).
+ * test/crypto/jcs.test.ts cross-checks both with the `canonicalize` package.
  */
 export function canonicalJson (value: unknown): string {
   return inCanonicalOrder(value) ? JSON.stringify(value) : sortedJson(value)

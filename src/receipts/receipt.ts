@@ -54,21 +54,23 @@ export function receiptClaims (entry: Entry, commitment: string, ctx: ReceiptCon
     entry.purpose === undefined || entry.caseId === undefined || entry.caller === undefined) {
     throw new RangeError('a receipt is made of a complete answer entry')
   }
+  // In canonical order, so that the payload is JSON.stringify's when the parameters are in order too
+  // (src/crypto/jcs.ts checks, and sorts otherwise): 0.9 against 2.2 µs a receipt.
   return {
-    iss: ctx.issuer,
-    iat: Math.floor(Date.parse(entry.at) / 1000),
-    log: ctx.log,
-    idx: entry.index,
-    vid: entry.verification,
-    q: entry.question,
-    p: entry.params ?? {},
     a: entry.answer,
     asOf: entry.asOf,
-    snap: entry.snapshot,
-    pur: entry.purpose,
     case: entry.caseId,
     cli: entry.caller,
-    sub_c: commitment
+    iat: Math.floor(Date.parse(entry.at) / 1000),
+    idx: entry.index,
+    iss: ctx.issuer,
+    log: ctx.log,
+    p: entry.params ?? {},
+    pur: entry.purpose,
+    q: entry.question,
+    snap: entry.snapshot,
+    sub_c: commitment,
+    vid: entry.verification
   }
 }
 
