@@ -83,7 +83,7 @@ export async function appendEntries (
   tx: Executor,
   inputs: readonly EntryInput[],
   cached: CompactRange | null,
-  numbered: (entries: Entry[]) => void = () => {}
+  numbered: Numbered = () => {}
 ): Promise<{ entries: Entry[], range: CompactRange }> {
   await tx.query('select pg_advisory_xact_lock($1)', [AUDIT_LOCK])
   const [head] = await tx.query<{ size: number | string, now: Date }>(
@@ -112,7 +112,7 @@ export async function appendAfter (
   inputs: readonly EntryInput[],
   cached: CompactRange,
   at: Date,
-  numbered: (entries: Entry[]) => void = () => {}
+  numbered: Numbered = () => {}
 ): Promise<{ entries: Entry[], range: CompactRange } | null> {
   const range = CompactRange.fromFrontier(cached.size, cached.frontier().map((n) => n.hash))
   const size = range.size
